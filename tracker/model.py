@@ -1,0 +1,178 @@
+"""The claim data model: vocabularies, the Claim record and its stable id.
+
+A claim is one cited figure: a number about land taken, lost or held, with who holds it,
+where, when, how hedged, who produced it and which document said so. The vocabularies
+follow the labelling conventions of the development set (metrics, qualifiers), so that
+what the extractor emits, what the schemas accept and what the scorer reads agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Flows describe a change over a period: they need period_start/period_end, never as_of.
+FLOW_METRICS: tuple[str, ...] = (
+    "area_gained_km2",
+    "area_lost_km2",
+    "net_area_gained_km2",
+    "area_gained_per_day_km2",
+    "share_gained_pct",
+    "share_lost_pct",
+    "share_regained_pct",
+    "settlements_captured",
+    "units_captured_count",
+)
+
+# Stocks describe what is held at a date: they need as_of (null only for peaks and
+# undated plans), never a period.
+STOCK_METRICS: tuple[str, ...] = (
+    "area_controlled_km2",
+    "share_controlled_pct",
+    "share_present_pct",
+    "share_outside_control_pct",
+    "settlements_controlled_count",
+    "units_controlled_count",
+    "area_under_evacuation_orders_km2",
+    "share_under_evacuation_orders_pct",
+    "share_not_under_evacuation_orders_pct",
+)
+
+METRICS: tuple[str, ...] = FLOW_METRICS + STOCK_METRICS
+
+QUALIFIERS: tuple[str, ...] = ("exact", "approx", "at_least", "at_most", "range")
+
+METHODS: tuple[str, ...] = ("reported", "computed", "curated")
+
+# Net gains may legitimately be negative (a side lost more than it took).
+SIGNED_METRICS: frozenset[str] = frozenset({"net_area_gained_km2"})
+
+# Ukraine's area as used by the producers the tracker cites; a share records its denominator.
+UKRAINE_AREA_AFP_KM2 = 603_628.0
+UKRAINE_AREA_DEEPSTATE_KM2 = 603_700.0
+
+SQ_MILE_KM2 = 2.589988
+
+
+def is_flow(metric: str) -> bool:
+    return metric in FLOW_METRICS
+
+
+def is_share(metric: str) -> bool:
+    return metric.endswith("_pct")
+
+
+def is_area(metric: str) -> bool:
+    return metric.endswith("_km2")
+
+
+def is_count(metric: str) -> bool:
+    return not (is_share(metric) or is_area(metric))
+
+
+@dataclass
+class Claim:
+    """One cited figure. Field order is the column order of the ledger."""
+
+    claim_id: str = ""
+    conflict: str = ""
+    metric: str = ""
+    value: float | None = None
+    value_min: float | None = None
+    value_max: float | None = None
+    qualifier: str = "exact"
+    qualifier_text: str = ""
+    value_original: float | None = None
+    unit_original: str = ""
+    alt_value_original: float | None = None
+    alt_unit_original: str = ""
+    actor: str = ""
+    territory: str = ""
+    period_start: str | None = None
+    period_end: str | None = None
+    as_of: str | None = None
+    period_text: str = ""
+    attribution: str = ""
+    analyst: str = ""
+    data_producer: str = ""
+    publisher: str = ""
+    url: str = ""
+    title: str = ""
+    published_at: str = ""
+    retrieved_at: str = ""
+    quote: str = ""
+    number_start: int | None = None
+    number_end: int | None = None
+    method: str = "reported"
+    definition: str = ""
+    source_id: str = ""
+    snapshot_sha256: str = ""
+    extractor_version: str = ""
+    flags: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def add_flag(self, flag: str) -> None:
+        present = [f for f in self.flags.split(";") if f]
+        if flag not in present:
+            present.append(flag)
+        self.flags = ";".join(sorted(present))
+
+
+CLAIM_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Claim))
+
+# The fields that make a citation unique. The document is identified by its URL when it
+# has one (a re-fetched page with new bytes is the same citation), else by its source.
+_IDENTITY_FIELDS = (
+    "metric", "value", "value_min", "value_max", "actor", "territory",
+    "period_start", "period_end", "as_of", "attribution",
+)
+
+
+def _canonical_number(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number != number:  # NaN read back from CSV means "missing"
+        return ""
+    return repr(round(number, 6))
+
+
+def claim_id(record: dict[str, Any]) -> str:
+    """Stable 16-hex id of a citation: document + metric + value + actor + territory + time."""
+    document = record.get("url") or f"source:{record.get('source_id', '')}"
+    parts: dict[str, str] = {"document": str(document)}
+    for name in _IDENTITY_FIELDS:
+        raw = record.get(name)
+        if name.startswith("value"):
+            parts[name] = _canonical_number(raw)
+        else:
+            parts[name] = "" if raw is None or raw != raw else str(raw).strip()
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+@dataclass
+class Document:
+    """A document handed to the extractor: text plus what is known about where it came from."""
+
+    text: str
+    doc_id: str = ""
+    url: str = ""
+    publisher: str = ""
+    title: str = ""
+    published: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY
+    language: str | None = None
+    conflict: str = ""
+    source_id: str = ""
+    snapshot_sha256: str = ""
+    retrieved_at: str = ""
+    default_attribution: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
