@@ -126,7 +126,8 @@ class Claim:
 CLAIM_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Claim))
 
 # The fields that make a citation unique. The document is identified by its URL when it
-# has one (a re-fetched page with new bytes is the same citation), else by its source.
+# has one (a re-fetched page with new bytes is the same citation), else by its source
+# and the hash of the bytes the figure was read from.
 _IDENTITY_FIELDS = (
     "metric", "value", "value_min", "value_max", "actor", "territory",
     "period_start", "period_end", "as_of", "attribution",
@@ -147,7 +148,8 @@ def _canonical_number(value: Any) -> str:
 
 def claim_id(record: dict[str, Any]) -> str:
     """Stable 16-hex id of a citation: document + metric + value + actor + territory + time."""
-    document = record.get("url") or f"source:{record.get('source_id', '')}"
+    document = record.get("url") or (
+        f"source:{record.get('source_id', '')}:{record.get('snapshot_sha256', '')}")
     parts: dict[str, str] = {"document": str(document)}
     for name in _IDENTITY_FIELDS:
         raw = record.get(name)

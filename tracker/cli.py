@@ -1,0 +1,326 @@
+"""Command line: a thin layer over the library functions.
+
+Exit codes: 0 done; 1 done with failures that were recorded (bad rows, failing sources);
+2 unusable input or configuration, nothing written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from tracker import __version__
+
+EXIT_OK, EXIT_RECORDED_FAILURES, EXIT_UNUSABLE = 0, 1, 2
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+    show_default=True, help="Folder holding raw/, processed/ and state/.")
+
+
+def _now() -> datetime:
+    """The run's clock reading; TRACKER_NOW (ISO 8601) pins it for reproducible runs."""
+    pinned = os.environ.get("TRACKER_NOW")
+    if pinned:
+        try:
+            moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.UsageError(f"TRACKER_NOW={pinned!r} is not an ISO 8601 date-time") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def _progress(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _fail(message: str, code: int = EXIT_UNUSABLE) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracker")
+def cli() -> None:
+    """Track cited figures of territory held and taken in wars.
+
+    \b
+    Example: ingest the bundled sources, then chart and export them
+        tracker ingest && tracker report && tracker export
+    """
+
+
+# --- extract ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--jsonl", "jsonl_path", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              help="Batch: one document per line (id, text, published, language, url, publisher).")
+@click.option("--published", help="Publication date YYYY-MM-DD (resolves 'in November', 'now').")
+@click.option("--language", help="ISO 639-1 code (en, fr, de, nl, no, uk); detected when absent.")
+@click.option("--url", default="", help="URL of the document, for the citation.")
+@click.option("--publisher", default="", help="Publisher of the document, for the citation.")
+@click.option("--format", "output_format", type=click.Choice(["table", "jsonl", "csv"]),
+              default="table", show_default=True)
+def extract(path: str | None, jsonl_path: str | None, published: str | None, language: str | None,
+            url: str, publisher: str, output_format: str) -> None:
+    """Print the territorial claims cited in one document (text or HTML file, or - for stdin).
+
+    \b
+    Examples:
+        tracker extract article.txt --published 2025-12-03 --format jsonl
+        tracker extract --jsonl docs.jsonl --format jsonl
+    """
+    from tracker.documents import read_article
+    from tracker.extract import EXTRACTOR_VERSION
+    from tracker.extract import extract as run_extract
+    from tracker.model import CLAIM_COLUMNS, Document
+
+    if (path is None) == (jsonl_path is None):
+        raise click.UsageError("give a PATH (or -) or --jsonl FILE, not both")
+    problems = 0
+    rows: list[dict] = []
+    if jsonl_path:
+        documents, problems = _read_jsonl_documents(jsonl_path)
+    else:
+        payload = sys.stdin.buffer.read() if path == "-" else _read_bytes(path)
+        article = read_article(payload, url=url)
+        documents = [Document(text=article.text, doc_id=path or "-", url=url or article.url,
+                              publisher=publisher or article.publisher, title=article.title,
+                              published=published or article.published,
+                              language=language or article.language)]
+    for number, document in enumerate(documents, start=1):
+        if len(documents) >= 200 and number % 200 == 0:
+            _progress(f"extract: {number}/{len(documents)} documents")
+        for claim in run_extract(document):
+            record = {"doc_id": document.doc_id, **claim.to_dict()}
+            record["extractor_version"] = record["extractor_version"] or EXTRACTOR_VERSION
+            rows.append(record)
+    _print_claims(rows, output_format, ["doc_id", *CLAIM_COLUMNS])
+    if problems:
+        sys.exit(EXIT_RECORDED_FAILURES)
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        _fail(f"{path}: cannot read: {error.strerror}")
+        raise  # unreachable: _fail exits
+
+
+def _read_jsonl_documents(path: str):
+    from tracker.model import Document
+
+    handle = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")
+    documents, problems = [], 0
+    with handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError("expected an object with a 'text' string")
+            except ValueError as error:
+                click.echo(f"error: {path}:{line_number}: skipped, not a document: {error}", err=True)
+                problems += 1
+                continue
+            documents.append(Document(
+                text=item["text"], doc_id=str(item.get("id", line_number)),
+                url=str(item.get("url") or ""), publisher=str(item.get("publisher") or ""),
+                published=item.get("published") or None, language=item.get("language") or None,
+                conflict=str(item.get("conflict") or ""), title=str(item.get("title") or "")))
+    return documents, problems
+
+
+def _print_claims(rows: list[dict], output_format: str, columns: list[str]) -> None:
+    if output_format == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+    else:
+        if not rows:
+            click.echo("no claims found", err=True)
+            return
+        for row in rows:
+            value = row["value"] if row["value"] is not None else f"{row['value_min']}-{row['value_max']}"
+            when = row["as_of"] or f"{row['period_start']}..{row['period_end']}"
+            click.echo(f"{row['metric']:<28} {value!s:>10} {row['qualifier']:<8} {row['actor']:<10} "
+                       f"{row['territory']:<22} {when:<22} {row['attribution']}")
+
+
+# --- ingest, report, export, validate, run -------------------------------------------------------
+
+
+@cli.command()
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
+              show_default=True, help="The sources to read.")
+@data_dir_option
+@click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
+              help="Seconds to wait for another running job to finish before giving up.")
+def ingest(sources_path: Path, data_dir: Path, wait_s: float) -> None:
+    """Read every source, keep the raw bytes, extract and store the claims.
+
+    \b
+    Example:
+        tracker ingest --sources sources.toml --data-dir data
+    """
+    sys.exit(_ingest(sources_path, data_dir, wait_s))
+
+
+def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
+    from tracker.config import ConfigError
+    from tracker.pipeline import run_ingest
+    from tracker.sources import load_sources
+    from tracker.store import StoreError
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    try:
+        result = run_ingest(config, data_dir, _now(), progress=_progress, wait_s=wait_s)
+    except StoreError as error:
+        _fail(str(error))
+    _progress(f"ingest: {result.summary()}")
+    return result.exit_code
+
+
+@cli.command()
+@data_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for the PNG charts and the PDF.")
+@click.option("--conflict", help="Only this conflict (e.g. russia-ukraine).")
+@click.option("--since", help="Only figures dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Only figures dated on or before YYYY-MM-DD.")
+@click.option("--metric", "metrics", multiple=True, help="Only this metric (repeatable).")
+def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, until: str | None,
+           metrics: tuple[str, ...]) -> None:
+    """Chart every metric with data (PNG) and write a PDF with a references section.
+
+    \b
+    Example:
+        tracker report --out reports --conflict russia-ukraine --since 2024-01-01
+    """
+    sys.exit(_report(data_dir, out, conflict, since, until, list(metrics) or None))
+
+
+def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str | None = None,
+            until: str | None = None, metrics: list[str] | None = None) -> int:
+    from tracker.report import build_report
+
+    claims = _load_ledger(data_dir)
+    result = build_report(claims, out, conflict=conflict, since=since, until=until,
+                          metrics=metrics, progress=_progress)
+    _progress(f"report: {len(result.charts)} chart(s)"
+              + (f", {result.pdf}" if result.pdf else ", no PDF (no data to plot)"))
+    return EXIT_OK
+
+
+@cli.command()
+@data_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("reports/export"), show_default=True, help="Folder for the CSV files.")
+def export(data_dir: Path, out: Path) -> None:
+    """Write the analyst CSV: every claim with all its provenance columns.
+
+    \b
+    Example:
+        tracker export --out reports/export
+    """
+    sys.exit(_export(data_dir, out))
+
+
+def _export(data_dir: Path, out: Path) -> int:
+    from tracker.export import export_claims
+
+    written = export_claims(_load_ledger(data_dir), out)
+    _progress("export: " + ", ".join(str(p) for p in written))
+    return EXIT_OK
+
+
+@cli.command()
+@data_dir_option
+def validate(data_dir: Path) -> None:
+    """Check the stored ledger against its schema; list every failing row.
+
+    \b
+    Example:
+        tracker validate --data-dir data
+    """
+    from tracker.schemas import split_valid
+
+    claims = _load_ledger(data_dir)
+    _, rejected = split_valid(claims)
+    for _, row in rejected.iterrows():
+        click.echo(f"{row['claim_id']}: {row['reason']}")
+    click.echo(f"validate: {len(claims)} claim(s), {len(rejected)} failing", err=True)
+    sys.exit(EXIT_RECORDED_FAILURES if len(rejected) else EXIT_OK)
+
+
+@cli.command()
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
+              show_default=True, help="The sources to read.")
+@data_dir_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for charts, PDF and the export/ CSVs.")
+def run(sources_path: Path, data_dir: Path, out: Path) -> None:
+    """The main job: ingest, then report, then export.
+
+    \b
+    Example (what `make run` does):
+        tracker run --sources sources.toml --data-dir data --out reports
+    """
+    code = _ingest(sources_path, data_dir)
+    _report(data_dir, out)
+    _export(data_dir, out / "export")
+    sys.exit(code)
+
+
+@cli.command("sources")
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
+              show_default=True, help="The sources file to check.")
+def list_sources(sources_path: Path) -> None:
+    """Check sources.toml and list its sources.
+
+    \b
+    Example:
+        tracker sources --sources sources.toml
+    """
+    from tracker.config import ConfigError
+    from tracker.sources import load_sources
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    for source in config.sources:
+        target = source.options.get("path") or source.options.get("url") or ""
+        click.echo(f"{source.id:<28} {source.kind:<10} {target}")
+
+
+def _load_ledger(data_dir: Path):
+    from tracker.store import StoreError, read_claims
+
+    try:
+        return read_claims(Path(data_dir) / "processed" / "claims.csv")
+    except StoreError as error:
+        _fail(str(error))
+
+
+def main() -> None:
+    cli(prog_name="tracker")

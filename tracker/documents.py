@@ -1,0 +1,72 @@
+"""Bytes of an article -> its main text and metadata (title, publisher, date, language).
+
+HTML goes through trafilatura, the maintained main-text extractor; plain text passes as is.
+Pure: the bytes come in, nothing is fetched or read here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    text: str
+    title: str = ""
+    publisher: str = ""
+    published: str | None = None
+    language: str | None = None
+    url: str = ""
+
+
+def looks_like_html(payload: bytes, content_type: str = "") -> bool:
+    if "html" in content_type.lower():
+        return True
+    head = payload[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<head" in head
+
+
+def decode_text(payload: bytes, content_type: str = "") -> str:
+    """Decode with the declared charset, else UTF-8, else a best guess; never raises."""
+    match = re.search(r"charset=([\w.-]+)", content_type, re.IGNORECASE)
+    candidates = [match.group(1)] if match else []
+    candidates += ["utf-8"]
+    for encoding in candidates:
+        try:
+            return payload.decode(encoding).lstrip("\ufeff")
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from charset_normalizer import from_bytes  # requests' own dependency
+
+    best = from_bytes(payload).best()
+    return str(best) if best is not None else payload.decode("utf-8", errors="replace")
+
+
+def read_article(payload: bytes, content_type: str = "", url: str = "") -> ArticleText:
+    """Main text and metadata of an article. Empty text means nothing usable was found."""
+    if not looks_like_html(payload, content_type):
+        return ArticleText(text=decode_text(payload, content_type).strip(), url=url)
+    import trafilatura
+
+    html = decode_text(payload, content_type)
+    result = trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, include_comments=False,
+        include_tables=False, favor_precision=True,
+    )
+    if result is None:
+        return ArticleText(text="", url=url)
+    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    published = data.get("date") or None
+    if published and not _DATE.match(str(published)):
+        published = None
+    return ArticleText(
+        text=(data.get("text") or "").strip(),
+        title=data.get("title") or "",
+        publisher=data.get("sitename") or "",
+        published=str(published)[:10] if published else None,
+        language=data.get("language") or None,
+        url=data.get("url") or url,
+    )

@@ -1,0 +1,182 @@
+"""The ingest job: every source in turn, then one validated, atomic update of the ledger.
+
+Order matters for safety: sources are read first (raw bytes kept as they arrive), claims
+are validated as a whole, and only then are the ledger and the quarantine replaced, each
+in one atomic step under the job lock. A crash before that step leaves the previous
+ledger as it was; a re-run finds the raw bytes already stored and the same claim ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from tracker.config import Config
+from tracker.model import claim_id
+from tracker.schemas import QUARANTINE_COLUMNS, normalise_claims_frame, split_valid
+from tracker.sources import Collected, Context, SourceError, registry
+from tracker.store import (
+    JobLock,
+    RawStore,
+    frame_to_csv_bytes,
+    merge_claims,
+    read_claims,
+    read_table,
+    write_claims,
+    write_if_changed,
+)
+
+HEALTH_COLUMNS = ("source_id", "kind", "last_attempt_at", "last_success_at", "status", "error",
+                  "consecutive_failures", "documents_read", "claims_new", "rows_rejected")
+
+
+@dataclass
+class SourceOutcome:
+    source_id: str
+    kind: str
+    ok: bool
+    error: str = ""
+    documents_read: int = 0
+    claims_found: int = 0
+    claims_new: int = 0
+    rows_rejected: int = 0
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    claims_total: int = 0
+    claims_new: int = 0
+    ledger_changed: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        failed = any(not o.ok for o in self.outcomes) or bool(self.rejected)
+        return 1 if failed else 0
+
+    def summary(self) -> str:
+        failed = sum(1 for o in self.outcomes if not o.ok)
+        return (f"{len(self.outcomes)} source(s), {failed} failed; {self.claims_new} new claim(s), "
+                f"{len(self.rejected)} row(s) quarantined; ledger holds {self.claims_total} claim(s)"
+                + ("" if self.ledger_changed else " (unchanged)"))
+
+
+def processed_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "processed"
+
+
+def run_ingest(config: Config, data_dir: Path, now: datetime,
+               progress: Callable[[str], None] = lambda message: None,
+               wait_s: float = 0.0) -> IngestResult:
+    data_dir = Path(data_dir)
+    kinds = registry()
+    result = IngestResult()
+    with JobLock(data_dir, timeout_s=wait_s):
+        ledger_path = processed_dir(data_dir) / "claims.csv"
+        existing = read_claims(ledger_path)
+        context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
+                          progress=progress)
+        frames: list[pd.DataFrame] = []
+        quarantine_rows: list[dict[str, str]] = []
+        for number, source in enumerate(config.sources, start=1):
+            progress(f"[{number}/{len(config.sources)}] {source.kind} {source.id} ...")
+            outcome = SourceOutcome(source_id=source.id, kind=source.kind, ok=True)
+            try:
+                collected = kinds[source.kind].collect(source, context)
+            except SourceError as error:
+                outcome.ok, outcome.error = False, str(error)
+                result.outcomes.append(outcome)
+                progress(f"    failed: {error}")
+                continue
+            good, rejects = _validate(collected)
+            outcome.documents_read = collected.documents_read
+            outcome.claims_found = len(good)
+            outcome.claims_new = int((~good["claim_id"].isin(existing["claim_id"])).sum())
+            outcome.rows_rejected = len(rejects)
+            for origin, reason, record in rejects:
+                quarantine_rows.append({"source_id": source.id, "origin": origin,
+                                        "reason": reason, "record": record})
+                result.rejected.append((origin, reason))
+                progress(f"    rejected {origin}: {reason}")
+            frames.append(good)
+            result.outcomes.append(outcome)
+            progress(f"    {outcome.documents_read} document(s), {outcome.claims_found} claim(s), "
+                     f"{outcome.claims_new} new, {outcome.rows_rejected} rejected")
+
+        new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
+        merged = merge_claims(existing, new)
+        result.claims_new = len(merged) - len(existing)
+        result.claims_total = len(merged)
+        result.ledger_changed = write_claims(ledger_path, merged)
+        succeeded = {o.source_id for o in result.outcomes if o.ok}
+        _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, succeeded)
+        _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
+    return result
+
+
+def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """Split one source's claims into valid rows and (origin, reason, record) rejects."""
+    rejects = [(r.origin, r.reason, r.record) for r in collected.rejects]
+    if not collected.claims:
+        return normalise_claims_frame(pd.DataFrame(columns=["claim_id"])), rejects
+    records = [claim.to_dict() for claim in collected.claims]
+    for record in records:
+        record["claim_id"] = claim_id(record)
+    frame = pd.DataFrame.from_records(records)
+    frame["_origin"] = collected.origins
+    # One citation stated twice in a source (e.g. a curated row repeated) is one claim.
+    frame = frame.drop_duplicates(subset="claim_id", keep="first")
+    origins = frame.pop("_origin")
+    good, bad = split_valid(frame)
+    for index, row in bad.iterrows():
+        record = {k: v for k, v in row.items() if k != "reason" and v not in ("", None) and v == v}
+        rejects.append((origins[index], row["reason"], json.dumps(record, ensure_ascii=False,
+                                                                   sort_keys=True, default=str)))
+    return good, rejects
+
+
+def _write_quarantine(path: Path, rows: list[dict[str, str]], refreshed: set[str]) -> None:
+    """Keep quarantined rows of sources not read successfully this run; replace the rest."""
+    kept: list[dict[str, str]] = []
+    if path.exists():
+        previous = read_table(path)
+        kept = [r for r in previous.to_dict("records") if r.get("source_id") not in refreshed]
+    table = pd.DataFrame(kept + rows, columns=list(QUARANTINE_COLUMNS))
+    table = table.drop_duplicates().sort_values(list(QUARANTINE_COLUMNS), kind="mergesort")
+    write_if_changed(path, frame_to_csv_bytes(table, QUARANTINE_COLUMNS))
+
+
+def _write_health(path: Path, outcomes: list[SourceOutcome], attempted_at: str) -> None:
+    """Per source: last attempt and success, error, consecutive failures (operational state)."""
+    previous: dict[str, dict[str, str]] = {}
+    if path.exists():
+        try:
+            previous = {r["source_id"]: r for r in read_table(path).to_dict("records")}
+        except Exception:  # health is advisory; a damaged file is rebuilt
+            previous = {}
+    rows = dict(previous)
+    for outcome in outcomes:
+        before = previous.get(outcome.source_id, {})
+        failures = 0 if outcome.ok else int(before.get("consecutive_failures") or 0) + 1
+        rows[outcome.source_id] = {
+            "source_id": outcome.source_id, "kind": outcome.kind,
+            "last_attempt_at": attempted_at,
+            "last_success_at": attempted_at if outcome.ok else before.get("last_success_at", ""),
+            "status": "ok" if outcome.ok else "failed", "error": outcome.error,
+            "consecutive_failures": str(failures), "documents_read": str(outcome.documents_read),
+            "claims_new": str(outcome.claims_new), "rows_rejected": str(outcome.rows_rejected),
+        }
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEALTH_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for key in sorted(rows):
+        writer.writerow(rows[key])
+    write_if_changed(path, buffer.getvalue().encode("utf-8"))

@@ -1,0 +1,257 @@
+"""Choose what the report plots: filter the ledger, pick one actor/territory per chart,
+merge the citations of one figure into one point, and number the points.
+
+Everything here is pure pandas: no drawing, no files. The output keeps one row per
+citation (so footers and references can name every publisher) with the point it belongs
+to (`mark`) and the chart that shows it (`chart`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tracker.export import NUMERIC_COLUMNS
+from tracker.model import CLAIM_COLUMNS, METRICS, is_flow
+
+DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
+
+# Columns of ReportResult.plotted: the ledger columns plus where each citation is shown.
+PLOTTED_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + ("mark", "chart", "is_partial")
+
+# What makes two citations the same figure (see DESIGN.md, "observation"): the qualifier
+# is left out because relays of one wire story hedge the same number differently.
+_POINT_KEY: tuple[str, ...] = (
+    "conflict", "metric", "actor", "territory",
+    "period_start", "period_end", "as_of", "attribution",
+    "value", "value_min", "value_max",
+)
+
+# A flow over more than this many days is not a monthly figure; mixing yearly totals with
+# monthly bars would dwarf them, so a chart keeps only the more common kind of period.
+_MONTHLY_MAX_DAYS = 31
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart: a metric for one actor/territory pair within one conflict."""
+
+    conflict: str
+    metric: str
+    actor: str
+    territory: str
+    file_name: str
+    other_pairs_count: int  # figures of this metric left out: other actor/territory
+    other_spans_count: int  # figures left out: flows over a different kind of period
+
+    @property
+    def is_flow(self) -> bool:
+        return is_flow(self.metric)
+
+
+@dataclass
+class Selection:
+    """The citations to plot (`rows`, one per citation) and the charts they form."""
+
+    rows: pd.DataFrame
+    charts: list[ChartSpec]
+    ledger_count: int
+
+    def points(self, chart: ChartSpec | None = None) -> pd.DataFrame:
+        """One row per plotted point (its first citation), in mark order."""
+        rows = self.rows if chart is None else self.rows[self.rows["chart"] == chart.file_name]
+        return rows.drop_duplicates("mark").reset_index(drop=True)
+
+    def plotted(self) -> pd.DataFrame:
+        """The public view: ledger columns plus mark, chart and is_partial."""
+        return self.rows.loc[:, list(PLOTTED_COLUMNS)].reset_index(drop=True)
+
+
+def select_points(
+    claims: pd.DataFrame,
+    *,
+    conflict: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    metrics: list[str] | None = None,
+) -> Selection:
+    """Filter the ledger and arrange the plottable claims into numbered chart points."""
+    frame = _with_plot_columns(normalise_claims(claims))
+    frame = _plottable(frame)
+    frame = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
+    frame, charts = _assign_charts(frame)
+    frame = _assign_marks(frame, charts)
+    return Selection(rows=frame, charts=charts, ledger_count=len(claims))
+
+
+def normalise_claims(claims: pd.DataFrame) -> pd.DataFrame:
+    """The ledger columns only, numbers as floats, text as str ('' when missing).
+
+    Rows are sorted so that the same ledger in any row order gives the same report.
+    """
+    frame = claims.reindex(columns=list(CLAIM_COLUMNS))
+    for column in CLAIM_COLUMNS:
+        if column in NUMERIC_COLUMNS:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        else:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
+            frame[column] = frame[column].map(str).astype(object)
+    order = ["claim_id", "url", "publisher", "published_at", "quote"]
+    return frame.sort_values(order, kind="mergesort").reset_index(drop=True)
+
+
+def _parse_dates(column: pd.Series) -> pd.Series:
+    # Only the day matters for placing a figure; a time part or a bad value is not an error.
+    return pd.to_datetime(column.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+
+
+def _with_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the helper columns (prefixed `_`) used to place points: y, dates, span."""
+    frame = frame.copy()
+    frame["_start"] = _parse_dates(frame["period_start"].astype(str))
+    frame["_end"] = _parse_dates(frame["period_end"].astype(str))
+    frame["_as_of"] = _parse_dates(frame["as_of"].astype(str))
+    frame["_is_flow"] = frame["metric"].map(is_flow).astype(bool)
+    frame["_y"] = _plot_value(frame)
+    frame["_ref"] = frame["_end"].where(frame["_is_flow"], frame["_as_of"])
+    frame["_days"] = (frame["_end"] - frame["_start"]).dt.days + 1
+    frame["_span"] = frame["_days"].map(lambda d: "month" if d <= _MONTHLY_MAX_DAYS else "long")
+    covers_months = frame["_start"].dt.is_month_start & frame["_end"].dt.is_month_end
+    frame["is_partial"] = (frame["_is_flow"] & ~covers_months.fillna(False)).astype(bool)
+    return frame
+
+
+def _plot_value(frame: pd.DataFrame) -> pd.Series:
+    """Height of a point: the value, else the middle of its range, else its one bound."""
+    middle = (frame["value_min"] + frame["value_max"]) / 2
+    return frame["value"].fillna(middle).fillna(frame["value_min"]).fillna(frame["value_max"])
+
+
+def _plottable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Known metrics with a number and a time: a flow needs its period, a stock its date."""
+    has_time = (frame["_start"].notna() & frame["_end"].notna() & (frame["_days"] > 0)).where(
+        frame["_is_flow"], frame["_as_of"].notna()
+    )
+    keep = frame["metric"].isin(METRICS) & frame["_y"].notna() & has_time.astype(bool)
+    return frame[keep]
+
+
+def _bound(text: str, *, end: bool) -> pd.Timestamp:
+    """'2025', '2025-06' or '2025-06-30' as the first (or last) day it covers."""
+    period = pd.Period(text)
+    moment = period.end_time if end else period.start_time
+    return moment.normalize()
+
+
+def _filter(
+    frame: pd.DataFrame,
+    *,
+    conflict: str | None,
+    since: str | None,
+    until: str | None,
+    metrics: list[str] | None,
+) -> pd.DataFrame:
+    if conflict:
+        frame = frame[frame["conflict"] == conflict]
+    if metrics:
+        frame = frame[frame["metric"].isin(metrics)]
+    # A flow is kept when its period overlaps the window, a stock when its date is inside.
+    first = frame["_start"].where(frame["_is_flow"], frame["_as_of"])
+    if since:
+        frame = frame[frame["_ref"] >= _bound(since, end=False)]
+        first = first.loc[frame.index]
+    if until:
+        frame = frame[first <= _bound(until, end=True)]
+    return frame
+
+
+def _assign_charts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ChartSpec]]:
+    """Keep, per conflict and metric, the most cited actor/territory pair and period kind."""
+    kept: list[pd.DataFrame] = []
+    charts: list[ChartSpec] = []
+    for (conflict, metric), group in frame.groupby(["conflict", "metric"], sort=False):
+        actor, territory = _main_pair(group)
+        of_pair = group[(group["actor"] == actor) & (group["territory"] == territory)]
+        span = _main_span(of_pair)
+        shown = of_pair[of_pair["_span"] == span] if is_flow(metric) else of_pair
+        spec = ChartSpec(
+            conflict=conflict,
+            metric=metric,
+            actor=actor,
+            territory=territory,
+            file_name=chart_file_name(conflict, metric),
+            other_pairs_count=_count_points(group) - _count_points(of_pair),
+            other_spans_count=_count_points(of_pair) - _count_points(shown),
+        )
+        charts.append(spec)
+        kept.append(shown.assign(chart=spec.file_name))
+    charts.sort(key=_chart_order)
+    if not kept:
+        return frame.assign(chart=pd.Series(dtype=object)), charts
+    return pd.concat(kept), charts
+
+
+def _main_pair(group: pd.DataFrame) -> tuple[str, str]:
+    # Most cited first; ties go to the alphabetically first pair so the choice is stable.
+    counts = group.groupby(["actor", "territory"]).size().reset_index(name="n")
+    best = counts.sort_values(["n", "actor", "territory"], ascending=[False, True, True]).iloc[0]
+    return str(best["actor"]), str(best["territory"])
+
+
+def _main_span(group: pd.DataFrame) -> str:
+    counts = group["_span"].value_counts()
+    return "long" if counts.get("long", 0) > counts.get("month", 0) else "month"
+
+
+def _count_points(group: pd.DataFrame) -> int:
+    return int(_point_keys(group).nunique())
+
+
+def _chart_order(spec: ChartSpec) -> tuple[str, int]:
+    return spec.conflict, METRICS.index(spec.metric)
+
+
+def chart_file_name(conflict: str, metric: str) -> str:
+    """`russia-ukraine_area_gained_km2.png`: file-system safe, stable across runs."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", conflict.lower()).strip("-") or "unspecified"
+    return f"{slug}_{metric}.png"
+
+
+def _point_keys(frame: pd.DataFrame) -> pd.Series:
+    """A text key per row; rows with equal keys state the same figure."""
+    parts = []
+    for column in _POINT_KEY:
+        if column in NUMERIC_COLUMNS:
+            # Rounding absorbs float noise from unit conversion (0.1 + 0.2 style).
+            parts.append(frame[column].round(6).map(lambda v: "" if pd.isna(v) else repr(v)))
+        else:
+            parts.append(frame[column].astype(str))
+    if not parts[0].size:
+        return pd.Series(dtype=object, index=frame.index)
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "\x1f" + part
+    return key
+
+
+def _assign_marks(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
+    """Number points 1..N in chart order, then by source and time; one mark per figure."""
+    frame = frame.copy()
+    frame["_key"] = _point_keys(frame)
+    frame["_chart_rank"] = frame["chart"].map({c.file_name: i for i, c in enumerate(charts)})
+    frame["_qualifier"] = frame.groupby("_key")["qualifier"].transform(_most_common)
+    point_order = ["_chart_rank", "attribution", "_ref", "_start", "_y", "_key"]
+    points = frame.drop_duplicates("_key").sort_values(point_order, kind="mergesort")
+    marks = {key: number for number, key in enumerate(points["_key"], start=1)}
+    frame["mark"] = frame["_key"].map(marks).astype("int64")
+    citation_order = ["mark", "published_at", "publisher", "url", "claim_id"]
+    return frame.sort_values(citation_order, kind="mergesort").reset_index(drop=True)
+
+
+def _most_common(qualifiers: pd.Series) -> str:
+    # The point shows the hedge most citations give; ties go alphabetically for stability.
+    counts = qualifiers.replace("", "exact").value_counts()
+    top = counts[counts == counts.max()].index
+    return str(sorted(top)[0]) if len(top) else "exact"

@@ -1,0 +1,177 @@
+"""The words of the report, built from the data: labels, values, footers, references.
+
+Nothing here names a source by hand: every attribution and publisher printed comes from
+the citations of the plotted points (DESIGN.md, "Provenance travels with every number").
+"""
+
+from __future__ import annotations
+
+import textwrap
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from tracker.report.points import ChartSpec
+
+# Names that read badly when derived from the metric identifier.
+_METRIC_LABELS: dict[str, str] = {
+    "area_gained_per_day_km2": "Area gained per day",
+    "share_present_pct": "Share where present",
+    "share_regained_pct": "Share regained",
+    "units_captured_count": "Units captured",
+    "settlements_captured": "Settlements captured",
+}
+
+_UNIT_SUFFIXES: dict[str, str] = {"_per_day_km2": "km²/day", "_km2": "km²", "_pct": "%"}
+
+QUALIFIER_SIGNS: dict[str, str] = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ "}
+
+_QUOTE_MAX_CHARS = 180
+UNATTRIBUTED = "unattributed"
+
+
+def metric_label(metric: str) -> str:
+    """'area_gained_km2' -> 'Area gained'."""
+    if metric in _METRIC_LABELS:
+        return _METRIC_LABELS[metric]
+    words = metric
+    for suffix in ("_km2", "_pct", "_count"):
+        words = words.removesuffix(suffix)
+    return words.replace("_", " ").capitalize()
+
+
+def metric_unit(metric: str) -> str:
+    """The unit printed after values and on the axis: km², km²/day, % or a count."""
+    for suffix, unit in _UNIT_SUFFIXES.items():
+        if metric.endswith(suffix):
+            return unit
+    return "count"
+
+
+def number_text(number: float) -> str:
+    """Thousands separated; decimals only when the source gave them."""
+    if float(number).is_integer():
+        return f"{number:,.0f}"
+    return f"{number:,.6g}" if abs(number) >= 1000 else f"{number:.6g}"
+
+
+def value_text(point: pd.Series) -> str:
+    """'≈ 200 km²', '100–150 km²', '19.3 %' for one plotted point."""
+    unit = metric_unit(str(point["metric"]))
+    unit_text = "" if unit == "count" else f" {unit}"
+    low, high = point["value_min"], point["value_max"]
+    if pd.notna(low) and pd.notna(high) and low != high:
+        core = f"{number_text(low)}–{number_text(high)}"
+        if pd.notna(point["value"]):
+            core = f"{number_text(point['value'])} ({core})"
+    else:
+        core = number_text(point["_y"])
+    return f"{QUALIFIER_SIGNS.get(str(point['_qualifier']), '')}{core}{unit_text}"
+
+
+def time_text(point: pd.Series) -> str:
+    """'2025-11' for a whole month, '2024-07-01 to 2024-07-30 (partial)', 'as of 2025-08-17'."""
+    if not point["_is_flow"]:
+        return f"as of {point['_as_of']:%Y-%m-%d}"
+    start, end = point["_start"], point["_end"]
+    if start.is_month_start and end.is_month_end and start.to_period("M") == end.to_period("M"):
+        return f"{start:%Y-%m}"
+    suffix = " (partial)" if point["is_partial"] else ""
+    return f"{start:%Y-%m-%d} to {end:%Y-%m-%d}{suffix}"
+
+
+def attribution_of(row: pd.Series) -> str:
+    return str(row["attribution"]).strip() or UNATTRIBUTED
+
+
+def publisher_of(row: pd.Series) -> str:
+    """The publisher, or the web site of the URL when the ledger has no publisher name."""
+    name = str(row["publisher"]).strip()
+    if name:
+        return name
+    host = urlsplit(str(row["url"])).hostname or ""
+    return host.removeprefix("www.") or "unknown publisher"
+
+
+def chart_title(chart: ChartSpec) -> str:
+    return f"{metric_label(chart.metric)}: {chart.actor or 'unnamed actor'} in {chart.territory or 'unnamed territory'}"
+
+
+def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) -> str:
+    """What is counted, whose figures, and what was left out of this chart."""
+    unit = metric_unit(chart.metric)
+    if chart.is_flow:
+        counted = (
+            f"Counted: {metric_label(chart.metric).lower()} ({unit}) by {chart.actor} "
+            f"in {chart.territory}, per reported period, one bar per source and period."
+        )
+    else:
+        counted = (
+            f"Counted: {metric_label(chart.metric).lower()} ({unit}) by {chart.actor} "
+            f"in {chart.territory}, at the date each figure refers to; one line per source."
+        )
+    scope = f" {len(points)} figures from {citation_count} citations ({chart.conflict or 'unspecified conflict'})."
+    left_out = []
+    if chart.other_pairs_count:
+        left_out.append(f"{chart.other_pairs_count} for other actors or territories")
+    if chart.other_spans_count:
+        left_out.append(f"{chart.other_spans_count} over periods of another length")
+    omitted = f" Not shown: {'; '.join(left_out)}." if left_out else ""
+    return counted + scope + omitted
+
+
+def footer_text(citations: pd.DataFrame) -> str:
+    """'Sources: A (via P1, P2); B (via P3).' from the citations of the plotted points."""
+    by_attribution: dict[str, set[str]] = {}
+    for _, row in citations.iterrows():
+        by_attribution.setdefault(attribution_of(row), set()).add(publisher_of(row))
+    parts = [
+        f"{attribution} (via {', '.join(sorted(publishers))})"
+        for attribution, publishers in sorted(by_attribution.items())
+    ]
+    return "Sources: " + "; ".join(parts) + "." if parts else ""
+
+
+def reference_entries(citations: pd.DataFrame) -> list[list[str]]:
+    """One entry per plotted point: its figure line, then one line per citation."""
+    entries = []
+    for mark, group in citations.groupby("mark", sort=True):
+        point = group.iloc[0]
+        head = (
+            f"[{mark}] {value_text(point)} — {metric_label(str(point['metric'])).lower()}, "
+            f"{point['actor']} in {point['territory']}, {time_text(point)} — {attribution_of(point)}"
+        )
+        if str(point["definition"]).strip():
+            head += f" ({point['definition']})"
+        entries.append([head] + [line for _, row in group.iterrows() for line in _citation_lines(row)])
+    return entries
+
+
+def references_lines(citations: pd.DataFrame) -> list[str]:
+    """The references section as plain lines (unwrapped), as printed in report.pdf."""
+    return [line for entry in reference_entries(citations) for line in entry]
+
+
+def _citation_lines(row: pd.Series) -> list[str]:
+    published = str(row["published_at"]).strip() or "date unknown"
+    url = str(row["url"]).strip() or "no URL"
+    lines = [f"    {publisher_of(row)}, published {published}: {url}"]
+    quote = " ".join(str(row["quote"]).split())
+    if quote:
+        lines.append(f"    “{textwrap.shorten(quote, _QUOTE_MAX_CHARS, placeholder=' …')}”")
+    return lines
+
+
+def latest_lines(points: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
+    """For the title page: per chart, the most recent figure of each source."""
+    entries = []
+    for chart in charts:
+        shown = points[points["chart"] == chart.file_name]
+        lines = [f"{chart_title(chart)} ({chart.conflict or 'unspecified conflict'})"]
+        for attribution, series in shown.groupby("attribution", sort=True):
+            latest = series.sort_values(["_ref", "mark"], kind="mergesort").iloc[-1]
+            lines.append(
+                f"    {attribution_of(latest)}: {value_text(latest)}, {time_text(latest)} [{latest['mark']}]"
+            )
+        entries.append(lines)
+    return entries

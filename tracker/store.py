@@ -1,0 +1,244 @@
+"""Storage: the raw snapshot store and the processed tables.
+
+Raw bytes are kept once, by content hash, and never rewritten. Processed tables are
+written to a temporary file in the same directory and moved into place with os.replace,
+so a reader (or a crash) sees either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from tracker.model import CLAIM_COLUMNS
+from tracker.schemas import DATE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, normalise_claims_frame
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+# Extensions for the raw copies, so that a person browsing data/raw can open them.
+_EXTENSIONS = {
+    "text/html": ".html",
+    "application/xhtml+xml": ".html",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+    "application/json": ".json",
+    "application/geo+json": ".geojson",
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "application/rss+xml": ".xml",
+    "application/atom+xml": ".xml",
+}
+
+
+class StoreError(Exception):
+    """A stored file cannot be read or written; the message names the file."""
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """Sidecar of one stored document: where its bytes came from and when."""
+
+    source_id: str
+    origin: str
+    retrieved_at: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    path: str  # relative to the data directory
+
+
+def safe_name(text: str) -> str:
+    """A file-system-safe version of a source id."""
+    cleaned = _SAFE_NAME.sub("-", text).strip("-.")
+    return cleaned or "source"
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write `payload` to `path` so that the file is either old or new, never partial."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(payload)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+class RawStore:
+    """`data/raw/<source_id>/<sha256><ext>` plus `<sha256>.json` sidecars."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.root = self.data_dir / "raw"
+
+    def put(self, source_id: str, payload: bytes, *, origin: str, content_type: str,
+            retrieved_at: str) -> RawRecord:
+        """Keep `payload`; return its record. Bytes already stored are not written again,
+        and their sidecar keeps the first retrieval time (so re-runs change nothing)."""
+        digest = hashlib.sha256(payload).hexdigest()
+        folder = self.root / safe_name(source_id)
+        sidecar = folder / f"{digest}.json"
+        if sidecar.exists():
+            existing = self._read_sidecar(sidecar)
+            if existing is not None and (self.data_dir / existing.path).exists():
+                return existing
+        extension = _EXTENSIONS.get(content_type.split(";")[0].strip().lower(), ".bin")
+        blob = folder / f"{digest}{extension}"
+        if not blob.exists():
+            atomic_write_bytes(blob, payload)
+        record = RawRecord(
+            source_id=source_id, origin=origin, retrieved_at=retrieved_at,
+            content_type=content_type, size_bytes=len(payload), sha256=digest,
+            path=blob.relative_to(self.data_dir).as_posix(),
+        )
+        # The sidecar goes last: its presence means the bytes are complete.
+        atomic_write_bytes(sidecar, (json.dumps(asdict(record), indent=2, sort_keys=True) + "\n").encode())
+        return record
+
+    def records(self, source_id: str) -> list[RawRecord]:
+        folder = self.root / safe_name(source_id)
+        if not folder.is_dir():
+            return []
+        found = (self._read_sidecar(p) for p in sorted(folder.glob("*.json")))
+        return [r for r in found if r is not None]
+
+    def read(self, record: RawRecord) -> bytes:
+        return (self.data_dir / record.path).read_bytes()
+
+    @staticmethod
+    def _read_sidecar(path: Path) -> RawRecord | None:
+        try:
+            return RawRecord(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None  # a damaged sidecar is treated as absent; the bytes are re-stored
+
+
+# --- processed tables -------------------------------------------------------------------
+
+
+def _format_float(value: float) -> str:
+    """Shortest text that reads back as the same float; whole numbers without '.0'."""
+    if value != value:
+        return ""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def frame_to_csv_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> bytes:
+    """Deterministic CSV: fixed columns, '\\n' line ends, numbers in shortest form."""
+    columns = list(columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in frame.reindex(columns=columns).itertuples(index=False, name=None):
+        writer.writerow([_cell(value) for value in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return _format_float(value)
+    return str(value)
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a processed table as text (no type guessing); missing cells are ''."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        raise StoreError(f"{path}: cannot read table: {error}") from error
+
+
+def read_claims(path: Path) -> pd.DataFrame:
+    """The ledger with storage types (see schemas.normalise_claims_frame)."""
+    if not path.exists():
+        return normalise_claims_frame(pd.DataFrame(columns=list(CLAIM_COLUMNS)))
+    raw = read_table(path)
+    missing = [c for c in CLAIM_COLUMNS if c not in raw.columns]
+    if missing:
+        raise StoreError(f"{path}: not a claims ledger, missing columns {', '.join(missing)}")
+    return normalise_claims_frame(raw)
+
+
+def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ledger's row order: by conflict, metric, time, attribution, then id."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    time_key = frame["period_end"].fillna(frame["as_of"]).fillna("")
+    keyed = frame.assign(_time=time_key)
+    keyed = keyed.sort_values(
+        ["conflict", "metric", "_time", "attribution", "claim_id"], kind="mergesort"
+    )
+    return keyed.drop(columns="_time").reset_index(drop=True)
+
+
+def merge_claims(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """Union of the stored ledger and new claims, keyed by claim_id.
+
+    A claim already stored keeps its row (first citation wins, nothing is rewritten);
+    the ledger only grows, so a bad run can never remove a figure.
+    """
+    both = pd.concat([existing, new], ignore_index=True) if not existing.empty else new.copy()
+    both = both.drop_duplicates(subset="claim_id", keep="first")
+    return sort_claims(normalise_claims_frame(both))
+
+
+def write_claims(path: Path, frame: pd.DataFrame) -> bool:
+    """Atomically write the ledger; return True when the bytes changed."""
+    payload = frame_to_csv_bytes(sort_claims(normalise_claims_frame(frame)), CLAIM_COLUMNS)
+    return write_if_changed(path, payload)
+
+
+def write_if_changed(path: Path, payload: bytes) -> bool:
+    """Replace `path` only when its content differs, so unchanged runs touch nothing."""
+    if path.exists() and path.read_bytes() == payload:
+        return False
+    atomic_write_bytes(path, payload)
+    return True
+
+
+class JobLock:
+    """An exclusive lock on the data directory for one job at a time."""
+
+    def __init__(self, data_dir: Path, timeout_s: float = 0.0) -> None:
+        state = Path(data_dir) / "state"
+        state.mkdir(parents=True, exist_ok=True)
+        self.path = state / "job.lock"
+        self._lock = FileLock(str(self.path), timeout=timeout_s)
+
+    def __enter__(self) -> "JobLock":
+        try:
+            self._lock.acquire()
+        except Timeout as error:
+            raise StoreError(
+                f"another tracker job holds {self.path}; wait for it to finish or pass --wait"
+            ) from error
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+__all__ = [
+    "DATE_COLUMNS", "FLOAT_COLUMNS", "INT_COLUMNS", "JobLock", "RawRecord", "RawStore",
+    "StoreError", "atomic_write_bytes", "frame_to_csv_bytes", "merge_claims", "read_claims",
+    "read_table", "safe_name", "sort_claims", "write_claims", "write_if_changed",
+]
