@@ -78,11 +78,11 @@ def select_points(
     metrics: list[str] | None = None,
 ) -> Selection:
     """Filter the ledger and arrange the plottable claims into numbered chart points."""
-    frame = _with_plot_columns(normalise_claims(claims))
+    frame = add_plot_columns(normalise_claims(claims))
     frame = _plottable(frame)
     frame = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     frame, charts = _assign_charts(frame)
-    frame = _assign_marks(frame, charts)
+    frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
     return Selection(rows=frame, charts=charts, ledger_count=len(claims))
 
 
@@ -107,8 +107,11 @@ def _parse_dates(column: pd.Series) -> pd.Series:
     return pd.to_datetime(column.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
 
 
-def _with_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the helper columns (prefixed `_`) used to place points: y, dates, span."""
+def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the helper columns (prefixed `_`) used to place points: y, dates, span.
+
+    Works on normalised ledger rows and on ReportResult.plotted alike.
+    """
     frame = frame.copy()
     frame["_start"] = _parse_dates(frame["period_start"].astype(str))
     frame["_end"] = _parse_dates(frame["period_end"].astype(str))
@@ -241,13 +244,26 @@ def _assign_marks(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
     frame = frame.copy()
     frame["_key"] = _point_keys(frame)
     frame["_chart_rank"] = frame["chart"].map({c.file_name: i for i, c in enumerate(charts)})
-    frame["_qualifier"] = frame.groupby("_key")["qualifier"].transform(_most_common)
+    frame["_qualifier"] = point_qualifiers(frame, "_key")
     point_order = ["_chart_rank", "attribution", "_ref", "_start", "_y", "_key"]
     points = frame.drop_duplicates("_key").sort_values(point_order, kind="mergesort")
     marks = {key: number for number, key in enumerate(points["_key"], start=1)}
     frame["mark"] = frame["_key"].map(marks).astype("int64")
     citation_order = ["mark", "published_at", "publisher", "url", "claim_id"]
     return frame.sort_values(citation_order, kind="mergesort").reset_index(drop=True)
+
+
+def point_qualifiers(frame: pd.DataFrame, point_column: str) -> pd.Series:
+    """Per row, the qualifier its point is drawn with (citations of a point may differ)."""
+    return frame.groupby(point_column)["qualifier"].transform(_most_common)
+
+
+def _no_marks(frame: pd.DataFrame) -> pd.DataFrame:
+    """The empty selection, with the same columns as a full one."""
+    return frame.assign(
+        mark=pd.Series(dtype="int64"), chart=pd.Series(dtype=object),
+        _qualifier=pd.Series(dtype=object), _key=pd.Series(dtype=object),
+    )
 
 
 def _most_common(qualifiers: pd.Series) -> str:

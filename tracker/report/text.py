@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from tracker.report.points import ChartSpec
+from tracker.report.points import ChartSpec, add_plot_columns, point_qualifiers
 
 # Names that read badly when derived from the metric identifier.
 _METRIC_LABELS: dict[str, str] = {
@@ -132,10 +132,20 @@ def footer_text(citations: pd.DataFrame) -> str:
     return "Sources: " + "; ".join(parts) + "." if parts else ""
 
 
+def _with_point_columns(citations: pd.DataFrame) -> pd.DataFrame:
+    """Plotted citations with what the point texts need: its value, dates and hedge."""
+    rows = add_plot_columns(citations)
+    rows["_qualifier"] = point_qualifiers(rows, "mark")
+    return rows
+
+
 def reference_entries(citations: pd.DataFrame) -> list[list[str]]:
-    """One entry per plotted point: its figure line, then one line per citation."""
+    """One entry per plotted point: its figure line, then one line per citation.
+
+    `citations` is ReportResult.plotted (or any subset of it).
+    """
     entries = []
-    for mark, group in citations.groupby("mark", sort=True):
+    for mark, group in _with_point_columns(citations).groupby("mark", sort=True):
         point = group.iloc[0]
         head = (
             f"[{mark}] {value_text(point)} — {metric_label(str(point['metric'])).lower()}, "
@@ -148,7 +158,10 @@ def reference_entries(citations: pd.DataFrame) -> list[list[str]]:
 
 
 def references_lines(citations: pd.DataFrame) -> list[str]:
-    """The references section as plain lines (unwrapped), as printed in report.pdf."""
+    """The references section as plain lines (unwrapped), as printed in report.pdf.
+
+    `citations` is ReportResult.plotted; each point's first line starts with `[mark]`.
+    """
     return [line for entry in reference_entries(citations) for line in entry]
 
 
@@ -162,8 +175,9 @@ def _citation_lines(row: pd.Series) -> list[str]:
     return lines
 
 
-def latest_lines(points: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
+def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
     """For the title page: per chart, the most recent figure of each source."""
+    points = _with_point_columns(citations).drop_duplicates("mark")
     entries = []
     for chart in charts:
         shown = points[points["chart"] == chart.file_name]

@@ -1,0 +1,209 @@
+"""Numerals as reporters write them, found with one linear scan per sentence.
+
+Handles digit groups with locale separators (`1,246`, `68.050`, `4 500`), decimal commas
+(`18,08`), scale words (`1.5 million`, `100 duizend`, `116 тис 165`), number words in the six
+languages (`seven`, `tausend`, `vijf`, `сім`) and word fractions (`a third`, `two-thirds`,
+`l'ensemble`), plus the range forms `53-58` and `between X and Y`.
+
+Every pattern is a flat alternation or a bounded repetition of disjoint character classes,
+so matching is linear in the input; digit runs longer than `MAX_DIGITS` are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tracker.extract.lexicon import lexicon_for
+
+MAX_DIGITS = 15  # longer digit runs are identifiers or junk, never a reported figure
+
+# A digit group: either thousands-grouped (1-3 digits then groups of exactly 3) or a plain
+# run, each optionally followed by a short decimal part. The separators and digits are
+# disjoint classes, so the repetition cannot backtrack catastrophically.
+_NUM = (
+    r"(?<![\w.,/])"
+    r"(?P<num>\d{1,3}(?:(?:,|\.|[ \u00a0\u202f])\d{3}){1,4}(?:[.,]\d{1,6})?(?![\d])"
+    r"|\d{1,%d}(?:[.,]\d{1,6})?(?![\d]))" % MAX_DIGITS
+)
+NUM_RE = re.compile(_NUM)
+
+# Ordinal or alphanumeric suffixes that make a digit run something other than a quantity.
+_ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th|er|e|ème|eme|te|de|ste|-?й|-?го|-?th)\b", re.I)
+
+
+@dataclass
+class Numeral:
+    """A number found in a sentence, with offsets relative to that sentence."""
+
+    start: int
+    end: int
+    value: float
+    text: str
+    in_words: bool = False
+    fraction: bool = False  # a word fraction: value is a percentage (a third -> 33.3)
+    fraction_original: float | None = None  # the fraction as a number (a third -> 0.333)
+    vague: bool = False  # "most of": a lower bound with no numeral
+    range_min: float | None = None
+    range_max: float | None = None
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def is_range(self) -> bool:
+        return self.range_min is not None and self.range_max is not None
+
+
+def parse_digits(raw: str, language: str) -> float | None:
+    """Read one digit token (no words) in the conventions of `language`.
+
+    `1,246` is a thousand-grouped number in English; `68.050` is one in the continental
+    languages; a comma followed by other than three digits is a decimal comma; a space or
+    no-break space always groups thousands.
+    """
+    s = raw.replace("\u00a0", " ").replace("\u202f", " ")
+    if len(s) > 40:
+        return None
+    s = s.replace(" ", "")
+    if not s:
+        return None
+    has_comma, has_dot = "," in s, "." in s
+    try:
+        if has_comma and has_dot:
+            # The separator that comes last is the decimal mark.
+            if s.rfind(",") > s.rfind("."):
+                return float(s.replace(".", "").replace(",", "."))
+            return float(s.replace(",", ""))
+        if has_comma:
+            parts = s.split(",")
+            grouped = all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3
+            if grouped and (language == "en" or len(parts) > 2) and parts[0] != "0":
+                return float(s.replace(",", ""))
+            if len(parts) == 2:
+                return float(parts[0] + "." + parts[1])
+            return None
+        if has_dot:
+            parts = s.split(".")
+            grouped = all(len(p) == 3 for p in parts[1:]) and 1 <= len(parts[0]) <= 3
+            if grouped and (language != "en" or len(parts) > 2) and parts[0] != "0":
+                return float(s.replace(".", ""))
+            if len(parts) == 2:
+                return float(s)
+            return None
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _has_space_group(raw: str) -> bool:
+    return any(c in raw for c in " \u00a0\u202f")
+
+
+def find_numerals(sentence: str, language: str) -> list[Numeral]:
+    """All numerals of a sentence, in order, non-overlapping."""
+    lex = lexicon_for(language)
+    found: list[Numeral] = []
+    for m in NUM_RE.finditer(sentence):
+        raw = m.group("num")
+        start, end = m.start("num"), m.end("num")
+        # Space-grouped thousands are a continental habit; in English a space between
+        # two numbers ("in 2024 400 ...") separates them.
+        if _has_space_group(raw) and language == "en" and " " in raw:
+            first = raw.split(" ")[0]
+            value = parse_digits(first, language)
+            if value is None:
+                continue
+            end = start + len(first)
+            raw = first
+        else:
+            value = parse_digits(raw, language)
+        if value is None:
+            continue
+        tail = sentence[end:end + 4]
+        if _ORDINAL_AFTER.match(tail) and not tail[:1].isspace():
+            continue  # 425th, 1er, 3-го
+        if start > 0 and sentence[start - 1].isalpha():
+            continue  # M23
+        if start > 1 and sentence[start - 1] == "-" and sentence[start - 2].isalpha():
+            continue  # Su-34, COVID-19
+        num = Numeral(start, end, value, raw)
+        # Scale words: 1.5 million, 100 duizend, 116 тис 165.
+        sm = lex.scale_re.match(sentence, end)
+        if sm:
+            scale = lex.scales[sm.group("scale").lower().rstrip(".")]
+            num.value = value * scale
+            num.end = sm.end()
+            num.text = sentence[start:num.end]
+            num.in_words = True
+            rest = _TRAILING_GROUP.match(sentence, num.end)
+            if rest and scale == 1000 and len(rest.group(1)) == 3:
+                num.value += float(rest.group(1))
+                num.end = rest.end(1)
+                num.text = sentence[start:num.end]
+        found.append(num)
+    # Words: numbers and fractions. Digits win where the two overlap.
+    taken = [(n.start, n.end) for n in found]
+    for m in lex.word_number_re.finditer(sentence):
+        s, e = m.span("w")
+        if any(a < e and s < b for a, b in taken):
+            continue
+        word = m.group("w").lower()
+        value = lex.word_value(word)
+        if value is None:
+            continue
+        num = Numeral(s, e, value, m.group("w"), in_words=True)
+        sm = lex.scale_re.match(sentence, e)
+        if sm:
+            num.value = value * lex.scales[sm.group("scale").lower().rstrip(".")]
+            num.end = sm.end()
+            num.text = sentence[s:num.end]
+        found.append(num)
+        taken.append((s, num.end))
+    for m in lex.fraction_re.finditer(sentence):
+        s, e = m.span()
+        if any(a < e and s < b for a, b in taken):
+            continue
+        key = m.lastgroup or ""
+        pct = lex.fraction_value(key)
+        if pct is None:
+            continue
+        num = Numeral(s, e, pct, m.group(0), in_words=True, fraction=True)
+        if key.startswith("most"):
+            num.vague = True
+            num.fraction_original = None
+        else:
+            num.fraction_original = round(pct / 100.0, 4 if pct < 20 else 3)
+        found.append(num)
+        taken.append((s, e))
+    found.sort(key=lambda n: n.start)
+    return _join_ranges(sentence, found, lex)
+
+
+_TRAILING_GROUP = re.compile(r"[ \u00a0](\d{3})(?!\d)")
+_HYPHEN_RANGE = re.compile(r"\s?[-\u2013\u2014]\s?$")
+
+
+def _join_ranges(sentence: str, nums: list[Numeral], lex) -> list[Numeral]:
+    """Merge `53-58` and `between 1,150 and 1,300` into one ranged numeral."""
+    out: list[Numeral] = []
+    i = 0
+    while i < len(nums):
+        n = nums[i]
+        if i + 1 < len(nums) and not n.fraction and not nums[i + 1].fraction:
+            nxt = nums[i + 1]
+            gap = sentence[n.end:nxt.start]
+            before = sentence[max(0, n.start - 12):n.start]
+            is_hyphen = bool(re.fullmatch(r"\s?[-\u2013\u2014]\s?", gap)) and not n.in_words
+            is_between = bool(lex.range_and_re.fullmatch(gap)) and bool(lex.range_open_re.search(before))
+            if (is_hyphen or is_between) and nxt.value > n.value:
+                merged = Numeral(n.start, nxt.end, nxt.value, sentence[n.start:nxt.end],
+                                 in_words=n.in_words or nxt.in_words,
+                                 range_min=n.value, range_max=nxt.value)
+                if is_between:
+                    ob = lex.range_open_re.search(before)
+                    merged.extras["range_open"] = before[ob.start():]
+                out.append(merged)
+                i += 2
+                continue
+        out.append(n)
+        i += 1
+    return out

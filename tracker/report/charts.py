@@ -1,0 +1,230 @@
+"""Draw one chart per metric: bars for flows, lines for stocks, one colour per source.
+
+Encodings shared by both kinds of chart, explained in each legend:
+- colour: the attribution (who produced the figure), so disagreement between sources shows;
+- hatching (bars) or an open marker (lines): a hedged figure (approx, at least, at most);
+- a triangle: at least (▲, could be more) or at most (▼, could be less);
+- a bracket: a range, from its minimum to its maximum;
+- a pale dashed bar: a period shorter than the month it sits in (partial month);
+- a small number: the point's mark in the references of report.pdf.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402  (the backend is chosen first)
+import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.colors import to_hex, to_rgb  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from tracker.report.points import ChartSpec  # noqa: E402
+from tracker.report.text import (  # noqa: E402
+    chart_subtitle,
+    chart_title,
+    footer_text,
+    metric_label,
+    metric_unit,
+)
+
+# A4 landscape: the same size on screen, in the PNG and as a PDF page.
+PAGE_SIZE_IN = (11.69, 8.27)
+PNG_DPI = 200
+
+# Fixed fonts and no time-based or random state: the same data gives the same bytes.
+STYLE: dict[str, object] = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "svg.hashsalt": "tracker-report",
+    "pdf.fonttype": 42,  # TrueType: text stays selectable and searchable in the PDF
+    "text.parse_math": False,  # a "$" in a quote or a publisher name is not TeX
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "hatch.linewidth": 0.6,
+}
+
+PALETTE: tuple[str, ...] = tuple(to_hex(c) for c in matplotlib.colormaps["tab10"].colors)
+
+_HEDGED = ("approx", "at_least", "at_most")
+_TRIANGLES = {"at_least": "^", "at_most": "v"}
+_EDGE = "#222222"
+_LEFT, _RIGHT = 0.07, 0.97
+_FOOTER_WRAP_CHARS = 175
+_SUBTITLE_WRAP_CHARS = 150
+_SLOT_FILL = 0.84  # share of a month slot covered by its bars; the rest separates months
+
+
+def attribution_colours(attributions: list[str]) -> dict[str, str]:
+    """A fixed colour per source across all charts of one report (sorted names)."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(attributions)))}
+
+
+def draw_chart(
+    chart: ChartSpec, points: pd.DataFrame, citations: pd.DataFrame, colours: dict[str, str]
+) -> Figure:
+    """The chart of one metric: `points` one row per mark, `citations` every citation."""
+    figure = Figure(figsize=PAGE_SIZE_IN)
+    footer = textwrap.fill(
+        footer_text(citations) + " Numbers on the chart are marks in the references of report.pdf.",
+        _FOOTER_WRAP_CHARS,
+    )
+    footer_lines = footer.count("\n") + 1
+    bottom = 0.08 + 0.017 * footer_lines  # room for date labels plus the wrapped footer
+    axes = figure.add_axes((_LEFT, bottom, _RIGHT - _LEFT, 0.83 - bottom))
+    _draw_headings(figure, chart, points, len(citations), footer)
+    if chart.is_flow:
+        _draw_bars(axes, points, colours)
+    else:
+        _draw_lines(axes, points, colours)
+    _style_axes(axes, chart)
+    _add_legend(axes, points, colours, is_flow=chart.is_flow)
+    return figure
+
+
+def _draw_headings(
+    figure: Figure, chart: ChartSpec, points: pd.DataFrame, citation_count: int, footer: str
+) -> None:
+    figure.text(_LEFT, 0.955, chart_title(chart), fontsize=15, fontweight="bold", va="top")
+    subtitle = textwrap.fill(chart_subtitle(chart, points, citation_count), _SUBTITLE_WRAP_CHARS)
+    figure.text(_LEFT, 0.915, subtitle, fontsize=9, color="#333333", va="top")
+    figure.text(_LEFT, 0.015, footer, fontsize=7, color="#444444", va="bottom")
+
+
+def _style_axes(axes: Axes, chart: ChartSpec) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=14)
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.set_ylabel(f"{metric_label(chart.metric)} ({metric_unit(chart.metric)})")
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+    if chart.is_flow:
+        axes.axhline(0, color=_EDGE, linewidth=0.8)
+
+
+def _day_number(moment: pd.Timestamp) -> float:
+    return float(mdates.date2num(moment.to_pydatetime()))
+
+
+def _lighten(colour: str, amount: float) -> str:
+    """Blend with white: a pale version of a series colour for partial periods."""
+    return to_hex(tuple(c + (1 - c) * amount for c in to_rgb(colour)))
+
+
+def _bar_slots(points: pd.DataFrame) -> pd.DataFrame:
+    """Place each flow: its slot (the month of its midpoint, or its whole period when it
+    is longer than a month) split into side-by-side lanes, one per figure in the slot."""
+    placed = points.copy()
+    middle = placed["_start"] + (placed["_end"] - placed["_start"]) / 2
+    monthly = placed["_span"] == "month"
+    month_start = middle.dt.to_period("M").dt.start_time
+    placed["_slot_start"] = month_start.where(monthly, placed["_start"])
+    month_end = month_start + pd.offsets.MonthBegin(1)
+    placed["_slot_end"] = month_end.where(monthly, placed["_end"] + pd.Timedelta(days=1))
+    # Within a slot: sources alphabetically, a whole period before a partial one.
+    placed = placed.sort_values(["_slot_start", "attribution", "_days", "mark"],
+                                ascending=[True, True, False, True], kind="mergesort")
+    placed["_lane"] = placed.groupby("_slot_start").cumcount()
+    placed["_lanes"] = placed.groupby("_slot_start")["_lane"].transform("size")
+    slot_days = (placed["_slot_end"] - placed["_slot_start"]).dt.days
+    placed["_width"] = slot_days * _SLOT_FILL / placed["_lanes"]
+    left = placed["_slot_start"].map(_day_number) + slot_days * (1 - _SLOT_FILL) / 2
+    placed["_x"] = left + placed["_width"] * (placed["_lane"] + 0.5)
+    return placed
+
+
+def _draw_bars(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> None:
+    for _, bar in _bar_slots(points).iterrows():
+        colour = colours[bar["attribution"]]
+        axes.bar(
+            bar["_x"], bar["_y"], width=bar["_width"],
+            color=_lighten(colour, 0.55) if bar["is_partial"] else colour,
+            edgecolor=_EDGE, linewidth=0.5,
+            linestyle="--" if bar["is_partial"] else "-",
+            hatch="////" if bar["_qualifier"] in _HEDGED else None,
+        )
+        _draw_hedges(axes, bar, bar["_x"])
+        _draw_mark(axes, bar, bar["_x"], rotation=90)
+
+
+def _draw_lines(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> None:
+    for attribution, series in points.groupby("attribution", sort=True):
+        series = series.sort_values(["_as_of", "mark"], kind="mergesort")
+        colour = colours[attribution]
+        dates = series["_as_of"].map(_day_number)
+        axes.plot(dates, series["_y"], color=colour, linewidth=1.4, zorder=2)
+        for x, (_, point) in zip(dates, series.iterrows()):
+            hedged = point["_qualifier"] in _HEDGED
+            axes.plot(
+                x, point["_y"], marker=_TRIANGLES.get(point["_qualifier"], "o"), markersize=6,
+                markerfacecolor="white" if hedged else colour, markeredgecolor=colour,
+                markeredgewidth=1.4, zorder=3,
+            )
+            _draw_hedges(axes, point, x, triangles=False)
+            _draw_mark(axes, point, x, rotation=0)
+
+
+def _draw_hedges(axes: Axes, point: pd.Series, x: float, *, triangles: bool = True) -> None:
+    """A bracket for a range; on bars, a triangle for at least / at most."""
+    low, high, y = point["value_min"], point["value_max"], point["_y"]
+    if pd.notna(low) and pd.notna(high) and low != high:
+        axes.errorbar(x, y, yerr=[[y - low], [high - y]], fmt="none", ecolor=_EDGE,
+                      elinewidth=0.9, capsize=2.5, zorder=4)
+    if triangles and point["_qualifier"] in _TRIANGLES:
+        axes.plot(x, y, marker=_TRIANGLES[point["_qualifier"]], markersize=4,
+                  color=_EDGE, zorder=4)
+
+
+def _draw_mark(axes: Axes, point: pd.Series, x: float, *, rotation: int) -> None:
+    """The point's reference number, just beyond its top (or below a negative bar)."""
+    below = point["_y"] < 0
+    tip = point["value_min"] if below else point["value_max"]
+    tip = point["_y"] if pd.isna(tip) else (min(tip, point["_y"]) if below else max(tip, point["_y"]))
+    axes.annotate(
+        str(point["mark"]), (x, tip), xytext=(0, -3 if below else 3), textcoords="offset points",
+        rotation=rotation, ha="center", va="top" if below else "bottom", fontsize=6,
+        color="#333333",
+    )
+
+
+def _add_legend(axes: Axes, points: pd.DataFrame, colours: dict[str, str], *, is_flow: bool) -> None:
+    handles = [
+        Patch(facecolor=colours[name], edgecolor=_EDGE, linewidth=0.5, label=name)
+        if is_flow else Line2D([], [], color=colours[name], marker="o", label=name)
+        for name in sorted(points["attribution"].unique())
+    ]
+    handles += _encoding_handles(points, is_flow=is_flow)
+    axes.legend(handles=handles, loc="upper left", fontsize=7, frameon=True,
+                framealpha=0.9, edgecolor="#cccccc")
+
+
+def _encoding_handles(points: pd.DataFrame, *, is_flow: bool) -> list[object]:
+    """Legend keys for the encodings this chart actually uses, and only those."""
+    qualifiers = set(points["_qualifier"])
+    handles: list[object] = []
+    if qualifiers & set(_HEDGED):
+        if is_flow:
+            handles.append(Patch(facecolor="white", edgecolor=_EDGE, hatch="////", linewidth=0.5,
+                                 label="hedged figure (approx., at least, at most)"))
+        else:
+            handles.append(Line2D([], [], marker="o", color=_EDGE, markerfacecolor="white",
+                                  linestyle="none", label="hedged figure (open marker)"))
+    if "at_least" in qualifiers:
+        handles.append(Line2D([], [], marker="^", color=_EDGE, linestyle="none",
+                              label="at least (could be more)"))
+    if "at_most" in qualifiers:
+        handles.append(Line2D([], [], marker="v", color=_EDGE, linestyle="none",
+                              label="at most (could be less)"))
+    if (points["value_min"].notna() & points["value_max"].notna()).any():
+        handles.append(Line2D([], [], marker="_", markersize=8, color=_EDGE, linestyle="-",
+                              label="range (minimum to maximum)"))
+    if is_flow and points["is_partial"].any():
+        handles.append(Patch(facecolor="#dddddd", edgecolor=_EDGE, linestyle="--", linewidth=0.5,
+                             label="partial period (part of a month)"))
+    return handles
