@@ -64,12 +64,23 @@ def atomic_path(final_path: Path) -> Iterator[Path]:
     os.close(handle)
     temp_path = Path(temp_name)
     try:
+        # mkstemp creates the file private (0600); give it the mode a plain open() would.
+        os.chmod(temp_path, _file_mode(final_path))
         yield temp_path
         _fsync_file(temp_path)
         os.replace(temp_path, final_path)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, else the default for a new file (umask)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _fsync_file(path: Path) -> None:

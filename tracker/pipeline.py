@@ -91,12 +91,18 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
             outcome = SourceOutcome(source_id=source.id, kind=source.kind, ok=True)
             try:
                 collected = kinds[source.kind].collect(source, context)
+                good, rejects = _validate(collected)
             except SourceError as error:
                 outcome.ok, outcome.error = False, str(error)
                 result.outcomes.append(outcome)
                 progress(f"    failed: {error}")
                 continue
-            good, rejects = _validate(collected)
+            except Exception as error:  # a bug or surprise in one source must not stop the rest
+                outcome.ok = False
+                outcome.error = f"unexpected {error.__class__.__name__}: {error}"
+                result.outcomes.append(outcome)
+                progress(f"    failed: {outcome.error}")
+                continue
             outcome.documents_read = collected.documents_read
             outcome.claims_found = len(good)
             outcome.claims_new = int((~good["claim_id"].isin(existing["claim_id"])).sum())
@@ -137,10 +143,22 @@ def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, 
     origins = frame.pop("_origin")
     good, bad = split_valid(frame)
     for index, row in bad.iterrows():
-        record = {k: v for k, v in row.items() if k != "reason" and v not in ("", None) and v == v}
+        record = {k: v for k, v in row.items()
+                  if k != "reason" and not _is_missing(v) and v != ""}
         rejects.append((origins[index], row["reason"], json.dumps(record, ensure_ascii=False,
                                                                    sort_keys=True, default=str)))
+    rejects.sort(key=lambda item: _origin_order(item[0]))
     return good, rejects
+
+
+def _origin_order(origin: str) -> tuple[str, int]:
+    """Sort 'file:12' before 'file:100' so messages follow the file."""
+    name, _, line = origin.rpartition(":")
+    return (name, int(line)) if line.isdigit() else (origin, 0)
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value)) if not isinstance(value, (list, dict)) else False
 
 
 def _write_quarantine(path: Path, rows: list[dict[str, str]], refreshed: set[str]) -> None:

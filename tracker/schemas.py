@@ -92,7 +92,7 @@ class ClaimSchema(pa.DataFrameModel):
 
     @pa.check("period_start", "period_end", "as_of", error="not a real date written YYYY-MM-DD")
     def iso_date(cls, dates: Series[str]) -> Series[bool]:
-        return dates.isna() | dates.map(_is_iso_date)
+        return dates.map(lambda text: text is None or text != text or _is_iso_date(text)).astype(bool)
 
     @pa.dataframe_check(error="a value is required (or value_min and value_max for a range)")
     def has_value(cls, df: pd.DataFrame) -> pd.Series:

@@ -56,8 +56,9 @@ _HEDGED = ("approx", "at_least", "at_most")
 _TRIANGLES = {"at_least": "^", "at_most": "v"}
 _EDGE = "#222222"
 _LEFT, _RIGHT = 0.07, 0.97
-_FOOTER_WRAP_CHARS = 175
-_SUBTITLE_WRAP_CHARS = 150
+_FOOTER_WRAP_CHARS = 205
+_SUBTITLE_WRAP_CHARS = 165
+_AXES_TOP = 0.78  # leaves room above the axes for the legend, outside the data
 _SLOT_FILL = 0.84  # share of a month slot covered by its bars; the rest separates months
 
 
@@ -71,13 +72,13 @@ def draw_chart(
 ) -> Figure:
     """The chart of one metric: `points` one row per mark, `citations` every citation."""
     figure = Figure(figsize=PAGE_SIZE_IN)
-    footer = textwrap.fill(
+    footer = _wrap(
         footer_text(citations) + " Numbers on the chart are marks in the references of report.pdf.",
         _FOOTER_WRAP_CHARS,
     )
     footer_lines = footer.count("\n") + 1
     bottom = 0.08 + 0.017 * footer_lines  # room for date labels plus the wrapped footer
-    axes = figure.add_axes((_LEFT, bottom, _RIGHT - _LEFT, 0.83 - bottom))
+    axes = figure.add_axes((_LEFT, bottom, _RIGHT - _LEFT, _AXES_TOP - bottom))
     _draw_headings(figure, chart, points, len(citations), footer)
     if chart.is_flow:
         _draw_bars(axes, points, colours)
@@ -92,9 +93,14 @@ def _draw_headings(
     figure: Figure, chart: ChartSpec, points: pd.DataFrame, citation_count: int, footer: str
 ) -> None:
     figure.text(_LEFT, 0.955, chart_title(chart), fontsize=15, fontweight="bold", va="top")
-    subtitle = textwrap.fill(chart_subtitle(chart, points, citation_count), _SUBTITLE_WRAP_CHARS)
+    subtitle = _wrap(chart_subtitle(chart, points, citation_count), _SUBTITLE_WRAP_CHARS)
     figure.text(_LEFT, 0.915, subtitle, fontsize=9, color="#333333", va="top")
     figure.text(_LEFT, 0.015, footer, fontsize=7, color="#444444", va="bottom")
+
+
+def _wrap(text: str, width: int) -> str:
+    # Slugs such as "russia-ukraine" must not be split at their hyphen.
+    return textwrap.fill(text, width, break_on_hyphens=False)
 
 
 def _style_axes(axes: Axes, chart: ChartSpec) -> None:
@@ -200,8 +206,9 @@ def _add_legend(axes: Axes, points: pd.DataFrame, colours: dict[str, str], *, is
         for name in sorted(points["attribution"].unique())
     ]
     handles += _encoding_handles(points, is_flow=is_flow)
-    axes.legend(handles=handles, loc="upper left", fontsize=7, frameon=True,
-                framealpha=0.9, edgecolor="#cccccc")
+    # Above the axes, so that the legend never hides a bar or a point.
+    axes.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=4,
+                fontsize=7.5, frameon=False, borderaxespad=0)
 
 
 def _encoding_handles(points: pd.DataFrame, *, is_flow: bool) -> list[object]:
@@ -215,16 +222,16 @@ def _encoding_handles(points: pd.DataFrame, *, is_flow: bool) -> list[object]:
         else:
             handles.append(Line2D([], [], marker="o", color=_EDGE, markerfacecolor="white",
                                   linestyle="none", label="hedged figure (open marker)"))
-    if "at_least" in qualifiers:
-        handles.append(Line2D([], [], marker="^", color=_EDGE, linestyle="none",
-                              label="at least (could be more)"))
-    if "at_most" in qualifiers:
-        handles.append(Line2D([], [], marker="v", color=_EDGE, linestyle="none",
-                              label="at most (could be less)"))
+    # Bars carry a filled triangle on top; lines use an open triangle as the point itself.
+    triangle_face = _EDGE if is_flow else "white"
+    for qualifier, label in (("at_least", "at least (could be more)"), ("at_most", "at most (could be less)")):
+        if qualifier in qualifiers:
+            handles.append(Line2D([], [], marker=_TRIANGLES[qualifier], color=_EDGE, linestyle="none",
+                                  markerfacecolor=triangle_face, label=label))
     if (points["value_min"].notna() & points["value_max"].notna()).any():
         handles.append(Line2D([], [], marker="_", markersize=8, color=_EDGE, linestyle="-",
                               label="range (minimum to maximum)"))
     if is_flow and points["is_partial"].any():
         handles.append(Patch(facecolor="#dddddd", edgecolor=_EDGE, linestyle="--", linewidth=0.5,
-                             label="partial period (part of a month)"))
+                             label="partial period (not whole months)"))
     return handles

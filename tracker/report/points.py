@@ -99,6 +99,8 @@ def normalise_claims(claims: pd.DataFrame) -> pd.DataFrame:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
             frame[column] = frame[column].map(str).astype(object)
     order = ["claim_id", "url", "publisher", "published_at", "quote"]
+    # A row repeated in the ledger is one citation, not two.
+    frame = frame.drop_duplicates()
     return frame.sort_values(order, kind="mergesort").reset_index(drop=True)
 
 

@@ -102,6 +102,10 @@ def _claim(fields: dict[str, str]) -> tuple[Claim, str | None]:
             values[name] = int(text) if text.isdigit() else None
         else:
             values[name] = text
+    if not values.get("url"):
+        # The schema accepts a source_id as lineage, but an analyst's figure is only as good
+        # as the page that states it.
+        return Claim(), "url: missing; a curated figure needs the URL of the page stating it"
     if not values.get("qualifier"):
         values["qualifier"] = "range" if values.get("value") is None and values.get("value_min") is not None else "exact"
     return Claim(**values), None

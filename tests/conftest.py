@@ -1,0 +1,58 @@
+"""Shared fixtures: a project folder on a real temp disk with its own sources.toml."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+CURATED_HEADER = ["conflict", "metric", "value", "value_min", "value_max", "qualifier", "actor",
+                  "territory", "period_start", "period_end", "as_of", "attribution", "analyst",
+                  "data_producer", "publisher", "url", "published_at", "quote"]
+
+
+def curated_row(**fields: str) -> dict[str, str]:
+    row = {name: "" for name in CURATED_HEADER}
+    row.update(conflict="russia-ukraine", metric="area_gained_km2", value="701", actor="Russia",
+               territory="Ukraine", period_start="2025-11-01", period_end="2025-11-30",
+               attribution="AFP analysis of ISW data", analyst="AFP", data_producer="ISW",
+               publisher="Example (AFP)", url="https://example.org/a", published_at="2025-12-01")
+    row.update(fields)
+    return row
+
+
+def write_curated(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CURATED_HEADER, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A temp folder with sources.toml naming one curated file (inputs/figures.csv)."""
+    write_curated(tmp_path / "inputs" / "figures.csv", [
+        curated_row(),
+        curated_row(metric="share_controlled_pct", value="19.3", period_start="",
+                    period_end="", as_of="2025-11-30"),
+    ])
+    (tmp_path / "sources.toml").write_text(
+        '[settings]\ncontact = "test@example.org"\n\n'
+        '[[source]]\nid = "figures"\nkind = "curated"\npath = "inputs/figures.csv"\n',
+        encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def bundled(tmp_path: Path) -> Path:
+    """A copy of the repository's bundled inputs and sources.toml in a temp folder."""
+    shutil.copytree(REPO / "inputs", tmp_path / "inputs")
+    shutil.copy(REPO / "sources.toml", tmp_path / "sources.toml")
+    return tmp_path

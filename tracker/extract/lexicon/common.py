@@ -1,0 +1,87 @@
+"""Names shared by all languages: actors, territories, producers of figures, titles.
+
+Patterns are regex fragments matched case-insensitively at word boundaries. Spellings in
+the six languages sit side by side because proper names travel across languages with only
+small changes (Donetsk / Donezk / Донецьк).
+"""
+
+# Proper-name actors (demonyms and language-specific words are in each language module).
+ACTORS = [
+    (r"rsf|rapid\s+support\s+forces|forces\s+de\s+soutien\s+rapide|paramilitar\w*", "RSF"),
+    (r"m23|mouvement\s+du\s+23\s+mars|march\s+23\s+movement", "M23"),
+    (r"arakan\s+army|aa(?=\s+fighters|\s+says)", "Arakan Army"),
+    (r"brotherhood\s+alliance|three\s+brotherhood\s+alliance", "Brotherhood Alliance"),
+    (r"joint\s+force\s+of\s+armed\s+movements", "Joint Force of Armed Movements"),
+    (r"hamas", "Hamas"), (r"hezbollah", "Hezbollah"),
+    (r"zsu|зсу|сили\s+оборони", "Ukraine"),
+    (r"tsahal|idf", "Israel"),
+]
+
+# (pattern, canonical name, level): level 1 = country, 2 = region, 3 = town or sector.
+TERRITORIES = [
+    (r"ukrain\w*|ukraïn\w*|oekraïn\w*|україн\w*|ucrain\w*", "Ukraine", 1),
+    (r"gaza\s*strip\w*|gaza\w*|the\s+strip|la\s+bande\s+de\s+gaza|gazastripen|gazastreifen", "Gaza Strip", 1),
+    (r"sudan\w*|soudan\w*|судан\w*", "Sudan", 1),
+    (r"myanmar\w*|birman\w*|burma", "Myanmar", 1),
+    (r"leban\w*|liban\w*|libanon\w*", "Lebanon", 1),
+    (r"syria\w*|syrie\w*|syrien\w*|sirië|сирі\w*", "Syria", 1),
+    (r"donet[sz]k\w*|donezk\w*|донецьк\w*|донеччин\w*|донецької|donbas\w*|donbass\w*|донбас\w*", "Donetsk oblast", 2),
+    (r"luhansk\w*|lugansk\w*|luhans'k|луганськ\w*|луганщин\w*", "Luhansk oblast", 2),
+    (r"zaporizh\w*|zaporozh\w*|zaporijia|saporischschja|saporischja|запоріж\w*", "Zaporizhzhia oblast", 2),
+    (r"kherson\w*|cherson\w*|херсон\w*", "Kherson oblast", 2),
+    (r"kharkiv\w*|kharkov\w*|charkiw\w*|kharkiw|харків\w*|харківщин\w*", "Kharkiv oblast", 2),
+    (r"sumy|сумськ\w*|сумщин\w*", "Sumy oblast", 2),
+    (r"dnipropetrovsk\w*|dnipropetrowsk\w*|дніпропетровськ\w*|дніпропетровщин\w*", "Dnipropetrovsk oblast", 2),
+    (r"mykolaiv\w*|миколаїв\w*", "Mykolaiv oblast", 2),
+    (r"kursk\w*|koursk\w*|курськ\w*|курщин\w*", "Kursk oblast (Russia)", 2),
+    (r"belgorod\w*|бєлгород\w*", "Belgorod oblast (Russia)", 2),
+    (r"crimea\w*|crimée|krim\w*|крим\w*", "Crimea", 2),
+    (r"darfur", "Darfur region", 2), (r"kordofan", "Kordofan", 2), (r"khartoum", "Khartoum state", 2),
+    (r"rakhine(?:\s+state)?", "Rakhine State", 2), (r"shan\s+state", "Shan State", 2),
+    (r"chin\s+state", "Chin State", 2),
+    (r"north\s+kivu|nord-kivu", "North Kivu", 2),
+    (r"aleppo|alep", "Aleppo governorate", 2), (r"idlib", "Idlib governorate", 2),
+    (r"hama", "Hama governorate", 2),
+    (r"golan", "Golan Heights", 2),
+    (r"severodonetsk|sievierodonetsk|sjevjerodonetsk|сєвєродонецьк\w*", "Severodonetsk (city)", 3),
+    (r"rutshuru", "Rutshuru territory (North Kivu)", 3),
+]
+
+# Producers and relays of figures: (pattern, canonical, kind). Kind "producer" makes data
+# (ISW, DeepState); "analyst" analyses someone's data and relays news (AFP); "relay" is a
+# news outlet or agency that usually passes on someone else's figure.
+SOURCES = [
+    (r"institute\s+for\s+the\s+study\s+of\s+war(?:\s+\(isw\))?|isw|institut\w*\s+(?:américain\s+)?pour\s+l['’]étude\s+de\s+la\s+guerre(?:\s+\(isw\))?|instituts?\s+für\s+kriegsstudien(?:\s+\(isw\))?", "ISW", "producer"),
+    (r"deepstate(?:map)?|дипстейт|діпстейт", "DeepState", "producer"),
+    (r"agentstvo", "Agentstvo", "producer"),
+    (r"ua\s+war\s+infographics", "UA War Infographics", "producer"),
+    (r"gaza\s+maps(?:\s+analysis)?", "Gaza Maps analysis", "producer"),
+    (r"syrian\s+observatory\s+for\s+human\s+rights|sohr|observatoire\s+syrien\s+des\s+droits\s+de\s+l['’]homme", "Syrian Observatory for Human Rights", "producer"),
+    (r"unifil", "UNIFIL", "producer"),
+    (r"ocha|un\s+humanitarian\s+(?:monitors|office)|un\s+office\s+for\s+the\s+coordination\s+of\s+humanitarian\s+affairs", "UN OCHA", "producer"),
+    (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod", "UK Ministry of Defence", "producer"),
+    (r"nug(?:(?:'s|’s)\s+(?:defen[cs]e\s+)?ministry)?|national\s+unity\s+government", "NUG Ministry of Defense", "producer"),
+    (r"csis", "CSIS", "producer"),
+    (r"afp|agence\s+france-presse|l['’]afp", "AFP", "analyst"),
+    (r"(?:the\s+)?guardian", "Guardian", "analyst"),
+    (r"(?:the\s+)?new\s+york\s+times|nyt", "The New York Times", "analyst"),
+    (r"reuters", "Reuters", "relay"), (r"associated\s+press|ap", "AP", "relay"),
+    (r"cnn", "CNN", "relay"), (r"bbc", "BBC", "relay"), (r"ukrinform|укрінформ", "Ukrinform", "relay"),
+    (r"tass|ria\s+novosti|interfax", "TASS", "relay"), (r"anadolu", "Anadolu", "relay"),
+    (r"rfi", "RFI", "relay"), (r"ynet", "Ynet", "relay"),
+    (r"times\s+of\s+israel", "Times of Israel", "relay"), (r"jerusalem\s+post", "Jerusalem Post", "relay"),
+    (r"krasnaya\s+zvezda", "Krasnaya Zvezda", "relay"), (r"telegram", "Telegram", "relay"),
+]
+
+# Words stripped from a speaker's name ("General Oleksandr Syrskyi" -> "Oleksandr Syrskyi").
+TITLE_WORDS = [
+    "President", "Prime", "Minister", "Deputy", "Defence", "Defense", "Foreign", "General", "Gen",
+    "Lt", "Col", "Colonel", "Major", "Chief", "Staff", "Commander", "Commander-in-Chief", "Secretary",
+    "State", "Spokesman", "Spokeswoman", "Spokesperson", "Head", "Mr", "Mrs", "Ms", "Dr", "Professor",
+    "Prof", "Senior", "First", "Ukrainian", "Russian", "Israeli", "US", "UN", "Ukraine's", "Russia's",
+    "Präsident", "Präsidenten", "Ministerpräsident", "Président", "Ministre", "Général", "Generalstabschef",
+    "Presidenten", "Президент", "Генерал", "Uhr", "Sunday", "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday", "Speaking", "In", "On", "The", "A", "And", "But", "He", "She",
+    "Telegram", "Facebook", "Kremlin", "Chairman", "Army", "Navy", "Acting", "Leader", "Junta",
+    "Lt-Gen", "Lieutenant", "Sergeant",
+]

@@ -1,0 +1,198 @@
+"""English cues. Regex fragments unless the name says words; matched case-insensitively."""
+
+WORD_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "a hundred": 100, "one hundred": 100, "a thousand": 1000,
+    "dozen": 12, "a dozen": 12,
+}
+SCALES = {"million": 1e6, "millions": 1e6, "mln": 1e6, "m": 1e6, "thousand": 1e3, "billion": 1e9, "bn": 1e9}
+
+# (pattern, percent); a negative percent marks a vague lower bound ("most of").
+FRACTIONS = [
+    (r"(?:a|one)[\s-]third", 33.3), (r"two[\s-]thirds", 66.7), (r"(?:a|one)[\s-]quarter", 25.0),
+    (r"three[\s-]quarters", 75.0), (r"(?:a|one)[\s-]fifth", 20.0), (r"(?:a|one)[\s-]sixth", 16.7),
+    (r"(?:a|one)[\s-]tenth", 10.0), (r"(?:a|one)[\s-]half", 50.0), (r"half(?=\s+(?:of|the)\b)", 50.0),
+    (r"the\s+whole\s+of", 100.0), (r"all\s+of", 100.0), (r"most\s+of", -50.0),
+]
+RANGE_OPEN = [r"between", r"from"]
+RANGE_AND = [r"and", r"to"]
+
+QUALIFIERS = {
+    "about": "approx", "around": "approx", "roughly": "approx", "some": "approx",
+    "approximately": "approx", "an estimated": "approx", "estimated": "approx",
+    "roughly another": "approx", "about another": "approx", "an approximate": "approx",
+    "more than": "at_least", "over": "at_least", "just over": "at_least",
+    "slightly more than": "at_least", "at least": "at_least", "upwards of": "at_least",
+    "in excess of": "at_least", "well over": "at_least", "a good": "at_least",
+    "almost": "at_most", "nearly": "at_most", "close to": "at_most", "less than": "at_most",
+    "fewer than": "at_most", "no more than": "at_most", "up to": "at_most",
+    "as much as": "at_most", "just under": "at_most", "under": "at_most", "nearly all": "at_most",
+    "just": "exact", "only": "exact", "exactly": "exact",
+}
+
+# Verb classes read leftwards from the figure (the nearest cue governs it).
+CUES = {
+    "gain": [
+        r"seiz(?:e|es|ed|ing)", r"captur(?:e|es|ed|ing)", r"t(?:ook|aken?|akes|aking)",
+        r"advanc(?:e|es|ed|ing)(?:\s+by)?", r"gain(?:s|ed|ing)?", r"conquer(?:s|ed|ing)?",
+        r"liberat(?:e|es|ed|ing)", r"free(?:s|d|ing)?", r"cleared", r"overr?an", r"overrun",
+        r"brought", r"bring(?:s|ing)?", r"pick(?:ed|s)?\s+up", r"grabb?(?:ed|ing)?",
+        r"push(?:ed)?\s+(?:forward|into)", r"added", r"progress",
+        r"taken\s+control\s+of", r"took\s+control\s+of", r"seized\s+control\s+of",
+    ],
+    "regain": [
+        r"re(?:took|taken|take|takes|taking)", r"recaptur(?:e|es|ed|ing)", r"regain(?:s|ed|ing)?",
+        r"regained\s+control\s+of", r"won\s+back", r"win(?:s|ning)?\s+back", r"t(?:ook|aken)\s+back",
+        r"recover(?:s|ed|ing)?", r"reclaim(?:s|ed|ing)?",
+    ],
+    "loss": [r"los(?:e|es|t|ing)", r"ced(?:e|ed|ing)", r"surrender(?:s|ed|ing)?", r"loss\s+of",
+             r"give\s+up", r"gave\s+up"],
+    "occupy": [r"occupied", r"occupy(?:ing)?"],
+    "hold": [
+        r"control(?:s|led|ling)?", r"hold(?:s|ing)?", r"held", r"occupies", r"occupying",
+        r"occupied\s+share", r"in\s+(?:\w+\s+)?hands", r"under\s+(?:\w+\s+){0,2}control",
+        r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
+    ],
+    "net": [r"net\s+gains?", r"net\s+advance", r"net"],
+    "evac": [r"evacuation\s+orders?", r"evacuation\s+zones?", r"displacement\s+orders?"],
+    "not_evac": [r"not\s+(?:\w+\s+)?(?:covered|under)\s+(?:by\s+)?evacuation\s+orders?"],
+    "outside": [r"(?:does|do|did)\s+not\s+(?:fully\s+|completely\s+)?control",
+                r"no\s+longer\s+(?:fully\s+)?under", r"lost\s+(?:complete\s+)?(?:authority|control)\s+over",
+                r"outside\s+(?:\w+\s+)?control"],
+    "distract": [
+        r"covering", r"covers", r"spans?", r"measur(?:es|ed|ing)", r"total\s+area",
+        r"size\s+of", r"as\s+large\s+as", r"larger\s+than", r"bigger\s+than", r"comparable\s+to",
+        r"contaminated", r"mined", r"damaged", r"farmland", r"killed", r"wounded", r"injured",
+        r"displaced", r"home\s+to", r"casualties", r"country\s+of", r"makes?\s+up",
+        r"accounts?\s+for", r"troops", r"soldiers", r"fighters", r"struck", r"attacks?",
+        r"spread\s+to", r"fought\s+over", r"surrounded", r"encircled", r"swept",
+        r"operations", r"needs?", r"funds?", r"budget", r"revenue",
+        r"less", r"fewer", r"equal\s+to", r"equals", r"packed\s+into",
+    ],
+}
+# Cues read rightwards from the figure: passives and predicates ("was already in Russian
+# hands", "had been liberated", "held by the regime").
+POST_CUES = {
+    "gain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:liberated|captured|seized|taken|freed|cleared|overrun)",
+             r"(?:liberated|captured|seized|taken|freed|overrun|taken\s+completely)\s+by"],
+    "regain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:retaken|recaptured|won\s+back|regained)"],
+    "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+\w+\s+hands|under\s+(?:\w+\s+){0,2}(?:control|occupation))",
+             r"(?:still\s+)?held\s+by", r"under\s+(?:\w+\s+){0,2}(?:control|occupation)",
+             r"in\s+\w+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
+    "distract": [r"(?:were|was|had\s+been)\s+(?:killed|struck|wounded|damaged|destroyed)"],
+}
+# Directly after a figure+unit these make it a comparison or someone else's share.
+DISTRACT_AFTER = [
+    r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
+    r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
+    r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
+    r"casualties", r"people\b", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
+    r"of\s+(?:the\s+)?(?:\w+(?:'s|’s)\s+)?total\s+area",
+]
+DISTRACT_BEFORE = [r"size\s+of\s+(?:about|some|roughly|around)?", r"as\s+large\s+as", r"larger\s+than",
+                   r"country\s+of", r"total\s+area\s+(?:of|is)\s+(?:about|some|roughly|around)?",
+                   r"by", r"to\s+within", r"within", r"[€$£]", r"US\$", r"USD"]
+
+AREA_UNITS = [
+    # (pattern anchored after the numeral, km² per unit, kind)
+    (r"^[\s\u00a0]*(?:sq\.?\s*|square[\s-]+)(?:kilomet(?:er|re)s?|kms?\.?)(?![\w])", 1.0, "km2"),
+    (r"^[\s\u00a0]*(?:km²|km2|kms²|km\^2|sqkm)(?![\w])", 1.0, "km2"),
+    (r"^[\s\u00a0]*(?:sq\.?\s*|square[\s-]+)mi(?:les?|\.)?(?![\w])", 2.589988, "mi2"),
+    (r"^[\s\u00a0]*(?:sq\.?\s*|square[\s-]+)met(?:er|re)s?(?![\w])|^[\s\u00a0]*m²(?![\w])", 1e-6, "m2"),
+    (r"^[\s\u00a0]*hectares?(?![\w])|^[\s\u00a0]*ha(?![\w])", 0.01, "ha"),
+    (r"^[\s\u00a0]*acres?(?![\w])", 0.00404686, "acre"),
+]
+PERCENT = [r"%", r"percent", r"per\s+cent", r"pct"]
+PERMILLE = [r"‰", r"per\s+mille", r"per\s+mil"]
+LINEAR_UNITS = [r"km", r"kilomet(?:er|re)s?", r"miles?", r"mi", r"met(?:er|re)s?", r"m", r"yards?", r"feet", r"ft"]
+PER_DAY = [r"per\s+day", r"a\s+day", r"each\s+day", r"every\s+day", r"daily", r"/\s*day"]
+COUNT_FILLERS = [r"more", r"other", r"further", r"additional", r"key", r"small", r"large",
+                 r"major", r"strategic", r"important", r"border", r"trade", r"frontline",
+                 r"front-line", r"nearby", r"new", r"of\s+the", r"[A-Z][\w'’-]+(?:'s|’s)"]
+SETTLEMENT_NOUNS = [r"settlements?", r"villages?(?:\s+and\s+towns)?", r"towns?(?:\s+and\s+villages)?",
+                    r"localities", r"locality", r"hamlets?", r"cities", r"city", r"communities"]
+ADMIN_UNIT_NOUNS = [r"townships?", r"states", r"districts", r"provinces", r"regions", r"points",
+                    r"municipalities", r"counties", r"governorates"]
+OF_THE = [r"of\s+the", r"of", r"out\s+of"]
+
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
+    "dec": 12,
+}
+_D = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_Y = r"(?P<y>(?:19|20)\d\d)"
+_MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
+_DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
+PERIODS = [
+    (r"from\s+(?P<m>{M})\.?\s+(?P<d>\d{1,2})\s+(?:to|until|through)\s+(?P<m2>{M})\.?\s+(?P<d2>\d{1,2})", "date_range"),
+    (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+year|this\s+year|" + _Y + r")", "since_year_start"),
+    (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month_start"),
+    (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+the\s+month", "since_this_month"),
+    (r"from\s+the\s+beginning\s+of\s+the\s+month", "since_this_month"),
+    (r"(?:since|from)\s+(?:the\s+)?(?:start\s+of\s+the\s+|beginning\s+of\s+the\s+)?(?:full-scale\s+|russian\s+|february\s+2022\s+)?(?:invasion|war)(?:\s+began|\s+started)?", "since_invasion"),
+    (r"(?:before|prior\s+to|on\s+the\s+eve\s+of)\s+the\s+(?:\w+\s+){0,3}(?:invasion|war)", "before_invasion"),
+    (r"(?:since|after)\s+the\s+(?:counteroffensive|counter-offensive|campaign)\s+(?:began|started)", "since_counteroffensive"),
+    (r"since\s+" + _MD, "since_date"), (r"since\s+" + _DM, "since_date"),
+    (r"since\s+(?:early\s+|late\s+|mid-?)?(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
+    (r"since\s+" + _Y, "since_year"),
+    (r"(?:by|as\s+of|up\s+to|until|through)\s+(?:the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
+    (r"(?:at\s+the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
+    (r"(?:by|as\s+of|up\s+to|until|through)\s+" + _MD, "cutoff_date"),
+    (r"(?:by|as\s+of|up\s+to|until|through)\s+" + _DM, "cutoff_date"),
+    (r"(?:first|opening)\s+(?P<n>\d{1,2})\s+days\s+of\s+(?:the\s+month|(?P<m>{M}))", "first_n_days"),
+    (r"first\s+half\s+of\s+(?P<m>{M})", "first_half"),
+    (r"(?:in\s+)?mid-?\s?(?P<m>{M})(?:\s+" + _Y + r")?", "mid_month"),
+    (r"(?:on|since)?\s*" + _MD, "date"), (r"(?:on|since)?\s*" + _DM, "date"),
+    (r"(?:in|during|over|for)\s+(?:the\s+(?:month\s+of\s+)?)?(?P<m>{M})(?:\s+" + _Y + r")?(?!\s*\d)", "month"),
+    (r"(?P<m>{M})(?:'s|’s)", "month"),
+    (r"(?:in|during)\s+(?:the\s+whole\s+of\s+|all\s+of\s+)?" + _Y, "year"),
+    (r"over\s+the\s+whole\s+of\s+" + _Y, "year"), (r"(?:all|the\s+whole)\s+of\s+" + _Y, "year"),
+    (r"(?:this|so\s+far\s+this)\s+year", "this_year"), (r"(?:since|from)\s+january", "this_year"),
+    (r"(?:over|in|during)\s+the\s+(?:last|past)\s+month", "past_month"),
+    (r"(?:last|the\s+previous)\s+month", "last_month"),
+    (r"this\s+month", "this_month"),
+    (r"(?:over|during|in)\s+the\s+month|the\s+month(?:'s|’s)", "the_month"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past|previous)\s+week|last\s+week", "past_week"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past|previous)\s+(?:day|24\s+hours)", "past_day"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+days", "past_n_days"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+weeks", "past_n_weeks"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+months", "past_n_months"),
+    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+year", "past_year"),
+    (r"a\s+year\s+(?:ago|earlier)", "year_ago"),
+    (r"at\s+(?:one\s+point|its\s+peak|the\s+peak)|initially|originally|first\s+occupied", "peak"),
+    (r"now|currently|at\s+present|today|still|so\s+far|already", "now"),
+]
+
+SPEECH_VERBS = [r"said", r"says", r"say", r"told", r"announced", r"claimed", r"claims", r"reported",
+                r"reports", r"wrote", r"stated", r"added", r"estimated", r"estimates", r"acknowledged",
+                r"admitted", r"found", r"finds", r"concluded", r"showed", r"shows", r"according\s+to",
+                r"cited", r"putting", r"puts", r"put", r"backed"]
+ACCORDING_TO = [r"according\s+to", r"citing", r"by\s+the\s+(?:paper|newspaper|agency)(?:'s|’s)\s+(?:count|reckoning|tally)",
+                r"by\s+(?:\w+(?:'s|’s))\s+(?:count|reckoning|tally|estimate)"]
+ANALYSIS_WORDS = [r"analys[ie]s", r"analy[sz]ing", r"analy[sz]ed", r"review", r"reviewing", r"tally",
+                  r"calculations?", r"count", r"reckoning", r"study"]
+PRECISELY = [r"more\s+precisely", r"to\s+be\s+(?:exact|precise)", r"precisely"]
+TERRITORY_ANAPHORA = [r"there", r"the\s+region", r"the\s+area", r"it", r"the\s+oblast", r"the\s+province"]
+SPEAKER_SIDE = [r"his\s+troops", r"his\s+forces", r"our\s+troops", r"our\s+forces", r"its\s+forces", r"its\s+troops"]
+
+ACTORS = [
+    (r"russia(?:n|ns)?|moscow(?:'s|’s)?|the\s+kremlin(?:'s|’s)?|kremlin(?:'s|’s)?", "Russia"),
+    (r"(?:the\s+)?(?:enemy|occupiers|invaders|occupying\s+forces)", "ENEMY"),
+    (r"ukrain(?:e|ian|ians)(?:'s|’s)?|kyiv(?:'s|’s)?|kiev(?:'s|’s)?", "Ukraine"),
+    (r"israel(?:i|is)?(?:'s|’s)?|idf", "Israel"),
+    (r"(?:the\s+)?(?:military\s+)?junta(?:'s|’s)?|myanmar(?:'s|’s)?\s+military|tatmadaw", "Myanmar junta"),
+    (r"(?:the\s+)?(?:military\s+)?regime(?:'s|’s)?|regime\s+forces|government\s+forces", "REGIME"),
+    (r"opposition\s+forces|resistance\s+(?:forces|groups)|anti-regime\s+forces|people(?:'s|’s)\s+defen[cs]e\s+forces|pdfs?|ethnic\s+armed\s+organi[sz]ations", "Myanmar resistance forces"),
+    (r"(?:\w+(?:'s|’s)\s+)?(?:armed\s+)?opposition(?:\s+fighters)?", "OPPOSITION"),
+    (r"rebels?|insurgents", "REBELS"),
+    (r"jihadists(?:\s+and\s+their\s+allies)?|hayat\s+tahrir\s+al-sham(?:\s+\(hts\))?(?:\s+and\s+allied\s+factions)?|hts", "HTS and allied factions"),
+    (r"(?:the\s+)?(?:army|military)(?:'s|’s)?|saf|sudanese\s+(?:armed\s+forces|army)|syrian\s+army", "ARMY"),
+]
+
+STOPWORDS = ["the", "of", "and", "to", "in", "that", "is", "was", "for", "on", "with", "said", "by",
+             "it", "its", "has", "have", "from", "at", "as", "were", "which", "this", "their", "had"]
