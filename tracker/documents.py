@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
+# Fewer words than this in the extracted main text means the page held no article.
+MIN_ARTICLE_WORDS = 8
+
 
 @dataclass(frozen=True)
 class ArticleText:
@@ -59,11 +62,14 @@ def read_article(payload: bytes, content_type: str = "", url: str = "") -> Artic
     if result is None:
         return ArticleText(text="", url=url)
     data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    text = (data.get("text") or "").strip()
+    if len(text.split()) < MIN_ARTICLE_WORDS:
+        text = ""  # trafilatura falls back to any text at all (a menu); that is no article
     published = data.get("date") or None
     if published and not _DATE.match(str(published)):
         published = None
     return ArticleText(
-        text=(data.get("text") or "").strip(),
+        text=text,
         title=data.get("title") or "",
         publisher=data.get("sitename") or "",
         published=str(published)[:10] if published else None,

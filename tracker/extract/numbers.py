@@ -140,24 +140,8 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
                 num.end = rest.end(1)
                 num.text = sentence[start:num.end]
         found.append(num)
-    # Words: numbers and fractions. Digits win where the two overlap.
+    # Fractions, then number words. Digits win where they overlap.
     taken = [(n.start, n.end) for n in found]
-    for m in lex.word_number_re.finditer(sentence):
-        s, e = m.span("w")
-        if any(a < e and s < b for a, b in taken):
-            continue
-        word = m.group("w").lower()
-        value = lex.word_value(word)
-        if value is None:
-            continue
-        num = Numeral(s, e, value, m.group("w"), in_words=True)
-        sm = lex.scale_re.match(sentence, e)
-        if sm:
-            num.value = value * lex.scales[sm.group("scale").lower().rstrip(".")]
-            num.end = sm.end()
-            num.text = sentence[s:num.end]
-        found.append(num)
-        taken.append((s, num.end))
     for m in lex.fraction_re.finditer(sentence):
         s, e = m.span()
         if any(a < e and s < b for a, b in taken):
@@ -174,6 +158,23 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
             num.fraction_original = round(pct / 100.0, 4 if pct < 20 else 3)
         found.append(num)
         taken.append((s, e))
+    # Words: numbers and fractions. Digits win where the two overlap.
+    for m in lex.word_number_re.finditer(sentence):
+        s, e = m.span("w")
+        if any(a < e and s < b for a, b in taken):
+            continue
+        word = m.group("w").lower()
+        value = lex.word_value(word)
+        if value is None:
+            continue
+        num = Numeral(s, e, value, m.group("w"), in_words=True)
+        sm = lex.scale_re.match(sentence, e)
+        if sm:
+            num.value = value * lex.scales[sm.group("scale").lower().rstrip(".")]
+            num.end = sm.end()
+            num.text = sentence[s:num.end]
+        found.append(num)
+        taken.append((s, num.end))
     found.sort(key=lambda n: n.start)
     return _join_ranges(sentence, found, lex)
 

@@ -145,7 +145,7 @@ def _text_pages(title: str, entries: list[list[str]]) -> Iterator[Figure]:
         while len(page) > capacity:
             yield _text_page(title, page[:capacity], page_number)
             page, page_number = page[capacity:], page_number + 1
-    if page or page_number == 1:
+    if page:
         yield _text_page(title, page, page_number)
 
 

@@ -24,6 +24,7 @@ from matplotlib.colors import to_hex, to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from tracker.report.points import ChartSpec  # noqa: E402
 from tracker.report.text import (  # noqa: E402
@@ -104,14 +105,39 @@ def _wrap(text: str, width: int) -> str:
 
 
 def _style_axes(axes: Axes, chart: ChartSpec) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=14)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _month_axis(axes, mid_month=chart.is_flow)
     axes.set_ylabel(f"{metric_label(chart.metric)} ({metric_unit(chart.metric)})")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     if chart.is_flow:
         axes.axhline(0, color=_EDGE, linewidth=0.8)
+
+
+def _month_axis(axes: Axes, *, mid_month: bool) -> None:
+    """Month ticks (every 1-12 months), the year under January and under the first tick.
+
+    Bars sit inside their month, so their ticks go mid-month, under the bars; a generic
+    date locator would put ticks on arbitrary days ("15") that read as dates of figures.
+    """
+    first, last = axes.get_xlim()
+    months = max(1.0, (last - first) / 30.44)
+    step = next((n for n in (1, 2, 3, 4, 6, 12) if months / n <= 14), None)
+    if step is None:
+        axes.xaxis.set_major_locator(mdates.YearLocator(max(1, round(months / 12 / 12))))
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        return
+    # Counting from January keeps January (and its year label) among the ticks.
+    axes.xaxis.set_major_locator(
+        mdates.MonthLocator(bymonth=range(1, 13, step), bymonthday=15 if mid_month else 1)
+    )
+    axes.xaxis.set_major_formatter(FuncFormatter(_month_label))
+
+
+def _month_label(x: float, position: int | None) -> str:
+    moment = mdates.num2date(x)
+    if position == 0 or moment.month <= 1:
+        return f"{moment:%b}\n{moment:%Y}"
+    return f"{moment:%b}"
 
 
 def _day_number(moment: pd.Timestamp) -> float:
