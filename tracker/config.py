@@ -35,6 +35,16 @@ class Settings:
     contact: str = ""
     timeout_s: float = 20.0
     max_bytes: int = 20_000_000
+    retries: int = 3
+    backoff_s: float = 2.0
+    max_retry_after_s: float = 120.0
+    per_host_delay_s: float = 1.0
+    max_redirects: int = 5
+
+
+_SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries": int,
+                  "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
+                  "max_redirects": int}
 
 
 @dataclass(frozen=True)
@@ -96,18 +106,18 @@ def load_config(path: Path, known_kinds: dict[str, tuple[frozenset[str], frozens
 def _settings(path: Path, raw: Any) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: [settings] must be a table")
-    allowed = {"contact", "timeout_s", "max_bytes"}
-    unknown = set(raw) - allowed
+    unknown = set(raw) - set(_SETTING_TYPES)
     if unknown:
         raise ConfigError(f"{path}: [settings]: unknown key(s) {', '.join(sorted(unknown))}")
-    try:
-        return Settings(
-            contact=str(raw.get("contact", "")),
-            timeout_s=float(raw.get("timeout_s", Settings.timeout_s)),
-            max_bytes=int(raw.get("max_bytes", Settings.max_bytes)),
-        )
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{path}: [settings]: {error}") from None
+    values = {}
+    for key, value in raw.items():
+        kind = _SETTING_TYPES[key]
+        if kind is not str and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                or value < 0):
+            raise ConfigError(f"{path}: [settings]: key {key!r} must be a non-negative number "
+                              f"(got {value!r})")
+        values[key] = kind(value)
+    return Settings(**values)
 
 
 def _source(path: Path, number: int, entry: Any,

@@ -33,19 +33,33 @@ def looks_like_html(payload: bytes, content_type: str = "") -> bool:
 
 
 def decode_text(payload: bytes, content_type: str = "") -> str:
-    """Decode with the declared charset, else UTF-8, else a best guess; never raises."""
-    match = re.search(r"charset=([\w.-]+)", content_type, re.IGNORECASE)
-    candidates = [match.group(1)] if match else []
-    candidates += ["utf-8"]
-    for encoding in candidates:
-        try:
-            return payload.decode(encoding).lstrip("\ufeff")
-        except (LookupError, UnicodeDecodeError):
-            continue
-    from charset_normalizer import from_bytes  # requests' own dependency
+    """Decode bytes to text; never raises.
 
-    best = from_bytes(payload).best()
-    return str(best) if best is not None else payload.decode("utf-8", errors="replace")
+    Bytes that are valid UTF-8 are read as UTF-8 whatever the header says: servers often
+    declare a wrong charset, while text in another encoding is almost never valid UTF-8
+    by accident. Then the declared charset, then charset detection.
+    """
+    try:
+        return payload.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    declared = re.search(r"charset=[\"']?([\w.-]+)", content_type, re.IGNORECASE)
+    in_page = re.search(rb"<meta[^>]{0,200}charset=[\"']?([\w.-]+)", payload[:4096], re.IGNORECASE)
+    for candidate in (declared.group(1) if declared else None,
+                      in_page.group(1).decode("ascii", "ignore") if in_page else None):
+        if candidate:
+            try:
+                return payload.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    if len(payload) >= 512:  # detection needs enough text to be better than a guess
+        from charset_normalizer import from_bytes  # requests' own dependency
+
+        best = from_bytes(payload).best()
+        if best is not None:
+            return str(best)
+    # Windows-1252 is what browsers assume for undeclared Western pages; it decodes any byte.
+    return payload.decode("cp1252", errors="replace")
 
 
 def read_article(payload: bytes, content_type: str = "", url: str = "") -> ArticleText:

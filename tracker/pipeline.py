@@ -122,6 +122,7 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
         result.claims_new = len(merged) - len(existing)
         result.claims_total = len(merged)
         result.ledger_changed = write_claims(ledger_path, merged)
+        context.close()
         succeeded = {o.source_id for o in result.outcomes if o.ok}
         _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, succeeded)
         _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)

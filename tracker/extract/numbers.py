@@ -102,9 +102,12 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
     """All numerals of a sentence, in order, non-overlapping."""
     lex = lexicon_for(language)
     found: list[Numeral] = []
+    last_end = 0
     for m in NUM_RE.finditer(sentence):
         raw = m.group("num")
         start, end = m.start("num"), m.end("num")
+        if start < last_end:
+            continue  # already read as the tail of "116 тис 165"
         # Space-grouped thousands are a continental habit; in English a space between
         # two numbers ("in 2024 400 ...") separates them.
         if _has_space_group(raw) and language == "en" and " " in raw:
@@ -140,6 +143,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
                 num.end = rest.end(1)
                 num.text = sentence[start:num.end]
         found.append(num)
+        last_end = num.end
     # Fractions, then number words. Digits win where they overlap.
     taken = [(n.start, n.end) for n in found]
     for m in lex.fraction_re.finditer(sentence):

@@ -6,6 +6,7 @@ that nothing matched, so a report directory never shows older figures as current
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from tracker.export import atomic_path  # noqa: E402
 from tracker.report.charts import (  # noqa: E402
     PAGE_SIZE_IN,
     PNG_DPI,
@@ -29,6 +29,7 @@ from tracker.report.charts import (  # noqa: E402
 )
 from tracker.report.points import ChartSpec, Selection, select_points  # noqa: E402
 from tracker.report.text import latest_lines, reference_entries  # noqa: E402
+from tracker.store import write_if_changed  # noqa: E402
 
 PDF_NAME = "report.pdf"
 REPORT_TITLE = "Territorial figures cited in war reporting"
@@ -76,17 +77,20 @@ def build_report(
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
     pdf_path = out_dir / PDF_NAME
     chart_paths: list[Path] = []
-    with matplotlib.rc_context(STYLE), atomic_path(pdf_path) as temp_pdf:
-        with PdfPages(temp_pdf, metadata=PDF_METADATA) as pdf:
-            for page in _title_pages(selection, scope):
-                pdf.savefig(page)
-            for chart in selection.charts:
-                figure = _chart_figure(selection, chart)
-                chart_paths.append(_save_png(figure, out_dir / chart.file_name))
-                pdf.savefig(figure)
-                notify(f"chart written: {chart_paths[-1]}")
-            for page in _text_pages("References", reference_entries(selection.plotted())):
-                pdf.savefig(page)
+    pdf_bytes = io.BytesIO()
+    # Files are rendered in memory and replaced atomically, and only when their bytes
+    # change, so a failed run leaves the previous report whole and a rerun touches nothing.
+    with matplotlib.rc_context(STYLE), PdfPages(pdf_bytes, metadata=PDF_METADATA) as pdf:
+        for page in _title_pages(selection, scope):
+            pdf.savefig(page)
+        for chart in selection.charts:
+            figure = _chart_figure(selection, chart)
+            chart_paths.append(_save_png(figure, out_dir / chart.file_name))
+            pdf.savefig(figure)
+            notify(f"chart written: {chart_paths[-1]}")
+        for page in _text_pages("References", reference_entries(selection.plotted())):
+            pdf.savefig(page)
+    write_if_changed(pdf_path, pdf_bytes.getvalue())
     notify(f"report written: {pdf_path}")
     return ReportResult(charts=chart_paths, pdf=pdf_path, plotted=selection.plotted())
 
@@ -98,8 +102,9 @@ def _chart_figure(selection: Selection, chart: ChartSpec) -> Figure:
 
 
 def _save_png(figure: Figure, path: Path) -> Path:
-    with atomic_path(path) as temp_path:
-        figure.savefig(temp_path, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
+    png_bytes = io.BytesIO()
+    figure.savefig(png_bytes, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
+    write_if_changed(path, png_bytes.getvalue())
     return path
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from tracker.export import NUMERIC_COLUMNS
 from tracker.model import CLAIM_COLUMNS, METRICS, is_flow
+from tracker.schemas import FLOAT_COLUMNS, normalise_claims_frame
 
 DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
 
@@ -87,17 +87,11 @@ def select_points(
 
 
 def normalise_claims(claims: pd.DataFrame) -> pd.DataFrame:
-    """The ledger columns only, numbers as floats, text as str ('' when missing).
+    """The ledger with storage types (schemas.normalise_claims_frame), sorted.
 
     Rows are sorted so that the same ledger in any row order gives the same report.
     """
-    frame = claims.reindex(columns=list(CLAIM_COLUMNS))
-    for column in CLAIM_COLUMNS:
-        if column in NUMERIC_COLUMNS:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-        else:
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
-            frame[column] = frame[column].map(str).astype(object)
+    frame = normalise_claims_frame(claims)
     order = ["claim_id", "url", "publisher", "published_at", "quote"]
     # A row repeated in the ledger is one citation, not two.
     frame = frame.drop_duplicates()
@@ -106,7 +100,8 @@ def normalise_claims(claims: pd.DataFrame) -> pd.DataFrame:
 
 def _parse_dates(column: pd.Series) -> pd.Series:
     # Only the day matters for placing a figure; a time part or a bad value is not an error.
-    return pd.to_datetime(column.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+    text = column.astype(object).where(column.notna(), "").map(str).str.slice(0, 10)
+    return pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
 
 
 def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -115,9 +110,9 @@ def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
     Works on normalised ledger rows and on ReportResult.plotted alike.
     """
     frame = frame.copy()
-    frame["_start"] = _parse_dates(frame["period_start"].astype(str))
-    frame["_end"] = _parse_dates(frame["period_end"].astype(str))
-    frame["_as_of"] = _parse_dates(frame["as_of"].astype(str))
+    frame["_start"] = _parse_dates(frame["period_start"])
+    frame["_end"] = _parse_dates(frame["period_end"])
+    frame["_as_of"] = _parse_dates(frame["as_of"])
     frame["_is_flow"] = frame["metric"].map(is_flow).astype(bool)
     frame["_y"] = _plot_value(frame)
     frame["_ref"] = frame["_end"].where(frame["_is_flow"], frame["_as_of"])
@@ -228,11 +223,11 @@ def _point_keys(frame: pd.DataFrame) -> pd.Series:
     """A text key per row; rows with equal keys state the same figure."""
     parts = []
     for column in _POINT_KEY:
-        if column in NUMERIC_COLUMNS:
+        if column in FLOAT_COLUMNS:
             # Rounding absorbs float noise from unit conversion (0.1 + 0.2 style).
             parts.append(frame[column].round(6).map(lambda v: "" if pd.isna(v) else repr(v)))
         else:
-            parts.append(frame[column].astype(str))
+            parts.append(frame[column].astype(object).where(frame[column].notna(), "").map(str))
     if not parts[0].size:
         return pd.Series(dtype=object, index=frame.index)
     key = parts[0]

@@ -19,7 +19,7 @@ from tracker.config import Config, Settings
 from tracker.model import Claim
 from tracker.store import RawStore
 
-_MODULES = ("curated", "article")
+_MODULES = ("curated", "article", "feed")
 
 
 class SourceError(Exception):
@@ -63,11 +63,17 @@ class Context:
         return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def http(self) -> Any:
+        """The run's HTTP client; validators persist in data/state/http_cache.json."""
         if self._http is None:
-            from tracker.http import HttpClient
+            from tracker.http import HttpClient, ValidatorCache
 
-            self._http = HttpClient(self.settings)
+            cache = ValidatorCache(self.store.data_dir / "state" / "http_cache.json")
+            self._http = HttpClient(self.settings, cache=cache)
         return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.cache.save()
 
 
 def registry() -> dict[str, ModuleType]:

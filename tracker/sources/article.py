@@ -30,32 +30,47 @@ def check_options(options: dict) -> str | None:
 def collect(source: Source, context: Context) -> Collected:
     collected = Collected()
     for origin, payload, content_type in _read(source, context):
-        record = context.store.put(source.id, payload, origin=origin,
-                                   content_type=content_type, retrieved_at=context.retrieved_at)
         collected.documents_read += 1
-        article = read_article(payload, content_type, url=origin if "://" in origin else "")
-        if not article.text:
-            collected.rejects.append(Reject(origin, "no article text found in the document"))
-            continue
-        document = Document(
-            text=article.text,
-            doc_id=record.sha256[:16],
-            url=article.url or (origin if "://" in origin else ""),
-            publisher=source.publisher or article.publisher,
-            title=str(source.options.get("title", "")) or article.title,
-            published=str(source.options.get("published", "")) or article.published,
-            language=source.language or article.language,
-            conflict=source.conflict,
-            source_id=source.id,
-            snapshot_sha256=record.sha256,
-            retrieved_at=record.retrieved_at,
-            default_attribution=source.attribution,
-        )
-        for claim in extract(document):
-            claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
-            claim.published_at = claim.published_at or (document.published or "")
-            collected.add(claim, origin)
+        if payload is None:
+            continue  # 304: the bytes stored last time are still current
+        add_article(source, context, collected, origin, payload, content_type,
+                    published=str(source.options.get("published", "")) or None,
+                    title=str(source.options.get("title", "")))
     return collected
+
+
+def add_article(source: Source, context: Context, collected: Collected, origin: str,
+                payload: bytes, content_type: str, *, published: str | None = None,
+                title: str = "") -> None:
+    """Keep the bytes of one article, read its text and add its claims (or a reject)."""
+    known = {r.sha256 for r in context.store.records(source.id)}
+    record = context.store.put(source.id, payload, origin=origin,
+                               content_type=content_type, retrieved_at=context.retrieved_at)
+    collected.documents_new += record.sha256 not in known
+    is_url = "://" in origin
+    article = read_article(payload, content_type, url=origin if is_url else "")
+    if not article.text:
+        collected.rejects.append(Reject(origin, "no article text found in the document"))
+        return
+    document = Document(
+        text=article.text,
+        doc_id=record.sha256[:16],
+        # The address we read is the citation; a page's own canonical URL may differ.
+        url=origin if is_url else article.url,
+        publisher=source.publisher or article.publisher,
+        title=title or article.title,
+        published=published or article.published,
+        language=source.language or article.language,
+        conflict=source.conflict,
+        source_id=source.id,
+        snapshot_sha256=record.sha256,
+        retrieved_at=record.retrieved_at,
+        default_attribution=source.attribution,
+    )
+    for claim in extract(document):
+        claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
+        claim.published_at = claim.published_at or (document.published or "")
+        collected.add(claim, origin)
 
 
 def _read(source: Source, context: Context):
@@ -64,11 +79,16 @@ def _read(source: Source, context: Context):
         url = str(source.options["url"])
         from tracker.http import FetchError
 
+        client = context.http()
         try:
-            fetched = context.http().get(url)
+            fetched = client.get(url)
         except FetchError as error:
             raise SourceError(str(error)) from None
+        if fetched.not_modified:
+            yield url, None, ""
+            return
         yield url, fetched.body, fetched.content_type or "text/html"
+        client.remember(fetched, url)  # only once the caller has stored the bytes
         return
     path = source.path_option("path")
     label = str(source.options["path"])

@@ -1,0 +1,114 @@
+"""German cues."""
+
+WORD_NUMBERS = {
+    "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
+    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20,
+    "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100, "tausend": 1000,
+    "einhundert": 100, "eintausend": 1000,
+}
+SCALES = {"Million": 1e6, "Millionen": 1e6, "Mio": 1e6, "tausend": 1e3, "Tsd": 1e3, "Milliarden": 1e9, "Mrd": 1e9}
+FRACTIONS = [
+    (r"(?:ein(?:em|en)?|1)\s+drittel", 33.3), (r"zwei\s+drittel", 66.7), (r"(?:ein(?:em|en)?)\s+viertel", 25.0),
+    (r"drei\s+viertel|dreiviertel", 75.0), (r"(?:ein(?:em|en)?)\s+fünftel", 20.0),
+    (r"(?:ein(?:em|en)?)\s+sechstel", 16.7), (r"die\s+hälfte|der\s+hälfte", 50.0),
+    (r"(?:das\s+)?gesamte?n?|ganz(?:e|en)?(?=\s+(?:gebiet|region|territorium))", 100.0),
+    (r"de[nr]\s+größten\s+teil|großteil", -50.0),
+]
+RANGE_OPEN = [r"zwischen", r"von"]
+RANGE_AND = [r"und", r"bis"]
+QUALIFIERS = {
+    "etwa": "approx", "rund": "approx", "ungefähr": "approx", "circa": "approx", "ca.": "approx",
+    "zirka": "approx", "annähernd": "approx", "gut": "at_least", "mehr als": "at_least",
+    "über": "at_least", "mindestens": "at_least", "knapp über": "at_least", "fast": "at_most",
+    "beinahe": "at_most", "knapp": "at_most", "weniger als": "at_most", "bis zu": "at_most",
+    "höchstens": "at_most", "nahezu": "at_most", "nur": "exact", "lediglich": "exact",
+    "durchschnittlich mehr als": "at_least", "gut über": "at_least", "etwas mehr als": "at_least",
+}
+CUES = {
+    "gain": [r"erober\w*", r"eingenommen", r"nahmen", r"nahm", r"einnahmen", r"vorgerückt", r"vorger[üu]ckt\w*",
+             r"vormarsch", r"vorgestoßen", r"gewonnen", r"gewinnen", r"geländegewinne?n?", r"gebietsgewinne?n?",
+             r"befreit\w*", r"besetzt\w*(?=\s+(?:im|in|seit))", r"unter\s+(?:ihre|seine)\s+kontrolle\s+gebracht",
+             r"eingenommen\s+hat", r"erobert\s+wurden", r"gewann\w*", r"zurückerober\w*"],
+    "regain": [r"zurückerober\w*", r"zurückgewonnen", r"zurückgeholt", r"rückerober\w*"],
+    "loss": [r"verloren", r"verlieren", r"verlor", r"verluste?n?", r"aufgeben", r"aufgegeben", r"abgeben"],
+    "occupy": [r"besetzt\w*", r"okkupiert\w*"],
+    "hold": [r"kontrolliert\w*", r"kontrolle", r"hielt\w*", r"hält", r"halten", r"besetzt\s+hält", r"besitzt",
+             r"in\s+\w+\s+hand", r"unter\s+\w+\s+kontrolle"],
+    "net": [r"netto\w*", r"nettogewinn\w*"],
+    "evac": [r"evakuierungsanordnung\w*", r"evakuierungsbefehl\w*", r"räumungsbefehl\w*"],
+    "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
+    "outside": [r"nicht\s+(?:vollständig\s+)?kontrolliert"],
+    "distract": [r"fläche\s+des", r"fläche\s+von", r"groß\s+wie", r"größer\s+als", r"umfasst", r"getötet\w*",
+                 r"verletzt\w*", r"menschen", r"einwohner\w*", r"soldaten", r"kilometer\s+vor", r"tagen",
+                 r"vertrieben\w*", r"vermint\w*", r"beschädigt\w*", r"mal", r"weniger"],
+}
+POST_CUES = {
+    "gain": [r"(?:erobert|eingenommen|befreit)\s+(?:wurden|wurde|worden)", r"erobert\s+wurden"],
+    "hold": [r"(?:sind|ist|war|waren)\s+(?:\w+\s+){0,2}(?:unter\s+(?:\w+\s+){0,2}kontrolle|in\s+\w+\s+hand|besetzt)",
+             r"unter\s+(?:\w+\s+){0,2}kontrolle"],
+    "distract": [],
+}
+DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)", r"mal\b", r"prozentpunkte",
+                  r"der\s+(?:bevölkerung|einwohner|gewinne|geländegewinne|einnahmen)", r"(?:menschen|einwohner|soldaten|tote)",
+                  r"vor\s+dem\b"]
+DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"[€$£]", r"bis\s+auf", r"nur\s+noch"]
+AREA_UNITS = [
+    (r"^[\s\u00a0]*(?:quadratkilometer[ns]?|km²|km2|qkm|quadrat-?kilometer)(?![\w])", 1.0, "km2"),
+    (r"^[\s\u00a0]*(?:quadratmeilen?)(?![\w])", 2.589988, "mi2"),
+    (r"^[\s\u00a0]*(?:quadratmeter[ns]?|m²|m2)(?![\w])", 1e-6, "m2"),
+    (r"^[\s\u00a0]*(?:hektar|ha)(?![\w])", 0.01, "ha"),
+]
+PERCENT = [r"%", r"prozent"]
+PERMILLE = [r"‰", r"promille"]
+LINEAR_UNITS = [r"km", r"kilometer[ns]?", r"meter[ns]?", r"m", r"meilen"]
+PER_DAY = [r"täglich", r"pro\s+tag", r"am\s+tag", r"je\s+tag", r"jeden\s+tag"]
+COUNT_FILLERS = [r"weitere", r"weiteren", r"kleine", r"neue"]
+SETTLEMENT_NOUNS = [r"ortschaften", r"ortschaft", r"dörfer[n]?", r"dorf", r"siedlungen", r"orte[n]?", r"städte[n]?", r"gemeinden"]
+ADMIN_UNIT_NOUNS = [r"bezirke", r"provinzen", r"bundesstaaten", r"townships", r"stellungen"]
+OF_THE = [r"der", r"von\s+den", r"von"]
+MONTHS = {
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "april": 4, "mai": 5, "juni": 6, "juli": 7,
+    "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
+}
+_Y = r"(?P<y>(?:19|20)\d\d)"
+_DM = r"(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
+PERIODS = [
+    (r"vom\s+(?P<d>\d{1,2})\.\s*(?:(?P<m>{M})\s+)?bis\s+(?:zum\s+)?(?P<d2>\d{1,2})\.\s*(?P<m2>{M})", "date_range"),
+    (r"seit\s+(?:jahresbeginn|jahresanfang|anfang\s+des\s+jahres|beginn\s+des\s+jahres|anfang\s+" + _Y + r")", "since_year_start"),
+    (r"seit\s+(?:anfang|beginn)\s+(?P<m>{M})", "since_month_start"),
+    (r"seit\s+(?:kriegsbeginn|beginn\s+des\s+(?:krieges|angriffskrieges|einmarschs?)|dem\s+einmarsch|der\s+invasion)", "since_invasion"),
+    (r"vor\s+(?:dem\s+)?(?:kriegsbeginn|einmarsch|der\s+invasion)", "before_invasion"),
+    (r"seit\s+dem\s+" + _DM, "since_date"),
+    (r"seit\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
+    (r"ende\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
+    (r"(?:bis\s+zum|bis|stand|mit\s+stand)\s+" + _DM, "cutoff_date"),
+    (r"mitte\s+(?P<m>{M})(?:\s+" + _Y + r")?", "mid_month"),
+    (r"(?:am\s+)?" + _DM, "date"),
+    (r"(?:im|in|während\s+des)\s+(?:monat\s+)?(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
+    (r"anfang\s+(?P<m>{M})", "early_month"),
+    (r"(?:im\s+jahr|in|während)\s+" + _Y, "year"),
+    (r"(?:in\s+)?diese[mn]?\s+jahr(?:es)?|heuer", "this_year"),
+    (r"(?:im\s+)?(?:vergangenen|letzten|vorigen)\s+monat", "last_month"),
+    (r"(?:in\s+)?diese[mn]\s+monat", "this_month"),
+    (r"(?:in\s+der\s+)?(?:vergangenen|letzten)\s+woche", "past_week"),
+    (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+24\s+stunden|am\s+vortag", "past_day"),
+    (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?P<n>\w+)\s+monaten", "past_n_months"),
+    (r"binnen\s+(?P<n>\w+)\s+wochen|innerhalb\s+von\s+(?P<n2>\w+)\s+wochen", "within_n_weeks"),
+    (r"vor\s+einem\s+jahr", "year_ago"),
+    (r"anfangs|zunächst|zu\s+(?:ihrem|seinem)\s+höhepunkt", "peak"),
+    (r"zuletzt|jetzt|derzeit|inzwischen|mittlerweile|aktuell|heute|noch|bereits", "now"),
+]
+SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"meldete", r"schätzt"]
+ACCORDING_TO = [r"laut", r"zufolge", r"nach\s+angaben", r"nach"]
+ANALYSIS_WORDS = [r"berechnungen", r"auswertung", r"analyse", r"afp-berechnungen", r"ausgewertet", r"zählung"]
+PRECISELY = [r"genauer\s+gesagt", r"genau"]
+TERRITORY_ANAPHORA = [r"dort", r"dortigen", r"der\s+region", r"die\s+region"]
+SPEAKER_SIDE = [r"unsere\s+truppen", r"seine\s+truppen"]
+ACTORS = [
+    (r"russ(?:land|lands|ische[nrms]?|en)|moskau[s]?|kreml", "Russia"),
+    (r"ukrain\w*|kiew|kyjiw", "Ukraine"),
+    (r"israel\w*", "Israel"),
+    (r"(?:die\s+)?armee|militär", "ARMY"), (r"rebellen", "REBELS"), (r"feind\w*|besatzer", "ENEMY"),
+]
+STOPWORDS = ["der", "die", "das", "und", "ist", "nicht", "mit", "von", "den", "ein", "eine", "im",
+             "auf", "für", "sich", "dem", "des", "auch", "nach", "als", "wurde", "sind", "hat"]

@@ -1,0 +1,346 @@
+"""Time phrases resolved against the publication date (never the clock).
+
+`find_phrases` lists the period and as-of phrases of a sentence (`in November`, `last month`,
+`since the start of 2025`, `by the end of November`, `now`...). `resolve` turns one phrase
+into dates for a flow (period_start, period_end) or a stock (as_of), given a `TimeContext`:
+the reference date (publication), the analysis cut-off when the document makes one clear,
+and the month last spoken of (for "over the month", "the first 30 days of the month").
+
+A month without a year takes the publication year, or the previous year when the month lies
+after the publication month. Without a publication date such phrases cannot be resolved:
+the result says so (`unresolved`) instead of guessing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from tracker.extract.lexicon import Lexicon
+
+INVASION = date(2022, 2, 24)
+COUNTEROFFENSIVE_2023 = date(2023, 6, 4)
+
+FLOW_KINDS = frozenset({
+    "date_range", "since_year_start", "since_month_start", "since_this_month", "since_invasion",
+    "since_counteroffensive", "since_date", "since_month", "since_year", "month_end", "first_n_days",
+    "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
+    "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
+    "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
+    "within_n_weeks", "shortly_after", "cutoff_date",
+})
+STOCK_KINDS = frozenset({
+    "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
+    "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
+    "since_month", "last_month", "this_month", "this_year", "early_month",
+})
+
+
+@dataclass
+class Phrase:
+    start: int
+    end: int
+    kind: str
+    text: str
+    groups: dict = field(default_factory=dict)
+
+
+@dataclass
+class TimeContext:
+    ref: date | None  # publication date (mid-month when only the month is known)
+    ref_precision: str = "day"  # day | month | year | none
+    cutoff: date | None = None  # the data cut-off of the analysis, when clear
+    month: tuple[int, int] | None = None  # (year, month) last spoken of
+    last_flow: tuple | None = None  # (start, end, text) of the last flow period
+    conflict: str = ""
+
+
+@dataclass
+class Resolved:
+    period_start: date | None = None
+    period_end: date | None = None
+    as_of: date | None = None
+    text: str = ""
+    approx: bool = False
+    unresolved: bool = False
+
+
+def parse_published(published: str | None) -> tuple[date | None, str]:
+    """`YYYY-MM-DD` -> that day; `YYYY-MM` -> the 15th (approximate); `YYYY` -> 1 July."""
+    if not published or not isinstance(published, str):
+        return None, "none"
+    s = published.strip()[:10]
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+            return date.fromisoformat(s), "day"
+        if re.fullmatch(r"\d{4}-\d{2}", s):
+            y, m = int(s[:4]), int(s[5:7])
+            return date(y, m, 15), "month"
+        if re.fullmatch(r"\d{4}", s):
+            return date(int(s), 7, 1), "year"
+    except ValueError:
+        return None, "none"
+    return None, "none"
+
+
+def last_day(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    m += 1
+    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
+    """Non-overlapping time phrases; earlier patterns in the lexicon win ties."""
+    found: list[Phrase] = []
+    for pattern, kind in lex.periods:
+        for m in pattern.finditer(sentence):
+            s, e = m.span()
+            text = m.group(0).strip()
+            if not text:
+                continue
+            # Trim leading whitespace from the span so offsets point at words.
+            s += len(m.group(0)) - len(m.group(0).lstrip())
+            if any(p.start < e and s < p.end for p in found):
+                continue
+            groups = {k: v for k, v in m.groupdict().items() if v}
+            found.append(Phrase(s, e, kind, text, groups))
+    found.sort(key=lambda p: p.start)
+    return found
+
+
+def _month_of(lex: Lexicon, name: str | None) -> int | None:
+    if not name:
+        return None
+    return lex.months.get(re.sub(r"\s+", " ", name.lower().rstrip(".")))
+
+
+def _year_for_month(month: int, ctx: TimeContext, explicit: str | None) -> int | None:
+    if explicit:
+        return int(explicit)
+    if ctx.ref is None or ctx.ref_precision == "none":
+        return None
+    return ctx.ref.year - 1 if month > ctx.ref.month else ctx.ref.year
+
+
+def _number(word: str | None, lex: Lexicon) -> int | None:
+    if not word:
+        return None
+    if word.isdigit():
+        return int(word)
+    value = lex.word_value(word)
+    return int(value) if value else None
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def resolve(phrase: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved:
+    """Dates for one phrase. Never raises; unresolvable phrases come back `unresolved`."""
+    try:
+        return _resolve(phrase, ctx, lex, stock)
+    except (ValueError, OverflowError, TypeError):
+        return Resolved(text=phrase.text, unresolved=True)
+
+
+def _end(ctx: TimeContext) -> date | None:
+    """The end of an open period: the analysis cut-off, else the publication date."""
+    return ctx.cutoff or ctx.ref
+
+
+def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved:
+    g = p.groups
+    r = Resolved(text=p.text)
+    ref = ctx.ref
+    k = p.kind
+    month = _month_of(lex, g.get("m"))
+    if k in ("month", "month_end", "mid_month", "first_half", "early_month", "since_month",
+             "since_month_start", "first_n_days") and month is None and k != "first_n_days":
+        return Resolved(text=p.text, unresolved=True)
+    if k == "now":
+        r.as_of = _end(ctx)
+        r.unresolved = r.as_of is None
+        return r
+    if k == "peak":
+        return r  # a peak has no date
+    if k == "before_invasion":
+        r.as_of = INVASION - timedelta(days=1)
+        return r
+    if k in ("date", "cutoff_date", "since_date"):
+        y = _year_for_month(month, ctx, g.get("y")) if month else None
+        d = _safe_date(y, month, int(g["d"])) if (y and month) else None
+        if d is None:
+            return Resolved(text=p.text, unresolved=True)
+        if stock:
+            r.as_of = d
+        elif k == "since_date":
+            r.period_start, r.period_end = d, _end(ctx)
+        elif k == "cutoff_date":
+            r.period_end = d
+        else:
+            r.period_start = r.period_end = d
+        return r
+    if k == "date_range":
+        m1 = _month_of(lex, g.get("m")) or _month_of(lex, g.get("m2"))
+        m2 = _month_of(lex, g.get("m2"))
+        y = _year_for_month(m2, ctx, g.get("y")) if m2 else None
+        if not (y and m1 and m2):
+            return Resolved(text=p.text, unresolved=True)
+        r.period_start = _safe_date(y, m1, int(g["d"]))
+        r.period_end = _safe_date(y, m2, int(g["d2"]))
+        return r
+    if k in ("month", "month_end", "mid_month", "first_half", "early_month"):
+        y = _year_for_month(month, ctx, g.get("y"))
+        if y is None:
+            return Resolved(text=p.text, unresolved=True)
+        first, last = date(y, month, 1), last_day(y, month)
+        if stock:
+            if k == "month_end":
+                r.as_of = last
+            elif k == "early_month":
+                r.as_of, r.approx = date(y, month, 5), True
+            else:
+                r.as_of, r.approx = date(y, month, 15), True
+            return r
+        m2 = _month_of(lex, g.get("m2"))
+        if k == "month" and m2:
+            last = last_day(y, m2)
+        if k == "first_half":
+            last = date(y, month, 15)
+        elif k == "mid_month":
+            first, last, r.approx = date(y, month, 10), date(y, month, 20), True
+        elif k == "early_month":
+            last, r.approx = date(y, month, 10), True
+        if ref is not None and first <= ref < last and ctx.ref_precision == "day":
+            last = ref  # the month is still running
+        elif ctx.cutoff is not None and first <= ctx.cutoff < last:
+            last = ctx.cutoff
+        r.period_start, r.period_end = first, last
+        return r
+    if k in ("since_month", "since_month_start"):
+        y = _year_for_month(month, ctx, g.get("y"))
+        if y is None:
+            return Resolved(text=p.text, unresolved=True)
+        start = date(y, month, 1)
+        if stock:
+            r.as_of = _end(ctx)
+        else:
+            r.period_start, r.period_end = start, _end(ctx)
+        return r
+    if k == "since_invasion":
+        if stock:
+            r.as_of = _end(ctx)
+        else:
+            r.period_start, r.period_end = INVASION, _end(ctx)
+        return r
+    if k == "since_counteroffensive":
+        if ref is not None and ref.year == 2023 and ctx.conflict in ("", "russia-ukraine"):
+            r.period_start, r.approx = COUNTEROFFENSIVE_2023, True
+        r.period_end = _end(ctx)
+        return r
+    if k in ("year", "since_year"):
+        y = int(g["y"])
+        if stock:
+            r.as_of = _end(ctx) if k == "since_year" else date(y, 12, 31)
+            return r
+        if k == "since_year":
+            r.period_start, r.period_end = date(y, 1, 1), _end(ctx)
+            return r
+        if y == 2014 and ctx.conflict in ("", "russia-ukraine"):
+            r.period_start, r.period_end, r.approx = date(2014, 2, 20), date(2014, 12, 31), True
+            return r
+        start, end = date(y, 1, 1), date(y, 12, 31)
+        if ref is not None and ref.year == y:
+            end = _end(ctx) or end
+        r.period_start, r.period_end = start, end
+        return r
+    if k == "since_year_start":
+        y = int(g["y"]) if g.get("y") else (ref.year if ref else None)
+        if y is None:
+            return Resolved(text=p.text, unresolved=True)
+        if stock:
+            r.as_of = _end(ctx)
+        else:
+            r.period_start, r.period_end = date(y, 1, 1), _end(ctx)
+        return r
+    if ref is None:
+        return Resolved(text=p.text, unresolved=True)
+    # Everything below counts back from the publication date.
+    if k == "this_year":
+        r.period_start, r.period_end = date(ref.year, 1, 1), ref
+        if stock:
+            r = Resolved(text=p.text, as_of=_end(ctx))
+        return r
+    if k == "last_month":
+        prev = add_months(date(ref.year, ref.month, 1), -1)
+        r.period_start, r.period_end = prev, last_day(prev.year, prev.month)
+        if stock:
+            r = Resolved(text=p.text, as_of=last_day(prev.year, prev.month))
+        return r
+    if k == "past_month":
+        r.period_start, r.period_end = ref - timedelta(days=30), ref
+        return r
+    if k in ("this_month", "since_this_month"):
+        r.period_start, r.period_end = date(ref.year, ref.month, 1), ref
+        if stock:
+            r = Resolved(text=p.text, as_of=ref)
+        return r
+    if k in ("the_month", "first_n_days"):
+        if month:
+            y = _year_for_month(month, ctx, g.get("y"))
+            ym = (y, month) if y else None
+        else:
+            ym = ctx.month
+        if ym is None:
+            prev = add_months(date(ref.year, ref.month, 1), -1)
+            ym = (prev.year, prev.month)
+        first, last = date(ym[0], ym[1], 1), last_day(*ym)
+        if k == "first_n_days":
+            n = _number(g.get("n"), lex) or last.day
+            last = _safe_date(ym[0], ym[1], min(n, last.day)) or last
+        r.period_start, r.period_end = first, last
+        return r
+    if k == "past_week":
+        if stock:
+            return Resolved(text=p.text, as_of=ref - timedelta(days=7), approx=True)
+        r.period_start, r.period_end = ref - timedelta(days=7), ref
+        return r
+    if k == "past_day":
+        r.period_start, r.period_end = ref - timedelta(days=1), ref
+        return r
+    if k == "past_10_days":
+        r.period_start, r.period_end, r.approx = ref - timedelta(days=11), ref, True
+        return r
+    if k in ("past_n_days", "past_n_weeks", "past_n_months"):
+        n = _number(g.get("n"), lex)
+        if not n:
+            return Resolved(text=p.text, unresolved=True)
+        if k == "past_n_days":
+            start = ref - timedelta(days=n)
+        elif k == "past_n_weeks":
+            start = ref - timedelta(days=7 * n)
+        else:
+            start = add_months(ref, -n)
+        r.period_start, r.period_end = start, ref
+        return r
+    if k == "past_year":
+        r.period_start, r.period_end = add_months(ref, -12), ref
+        return r
+    if k == "year_ago":
+        base = _end(ctx) or ref
+        r.as_of = add_months(base, -12)
+        return r
+    if k in ("past_few_days", "within_n_weeks", "shortly_after"):
+        r.period_end = ref if k == "past_few_days" else None
+        return r
+    return Resolved(text=p.text, unresolved=True)

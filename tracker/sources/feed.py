@@ -1,0 +1,88 @@
+"""`feed`: an RSS or Atom feed; each new entry's article is fetched, kept and read.
+
+"New" means no stored raw document of this source came from the entry's link, so the
+raw store itself is the memory of what was read: an entry whose page failed to download
+is tried again next run, and nothing is fetched twice. An optional keyword filter on the
+entry's title and summary keeps the job to articles that can carry territorial figures.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tracker.config import Source
+from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources.article import add_article
+
+KIND = "feed"
+REQUIRED = frozenset({"url"})
+OPTIONAL = frozenset({"keywords", "max_entries"})
+
+DEFAULT_MAX_ENTRIES = 100
+
+
+def check_options(options: dict) -> str | None:
+    keywords = options.get("keywords", [])
+    if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
+        return "key 'keywords' must be a list of non-empty strings"
+    limit = options.get("max_entries", DEFAULT_MAX_ENTRIES)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        return "key 'max_entries' must be a whole number of at least 1"
+    return None
+
+
+def collect(source: Source, context: Context) -> Collected:
+    import feedparser
+
+    from tracker.http import FetchError
+
+    url = str(source.options["url"])
+    client = context.http()
+    try:
+        fetched = client.get(url)
+    except FetchError as error:
+        raise SourceError(str(error)) from None
+    collected = Collected()
+    if fetched.not_modified:
+        return collected  # the feed has not changed: no new entry
+    parsed = feedparser.parse(fetched.body)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom structure"
+        raise SourceError(f"{url}: not a usable RSS or Atom feed ({reason})")
+    context.store.put(source.id, fetched.body, origin=url, content_type="application/xml",
+                      retrieved_at=context.retrieved_at)
+    client.remember(fetched, url)
+    seen = {record.origin for record in context.store.records(source.id)}
+    keywords = [k.lower() for k in source.options.get("keywords", [])]
+    limit = int(source.options.get("max_entries", DEFAULT_MAX_ENTRIES))
+    for number, entry in enumerate(parsed.entries[:limit], start=1):
+        link = (entry.get("link") or "").strip()
+        title = (entry.get("title") or "").strip()
+        if not link:
+            collected.rejects.append(Reject(f"{url}#entry-{number}",
+                                            f"feed entry {title or number!r} has no link"))
+            continue
+        if link in seen:
+            continue
+        text = f"{title} {entry.get('summary', '')}".lower()
+        if keywords and not any(keyword in text for keyword in keywords):
+            continue
+        try:
+            page = client.get(link, conditional=False)
+        except FetchError as error:
+            collected.rejects.append(Reject(link, str(error)))
+            continue
+        collected.documents_read += 1
+        add_article(source, context, collected, link, page.body,
+                    page.content_type or "text/html", published=_entry_date(entry), title=title)
+        seen.add(link)
+    return collected
+
+
+def _entry_date(entry: dict) -> str | None:
+    """The entry's publication date (YYYY-MM-DD), or None to let the page's own date speak."""
+    for key in ("published_parsed", "updated_parsed"):
+        stamp = entry.get(key)
+        if stamp:
+            return time.strftime("%Y-%m-%d", stamp)
+    return None
