@@ -165,6 +165,11 @@ def test_filters_by_conflict_metric_and_window(claims, tmp_path):
     assert set(result.plotted["period_start"]) == {"2024-11-01"}
 
 
+def test_a_malformed_window_is_a_clear_error(claims, tmp_path):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        build_report(claims, tmp_path, since="last spring")
+
+
 def test_empty_ledger_writes_a_pdf_saying_so_and_no_chart(tmp_path):
     for ledger in (pd.DataFrame(), pd.DataFrame(columns=list(CLAIM_COLUMNS))):
         result = build_report(ledger, tmp_path)

@@ -192,12 +192,28 @@ def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
         config = load_sources(sources_path)
     except ConfigError as error:
         _fail(str(error))
+    now = _now()
+    log = _open_log(data_dir)
+
+    def progress(message: str) -> None:
+        _progress(message)
+        log.write(f"{now:%Y-%m-%dT%H:%M:%SZ} {message}\n")
+
     try:
-        result = run_ingest(config, data_dir, _now(), progress=_progress, wait_s=wait_s)
+        result = run_ingest(config, data_dir, now, progress=progress, wait_s=wait_s)
     except StoreError as error:
+        log.close()
         _fail(str(error))
-    _progress(f"ingest: {result.summary()}")
+    progress(f"ingest: {result.summary()}")
+    log.close()
     return result.exit_code
+
+
+def _open_log(data_dir: Path):
+    """The job's log, data/state/logs/ingest.log (operational state, appended to)."""
+    folder = Path(data_dir) / "state" / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return (folder / "ingest.log").open("a", encoding="utf-8")
 
 
 @cli.command()

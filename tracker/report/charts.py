@@ -33,6 +33,7 @@ from tracker.report.text import (  # noqa: E402
     footer_text,
     metric_label,
     metric_unit,
+    number_text,
 )
 
 # A4 landscape: the same size on screen, in the PNG and as a PDF page.
@@ -107,6 +108,8 @@ def _wrap(text: str, width: int) -> str:
 def _style_axes(axes: Axes, chart: ChartSpec) -> None:
     _month_axis(axes, mid_month=chart.is_flow)
     axes.set_ylabel(f"{metric_label(chart.metric)} ({metric_unit(chart.metric)})")
+    # Thousands separated as in the text ("118,000 km²"), decimals only when needed.
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: number_text(value)))
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.set_axisbelow(True)
     if chart.is_flow:

@@ -59,9 +59,9 @@ class Selection:
     charts: list[ChartSpec]
     ledger_count: int
 
-    def points(self, chart: ChartSpec | None = None) -> pd.DataFrame:
-        """One row per plotted point (its first citation), in mark order."""
-        rows = self.rows if chart is None else self.rows[self.rows["chart"] == chart.file_name]
+    def points(self, chart: ChartSpec) -> pd.DataFrame:
+        """One row per point of `chart` (its first citation), in mark order."""
+        rows = self.rows[self.rows["chart"] == chart.file_name]
         return rows.drop_duplicates("mark").reset_index(drop=True)
 
     def plotted(self) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def select_points(
     metrics: list[str] | None = None,
 ) -> Selection:
     """Filter the ledger and arrange the plottable claims into numbered chart points."""
-    frame = add_plot_columns(normalise_claims(claims))
+    frame = add_plot_columns(_sorted_claims(claims))
     frame = _plottable(frame)
     frame = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     frame, charts = _assign_charts(frame)
@@ -86,7 +86,7 @@ def select_points(
     return Selection(rows=frame, charts=charts, ledger_count=len(claims))
 
 
-def normalise_claims(claims: pd.DataFrame) -> pd.DataFrame:
+def _sorted_claims(claims: pd.DataFrame) -> pd.DataFrame:
     """The ledger with storage types (schemas.normalise_claims_frame), sorted.
 
     Rows are sorted so that the same ledger in any row order gives the same report.
@@ -140,6 +140,8 @@ def _plottable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _bound(text: str, *, end: bool) -> pd.Timestamp:
     """'2025', '2025-06' or '2025-06-30' as the first (or last) day it covers."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        raise ValueError(f"expected a date as YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}")
     period = pd.Period(text)
     moment = period.end_time if end else period.start_time
     return moment.normalize()
@@ -159,12 +161,12 @@ def _filter(
         frame = frame[frame["metric"].isin(metrics)]
     # A flow is kept when its period overlaps the window, a stock when its date is inside.
     first = frame["_start"].where(frame["_is_flow"], frame["_as_of"])
+    inside = pd.Series(True, index=frame.index)
     if since:
-        frame = frame[frame["_ref"] >= _bound(since, end=False)]
-        first = first.loc[frame.index]
+        inside &= frame["_ref"] >= _bound(since, end=False)
     if until:
-        frame = frame[first <= _bound(until, end=True)]
-    return frame
+        inside &= first <= _bound(until, end=True)
+    return frame[inside]
 
 
 def _assign_charts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ChartSpec]]:
