@@ -38,6 +38,7 @@ CUES = {
     "evac": [r"evakuierungsanordnung\w*", r"evakuierungsbefehl\w*", r"räumungsbefehl\w*"],
     "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
     "outside": [r"nicht\s+(?:vollständig\s+)?kontrolliert"],
+    "same_as_previous": [r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
     "distract": [r"fläche\s+des", r"fläche\s+von", r"groß\s+wie", r"größer\s+als", r"umfasst", r"getötet\w*",
                  r"verletzt\w*", r"menschen", r"einwohner\w*", r"soldaten", r"kilometer\s+vor", r"tagen",
                  r"vertrieben\w*", r"vermint\w*", r"beschädigt\w*", r"mal", r"weniger"],

@@ -65,13 +65,13 @@ CUES = {
     "distract": [
         r"covering", r"covers", r"spans?", r"measur(?:es|ed|ing)", r"total\s+area",
         r"size\s+of", r"as\s+large\s+as", r"larger\s+than", r"bigger\s+than", r"comparable\s+to",
-        r"contaminated", r"mined", r"damaged", r"farmland", r"killed", r"wounded", r"injured",
-        r"displaced", r"home\s+to", r"casualties", r"country\s+of", r"makes?\s+up",
-        r"accounts?\s+for", r"troops", r"soldiers", r"fighters", r"struck", r"attacks?",
-        r"spread\s+to", r"fought\s+over", r"surrounded", r"encircled", r"swept",
-        r"operations", r"needs?", r"funds?", r"budget", r"revenue",
-        r"less", r"fewer", r"equal\s+to", r"equals", r"packed\s+into",
+        r"contaminated", r"mined", r"damaged", r"home\s+to", r"country\s+of", r"makes?\s+up",
+        r"accounts?\s+for", r"accounted\s+for", r"struck", r"spread\s+to", r"fought\s+over",
+        r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
+        r"whose", r"moved\s+forward\s+by",
     ],
+    "same_as_previous": [r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
+                         r"equivalent\s+to"],
 }
 # Cues read rightwards from the figure: passives and predicates ("was already in Russian
 # hands", "had been liberated", "held by the regime").

@@ -37,6 +37,7 @@ CUES = {
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
     "outside": [r"ne\s+contrôl\w+\s+pas", r"échapp\w+\s+(?:au|à)\s+contrôle"],
+    "same_as_previous": [r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
     "distract": [r"superficie", r"couvr\w*", r"s['’]étend\w*", r"comparable", r"taille", r"tués?",
                  r"blessés?", r"morts?", r"déplacés?", r"habitants?", r"population", r"soldats",
                  r"combattants", r"militaires", r"fois", r"points?", r"mis\s+hors\s+de\s+combat",

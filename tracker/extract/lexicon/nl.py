@@ -31,6 +31,7 @@ CUES = {
     "evac": [r"evacuatiebevel\w*"],
     "not_evac": [r"niet\s+onder\s+evacuatiebevel\w*"],
     "outside": [r"niet\s+(?:volledig\s+)?(?:in\s+handen|onder\s+controle)"],
+    "same_as_previous": [r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
     "distract": [r"groter\s+dan", r"oppervlakte", r"keer", r"doden", r"gewonden", r"inwoners",
                  r"mensen", r"soldaten", r"fractie"],
 }

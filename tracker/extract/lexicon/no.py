@@ -33,6 +33,7 @@ CUES = {
     "evac": [r"evakueringsordre\w*"],
     "not_evac": [r"ikke\s+omfattet\s+av\s+evakueringsordre\w*"],
     "outside": [r"ikke\s+(?:full\s+)?kontroll"],
+    "same_as_previous": [r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
     "distract": [r"samlet\s+areal", r"areal\s+på", r"mindre\s+enn\s+(?=[A-ZÆØÅ])", r"større\s+enn", r"bredde",
                  r"drept\w*", r"såret", r"mennesker", r"innbyggere", r"soldater", r"ganger"],
 }
