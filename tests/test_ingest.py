@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from tests.conftest import curated_row, write_curated
 from tracker.cli import cli
 from tracker.schemas import split_valid
-from tracker.store import read_claims
+from tracker.ledger import read_claims
 
 NOW = {"TRACKER_NOW": "2026-01-02T03:04:05Z"}
 

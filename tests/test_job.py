@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from tracker.cli import cli
-from tracker.store import read_claims
+from tracker.ledger import read_claims
 
 NOW = {"TRACKER_NOW": "2026-01-02T03:04:05Z"}
 SETTINGS = ('[settings]\ncontact = "t@example.org"\ntimeout_s = 2\nretries = 1\nbackoff_s = 0.01\n'

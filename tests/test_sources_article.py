@@ -9,7 +9,7 @@ from pytest_httpserver import HTTPServer
 
 from tracker.cli import cli
 from tracker.documents import read_article
-from tracker.store import read_claims
+from tracker.ledger import read_claims
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Front report</title>

@@ -330,7 +330,8 @@ def list_sources(sources_path: Path) -> None:
 
 
 def _load_ledger(data_dir: Path):
-    from tracker.store import StoreError, read_claims
+    from tracker.ledger import read_claims
+    from tracker.store import StoreError
 
     try:
         return read_claims(Path(data_dir) / "processed" / "claims.csv")

@@ -14,7 +14,8 @@ import pandas as pd
 
 from tracker.model import CLAIM_COLUMNS
 from tracker.schemas import FLOAT_COLUMNS, INT_COLUMNS, normalise_claims_frame
-from tracker.store import atomic_write_bytes, frame_to_csv_bytes
+from tracker.ledger import frame_to_csv_bytes
+from tracker.store import atomic_write_bytes
 
 CLAIMS_CSV = "claims.csv"
 

@@ -125,6 +125,16 @@ class Claim:
 
 CLAIM_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Claim))
 
+# Column groups by storage type; every ledger column is in exactly one group.
+FLOAT_COLUMNS: tuple[str, ...] = (
+    "value", "value_min", "value_max", "value_original", "alt_value_original",
+)
+INT_COLUMNS: tuple[str, ...] = ("number_start", "number_end")
+DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
+TEXT_COLUMNS: tuple[str, ...] = tuple(
+    c for c in CLAIM_COLUMNS if c not in FLOAT_COLUMNS + INT_COLUMNS + DATE_COLUMNS
+)
+
 # The fields that make a citation unique. The document is identified by its URL when it
 # has one (a re-fetched page with new bytes is the same citation), else by its source
 # and the hash of the bytes the figure was read from.

@@ -14,24 +14,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config
 from tracker.model import claim_id
-from tracker.schemas import QUARANTINE_COLUMNS, normalise_claims_frame, split_valid
 from tracker.sources import Collected, Context, SourceError, registry
-from tracker.store import (
-    JobLock,
-    RawStore,
-    frame_to_csv_bytes,
-    merge_claims,
-    read_claims,
-    read_table,
-    write_claims,
-    write_if_changed,
-)
+from tracker.store import JobLock, RawStore, write_if_changed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEALTH_COLUMNS = ("source_id", "kind", "last_attempt_at", "last_success_at", "status", "error",
                   "consecutive_failures", "documents_read", "claims_new", "rows_rejected")
@@ -77,60 +68,109 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
                progress: Callable[[str], None] = lambda message: None,
                wait_s: float = 0.0) -> IngestResult:
     data_dir = Path(data_dir)
-    kinds = registry()
     result = IngestResult()
     with JobLock(data_dir, timeout_s=wait_s):
-        ledger_path = processed_dir(data_dir) / "claims.csv"
-        existing = read_claims(ledger_path)
         context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
                           progress=progress)
-        frames: list[pd.DataFrame] = []
-        quarantine_rows: list[dict[str, str]] = []
-        for number, source in enumerate(config.sources, start=1):
-            progress(f"[{number}/{len(config.sources)}] {source.kind} {source.id} ...")
-            outcome = SourceOutcome(source_id=source.id, kind=source.kind, ok=True)
-            try:
-                collected = kinds[source.kind].collect(source, context)
-                good, rejects = _validate(collected)
-            except SourceError as error:
-                outcome.ok, outcome.error = False, str(error)
-                result.outcomes.append(outcome)
-                progress(f"    failed: {error}")
-                continue
-            except Exception as error:  # a bug or surprise in one source must not stop the rest
-                outcome.ok = False
-                outcome.error = f"unexpected {error.__class__.__name__}: {error}"
-                result.outcomes.append(outcome)
-                progress(f"    failed: {outcome.error}")
-                continue
-            outcome.documents_read = collected.documents_read
-            outcome.claims_found = len(good)
-            outcome.claims_new = int((~good["claim_id"].isin(existing["claim_id"])).sum())
-            outcome.rows_rejected = len(rejects)
-            for origin, reason, record in rejects:
-                quarantine_rows.append({"source_id": source.id, "origin": origin,
-                                        "reason": reason, "record": record})
-                result.rejected.append((origin, reason))
-                progress(f"    rejected {origin}: {reason}")
-            frames.append(good)
-            result.outcomes.append(outcome)
-            progress(f"    {outcome.documents_read} document(s), {outcome.claims_found} claim(s), "
-                     f"{outcome.claims_new} new, {outcome.rows_rejected} rejected")
-
-        new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
-        merged = merge_claims(existing, new)
-        result.claims_new = len(merged) - len(existing)
-        result.claims_total = len(merged)
-        result.ledger_changed = write_claims(ledger_path, merged)
+        gathered = _collect_all(config, context, result, progress)
+        ledger_path = processed_dir(data_dir) / "claims.csv"
+        stored = _ledger_ids(ledger_path)
+        anything_new = stored is None or any(
+            c.rejects or any(claim_id(claim.to_dict()) not in stored for claim in c.claims)
+            for _, c in gathered)
+        if anything_new:
+            _store(gathered, data_dir, result, progress)
+        else:
+            # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
+            # (this is what keeps an unchanged scheduled run cheap).
+            result.claims_total = len(stored)
+            for outcome in result.outcomes:
+                progress(f"    {outcome.source_id}: nothing new")
+        # HTTP validators are saved only now, once the claims they stand for are stored: a
+        # crash before this point means the next run downloads the pages again.
         context.close()
-        succeeded = {o.source_id for o in result.outcomes if o.ok}
-        _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, succeeded)
         _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
     return result
 
 
+def _ledger_ids(path: Path) -> set[str] | None:
+    """Claim ids in the ledger, read without pandas; None when there is no usable ledger."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = csv.reader(handle)
+            header = next(rows, [])
+            if not header or header[0] != "claim_id":
+                return None
+            return {row[0] for row in rows if row}
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return None
+
+
+def _collect_all(config: Config, context: Context, result: IngestResult,
+                 progress: Callable[[str], None]) -> list[tuple[SourceOutcome, Collected]]:
+    """Run every source; a failing source is recorded and the others go on."""
+    kinds = registry()
+    gathered = []
+    for number, source in enumerate(config.sources, start=1):
+        progress(f"[{number}/{len(config.sources)}] {source.kind} {source.id} ...")
+        outcome = SourceOutcome(source_id=source.id, kind=source.kind, ok=True)
+        result.outcomes.append(outcome)
+        try:
+            collected = kinds[source.kind].collect(source, context)
+        except SourceError as error:
+            outcome.ok, outcome.error = False, str(error)
+        except Exception as error:  # a bug or surprise in one source must not stop the rest
+            outcome.ok, outcome.error = False, f"unexpected {error.__class__.__name__}: {error}"
+        else:
+            outcome.documents_read = collected.documents_read
+            gathered.append((outcome, collected))
+            continue
+        progress(f"    failed: {outcome.error}")
+    return gathered
+
+
+def _store(gathered: list[tuple[SourceOutcome, Collected]], data_dir: Path,
+           result: IngestResult, progress: Callable[[str], None]) -> None:
+    """Validate what the sources found and replace the ledger and quarantine atomically."""
+    import pandas as pd
+
+    from tracker.ledger import merge_claims, read_claims, write_claims
+
+    ledger_path = processed_dir(data_dir) / "claims.csv"
+    existing = read_claims(ledger_path)
+    frames = []
+    quarantine_rows: list[dict[str, str]] = []
+    refreshed: set[str] = set()
+    for outcome, collected in gathered:
+        good, rejects = _validate(collected)
+        outcome.claims_found = len(good)
+        outcome.claims_new = int((~good["claim_id"].isin(existing["claim_id"])).sum())
+        outcome.rows_rejected = len(rejects)
+        if collected.documents_new or collected.claims or rejects:
+            refreshed.add(outcome.source_id)
+        for origin, reason, record in rejects:
+            quarantine_rows.append({"source_id": outcome.source_id, "origin": origin,
+                                    "reason": reason, "record": record})
+            result.rejected.append((origin, reason))
+            progress(f"    rejected {origin}: {reason}")
+        frames.append(good)
+        progress(f"    {outcome.source_id}: {outcome.documents_read} document(s), "
+                 f"{outcome.claims_found} claim(s), {outcome.claims_new} new, "
+                 f"{outcome.rows_rejected} rejected")
+    new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
+    merged = merge_claims(existing, new)
+    result.claims_new = len(merged) - len(existing)
+    result.claims_total = len(merged)
+    result.ledger_changed = write_claims(ledger_path, merged)
+    _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
+
+
 def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     """Split one source's claims into valid rows and (origin, reason, record) rejects."""
+    import pandas as pd
+
+    from tracker.schemas import normalise_claims_frame, split_valid
+
     rejects = [(r.origin, r.reason, r.record) for r in collected.rejects]
     if not collected.claims:
         return normalise_claims_frame(pd.DataFrame(columns=["claim_id"])), rejects
@@ -159,11 +199,18 @@ def _origin_order(origin: str) -> tuple[str, int]:
 
 
 def _is_missing(value: object) -> bool:
+    import pandas as pd
+
     return value is None or bool(pd.isna(value)) if not isinstance(value, (list, dict)) else False
 
 
 def _write_quarantine(path: Path, rows: list[dict[str, str]], refreshed: set[str]) -> None:
-    """Keep quarantined rows of sources not read successfully this run; replace the rest."""
+    """Keep quarantined rows of sources that read nothing new this run; replace the rest."""
+    import pandas as pd
+
+    from tracker.ledger import frame_to_csv_bytes, read_table
+    from tracker.schemas import QUARANTINE_COLUMNS
+
     kept: list[dict[str, str]] = []
     if path.exists():
         previous = read_table(path)
@@ -178,8 +225,9 @@ def _write_health(path: Path, outcomes: list[SourceOutcome], attempted_at: str) 
     previous: dict[str, dict[str, str]] = {}
     if path.exists():
         try:
-            previous = {r["source_id"]: r for r in read_table(path).to_dict("records")}
-        except Exception:  # health is advisory; a damaged file is rebuilt
+            with path.open(encoding="utf-8", newline="") as handle:
+                previous = {r["source_id"]: r for r in csv.DictReader(handle)}
+        except (OSError, KeyError, csv.Error):  # health is advisory; a damaged file is rebuilt
             previous = {}
     rows = dict(previous)
     for outcome in outcomes:

@@ -16,6 +16,9 @@ from pandera.typing.pandas import Series
 
 from tracker.model import (
     CLAIM_COLUMNS,
+    DATE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
     FLOW_METRICS,
     METHODS,
     METRICS,
@@ -36,15 +39,6 @@ def _is_iso_date(text: object) -> bool:
         return False
     return True
 
-# Column groups by storage type; every ledger column is in exactly one group.
-FLOAT_COLUMNS: tuple[str, ...] = (
-    "value", "value_min", "value_max", "value_original", "alt_value_original",
-)
-INT_COLUMNS: tuple[str, ...] = ("number_start", "number_end")
-DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
-TEXT_COLUMNS: tuple[str, ...] = tuple(
-    c for c in CLAIM_COLUMNS if c not in FLOAT_COLUMNS + INT_COLUMNS + DATE_COLUMNS
-)
 
 
 def _blank(series: pd.Series) -> pd.Series:

@@ -1,28 +1,23 @@
-"""Storage: the raw snapshot store and the processed tables.
+"""Storage without pandas: the raw snapshot store, atomic file writes and the job lock.
 
-Raw bytes are kept once, by content hash, and never rewritten. Processed tables are
+Raw bytes are kept once, by content hash, and never rewritten. Every other file is
 written to a temporary file in the same directory and moved into place with os.replace,
 so a reader (or a crash) sees either the old file or the new one, never half of one.
+(The processed tables themselves are in tracker/ledger.py, which needs pandas; keeping
+this module free of it lets an unchanged run finish without importing pandas at all.)
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
-import pandas as pd
 from filelock import FileLock, Timeout
-
-from tracker.model import CLAIM_COLUMNS
-from tracker.schemas import DATE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, normalise_claims_frame
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -73,6 +68,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             temp.write(payload)
             temp.flush()
             os.fsync(temp.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open() would have.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp_name, 0o666 & ~umask)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
@@ -128,85 +127,6 @@ class RawStore:
             return None  # a damaged sidecar is treated as absent; the bytes are re-stored
 
 
-# --- processed tables -------------------------------------------------------------------
-
-
-def _format_float(value: float) -> str:
-    """Shortest text that reads back as the same float; whole numbers without '.0'."""
-    if value != value:
-        return ""
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def frame_to_csv_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> bytes:
-    """Deterministic CSV: fixed columns, '\\n' line ends, numbers in shortest form."""
-    columns = list(columns)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in frame.reindex(columns=columns).itertuples(index=False, name=None):
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _cell(value: object) -> str:
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, float):
-        return _format_float(value)
-    return str(value)
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a processed table as text (no type guessing); missing cells are ''."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
-    except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise StoreError(f"{path}: cannot read table: {error}") from error
-
-
-def read_claims(path: Path) -> pd.DataFrame:
-    """The ledger with storage types (see schemas.normalise_claims_frame)."""
-    if not path.exists():
-        return normalise_claims_frame(pd.DataFrame(columns=list(CLAIM_COLUMNS)))
-    raw = read_table(path)
-    missing = [c for c in CLAIM_COLUMNS if c not in raw.columns]
-    if missing:
-        raise StoreError(f"{path}: not a claims ledger, missing columns {', '.join(missing)}")
-    return normalise_claims_frame(raw)
-
-
-def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
-    """The ledger's row order: by conflict, metric, time, attribution, then id."""
-    if frame.empty:
-        return frame.reset_index(drop=True)
-    time_key = frame["period_end"].fillna(frame["as_of"]).fillna("")
-    keyed = frame.assign(_time=time_key)
-    keyed = keyed.sort_values(
-        ["conflict", "metric", "_time", "attribution", "claim_id"], kind="mergesort"
-    )
-    return keyed.drop(columns="_time").reset_index(drop=True)
-
-
-def merge_claims(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Union of the stored ledger and new claims, keyed by claim_id.
-
-    A claim already stored keeps its row (first citation wins, nothing is rewritten);
-    the ledger only grows, so a bad run can never remove a figure.
-    """
-    both = pd.concat([existing, new], ignore_index=True) if not existing.empty else new.copy()
-    both = both.drop_duplicates(subset="claim_id", keep="first")
-    return sort_claims(normalise_claims_frame(both))
-
-
-def write_claims(path: Path, frame: pd.DataFrame) -> bool:
-    """Atomically write the ledger; return True when the bytes changed."""
-    payload = frame_to_csv_bytes(sort_claims(normalise_claims_frame(frame)), CLAIM_COLUMNS)
-    return write_if_changed(path, payload)
-
-
 def write_if_changed(path: Path, payload: bytes) -> bool:
     """Replace `path` only when its content differs, so unchanged runs touch nothing."""
     if path.exists() and path.read_bytes() == payload:
@@ -235,10 +155,3 @@ class JobLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
-
-
-__all__ = [
-    "DATE_COLUMNS", "FLOAT_COLUMNS", "INT_COLUMNS", "JobLock", "RawRecord", "RawStore",
-    "StoreError", "atomic_write_bytes", "frame_to_csv_bytes", "merge_claims", "read_claims",
-    "read_table", "safe_name", "sort_claims", "write_claims", "write_if_changed",
-]

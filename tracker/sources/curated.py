@@ -13,8 +13,7 @@ import io
 import math
 
 from tracker.config import Source
-from tracker.model import CLAIM_COLUMNS, Claim
-from tracker.schemas import FLOAT_COLUMNS
+from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, Claim
 from tracker.sources import Collected, Context, Reject, SourceError
 
 KIND = "curated"
@@ -33,9 +32,10 @@ def collect(source: Source, context: Context) -> Collected:
         payload = path.read_bytes()
     except OSError as error:
         raise SourceError(f"{path}: cannot read: {error.strerror}") from None
+    known = {r.sha256 for r in context.store.records(source.id)}
     record = context.store.put(source.id, payload, origin=str(source.options["path"]),
                                content_type="text/csv", retrieved_at=context.retrieved_at)
-    collected = Collected(documents_read=1)
+    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -32,8 +32,6 @@ def check_options(options: dict) -> str | None:
 
 
 def collect(source: Source, context: Context) -> Collected:
-    import feedparser
-
     from tracker.http import FetchError
 
     url = str(source.options["url"])
@@ -45,6 +43,8 @@ def collect(source: Source, context: Context) -> Collected:
     collected = Collected()
     if fetched.not_modified:
         return collected  # the feed has not changed: no new entry
+    import feedparser  # imported only when there is a feed to parse (cheap unchanged runs)
+
     parsed = feedparser.parse(fetched.body)
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom structure"

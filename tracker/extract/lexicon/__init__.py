@@ -81,6 +81,7 @@ class Lexicon:
         self.per_day_re = re.compile(r"^[\s\u00a0,]*(?:" + _alt(mod.PER_DAY) + r")(?![\w])", _FLAGS)
         self.settlement_re = re.compile(
             r"^[\s\u00a0]*(?:(?:" + _alt(mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" + _alt(mod.SETTLEMENT_NOUNS) + r")(?![\w])", _FLAGS)
+        self.settlement_any_re = re.compile(_wb("(?P<noun>" + _alt(mod.SETTLEMENT_NOUNS) + ")"), _FLAGS)
         self.admin_unit_re = re.compile(
             r"^[\s\u00a0]*(?:(?:" + _alt(mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" + _alt(mod.ADMIN_UNIT_NOUNS) + r")(?![\w])", _FLAGS)
         self.of_total_re = re.compile(r"^\s*(?:" + _alt(mod.OF_THE) + r")\s*(?:[\w'’-]+\s+){0,3}$", _FLAGS)

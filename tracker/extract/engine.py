@@ -1,0 +1,811 @@
+"""The grammar that turns sentences into claims.
+
+For each sentence that holds a number:
+1. numerals (numbers.py) and what each measures (units.py); a conversion in parentheses or
+   after "or" joins its figure; a bare number in an enumeration ("379 in April") takes the
+   unit of the figure before it;
+2. distractors leave: linear units, comparisons ("44% less"), someone else's share ("of the
+   population", "of November's gains"), total and comparison areas ("size of", "covering");
+3. the governing cue: a passive or predicate right after the figure ("was in Russian hands"),
+   else the nearest verb class to its left (gain, regain, loss, hold, net, evacuation...);
+4. metric from the measure and the cue; actor from the subject of the cue; territory from
+   "of X"/"in X" after the figure, an earlier mention, or the conflict's country; time from
+   the nearest phrase (periods.py); qualifier from the cue right before the number;
+   attribution from the sentence or inherited (attribution.py).
+Restatements of one figure in a document are merged at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from tracker.extract import periods as P
+from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
+from tracker.extract.lexicon import TERRITORIES, Lexicon, lexicon_for
+from tracker.extract.numbers import Numeral, find_numerals
+from tracker.extract.text import clean, guess_language, split_sentences
+from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,
+                                   miles_to_km2, read_measure)
+from tracker.model import Claim, Document, is_flow
+
+MAX_SENTENCE = 5000  # longer "sentences" are markup or junk; read only their start
+MAX_NUMERALS = 60  # per sentence
+
+_HAS_NUMBERISH = re.compile(r"\d|%")
+
+CONFLICT_CUES = {
+    "russia-ukraine": r"ukrain\w*|russia\w*|kyiv|kremlin|donetsk|україн\w*|росі\w*|oekraïn\w*|russland|russie",
+    "israel-gaza": r"gaza\w*|hamas|газ[аи]",
+    "israel-lebanon": r"leban\w*|liban\w*|hezbollah|unifil|blue\s+line",
+    "syria": r"syria\w*|syrie\w*|aleppo|idlib|hts|assad|golan|hama",
+    "sudan": r"sudan\w*|soudan|rsf|darfur|khartoum|kordofan",
+    "myanmar": r"myanmar|junta|townships?|arakan|rakhine|burma",
+    "drc": r"congo|rdc|drc|m23|kivu|goma|rutshuru",
+}
+_CONFLICT_RES = {k: re.compile(r"(?<!\w)(?:" + v + r")(?!\w)", re.I) for k, v in CONFLICT_CUES.items()}
+
+COUNTRY_OF_CONFLICT = {
+    "russia-ukraine": "Ukraine", "israel-gaza": "Gaza Strip", "israel-lebanon": "Lebanon",
+    "syria": "Syria", "sudan": "Sudan", "myanmar": "Myanmar", "drc": "DR Congo",
+}
+DEFAULT_ACTOR = {"russia-ukraine": "Russia", "israel-gaza": "Israel", "israel-lebanon": "Israel"}
+OPPONENT = {
+    "Russia": "Ukraine", "Ukraine": "Russia", "Myanmar junta": "Myanmar resistance forces",
+    "Myanmar resistance forces": "Myanmar junta", "RSF": "SAF", "SAF": "RSF",
+}
+PLACEHOLDERS = {
+    "ENEMY": {"russia-ukraine": "Russia", "israel-gaza": "Hamas"},
+    "ARMY": {"sudan": "SAF", "syria": "Syrian government forces", "myanmar": "Myanmar junta",
+             "israel-gaza": "Israel", "israel-lebanon": "Israel", "drc": "FARDC"},
+    "REGIME": {"myanmar": "Myanmar junta", "syria": "Syrian government forces"},
+    "OPPOSITION": {"syria": "HTS-led opposition", "myanmar": "Myanmar resistance forces"},
+    "REBELS": {"drc": "M23", "syria": "HTS-led opposition", "myanmar": "Myanmar resistance forces"},
+}
+_TERRITORY_NOUN = re.compile(
+    r"^(?:'s|’s)?\s*(?:\w+\s+)?(?:territory|territories|land|soil|area|region|oblast|border|regions|"
+    r"grondgebied|gebied|territoire|territorium|bodens?|gebiet\w*|territori\w*|земл\w*|територ\w*|"
+    r"jord|areal|landet)\b", re.I)
+_OF_WORDS = re.compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
+_OF_PREVIOUSLY_HELD = re.compile(
+    r"^\s*(?:of\s+)?(?:it|what|the\s+(?:land|territory|area|ground)\s+(?:\w+\s+){0,3}(?:seized|captured|grabbed|occupied|took|taken|had\s+occupied|first\s+occupied)|"
+    r"(?:of\s+)?what\s+\w+\s+(?:had\s+)?(?:first\s+)?(?:seized|captured|occupied|took)|daarvan|davon|de\s+celui|dont)", re.I)
+_OWN_TERRITORY = re.compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
+_CLAUSE_BREAK = re.compile(r";|:|\s[–—]\s")
+_RELATIVE_HOLD = re.compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\s+(?:it|they|\w+)?\s*(?:\w+\s+)?(?:initially|first|originally|had)?\s*(?:controlled|held|occupied|seized|captured)", re.I)
+_DIRECTION = re.compile(
+    r"(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
+_OF_THEM = re.compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
+_NOT_BARE_AFTER = re.compile(r"^\s*(?:[-–]\s*)?(?:years?|days?|months?|weeks?|hours?|times|people|ans|jahre|jaar|år|років|днів)\b", re.I)
+
+
+@dataclass
+class Mention:
+    num: Numeral
+    measure: Measure
+    start: int
+    end: int
+    value: float | None = None
+    value_original: float | None = None
+    unit_original: str = ""
+    alt_value: float | None = None
+    alt_unit: str = ""
+    value_min: float | None = None
+    value_max: float | None = None
+    qualifier: str = "exact"
+    qualifier_text: str = ""
+    qualifier_start: int = 0
+    flags: set = field(default_factory=set)
+    inherited: bool = False
+    denominator: bool = False
+    precise: bool = False
+
+
+@dataclass
+class DocState:
+    lex: Lexicon
+    conflict: str
+    time: P.TimeContext
+    people: PeopleRegistry
+    last_actor: str = ""
+    last_territory: str = ""
+    last_metric_class: str = ""
+    attributions: list = field(default_factory=list)
+
+
+def guess_conflict(text: str) -> str:
+    """The conflict most of the document's place and actor names point to."""
+    sample = text[:50000]
+    counts = {k: len(r.findall(sample)) for k, r in _CONFLICT_RES.items()}
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else ""
+
+
+# ---------------------------------------------------------------- mentions
+
+def _normalise(m: Mention) -> None:
+    """Fill the normalised value from the measure (km² for areas, percent for shares)."""
+    meas, num = m.measure, m.num
+    if num.is_range:
+        lo, hi = num.range_min, num.range_max
+        factor = meas.km2_per_unit if meas.kind == "area" else (0.1 if meas.kind == "permille" else 1.0)
+        m.value = None
+        m.value_min, m.value_max = round(lo * factor, 6), round(hi * factor, 6)
+        m.value_original = None
+        m.qualifier, m.qualifier_text = "range", num.extras.get("range_open", "")
+        return
+    if meas.kind == "area":
+        m.value = miles_to_km2(num.value) if meas.unit_kind == "mi2" else round(num.value * meas.km2_per_unit, 6)
+    elif meas.kind == "permille":
+        m.value = round(num.value / 10.0, 6)
+    else:
+        m.value = num.value
+    if num.fraction:
+        m.value_original = num.fraction_original
+    else:
+        m.value_original = num.value
+    m.unit_original = meas.unit_text
+
+
+def build_mentions(sentence: str, lex: Lexicon) -> list[Mention]:
+    nums = find_numerals(sentence, lex.code)[:MAX_NUMERALS]
+    measures = [read_measure(sentence, n, lex) for n in nums]
+    mentions: list[Mention] = []
+    i = 0
+    while i < len(nums):
+        n, meas = nums[i], measures[i]
+        m = Mention(n, meas, n.start, meas.end)
+        _normalise(m)
+        if meas.kind == "area" and i + 1 < len(nums) and measures[i + 1].kind in ("area", "linear"):
+            alt_n, alt_meas = nums[i + 1], measures[i + 1]
+            if is_conversion_gap(sentence[meas.end:alt_n.start]) and alt_meas.unit_kind != meas.unit_kind:
+                m.end = alt_meas.end
+                close = re.match(r"\s*\)", sentence[m.end:m.end + 4])
+                if close:
+                    m.end += close.end()
+                if meas.unit_kind == "mi2" and alt_meas.unit_kind == "km2":
+                    # Miles first, km² in parentheses: the km² figure is the value.
+                    m.value = alt_n.value
+                    m.alt_value, m.alt_unit = alt_n.value, alt_meas.unit_text
+                else:
+                    m.alt_value, m.alt_unit = alt_n.value, alt_meas.unit_text
+                    if alt_meas.kind == "linear":
+                        m.flags.add("unit_mismatch")  # "(1,500 miles)" for an area
+                    elif m.value is not None and not conversion_consistent(
+                            m.value, alt_n.value, alt_meas.km2_per_unit):
+                        m.flags.add("unit_mismatch")
+                if meas.unit_kind == "mi2" and alt_meas.unit_kind == "km2" and m.value_original:
+                    if not conversion_consistent(alt_n.value, m.value_original, meas.km2_per_unit):
+                        m.flags.add("unit_mismatch")
+                mentions.append(m)
+                i += 2
+                continue
+        mentions.append(m)
+        i += 1
+    _inherit_units(sentence, mentions, lex)
+    return mentions
+
+
+def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None:
+    """Bare numbers in enumerations and 'X of the Y unit' take the unit written nearby."""
+    for idx, m in enumerate(mentions):
+        if m.measure.kind != "none" or m.num.in_words and not m.num.value:
+            continue
+        v = m.num.value
+        if 1900 <= v <= 2100 and float(v).is_integer() and not m.num.text[:1] == "0":
+            continue  # a year
+        after = sentence[m.end:m.end + 40]
+        if _NOT_BARE_AFTER.match(after):
+            continue
+        nxt = mentions[idx + 1] if idx + 1 < len(mentions) else None
+        prev = mentions[idx - 1] if idx > 0 else None
+        # "about 800 of the 1,376 square kilometers", "107 of Myanmar's 330 townships"
+        if nxt and nxt.measure.kind in ("area", "settlements", "units", "pct") and \
+                lex.of_total_re.match(sentence[m.end:nxt.start]):
+            _adopt(m, nxt.measure)
+            nxt.denominator = not _RELATIVE_HOLD.match(sentence[nxt.end:nxt.end + 80])
+            continue
+        # "nearly 5,000 square kilometres, more precisely 4,900"
+        before = sentence[max(0, m.start - 30):m.start]
+        if prev and prev.measure.kind in ("area", "pct") and lex.precisely_re.search(before):
+            _adopt(m, prev.measure)
+            m.precise = True
+            continue
+        # "507 square kilometres in May, 379 in April", "320 square kilometres ..., 130 of them"
+        if prev and prev.measure.kind in ("area", "pct", "settlements", "units") and m.start - prev.end < 60:
+            gap = sentence[prev.end:m.start]
+            if _CLAUSE_BREAK.search(gap):
+                continue
+            time_follows = any(pat.match(after.lstrip()) for pat, kind in lex.periods
+                               if kind in ("month", "year", "past_month", "last_month"))
+            if time_follows or _OF_THEM.match(after):
+                _adopt(m, prev.measure)
+                continue
+        # "four groups: 75 taken completely by ..., 98 still held by the regime": the noun
+        # of the enumeration is written once, before the colon.
+        for cls, pat in lex.post_cue_classes:
+            if cls in ("gain", "hold") and pat.match(after.lstrip()):
+                nouns = list(lex.settlement_any_re.finditer(sentence, 0, m.start))
+                if nouns:
+                    noun = nouns[-1].group("noun")
+                    _adopt(m, Measure("settlements", noun, m.end, noun=noun))
+                break
+
+
+def _adopt(m: Mention, measure: Measure) -> None:
+    shared = Measure(measure.kind, measure.unit_text, m.end, measure.km2_per_unit,
+                     measure.unit_kind, measure.per_day, measure.noun)
+    m.measure = shared
+    m.inherited = True
+    _normalise(m)
+    m.unit_original = measure.unit_text
+
+
+# ---------------------------------------------------------------- cues
+
+@dataclass
+class Cue:
+    start: int
+    end: int
+    cls: str
+    text: str
+    post: bool = False
+
+
+def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
+    raw: list[Cue] = []
+    for cls, pat in lex.cue_classes:
+        for m in pat.finditer(sentence):
+            raw.append(Cue(m.start(), m.end(), cls, m.group(0)))
+    # Longest match wins where cues overlap ("taken back" over "taken").
+    raw.sort(key=lambda c: (-(c.end - c.start), c.start))
+    kept: list[Cue] = []
+    for c in raw:
+        if not any(k.start < c.end and c.start < k.end for k in kept):
+            kept.append(c)
+    kept.sort(key=lambda c: c.start)
+    return kept
+
+
+def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Mention],
+                  lex: Lexicon) -> Cue | None:
+    """A predicate right after the figure, else the nearest cue before it."""
+    nxt_start = min([o.start for o in mentions if o.start > m.start] + [len(sentence)])
+    window = sentence[m.end:min(nxt_start, m.end + 70)]
+    best = None
+    for cls, pat in lex.post_cue_classes:
+        pm = pat.search(window)
+        if pm and pm.start() <= 40 and (best is None or pm.start() < best.start - m.end):
+            best = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
+    if best is not None:
+        return best
+    left = [c for c in cues if c.end <= m.qualifier_start]
+    if left:
+        return left[-1]
+    # Verb-second clauses with the verb after the figure are rare; allow a cue right after.
+    right = [c for c in cues if c.start >= m.end and c.start - m.end <= 25 and c.cls != "distract"
+             and c.start < nxt_start]
+    return right[0] if right else None
+
+
+# ---------------------------------------------------------------- actors and places
+
+def _actor_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
+    raw = []
+    for pat, canon in lex.actors:
+        for am in pat.finditer(sentence):
+            raw.append((am.start(), am.end(), canon))
+    raw.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
+    kept: list[tuple[int, int, str]] = []
+    for t in raw:
+        if not any(k[0] < t[1] and t[0] < k[1] for k in kept):
+            kept.append(t)
+    kept.sort()
+    return kept
+
+
+def _resolve_placeholder(canon: str, conflict: str, state: DocState) -> str:
+    if canon in PLACEHOLDERS:
+        resolved = PLACEHOLDERS[canon].get(conflict)
+        if resolved:
+            return resolved
+        return state.last_actor or DEFAULT_ACTOR.get(conflict, "")
+    return canon
+
+
+def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: DocState) -> str:
+    """The subject of the cue: an agent after 'by', a V2 subject, or the nearest name before."""
+    lex = state.lex
+    usable = []
+    for i, (s, e, canon) in enumerate(actors):
+        if _TERRITORY_NOUN.match(sentence[e:e + 30]) and canon not in PLACEHOLDERS:
+            continue  # "of Ukrainian territory", "Russia's neighbouring Kursk region"
+        # A placeholder right after a demonym ("Russian army") is that demonym's.
+        if canon in PLACEHOLDERS and i > 0 and actors[i - 1][1] >= s - 1 and actors[i - 1][2] not in PLACEHOLDERS:
+            continue
+        usable.append((s, e, canon))
+    if cue is not None and cue.post:
+        agent = re.search(r"\bby\b|\bpar\b|\bvon\b|\bdoor\b|\bav\b", cue.text + sentence[cue.end:cue.end + 5], re.I)
+        after = [a for a in usable if cue.start <= a[0] <= cue.end + 40]
+        if after:
+            return _resolve_placeholder(after[0][2], state.conflict, state)
+        if agent:
+            nxt = [a for a in usable if a[0] >= cue.end and a[0] - cue.end < 40]
+            if nxt:
+                return _resolve_placeholder(nxt[0][2], state.conflict, state)
+    anchor = cue.start if cue is not None else m.start
+    if cue is not None and not cue.post:
+        between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
+        if between and lex.code in ("de", "nl", "no", "fr"):
+            return _resolve_placeholder(between[0][2], state.conflict, state)
+    before = [a for a in usable if a[1] <= anchor]
+    if before:
+        return _resolve_placeholder(before[-1][2], state.conflict, state)
+    if cue is not None:
+        between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
+        if between:
+            return _resolve_placeholder(between[0][2], state.conflict, state)
+    if state.last_actor:
+        return state.last_actor
+    return DEFAULT_ACTOR.get(state.conflict, "")
+
+
+def _territories(text: str) -> list[tuple[int, int, str, int]]:
+    out = []
+    for pat, canon, level in TERRITORIES:
+        for tm in pat.finditer(text):
+            out.append((tm.start(), tm.end(), canon, level))
+    for dm in _DIRECTION.finditer(text):
+        name, kind = dm.group("name"), dm.group("kind").lower()
+        if kind in ("district", "area"):
+            continue
+        label = "sector" if kind in ("sector", "secteur") else "direction"
+        out.append((dm.start(), dm.end(), f"{name} {label}", 3))
+    out.sort()
+    return out
+
+
+def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | None) -> str:
+    """The area the figure is measured within: 'of X' after it, the clause before it, or anaphora."""
+    lex = state.lex
+    right = sentence[m.end:m.end + 70]
+    cut = _CLAUSE_BREAK.search(right)
+    if cut:
+        right = right[:cut.start()]
+    nxt_num = re.search(r"\d", right)
+    if nxt_num:
+        right = right[:nxt_num.start()]
+    terr_right = _territories(right)
+    if terr_right:
+        # Most specific first among those right after the figure.
+        best = max(terr_right, key=lambda t: (t[3], -t[0]))
+        if best[3] >= 2 or not any(t[3] >= 2 for t in terr_right):
+            return _with_context(best[2], state, sentence)
+    if lex.anaphora_re.search(right[:30]) and state.last_territory:
+        return state.last_territory
+    if prev_same:
+        return prev_same
+    left = sentence[:m.start]
+    terr_left = [t for t in _territories(left) if t[3] >= 2]
+    if terr_left:
+        return _with_context(terr_left[-1][2], state, sentence)
+    if terr_right:
+        return terr_right[0][2]
+    return COUNTRY_OF_CONFLICT.get(state.conflict, "")
+
+
+def _with_context(name: str, state: DocState, sentence: str) -> str:
+    if name.endswith(" direction") or name.endswith(" sector"):
+        region = [t for t in _territories(sentence) if t[3] == 2]
+        if region:
+            return f"{name} ({region[0][2]})"
+        if state.last_territory and state.last_territory.endswith("oblast"):
+            return f"{name} ({state.last_territory})"
+    return name
+
+
+# ---------------------------------------------------------------- metrics
+
+def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_period: bool,
+             state: DocState) -> tuple[str, bool] | None:
+    """(metric, actor_is_opponent) or None for a distractor."""
+    if cue is None or cue.cls == "distract":
+        return None
+    cls = cue.cls
+    if cls == "same_as_previous":
+        cls = state.last_metric_class or ""
+        if not cls:
+            return None
+    kind = m.measure.kind
+    after = sentence[m.end:m.end + 80]
+    if cls == "occupy":
+        cls = "gain" if has_flow_period else "hold"
+    if kind == "area":
+        if m.measure.per_day:
+            return ("area_gained_per_day_km2", False) if cls in ("gain", "regain", "net", "hold") else None
+        return {
+            "gain": ("area_gained_km2", False), "regain": ("area_gained_km2", False),
+            "net": ("net_area_gained_km2", False), "loss": ("area_lost_km2", False),
+            "hold": ("area_controlled_km2", False), "hold_opp": ("area_controlled_km2", True),
+            "evac": ("area_under_evacuation_orders_km2", False),
+        }.get(cls)
+    if kind in ("pct", "fraction", "permille"):
+        previously_held = bool(_OF_PREVIOUSLY_HELD.match(after))
+        if cls in ("gain", "net"):
+            return ("share_regained_pct", False) if previously_held and cls == "gain" and \
+                re.search(r"back|re\w+|terug|tilbake|zurück|повер", cue.text, re.I) else ("share_gained_pct", False)
+        if cls == "regain":
+            return ("share_regained_pct", False) if previously_held else ("share_gained_pct", False)
+        if cls == "loss":
+            if previously_held:
+                return ("share_lost_pct", False)
+            return ("share_controlled_pct", True)
+        if cls == "hold":
+            return ("share_controlled_pct", False)
+        if cls == "hold_opp":
+            return ("share_controlled_pct", True)
+        if cls == "evac":
+            return ("share_under_evacuation_orders_pct", False)
+        if cls == "not_evac":
+            return ("share_not_under_evacuation_orders_pct", False)
+        if cls == "outside":
+            return ("share_outside_control_pct", False)
+        return None
+    if kind == "settlements":
+        if cls in ("gain", "regain"):
+            return ("settlements_captured", False)
+        if cls == "loss":
+            return ("settlements_captured", True)
+        if cls in ("hold", "hold_opp"):
+            return ("settlements_controlled_count", cls == "hold_opp")
+        return None
+    if kind == "units":
+        if cls in ("gain", "regain"):
+            return ("units_captured_count", False) if has_flow_period else ("units_controlled_count", False)
+        if cls == "loss":
+            return ("units_captured_count", True)
+        if cls in ("hold", "hold_opp"):
+            return ("units_controlled_count", cls == "hold_opp")
+        if cls == "outside":
+            return None
+        return None
+    return None
+
+
+def _cue_family(metric: str) -> str:
+    if metric.startswith(("area_gained", "share_gained", "settlements_captured", "units_captured")):
+        return "gain"
+    if metric.startswith("net"):
+        return "net"
+    if "lost" in metric:
+        return "loss"
+    return "hold"
+
+
+def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
+    after = sentence[m.end:m.end + 80]
+    if lex.distract_after_re.match(after):
+        return True
+    pre = sentence[max(0, m.qualifier_start - 40):m.qualifier_start]
+    if lex.distract_before_re.search(pre):
+        return True
+    if m.measure.kind == "fraction":
+        # A word fraction must be "of" something: "two-thirds of the Gaza Strip".
+        if not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------- time
+
+def _phrase_kinds(stock: bool) -> frozenset[str]:
+    return P.STOCK_KINDS if stock else P.FLOW_KINDS
+
+
+def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: list[Mention],
+                  stock: bool) -> P.Phrase | None:
+    """The nearest compatible phrase that does not belong to another figure."""
+    kinds = _phrase_kinds(stock)
+    owned: dict[int, int] = {}
+    for p in phrases:
+        # A phrase right after a figure (within a few words) belongs to that figure.
+        for o in mentions:
+            if 0 <= p.start - o.end <= 40 and not re.search(r"\d", sentence[o.end:p.start]):
+                owned[id(p)] = id(o)
+                break
+    best, best_d = None, 10 ** 9
+    for p in phrases:
+        if p.kind not in kinds:
+            continue
+        if id(p) in owned and owned[id(p)] != id(m):
+            continue
+        if p.start >= m.end:
+            d = p.start - m.end
+        else:
+            d = m.start - p.end
+        lo, hi = (p.end, m.start) if p.end <= m.start else (m.end, p.start)
+        if _CLAUSE_BREAK.search(sentence[lo:hi]):
+            d += 200
+        if p.kind == "now":
+            d += 15  # an explicit date beats a bare "now"
+        if d < best_d:
+            best, best_d = p, d
+    return best
+
+
+# ---------------------------------------------------------------- document
+
+def _cutoff(sentences_phrases: list[tuple[str, list[P.Phrase]]], ctx: P.TimeContext, lex: Lexicon) -> date | None:
+    """The analysis cut-off when the document makes one clear."""
+    ref = ctx.ref
+    if ref is None:
+        return None
+    explicit: list[date] = []
+    monthly: list[date] = []
+    for _, phrases in sentences_phrases:
+        for p in phrases:
+            if p.kind in ("month_end", "cutoff_date"):
+                r = P.resolve(p, ctx, lex, stock=True)
+                if r.as_of and 0 <= (ref - r.as_of).days <= 40:
+                    explicit.append(r.as_of)
+            elif p.kind in ("month", "last_month") and ctx.ref_precision == "day":
+                r = P.resolve(p, ctx, lex, stock=False)
+                end = r.period_end
+                if end and 0 <= (ref - end).days <= 7 and end.day >= 28:
+                    monthly.append(end)
+    if explicit:
+        return max(explicit)
+    if monthly:
+        return max(monthly)
+    return None
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _sig_digits(v: float | None) -> int:
+    """Significant digits of a value: 4,900 has two, 5,000 one, 19.3 three."""
+    if v is None:
+        return 0
+    text = ("%.6f" % abs(v)).rstrip("0").rstrip(".")
+    whole, _, frac = text.partition(".")
+    if frac:
+        return len((whole + frac).lstrip("0"))
+    return len(whole.lstrip("0").rstrip("0"))
+
+
+def extract_document(document: Document, version: str) -> list[Claim]:
+    text = clean(document.text or "")
+    lang = (document.language or "").lower()[:2] or guess_language(text)
+    lex = lexicon_for(lang)
+    if lex.code != lang:
+        lang = lex.code
+    ref, precision = P.parse_published(document.published)
+    conflict = document.conflict or guess_conflict(text)
+    ctx = P.TimeContext(ref=ref, ref_precision=precision, conflict=conflict)
+    state = DocState(lex=lex, conflict=conflict, time=ctx, people=PeopleRegistry.empty())
+    non_name = _non_name_checker(lex)
+
+    spans = split_sentences(text)
+    units = []  # (start, sentence, phrases) of sentences worth reading
+    for s, e in spans:
+        if e - s > MAX_SENTENCE:
+            e = s + MAX_SENTENCE
+        sent = text[s:e]
+        has_num = bool(_HAS_NUMBERISH.search(sent)) or bool(lex.fraction_re.search(sent)) or \
+            bool(lex.word_number_re.search(sent))
+        attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
+        state.attributions.append(attribution)
+        if has_num:
+            units.append((s, sent, P.find_phrases(sent, lex), len(state.attributions) - 1))
+    ctx.cutoff = _cutoff([(u[1], u[2]) for u in units], ctx, lex)
+    found = [a.label for a in state.attributions if a is not None]
+    dominant = Counter(found).most_common(1)[0][0] if found else ""
+    dominant_attr = next((a for a in state.attributions if a is not None and a.label == dominant), None)
+
+    claims: list[tuple[Claim, Mention, str]] = []
+    for offset, sent, phrases, attr_idx in units:
+        try:
+            claims.extend(_sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
+                                           dominant_attr))
+        except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
+            continue  # one unreadable sentence never costs the rest of the document
+    return _deduplicate(claims)
+
+
+def _non_name_checker(lex: Lexicon):
+    month_words = set(lex.months)
+
+    def non_name(token: str) -> bool:
+        t = token.lower().strip(".,")
+        if t in month_words:
+            return True
+        for pat, _canon, _level in TERRITORIES:
+            if pat.fullmatch(t):
+                return True
+        for pat, _canon in lex.actors:
+            if pat.fullmatch(t):
+                return True
+        return False
+
+    return non_name
+
+
+def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
+                     document: Document) -> Attribution | None:
+    own = state.attributions[idx]
+    if own is not None:
+        return own
+    for j in range(idx - 1, -1, -1):
+        if state.attributions[j] is not None:
+            return state.attributions[j]
+    if dominant is not None:
+        return dominant
+    if document.default_attribution:
+        return Attribution(document.default_attribution, producer=document.default_attribution)
+    if document.publisher:
+        name = document.publisher.split(" (")[0].strip()
+        return Attribution(name, producer=name)
+    return None
+
+
+def _sentence_claims(document: Document, version: str, sent: str, offset: int,
+                     phrases: list[P.Phrase], attr_idx: int, state: DocState,
+                     dominant: Attribution | None) -> list[tuple[Claim, Mention, str]]:
+    lex = state.lex
+    mentions = build_mentions(sent, lex)
+    if not mentions:
+        return []
+    cues = find_cues(sent, lex)
+    actors = _actor_mentions(sent, lex)
+    out: list[tuple[Claim, Mention, str]] = []
+    ctx = state.time
+    month_phrases = [p for p in phrases if p.kind in ("month", "month_end", "first_half", "mid_month")]
+    flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date"}
+    has_flow_period = any(p.kind in flow_phrase_kinds for p in phrases)
+    prev_by_kind: dict[str, tuple[str, str]] = {}
+    attribution = _attribution_for(attr_idx, state, dominant, document)
+    for m in mentions:
+        if m.denominator or m.measure.kind in ("none", "linear"):
+            continue
+        if m.num.in_words and m.measure.kind not in ("fraction",) and m.num.value in (1,) and \
+                m.measure.kind not in ("pct", "area", "settlements", "units"):
+            continue
+        # Qualifier: the cue written right before the figure.
+        m.qualifier_start = m.num.start
+        if m.qualifier != "range":
+            qm = lex.qualifier_re.search(sent, max(0, m.num.start - 40), m.num.start)
+            if qm:
+                m.qualifier_text = qm.group("q")
+                m.qualifier = lex.qualifiers.get(re.sub(r"\s+", " ", m.qualifier_text.lower()), "exact")
+                m.qualifier_start = qm.start("q")
+            if m.num.vague:
+                m.qualifier, m.qualifier_text = "at_least", m.num.text
+        if _is_distractor_context(sent, m, lex):
+            continue
+        cue = governing_cue(sent, m, cues, mentions, lex)
+        decided = classify(m, cue, sent, lex, has_flow_period, state)
+        if decided is None:
+            continue
+        metric, opponent = decided
+        actor = find_actor(sent, m, cue, actors, state)
+        if opponent:
+            actor = OPPONENT.get(actor, actor)
+        if not actor:
+            continue
+        stock = not is_flow(metric)
+        # Month context for "over the month" / "first 30 days of the month".
+        earlier_months = [p for p in month_phrases if p.start < m.start]
+        if earlier_months:
+            r = P.resolve(earlier_months[-1], ctx, lex, stock=False)
+            if r.period_start:
+                ctx.month = (r.period_start.year, r.period_start.month)
+        phrase = choose_phrase(sent, m, phrases, mentions, stock)
+        claim = Claim()
+        flags = set(m.flags)
+        if phrase is not None:
+            res = P.resolve(phrase, ctx, lex, stock)
+            if phrase.kind in ("peak",) and not stock:
+                res = P.Resolved(text=phrase.text)
+        elif stock:
+            res = P.Resolved(as_of=ctx.cutoff or ctx.ref, text="", unresolved=ctx.ref is None)
+        elif ctx.last_flow is not None:
+            res = P.Resolved(period_start=ctx.last_flow[0], period_end=ctx.last_flow[1], text=ctx.last_flow[2])
+        else:
+            res = P.Resolved(period_end=ctx.cutoff or ctx.ref, unresolved=ctx.ref is None)
+        if res.unresolved:
+            flags.add("period_unresolved")
+        if stock:
+            claim.as_of = _iso(res.as_of)
+        else:
+            claim.period_start, claim.period_end = _iso(res.period_start), _iso(res.period_end)
+            if res.period_start or res.period_end:
+                ctx.last_flow = (res.period_start, res.period_end, res.text)
+            if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month"):
+                ctx.month = (res.period_start.year, res.period_start.month)
+        claim.period_text = res.text
+        if res.approx:
+            flags.add("period_approx")
+        if ctx.ref_precision in ("month", "year") and (phrase is None or phrase.kind in ("now",)):
+            flags.add("published_approx")
+        territory = find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
+        prev_by_kind[m.measure.kind] = (metric, territory)
+        if territory and territory not in COUNTRY_OF_CONFLICT.values():
+            state.last_territory = territory
+        state.last_actor = actor if actor not in ("",) else state.last_actor
+        state.last_metric_class = _cue_family(metric)
+
+        claim.conflict = state.conflict
+        claim.metric = metric
+        claim.value = None if m.value is None else round(m.value, 6)
+        claim.value_min, claim.value_max = m.value_min, m.value_max
+        claim.qualifier = m.qualifier
+        claim.qualifier_text = m.qualifier_text
+        claim.value_original = m.value_original
+        claim.unit_original = m.unit_original
+        claim.alt_value_original = m.alt_value
+        claim.alt_unit_original = m.alt_unit
+        claim.actor = actor
+        claim.territory = territory
+        if attribution is not None:
+            claim.attribution = attribution.label
+            claim.analyst = attribution.analyst
+            claim.data_producer = attribution.producer
+        claim.quote = sent
+        claim.number_start = offset + m.num.start
+        claim.number_end = offset + m.num.end
+        claim.method = "reported"
+        claim.extractor_version = version
+        claim.url = document.url
+        claim.publisher = document.publisher
+        claim.title = document.title
+        claim.published_at = document.published or ""
+        claim.source_id = document.source_id
+        claim.snapshot_sha256 = document.snapshot_sha256
+        claim.retrieved_at = document.retrieved_at
+        for f in sorted(flags):
+            claim.add_flag(f)
+        out.append((claim, m, sent))
+    return out
+
+
+def _deduplicate(items: list[tuple[Claim, Mention, str]]) -> list[Claim]:
+    """One claim per assertion: restatements (same metric, actor, territory, time and source,
+    value within 5 %) collapse to the most precise and most explicit occurrence."""
+    kept: list[tuple[Claim, Mention]] = []
+    for claim, m, _ in items:
+        merged = False
+        for i, (k, km) in enumerate(kept):
+            if (k.metric, k.actor, k.territory, k.period_start, k.period_end, k.as_of, k.attribution) != \
+                    (claim.metric, claim.actor, claim.territory, claim.period_start, claim.period_end,
+                     claim.as_of, claim.attribution):
+                continue
+            a, b = k.value, claim.value
+            if a is None or b is None:
+                same = (k.value_min, k.value_max) == (claim.value_min, claim.value_max)
+            else:
+                same = abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
+            if not same:
+                continue
+            merged = True
+            if _better(claim, m, k, km):
+                kept[i] = (claim, m)
+            break
+        if not merged:
+            kept.append((claim, m))
+    kept.sort(key=lambda t: t[0].number_start or 0)
+    return [c for c, _ in kept]
+
+
+def _better(new: Claim, nm: Mention, old: Claim, om: Mention) -> bool:
+    if nm.precise != om.precise:
+        return nm.precise
+    sn, so = _sig_digits(new.value), _sig_digits(old.value)
+    if sn != so:
+        return sn > so
+    if bool(new.alt_value_original) != bool(old.alt_value_original):
+        return bool(new.alt_value_original)
+    return False
