@@ -30,7 +30,7 @@ eval: $(STAMP)
 
 ## Benchmarks, run on purpose (not part of `make test`).
 bench: $(STAMP)
-	$(BIN)/python -m pytest -q -m benchmark -s
+	$(BIN)/python benchmarks/bench_ingest.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -78,6 +78,8 @@ _RELATIVE_HOLD = re.compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\
 _DIRECTION = re.compile(
     r"(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
 _OF_THEM = re.compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
+_ANOTHER = re.compile(r"(?:another|a\s+further|weitere|encore|nog|ytterligere|ще)\s+$", re.I)
+_APPOSITION = re.compile(r"^\s*(?:,|\(|,?\s*(?:or|soit|oder|of|eller|або|i\.e\.))\s*$", re.I)
 _NOT_BARE_AFTER = re.compile(r"^\s*(?:[-–]\s*)?(?:years?|days?|months?|weeks?|hours?|times|people|ans|jahre|jaar|år|років|днів)\b", re.I)
 
 
@@ -200,7 +202,8 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
         if _NOT_BARE_AFTER.match(after):
             continue
         nxt = mentions[idx + 1] if idx + 1 < len(mentions) else None
-        prev = mentions[idx - 1] if idx > 0 else None
+        measured = [o for o in mentions[:idx] if o.measure.kind != "none"]
+        prev = measured[-1] if measured else None
         # "about 800 of the 1,376 square kilometers", "107 of Myanmar's 330 townships"
         if nxt and nxt.measure.kind in ("area", "settlements", "units", "pct") and \
                 lex.of_total_re.match(sentence[m.end:nxt.start]):
@@ -212,6 +215,10 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
         if prev and prev.measure.kind in ("area", "pct") and lex.precisely_re.search(before):
             _adopt(m, prev.measure)
             m.precise = True
+            continue
+        # "48 townships and ... another 86"
+        if prev and prev.measure.kind in ("settlements", "units", "area") and _ANOTHER.search(before):
+            _adopt(m, prev.measure)
             continue
         # "507 square kilometres in May, 379 in April", "320 square kilometres ..., 130 of them"
         if prev and prev.measure.kind in ("area", "pct", "settlements", "units") and m.start - prev.end < 60:
@@ -269,25 +276,67 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     return kept
 
 
+_RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
+_CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
+_BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
+_FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
+
+
+def _mask_parentheses(text: str) -> str:
+    """Blank out parenthetical asides so a predicate after them is still 'right after'."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        if depth:
+            out.append(" ")
+        else:
+            out.append(ch)
+        if ch == ")" and depth:
+            depth -= 1
+    return "".join(out)
+
+
 def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Mention],
                   lex: Lexicon) -> Cue | None:
     """A predicate right after the figure, else the nearest cue before it."""
-    nxt_start = min([o.start for o in mentions if o.start > m.start] + [len(sentence)])
-    window = sentence[m.end:min(nxt_start, m.end + 70)]
-    best = None
+    window = _mask_parentheses(sentence[m.end:m.end + 90])
+    # The predicate belongs to this figure only up to the next figure or clause break.
+    stop = re.search(r"\d|[,;:]", window)
+    if stop:
+        window = window[:stop.start()]
+    post = None
     for cls, pat in lex.post_cue_classes:
         pm = pat.search(window)
-        if pm and pm.start() <= 40 and (best is None or pm.start() < best.start - m.end):
-            best = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
-    if best is not None:
-        return best
+        if pm and pm.start() <= 45 and (post is None or pm.start() < post.start - m.end):
+            if _RELATIVE_BEFORE.search(window[:pm.start()]):
+                continue  # "land that had been held by Russian forces" describes the land
+            post = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
     left = [c for c in cues if c.end <= m.qualifier_start]
+    if post is not None:
+        # "brought 45,426 km² under Moscow's control" is a gain, not a holding.
+        if post.cls == "hold" and left and _BRING.fullmatch(left[-1].text.strip()):
+            return Cue(post.start, post.end, "gain", post.text, post=True)
+        return post
+    nxt_start = min([o.start for o in mentions if o.start > m.start] + [len(sentence)])
+    verb_final = lex.code in ("de", "nl")
+    reach = 60 if verb_final else 25
+    right = [c for c in cues if c.start >= m.end and c.start - m.end <= reach and c.cls != "distract"
+             and c.start < nxt_start and not _CONJ_BREAK.search(sentence[m.end:c.start])]
     if left:
-        return left[-1]
-    # Verb-second clauses with the verb after the figure are rare; allow a cue right after.
-    right = [c for c in cues if c.start >= m.end and c.start - m.end <= 25 and c.cls != "distract"
-             and c.start < nxt_start]
-    return right[0] if right else None
+        nearest = left[-1]
+        if right and (_CONJ_BREAK.search(sentence[nearest.end:m.start]) or verb_final and
+                      right[0].start - m.end < m.start - nearest.end):
+            return right[0]
+        return nearest
+    if right:
+        return right[0]
+    if _FROM_BEFORE.search(sentence[max(0, m.qualifier_start - 8):m.qualifier_start]):
+        # "from 51.5% in mid-December, Russia has pushed its share up to 54%"
+        later = [c for c in cues if c.start >= m.end and c.cls != "distract" and c.start - m.end <= 80]
+        if later:
+            return later[0]
+    return None
 
 
 # ---------------------------------------------------------------- actors and places
@@ -315,38 +364,64 @@ def _resolve_placeholder(canon: str, conflict: str, state: DocState) -> str:
     return canon
 
 
-def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: DocState) -> str:
-    """The subject of the cue: an agent after 'by', a V2 subject, or the nearest name before."""
-    lex = state.lex
+_LOCATIVE_BEFORE = re.compile(
+    r"(?:\b(?:in|into|inside|across|of|from|near|around|to|towards|against|on|op|à|en|dans|vers|im|in|nach|ins|gegen|van|naar|tegen|i|til|mot|fra|av|в|у|на|до|проти|з|із)\s+(?:the\s+|die\s+|der\s+|den\s+|de\s+|het\s+|la\s+|le\s+|les\s+|l['’])?(?:\w+\s+)?)$",
+    re.I)
+
+
+def _agentive(sentence: str, actors: list) -> list:
+    """Actor mentions that can be subjects: not places ('in Ukraine', 'Ukrainian land')."""
     usable = []
     for i, (s, e, canon) in enumerate(actors):
-        if _TERRITORY_NOUN.match(sentence[e:e + 30]) and canon not in PLACEHOLDERS:
+        if canon not in PLACEHOLDERS and _TERRITORY_NOUN.match(sentence[e:e + 30]):
             continue  # "of Ukrainian territory", "Russia's neighbouring Kursk region"
+        if _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s]) and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I):
+            continue  # "in Oekraïne", "threatened Kyiv" is handled by nearness
         # A placeholder right after a demonym ("Russian army") is that demonym's.
         if canon in PLACEHOLDERS and i > 0 and actors[i - 1][1] >= s - 1 and actors[i - 1][2] not in PLACEHOLDERS:
             continue
         usable.append((s, e, canon))
+    return usable
+
+
+def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: DocState) -> str:
+    """The subject of the cue: an agent after 'by', a V2 subject, or the nearest name before."""
+    lex = state.lex
+    usable = _agentive(sentence, actors)
+
+    def resolve(canon: str, pos: int) -> str:
+        if canon in PLACEHOLDERS:
+            resolved = PLACEHOLDERS[canon].get(state.conflict)
+            if resolved:
+                return resolved
+            concrete = [a for a in usable if a[2] not in PLACEHOLDERS and a[1] <= pos]
+            if concrete:
+                return concrete[-1][2]
+            return state.last_actor or DEFAULT_ACTOR.get(state.conflict, "")
+        return canon
+
     if cue is not None and cue.post:
-        agent = re.search(r"\bby\b|\bpar\b|\bvon\b|\bdoor\b|\bav\b", cue.text + sentence[cue.end:cue.end + 5], re.I)
-        after = [a for a in usable if cue.start <= a[0] <= cue.end + 40]
-        if after:
-            return _resolve_placeholder(after[0][2], state.conflict, state)
+        tail = sentence[cue.start:cue.end + 40]
+        agent = re.search(r"\b(?:by|par|von|door|av|of)\b", tail, re.I)
+        inside = [a for a in usable if cue.start <= a[0] < cue.end]
+        if inside:
+            return resolve(inside[0][2], inside[0][0])
         if agent:
-            nxt = [a for a in usable if a[0] >= cue.end and a[0] - cue.end < 40]
+            nxt = [a for a in usable if a[0] >= cue.start + agent.end() and a[0] - cue.end < 40]
             if nxt:
-                return _resolve_placeholder(nxt[0][2], state.conflict, state)
-    anchor = cue.start if cue is not None else m.start
-    if cue is not None and not cue.post:
+                return resolve(nxt[0][2], nxt[0][0])
+    anchor = min(cue.start, m.start) if cue is not None else m.start
+    if cue is not None and not cue.post and cue.start < m.start:
         between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
         if between and lex.code in ("de", "nl", "no", "fr"):
-            return _resolve_placeholder(between[0][2], state.conflict, state)
+            return resolve(between[0][2], between[0][0])
     before = [a for a in usable if a[1] <= anchor]
     if before:
-        return _resolve_placeholder(before[-1][2], state.conflict, state)
-    if cue is not None:
+        return resolve(before[-1][2], before[-1][0])
+    if cue is not None and cue.start < m.start:
         between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
         if between:
-            return _resolve_placeholder(between[0][2], state.conflict, state)
+            return resolve(between[0][2], between[0][0])
     if state.last_actor:
         return state.last_actor
     return DEFAULT_ACTOR.get(state.conflict, "")
@@ -409,11 +484,12 @@ def _with_context(name: str, state: DocState, sentence: str) -> str:
 # ---------------------------------------------------------------- metrics
 
 def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_period: bool,
-             state: DocState) -> tuple[str, bool] | None:
+             state: DocState, war_total: bool = False) -> tuple[str, bool] | None:
     """(metric, actor_is_opponent) or None for a distractor."""
     if cue is None or cue.cls == "distract":
         return None
     cls = cue.cls
+    same_as_previous = cls == "same_as_previous"
     if cls == "same_as_previous":
         cls = state.last_metric_class or ""
         if not cls:
@@ -433,11 +509,15 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
         }.get(cls)
     if kind in ("pct", "fraction", "permille"):
         previously_held = bool(_OF_PREVIOUSLY_HELD.match(after))
-        if cls in ("gain", "net"):
-            return ("share_regained_pct", False) if previously_held and cls == "gain" and \
-                re.search(r"back|re\w+|terug|tilbake|zurück|повер", cue.text, re.I) else ("share_gained_pct", False)
-        if cls == "regain":
-            return ("share_regained_pct", False) if previously_held else ("share_gained_pct", False)
+        if cls in ("gain", "regain") and previously_held:
+            return ("share_regained_pct", False)  # "64 percent of the land Ukraine captured"
+        if cls in ("gain", "regain", "net"):
+            # Taking "most of" or "the whole of" a place, or a share with no period (or since
+            # the war began), describes what is held now, not a gain over a period.
+            if m.num.vague or (m.num.fraction and m.value == 100.0) or \
+                    (not has_flow_period and not same_as_previous) or war_total:
+                return ("share_controlled_pct", False)
+            return ("share_gained_pct", False)
         if cls == "loss":
             if previously_held:
                 return ("share_lost_pct", False)
@@ -492,9 +572,16 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
     if lex.distract_before_re.search(pre):
         return True
     if m.measure.kind == "fraction":
-        # A word fraction must be "of" something: "two-thirds of the Gaza Strip".
+        # A word fraction must be "of" something: "two-thirds of the Gaza Strip", and not of
+        # a stretch of time ("the first half of February").
         if not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
             return True
+        head = after[:25].lower()
+        if any(re.search(r"\b" + re.escape(mo) + r"\b", head) for mo in lex.months if len(mo) > 3) or \
+                re.match(r"^\s*(?:of|de|der|van|av)\s+(?:the\s+|la\s+|l['’])?(?:year|month|week|century|année|mois|jahres|jaar|året|року)", head):
+            return True
+    if m.measure.kind in ("settlements", "units") and lex.count_distract_before_re.search(pre):
+        return True
     return False
 
 
@@ -666,6 +753,10 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     month_phrases = [p for p in phrases if p.kind in ("month", "month_end", "first_half", "mid_month")]
     flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date"}
     has_flow_period = any(p.kind in flow_phrase_kinds for p in phrases)
+    war_total = has_flow_period and all(
+        p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
+        for p in phrases if p.kind in flow_phrase_kinds)
+    cue_of: dict[int, Cue | None] = {}
     prev_by_kind: dict[str, tuple[str, str]] = {}
     attribution = _attribution_for(attr_idx, state, dominant, document)
     for m in mentions:
@@ -687,7 +778,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if _is_distractor_context(sent, m, lex):
             continue
         cue = governing_cue(sent, m, cues, mentions, lex)
-        decided = classify(m, cue, sent, lex, has_flow_period, state)
+        # Apposition: ", some 125,000 square kilometers" restates the figure before it.
+        earlier = [o for o in mentions if o.end <= m.start and id(o) in cue_of]
+        if earlier and _APPOSITION.match(sent[earlier[-1].end:m.qualifier_start]) and cue_of[id(earlier[-1])]:
+            cue = cue_of[id(earlier[-1])]
+        cue_of[id(m)] = cue
+        decided = classify(m, cue, sent, lex, has_flow_period, state, war_total)
         if decided is None:
             continue
         metric, opponent = decided

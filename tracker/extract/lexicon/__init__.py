@@ -73,6 +73,8 @@ class Lexicon:
             self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
         self.distract_after_re = re.compile(r"^\W{0,3}(?:" + _alt(mod.DISTRACT_AFTER) + ")", _FLAGS)
         self.distract_before_re = re.compile("(?:" + _alt(mod.DISTRACT_BEFORE) + r")\W{0,3}$", _FLAGS)
+        self.count_distract_before_re = re.compile(
+            "(?:" + _alt(getattr(mod, "COUNT_DISTRACT_BEFORE", [])) + r")$", _FLAGS)
         # Units.
         self.area_units = [(re.compile(p, _FLAGS), factor, kind) for p, factor, kind in mod.AREA_UNITS]
         self.percent_re = re.compile(r"^[\s\u00a0]*(?:" + _alt(mod.PERCENT) + r")(?![\w])", _FLAGS)

@@ -40,7 +40,7 @@ CUES = {
         r"advanc(?:e|es|ed|ing)(?:\s+by)?", r"gain(?:s|ed|ing)?", r"conquer(?:s|ed|ing)?",
         r"liberat(?:e|es|ed|ing)", r"free(?:s|d|ing)?", r"cleared", r"overr?an", r"overrun",
         r"brought", r"bring(?:s|ing)?", r"pick(?:ed|s)?\s+up", r"grabb?(?:ed|ing)?",
-        r"push(?:ed)?\s+(?:forward|into)", r"added", r"progress",
+        r"push(?:ed)?\s+(?:forward|into)", r"added", r"progress", r"pace", r"(?:its|their)\s+share",
         r"taken\s+control\s+of", r"took\s+control\s+of", r"seized\s+control\s+of",
     ],
     "regain": [
@@ -68,7 +68,7 @@ CUES = {
         r"contaminated", r"mined", r"damaged", r"home\s+to", r"country\s+of", r"makes?\s+up",
         r"accounts?\s+for", r"accounted\s+for", r"struck", r"spread\s+to", r"fought\s+over",
         r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
-        r"whose", r"moved\s+forward\s+by",
+        r"whose", r"moved\s+forward\s+by", r"fighting\s+continues", r"contested",
     ],
     "same_as_previous": [r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
                          r"equivalent\s+to"],
@@ -79,6 +79,7 @@ POST_CUES = {
     "gain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:liberated|captured|seized|taken|freed|cleared|overrun)",
              r"(?:liberated|captured|seized|taken|freed|overrun|taken\s+completely)\s+by"],
     "regain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:retaken|recaptured|won\s+back|regained)"],
+    "outside": [r"(?:were|was|are|is)\s+no\s+longer\s+(?:fully\s+|completely\s+)?under\s+(?:\w+\s+)?control"],
     "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+\w+\s+hands|under\s+(?:\w+\s+){0,2}(?:control|occupation))",
              r"(?:still\s+)?held\s+by", r"under\s+(?:\w+\s+){0,2}(?:control|occupation)",
              r"in\s+\w+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
@@ -89,12 +90,16 @@ DISTRACT_AFTER = [
     r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
     r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
     r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
-    r"casualties", r"people\b", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
+    r"casualties", r"people\b(?!['’]s)", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
     r"of\s+(?:the\s+)?(?:\w+(?:'s|’s)\s+)?total\s+area",
 ]
 DISTRACT_BEFORE = [r"size\s+of\s+(?:about|some|roughly|around)?", r"as\s+large\s+as", r"larger\s+than",
                    r"country\s+of", r"total\s+area\s+(?:of|is)\s+(?:about|some|roughly|around)?",
-                   r"by", r"to\s+within", r"within", r"[€$£]", r"US\$", r"USD"]
+                   r"to\s+within", r"within", r"[€$£]", r"US\$", r"USD"]
+
+# Before a count these make it a reference set, not a holding ("of each of the four regions").
+COUNT_DISTRACT_BEFORE = [r"of\s+(?:each\s+of\s+)?the\s+(?:other\s+)?", r"of\s+the\s+[\w'’]+(?:'s|’s)\s+",
+                         r"most\s+of\s+the\s+(?:other\s+)?"]
 
 AREA_UNITS = [
     # (pattern anchored after the numeral, km² per unit, kind)
@@ -109,7 +114,7 @@ PERCENT = [r"%", r"percent", r"per\s+cent", r"pct"]
 PERMILLE = [r"‰", r"per\s+mille", r"per\s+mil"]
 LINEAR_UNITS = [r"km", r"kilomet(?:er|re)s?", r"miles?", r"mi", r"met(?:er|re)s?", r"m", r"yards?", r"feet", r"ft"]
 PER_DAY = [r"per\s+day", r"a\s+day", r"each\s+day", r"every\s+day", r"daily", r"/\s*day"]
-COUNT_FILLERS = [r"more", r"other", r"further", r"additional", r"key", r"small", r"large",
+COUNT_FILLERS = [r"(?-i:[A-Z][\w'’-]+)", r"more", r"other", r"further", r"additional", r"key", r"small", r"large",
                  r"major", r"strategic", r"important", r"border", r"trade", r"frontline",
                  r"front-line", r"nearby", r"new", r"of\s+the", r"[A-Z][\w'’-]+(?:'s|’s)"]
 SETTLEMENT_NOUNS = [r"settlements?", r"villages?(?:\s+and\s+towns)?", r"towns?(?:\s+and\s+villages)?",

@@ -32,7 +32,8 @@ CUES = {
     "occupy": [r"occup[ée]\w*"],
     "hold": [r"contrôl\w*", r"tien[ts]?", r"tenait", r"tenaient", r"détient", r"détenait", r"occupait",
              r"occupe", r"occupent", r"sous\s+(?:le\s+)?contrôle", r"entre\s+les\s+mains", r"aux\s+mains",
-             r"territoires?\s+perdus\s+par", r"n['’]y\s+tient", r"représentai\w*"],
+             r"n['’]y\s+tient"],
+    "hold_opp": [r"territoires?\s+perdus\s+par"],
     "net": [r"gain\s+net", r"net"],
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
@@ -40,8 +41,8 @@ CUES = {
     "same_as_previous": [r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
     "distract": [r"superficie", r"couvr\w*", r"s['’]étend\w*", r"comparable", r"taille", r"tués?",
                  r"blessés?", r"morts?", r"déplacés?", r"habitants?", r"population", r"soldats",
-                 r"combattants", r"militaires", r"fois", r"points?", r"mis\s+hors\s+de\s+combat",
-                 r"minées?", r"endommag\w*", r"besoins?", r"financement", r"moins"],
+                 r"combattants", r"mis\s+hors\s+de\s+combat",
+                 r"minées?", r"endommag\w*", r"besoins?", r"financement"],
 }
 POST_CUES = {
     "gain": [r"(?:a|ont|avait|avaient)\s+été\s+(?:pris|conquis|libérés?)", r"(?:pris|conquis)\s+par"],
@@ -63,7 +64,7 @@ PERCENT = [r"%", r"pour\s*cent", r"pourcent", r"p\.\s?100"]
 PERMILLE = [r"‰", r"pour\s+mille"]
 LINEAR_UNITS = [r"km", r"kilomètres?", r"mètres?", r"m", r"miles?"]
 PER_DAY = [r"par\s+jour", r"quotidiennement", r"chaque\s+jour"]
-COUNT_FILLERS = [r"autres", r"nouvelles?", r"nouveaux", r"petites?", r"de\s+plus", r"des", r"du"]
+COUNT_FILLERS = [r"(?-i:[A-Z][\w'’-]+)", r"autres", r"nouvelles?", r"nouveaux", r"petites?", r"de\s+plus", r"des", r"du"]
 SETTLEMENT_NOUNS = [r"localités?", r"villages?", r"villes?", r"bourgades?", r"agglomérations?", r"communes?"]
 ADMIN_UNIT_NOUNS = [r"cantons?", r"districts?", r"provinces?", r"états", r"territoires", r"positions"]
 OF_THE = [r"des", r"de", r"sur"]
@@ -88,6 +89,7 @@ PERIODS = [
     (r"(?:le\s+)?" + _DM, "date"),
     (r"(?:en|au\s+mois\s+de|au\s+mois\s+d['’]|au\s+cours\s+du\s+mois\s+de|au\s+cours\s+du\s+mois\s+d['’]|durant|pendant)\s*(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
     (r"(?P<m>{M})\s+compris", "month"),
+    (r"(?:gains?|progression|avancée)\s+(?:de\s+|d['’])(?P<m>{M})", "month"),
     (r"(?:en|sur\s+l['’]année|durant|pendant\s+l['’]année)\s+" + _Y, "year"),
     (r"cette\s+année", "this_year"),
     (r"le\s+mois\s+dernier|au\s+cours\s+du\s+mois\s+dernier", "last_month"),

@@ -36,7 +36,7 @@ CUES = {
                  r"mensen", r"soldaten", r"fractie"],
 }
 POST_CUES = {
-    "gain": [r"(?:werden|zijn|waren|werd)\s+(?:\w+\s+){0,3}(?:bevrijd|veroverd|ingenomen)"],
+    "gain": [r"(?:werden|zijn|waren|werd)\s+(?:\w+\s+){0,3}(?:bevrijd|veroverd|ingenomen)", r"bevrijd|veroverd|ingenomen"],
     "regain": [r"(?:werden|zijn|waren|werd)\s+(?:\w+\s+){0,3}heroverd"],
     "hold": [r"(?:is|zijn|was|waren)?\s*(?:\w+\s+){0,2}in\s+(?:\w+\s+)?handen", r"onder\s+(?:\w+\s+)?controle"],
     "distract": [],
