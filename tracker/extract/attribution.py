@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import SOURCES, TITLE_WORDS, Lexicon
+from tracker.extract.lexicon import ORG_WORDS, SOURCES, TITLE_WORDS, Lexicon
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -55,7 +55,7 @@ def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
         tokens.pop(0)
     while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
         tokens.pop()
-    if any(non_name(t) for t in tokens):
+    if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
         return None
     if len(tokens) >= 2 and all(len(t) > 1 for t in tokens[-2:]):
         return " ".join(tokens)

@@ -402,7 +402,7 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
 
     if cue is not None and cue.post:
         tail = sentence[cue.start:cue.end + 40]
-        agent = re.search(r"\b(?:by|par|von|door|av|of)\b", tail, re.I)
+        agent = re.search(r"\b(?:by|par|von|door|av)\b|(?<=hands\s)of\b", tail, re.I)
         inside = [a for a in usable if cue.start <= a[0] < cue.end]
         if inside:
             return resolve(inside[0][2], inside[0][0])
@@ -599,7 +599,7 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
     for p in phrases:
         # A phrase right after a figure (within a few words) belongs to that figure.
         for o in mentions:
-            if 0 <= p.start - o.end <= 40 and not re.search(r"\d", sentence[o.end:p.start]):
+            if 0 <= p.start - o.end <= 60 and not re.search(r"\d", sentence[o.end:p.start]):
                 owned[id(p)] = id(o)
                 break
     best, best_d = None, 10 ** 9
@@ -611,7 +611,7 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         if p.start >= m.end:
             d = p.start - m.end
         else:
-            d = m.start - p.end
+            d = m.start - p.end + 5
         lo, hi = (p.end, m.start) if p.end <= m.start else (m.end, p.start)
         if _CLAUSE_BREAK.search(sentence[lo:hi]):
             d += 200
@@ -827,7 +827,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             flags.add("period_approx")
         if ctx.ref_precision in ("month", "year") and (phrase is None or phrase.kind in ("now",)):
             flags.add("published_approx")
-        territory = find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
+        listed = enumerated_territories(sent, m)
+        territory = listed[0] if listed else \
+            find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
         prev_by_kind[m.measure.kind] = (metric, territory)
         if territory and territory not in COUNTRY_OF_CONFLICT.values():
             state.last_territory = territory
@@ -865,25 +867,61 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         for f in sorted(flags):
             claim.add_flag(f)
         out.append((claim, m, sent))
+        # "around 75 percent of the Donetsk, Zaporizhzhia and Kherson regions": one claim each.
+        for other in enumerated_territories(sent, m)[1:]:
+            twin = Claim(**{**claim.to_dict(), "territory": other})
+            out.append((twin, m, sent))
     return out
 
 
+_ENUM_GAP = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
+
+
+def enumerated_territories(sentence: str, m: Mention) -> list[str]:
+    """Regions listed together right after a figure, in order ([] when fewer than two)."""
+    right = sentence[m.end:m.end + 100]
+    cut = re.search(r"[;:\d]", right)
+    if cut:
+        right = right[:cut.start()]
+    regions = [t for t in _territories(right) if t[3] == 2]
+    if len(regions) < 2:
+        return []
+    names = [regions[0][2]]
+    for a, b in zip(regions, regions[1:]):
+        if not _ENUM_GAP.match(right[a[1]:b[0]]):
+            break
+        names.append(b[2])
+    return names if len(names) >= 2 else []
+
+
+def _overlap(a: Claim, b: Claim) -> bool:
+    """Do two claims speak of the same time (as-of within 3 days, or overlapping periods)?"""
+    if a.as_of or b.as_of:
+        if not (a.as_of and b.as_of):
+            return False
+        return abs((date.fromisoformat(a.as_of) - date.fromisoformat(b.as_of)).days) <= 3
+    a0, a1 = a.period_start or "0000", a.period_end or "9999"
+    b0, b1 = b.period_start or "0000", b.period_end or "9999"
+    return a0 <= b1 and b0 <= a1
+
+
 def _deduplicate(items: list[tuple[Claim, Mention, str]]) -> list[Claim]:
-    """One claim per assertion: restatements (same metric, actor, territory, time and source,
+    """One claim per assertion: restatements (same metric, actor and territory, same time,
     value within 5 %) collapse to the most precise and most explicit occurrence."""
     kept: list[tuple[Claim, Mention]] = []
     for claim, m, _ in items:
         merged = False
         for i, (k, km) in enumerate(kept):
-            if (k.metric, k.actor, k.territory, k.period_start, k.period_end, k.as_of, k.attribution) != \
-                    (claim.metric, claim.actor, claim.territory, claim.period_start, claim.period_end,
-                     claim.as_of, claim.attribution):
+            if (k.metric, k.actor, k.territory, k.attribution) != \
+                    (claim.metric, claim.actor, claim.territory, claim.attribution):
+                continue
+            if not _overlap(k, claim):
                 continue
             a, b = k.value, claim.value
             if a is None or b is None:
                 same = (k.value_min, k.value_max) == (claim.value_min, claim.value_max)
             else:
-                same = abs(a - b) <= 0.05 * max(abs(a), abs(b), 1e-9)
+                same = abs(a - b) <= 0.03 * max(abs(a), abs(b), 1e-9)
             if not same:
                 continue
             merged = True

@@ -24,7 +24,7 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 
 def _alt(items) -> str:
     """A longest-first alternation of regex fragments (fragments may contain regex)."""
-    items = sorted(set(items), key=len, reverse=True)
+    items = sorted(set(items), key=lambda p: (p.count("\\s"), len(p)), reverse=True)
     return "|".join(items) if items else "(?!x)x"
 
 
@@ -113,6 +113,7 @@ _CACHE: dict[str, Lexicon] = {code: Lexicon(code, mod) for code, mod in _MODULES
 TERRITORIES = [(re.compile(_wb(p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
 SOURCES = [(re.compile(_wb(p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
 TITLE_WORDS = frozenset(w.lower() for w in common.TITLE_WORDS)
+ORG_WORDS = frozenset(w.lower() for w in common.ORG_WORDS)
 
 
 def lexicon_for(language: str | None) -> Lexicon:

@@ -85,3 +85,12 @@ TITLE_WORDS = [
     "Telegram", "Facebook", "Kremlin", "Chairman", "Army", "Navy", "Acting", "Leader", "Junta",
     "Lt-Gen", "Lieutenant", "Sergeant",
 ]
+
+# Words that make a capitalised run an organisation or place, never a person's name.
+ORG_WORDS = [
+    "Institute", "Study", "War", "Ministry", "University", "Forces", "Army", "Observatory",
+    "Council", "Government", "Office", "Agency", "Group", "Project", "Centre", "Center", "Times",
+    "Post", "News", "Republic", "Region", "Oblast", "State", "Strip", "Defense", "Defence",
+    "Committee", "Movement", "Alliance", "Front", "Brigade", "Regiment", "Parliament", "House",
+    "Staff", "Command", "Nations", "Union", "Denkfabrik", "Instituts", "Kremlin",
+]

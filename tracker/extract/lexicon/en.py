@@ -40,7 +40,7 @@ CUES = {
         r"advanc(?:e|es|ed|ing)(?:\s+by)?", r"gain(?:s|ed|ing)?", r"conquer(?:s|ed|ing)?",
         r"liberat(?:e|es|ed|ing)", r"free(?:s|d|ing)?", r"cleared", r"overr?an", r"overrun",
         r"brought", r"bring(?:s|ing)?", r"pick(?:ed|s)?\s+up", r"grabb?(?:ed|ing)?",
-        r"push(?:ed)?\s+(?:forward|into)", r"added", r"progress", r"pace", r"(?:its|their)\s+share",
+        r"push(?:ed)?\s+(?:forward|into)", r"added", r"progress", r"pace",
         r"taken\s+control\s+of", r"took\s+control\s+of", r"seized\s+control\s+of",
     ],
     "regain": [
@@ -53,7 +53,7 @@ CUES = {
     "occupy": [r"occupied", r"occupy(?:ing)?"],
     "hold": [
         r"control(?:s|led|ling)?", r"hold(?:s|ing)?", r"held", r"occupies", r"occupying",
-        r"occupied\s+share", r"in\s+(?:\w+\s+)?hands", r"under\s+(?:\w+\s+){0,2}control",
+        r"occupied\s+share", r"(?:its|their|the)\s+share", r"in\s+(?:\w+\s+)?hands", r"under\s+(?:\w+\s+){0,2}control",
         r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
     ],
     "net": [r"net\s+gains?", r"net\s+advance", r"net"],
@@ -89,7 +89,7 @@ POST_CUES = {
 DISTRACT_AFTER = [
     r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
     r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
-    r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
+    r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people(?!['’]s)|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
     r"casualties", r"people\b(?!['’]s)", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
     r"of\s+(?:the\s+)?(?:\w+(?:'s|’s)\s+)?total\s+area",
 ]
