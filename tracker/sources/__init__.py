@@ -71,6 +71,15 @@ class Context:
             self._http = HttpClient(self.settings, cache=cache)
         return self._http
 
+    def fetch(self, url: str) -> Any:
+        """GET a URL the source itself names; a failure fails the whole source."""
+        from tracker.http import FetchError
+
+        try:
+            return self.http().get(url)
+        except FetchError as error:
+            raise SourceError(str(error)) from None
+
     def close(self) -> None:
         if self._http is not None:
             self._http.cache.save()

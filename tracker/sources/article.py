@@ -77,18 +77,12 @@ def _read(source: Source, context: Context):
     """Yield (origin, bytes, content type) for each document the source names."""
     if "url" in source.options:
         url = str(source.options["url"])
-        from tracker.http import FetchError
-
-        client = context.http()
-        try:
-            fetched = client.get(url)
-        except FetchError as error:
-            raise SourceError(str(error)) from None
+        fetched = context.fetch(url)
         if fetched.not_modified:
             yield url, None, ""
             return
         yield url, fetched.body, fetched.content_type or "text/html"
-        client.remember(fetched, url)  # only once the caller has stored the bytes
+        context.http().remember(fetched, url)  # only once the caller has stored the bytes
         return
     path = source.path_option("path")
     label = str(source.options["path"])

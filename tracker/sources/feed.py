@@ -36,10 +36,7 @@ def collect(source: Source, context: Context) -> Collected:
 
     url = str(source.options["url"])
     client = context.http()
-    try:
-        fetched = client.get(url)
-    except FetchError as error:
-        raise SourceError(str(error)) from None
+    fetched = context.fetch(url)
     collected = Collected()
     if fetched.not_modified:
         return collected  # the feed has not changed: no new entry
