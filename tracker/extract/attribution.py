@@ -51,10 +51,12 @@ def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
     tokens = [t.rstrip(".,") for t in run.split()]
     tokens = [_POSSESSIVE.sub("", t) for t in tokens]
     while tokens and (tokens[0] in TITLE_WORDS or tokens[0].lower() in TITLE_WORDS
-                      or non_name(tokens[0])):
+                      or non_name(tokens[0]) or tokens[0].lower().endswith("ing")):
         tokens.pop(0)
     while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
         tokens.pop()
+    if any(pat.fullmatch(" ".join(tokens)) for pat, _c, _k in SOURCES):
+        return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
     if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
         return None
     if len(tokens) >= 2 and all(len(t) > 1 for t in tokens[-2:]):
@@ -81,7 +83,7 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
     for vm in lex.speech_re.finditer(sentence):
         left = sentence[max(0, vm.start() - 90):vm.start()]
         runs = list(_RUN.finditer(left))
-        for rm in reversed(runs):
+        for rm in list(reversed(runs))[:3]:
             name = _clean_name(rm.group(0), people, non_name)
             if name:
                 dist = len(left) - rm.end()

@@ -114,6 +114,8 @@ class DocState:
     last_actor: str = ""
     last_territory: str = ""
     last_metric_class: str = ""
+    prev_subject: str = ""  # first agentive actor of the sentence before the current one
+    subjects: list = field(default_factory=list)
     attributions: list = field(default_factory=list)
 
 
@@ -276,6 +278,9 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     return kept
 
 
+_POST_STOP = re.compile(
+    r"\d|[;:]|,\s*(?:and|but|while|whereas|en|maar|og|men|und|aber|et|mais|і|й|та|але|а)\b|,(?=\s*\w+\s+(?:said|says|told))", re.I)
+_COORDINATED = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and)\s*(?:\w+\s+){0,2}$", re.I)
 _RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
 _CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
 _BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
@@ -300,15 +305,17 @@ def _mask_parentheses(text: str) -> str:
 def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Mention],
                   lex: Lexicon) -> Cue | None:
     """A predicate right after the figure, else the nearest cue before it."""
-    window = _mask_parentheses(sentence[m.end:m.end + 90])
+    raw = sentence[m.end:m.end + 110]
+    window = _mask_parentheses(raw)
     # The predicate belongs to this figure only up to the next figure or clause break.
-    stop = re.search(r"\d|[,;:]", window)
+    stop = _POST_STOP.search(window)
     if stop:
         window = window[:stop.start()]
     post = None
     for cls, pat in lex.post_cue_classes:
         pm = pat.search(window)
-        if pm and pm.start() <= 45 and (post is None or pm.start() < post.start - m.end):
+        masked = sum(1 for a, b in zip(raw[:pm.start()], window[:pm.start()]) if a != b) if pm else 0
+        if pm and pm.start() - masked <= 45 and (post is None or pm.start() < post.start - m.end):
             if _RELATIVE_BEFORE.search(window[:pm.start()]):
                 continue  # "land that had been held by Russian forces" describes the land
             post = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
@@ -343,9 +350,8 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
 
 def _actor_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
     raw = []
-    for pat, canon in lex.actors:
-        for am in pat.finditer(sentence):
-            raw.append((am.start(), am.end(), canon))
+    for am in lex.actor_all_re.finditer(sentence):
+        raw.append((am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]))
     raw.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
     kept: list[tuple[int, int, str]] = []
     for t in raw:
@@ -422,16 +428,22 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
         between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
         if between:
             return resolve(between[0][2], between[0][0])
+    if state.prev_subject:
+        return state.prev_subject
     if state.last_actor:
         return state.last_actor
     return DEFAULT_ACTOR.get(state.conflict, "")
 
 
+_TERRITORY_ALL = re.compile("|".join("(?P<t%d>%s)" % (i, pat.pattern) for i, (pat, _c, _l) in enumerate(TERRITORIES)),
+                            re.I)
+
+
 def _territories(text: str) -> list[tuple[int, int, str, int]]:
     out = []
-    for pat, canon, level in TERRITORIES:
-        for tm in pat.finditer(text):
-            out.append((tm.start(), tm.end(), canon, level))
+    for tm in _TERRITORY_ALL.finditer(text):
+        _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
+        out.append((tm.start(), tm.end(), canon, level))
     for dm in _DIRECTION.finditer(text):
         name, kind = dm.group("name"), dm.group("kind").lower()
         if kind in ("district", "area"):
@@ -554,6 +566,26 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
     return None
 
 
+def _family(m: Mention) -> str:
+    kind = m.measure.kind
+    return "share" if kind in ("pct", "fraction", "permille") else kind
+
+
+_SHARE_TO_AREA = {"share_controlled_pct": "area_controlled_km2", "share_gained_pct": "area_gained_km2",
+                  "share_lost_pct": "area_lost_km2"}
+_AREA_TO_SHARE = {v: k for k, v in _SHARE_TO_AREA.items()}
+
+
+def _restate(metric: str, m: Mention) -> str | None:
+    """The metric of a figure that restates `metric` in another measure (share <-> area)."""
+    fam = _family(m)
+    if fam == "share":
+        return metric if metric.endswith("_pct") else _AREA_TO_SHARE.get(metric)
+    if fam == "area" and not m.measure.per_day:
+        return metric if metric.endswith("_km2") else _SHARE_TO_AREA.get(metric)
+    return None
+
+
 def _cue_family(metric: str) -> str:
     if metric.startswith(("area_gained", "share_gained", "settlements_captured", "units_captured")):
         return "gain"
@@ -597,9 +629,15 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
     kinds = _phrase_kinds(stock)
     owned: dict[int, int] = {}
     for p in phrases:
-        # A phrase right after a figure (within a few words) belongs to that figure.
+        # A phrase right after a figure (within a few words, same clause) belongs to that
+        # figure, unless it sits nearer the figure being dated.
         for o in mentions:
-            if 0 <= p.start - o.end <= 60 and not re.search(r"\d", sentence[o.end:p.start]):
+            gap = sentence[o.end:p.start]
+            if 0 <= p.start - o.end <= 60 and not re.search(r"\d", gap) and not _POST_STOP.search(gap):
+                if o is not m and p.end <= m.start and (m.start - p.end) < (p.start - o.end):
+                    continue
+                if o is not m and m.end <= o.start and _COORDINATED.match(sentence[m.end:o.start]):
+                    continue  # "3,500 square kilometers and 149 settlements since March"
                 owned[id(p)] = id(o)
                 break
     best, best_d = None, 10 ** 9
@@ -616,7 +654,9 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         if _CLAUSE_BREAK.search(sentence[lo:hi]):
             d += 200
         if p.kind == "now":
-            d += 15  # an explicit date beats a bare "now"
+            d += 5  # an explicit date beats a bare "now" at the same distance
+        if p.kind == "date" and not stock:
+            d += 80  # a single day rarely bounds a gain; it is usually when something was said
         if d < best_d:
             best, best_d = p, d
     return best
@@ -686,6 +726,9 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             bool(lex.word_number_re.search(sent))
         attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
         state.attributions.append(attribution)
+        agents = _agentive(sent, _actor_mentions(sent, lex)) if (has_num or len(units) < 50) else []
+        subject = next((_resolve_placeholder(a[2], conflict, state) for a in agents), "")
+        state.subjects.append(subject)
         if has_num:
             units.append((s, sent, P.find_phrases(sent, lex), len(state.attributions) - 1))
     ctx.cutoff = _cutoff([(u[1], u[2]) for u in units], ctx, lex)
@@ -695,28 +738,32 @@ def extract_document(document: Document, version: str) -> list[Claim]:
 
     claims: list[tuple[Claim, Mention, str]] = []
     for offset, sent, phrases, attr_idx in units:
+        state.prev_subject = next((x for x in reversed(state.subjects[:attr_idx]) if x), "")
         try:
             claims.extend(_sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
                                            dominant_attr))
         except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
             continue  # one unreadable sentence never costs the rest of the document
+        months = [p for p in phrases if p.kind in ("month", "month_end")]
+        if months:
+            r = P.resolve(months[-1], ctx, lex, stock=False)
+            if r.period_start:
+                ctx.month = (r.period_start.year, r.period_start.month)
     return _deduplicate(claims)
 
 
 def _non_name_checker(lex: Lexicon):
     month_words = set(lex.months)
+    cache: dict[str, bool] = {}
 
     def non_name(token: str) -> bool:
         t = token.lower().strip(".,")
-        if t in month_words:
-            return True
-        for pat, _canon, _level in TERRITORIES:
-            if pat.fullmatch(t):
-                return True
-        for pat, _canon in lex.actors:
-            if pat.fullmatch(t):
-                return True
-        return False
+        if t in cache:
+            return cache[t]
+        result = t in month_words or bool(_TERRITORY_ALL.fullmatch(t)) or bool(lex.actor_all_re.fullmatch(t))
+        if len(cache) < 5000:
+            cache[t] = result
+        return result
 
     return non_name
 
@@ -756,14 +803,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     war_total = has_flow_period and all(
         p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
         for p in phrases if p.kind in flow_phrase_kinds)
-    cue_of: dict[int, Cue | None] = {}
     prev_by_kind: dict[str, tuple[str, str]] = {}
     attribution = _attribution_for(attr_idx, state, dominant, document)
+    live: list[Mention] = []
     for m in mentions:
         if m.denominator or m.measure.kind in ("none", "linear"):
-            continue
-        if m.num.in_words and m.measure.kind not in ("fraction",) and m.num.value in (1,) and \
-                m.measure.kind not in ("pct", "area", "settlements", "units"):
             continue
         # Qualifier: the cue written right before the figure.
         m.qualifier_start = m.num.start
@@ -777,16 +821,35 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):
             continue
-        cue = governing_cue(sent, m, cues, mentions, lex)
-        # Apposition: ", some 125,000 square kilometers" restates the figure before it.
-        earlier = [o for o in mentions if o.end <= m.start and id(o) in cue_of]
-        if earlier and _APPOSITION.match(sent[earlier[-1].end:m.qualifier_start]) and cue_of[id(earlier[-1])]:
-            cue = cue_of[id(earlier[-1])]
-        cue_of[id(m)] = cue
+        live.append(m)
+    cue_map = {id(m): governing_cue(sent, m, cues, live, lex) for m in live}
+    # In a list ("99 percent of Luhansk, 76 percent of Donetsk ... under Russian occupation")
+    # the predicate written once after the last item governs every item.
+    for i in range(len(live) - 2, -1, -1):
+        m, n = live[i], live[i + 1]
+        cm, cn = cue_map[id(m)], cue_map[id(n)]
+        if cn is None or not cn.post or (cm is not None and cm.post):
+            continue
+        if _family(m) != _family(n) or n.start - m.end > 45 or _CLAUSE_BREAK.search(sent[m.end:n.start]):
+            continue
+        if any(m.end <= c.start < n.start for c in cues):
+            continue
+        cue_map[id(m)] = cn
+    decided_of: dict[int, str] = {}
+    for m in live:
+        cue = cue_map[id(m)]
         decided = classify(m, cue, sent, lex, has_flow_period, state, war_total)
+        # Apposition: ", some 125,000 square kilometers" restates the figure before it.
+        earlier = [o for o in live if o.end <= m.start and id(o) in decided_of]
+        if earlier and _APPOSITION.match(sent[earlier[-1].end:m.qualifier_start]):
+            restated = _restate(decided_of[id(earlier[-1])], m)
+            if restated:
+                decided = (restated, False)
+                cue = cue_map[id(earlier[-1])]
         if decided is None:
             continue
         metric, opponent = decided
+        decided_of[id(m)] = metric
         actor = find_actor(sent, m, cue, actors, state)
         if opponent:
             actor = OPPONENT.get(actor, actor)
@@ -799,7 +862,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             r = P.resolve(earlier_months[-1], ctx, lex, stock=False)
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
-        phrase = choose_phrase(sent, m, phrases, mentions, stock)
+        phrase = choose_phrase(sent, m, phrases, live, stock)
         claim = Claim()
         flags = set(m.flags)
         if phrase is not None:
@@ -810,6 +873,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             res = P.Resolved(as_of=ctx.cutoff or ctx.ref, text="", unresolved=ctx.ref is None)
         elif ctx.last_flow is not None:
             res = P.Resolved(period_start=ctx.last_flow[0], period_end=ctx.last_flow[1], text=ctx.last_flow[2])
+        elif ctx.month is not None:
+            # The month the document spoke of before ("... in November. The forces advanced ...").
+            first = date(ctx.month[0], ctx.month[1], 1)
+            res = P.Resolved(period_start=first, period_end=min(P.last_day(*ctx.month), ctx.cutoff or ctx.ref or
+                                                                 P.last_day(*ctx.month)), text="(context month)")
         else:
             res = P.Resolved(period_end=ctx.cutoff or ctx.ref, unresolved=ctx.ref is None)
         if res.unresolved:

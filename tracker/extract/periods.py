@@ -96,12 +96,28 @@ def add_months(d: date, n: int) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
+# "the biggest gain since March 2022", "the least since May": a comparison, not the period.
+_SUPERLATIVE_BEFORE = re.compile(
+    r"(?:least|most|largest|biggest|fastest|quickest|slowest|highest|lowest|best|worst|first\s+time|record|"
+    r"plus\s+important|le\s+plus|la\s+plus|stärkste\w*|größte\w*|so\s+stark\s+wie|grootste|største|найбільш\w*)"
+    r"\b[^.;]{0,40}$", re.I)
+
+
+# "44% less territory than in August": the month is the comparison's, not the figure's.
+_THAN_BEFORE = re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.I)
+
+
 def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     """Non-overlapping time phrases; earlier patterns in the lexicon win ties."""
     found: list[Phrase] = []
     for pattern, kind in lex.periods:
         for m in pattern.finditer(sentence):
             s, e = m.span()
+            if (kind.startswith("since") and _SUPERLATIVE_BEFORE.search(sentence, max(0, s - 60), s)) or \
+                    _THAN_BEFORE.search(sentence, max(0, s - 12), s):
+                # Still claim the span so a shorter pattern does not reuse it.
+                found.append(Phrase(s, e, "comparison", m.group(0).strip()))
+                continue
             text = m.group(0).strip()
             if not text:
                 continue

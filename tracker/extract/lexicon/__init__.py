@@ -99,6 +99,9 @@ class Lexicon:
         self.anaphora_re = re.compile(_wb(_alt(mod.TERRITORY_ANAPHORA)), _FLAGS)
         self.actor_pronoun_re = re.compile(_wb(_alt(mod.SPEAKER_SIDE)), _FLAGS)
         self.actors = [(re.compile(_wb(p), _FLAGS), canon) for p, canon in mod.ACTORS + common.ACTORS]
+        # One scan for all actor names; the group number says which entry matched.
+        self.actor_all_re = re.compile(
+            "|".join("(?P<a%d>%s)" % (i, pat.pattern) for i, (pat, _c) in enumerate(self.actors)), _FLAGS)
         self.stopwords = frozenset(w.lower() for w in mod.STOPWORDS)
 
     def word_value(self, word: str) -> float | None:

@@ -72,7 +72,7 @@ MONTHS = {
     "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
 }
 _Y = r"(?P<y>(?:19|20)\d\d)"
-_DM = r"(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
+_DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"vom\s+(?P<d>\d{1,2})\.\s*(?:(?P<m>{M})\s+)?bis\s+(?:zum\s+)?(?P<d2>\d{1,2})\.\s*(?P<m2>{M})", "date_range"),
     (r"seit\s+(?:jahresbeginn|jahresanfang|anfang\s+des\s+jahres|beginn\s+des\s+jahres|anfang\s+" + _Y + r")", "since_year_start"),

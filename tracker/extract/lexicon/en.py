@@ -129,7 +129,7 @@ MONTHS = {
     "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12,
     "dec": 12,
 }
-_D = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_D = r"(?<!\d)(?P<d>\d{1,2})(?!\d)(?:st|nd|rd|th)?"
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"

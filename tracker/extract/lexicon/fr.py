@@ -74,7 +74,7 @@ MONTHS = {
     "décembre": 12, "decembre": 12,
 }
 _Y = r"(?P<y>(?:19|20)\d\d)"
-_DM = r"(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
+_DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"du\s+(?P<d>\d{1,2})(?:er)?\s+(?:(?P<m>{M})\s+)?au\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),
     (r"depuis\s+le\s+début\s+de\s+(?:l['’]année|" + _Y + r")", "since_year_start"),

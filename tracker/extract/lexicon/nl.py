@@ -63,7 +63,7 @@ MONTHS = {
     "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
 }
 _Y = r"(?P<y>(?:19|20)\d\d)"
-_DM = r"(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
+_DM = r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"sinds\s+(?:het\s+)?begin\s+van\s+(?:het\s+jaar|dit\s+jaar|" + _Y + r")", "since_year_start"),
     (r"sinds\s+(?:het\s+)?begin\s+van\s+(?P<m>{M})", "since_month_start"),

@@ -65,7 +65,7 @@ MONTHS = {
     "august": 8, "september": 9, "oktober": 10, "november": 11, "desember": 12,
 }
 _Y = r"(?P<y>(?:19|20)\d\d)"
-_DM = r"(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
+_DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"siden\s+(?:starten|begynnelsen|begynnelse)\s+(?:av|på)\s+(?:året|" + _Y + r")|siden\s+nyttår", "since_year_start"),
     (r"(?:i\s+)?(?:starten|begynnelsen)\s+(?:av|på)\s+(?P<m>{M})", "since_month_start"),
