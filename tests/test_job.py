@@ -184,3 +184,52 @@ def test_two_runs_started_at_once_do_not_interleave(tmp_path: Path, httpserver: 
     assert first.returncode == 0
     claims = read_claims(tmp_path / "data" / "processed" / "claims.csv")
     assert claims["claim_id"].is_unique
+
+
+def _failing_routes(httpserver: HTTPServer) -> dict[str, tuple[str, str]]:
+    """Each way a page can fail: route -> (expected error text, description)."""
+    httpserver.expect_request("/404").respond_with_data("", status=404)
+    httpserver.expect_request("/410").respond_with_data("", status=410)
+    httpserver.expect_request("/429").respond_with_data("", status=429, headers={"Retry-After": "9999"})
+    httpserver.expect_request("/500").respond_with_data("", status=500)
+    httpserver.expect_request("/loop").respond_with_data("", status=302, headers={"Location": "/loop2"})
+    httpserver.expect_request("/loop2").respond_with_data("", status=302, headers={"Location": "/loop"})
+    httpserver.expect_request("/scheme").respond_with_data("", status=302,
+                                                           headers={"Location": "javascript:alert(1)"})
+    httpserver.expect_request("/big").respond_with_data(b"x" * 200_000)
+
+    def slow(request):
+        import time
+
+        time.sleep(2.5)
+        return Response("late")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow)
+    return {"/404": "HTTP 404", "/410": "HTTP 410", "/429": "retry after 9999",
+            "/500": "HTTP 500 after 2 attempt", "/loop": "redirect loop",
+            "/scheme": "'javascript' is not allowed", "/big": "cap", "/slow": "timed out"}
+
+
+def test_every_failure_is_recorded_and_nothing_stored_is_lost(tmp_path: Path, httpserver: HTTPServer):
+    routes = _failing_routes(httpserver)
+    good = tmp_path / "good.txt"
+    good.write_text("Russian forces seized 310 square kilometres of Ukrainian territory in "
+                    "November, according to an AFP analysis of ISW data.", encoding="utf-8")
+    body = '[[source]]\nid = "good"\nkind = "article"\npath = "good.txt"\npublished = "2025-12-01"\n'
+    setup(tmp_path, body)
+    assert ingest(tmp_path).exit_code == 0
+    ledger_before = (tmp_path / "data" / "processed" / "claims.csv").read_bytes()
+    for number, route in enumerate(routes, start=1):
+        body += f'\n[[source]]\nid = "bad-{number}"\nkind = "article"\nurl = "{httpserver.url_for(route)}"\n'
+    (tmp_path / "sources.toml").write_text(SETTINGS.replace("timeout_s = 2", "timeout_s = 1")
+                                           .replace('per_host_delay_s = 0\n', 'per_host_delay_s = 0\nmax_bytes = 100000\n')
+                                           + body, encoding="utf-8")
+    result = ingest(tmp_path)
+    assert result.exit_code == 1
+    rows = health(tmp_path)
+    for number, (route, expected) in enumerate(routes.items(), start=1):
+        row = rows[f"bad-{number}"]
+        assert row["status"] == "failed" and expected in row["error"], (route, row["error"])
+        assert row["consecutive_failures"] == "1"
+    assert rows["good"]["status"] == "ok"
+    assert (tmp_path / "data" / "processed" / "claims.csv").read_bytes() == ledger_before

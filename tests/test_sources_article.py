@@ -14,6 +14,7 @@ from tracker.ledger import read_claims
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>Front report</title>
 <meta property="og:site_name" content="Example Wire">
+<meta name="author" content="Ada Reporter">
 <meta property="article:published_time" content="2025-12-01T08:00:00Z">
 </head><body><nav>Home | World | Sport</nav><article><h1>Front report</h1>
 <p>Russian forces seized about 500 square kilometres of Ukrainian territory in November,
@@ -40,6 +41,7 @@ def test_html_is_reduced_to_main_text_and_metadata():
     assert article.title == "Front report"
     assert article.publisher == "Example Wire"
     assert article.published == "2025-12-01"
+    assert article.authors == "Ada Reporter"
     assert "500 square kilometres" in article.text
     assert "Contact us" not in article.text and "Sport" not in article.text
 
@@ -64,6 +66,7 @@ def test_article_url_is_fetched_kept_byte_for_byte_and_cited(tmp_path: Path, htt
     claims = read_claims(tmp_path / "data" / "processed" / "claims.csv")
     assert set(claims["url"]) <= {url}
     assert set(claims["published_at"]) <= {"2025-12-01"}
+    assert set(claims["authors"]) <= {"Ada Reporter"}
 
 
 def test_http_error_is_recorded_and_other_sources_go_on(tmp_path: Path, httpserver: HTTPServer):

@@ -19,6 +19,7 @@ MIN_ARTICLE_WORDS = 8
 class ArticleText:
     text: str
     title: str = ""
+    authors: str = ""
     publisher: str = ""
     published: str | None = None
     language: str | None = None
@@ -85,6 +86,7 @@ def read_article(payload: bytes, content_type: str = "", url: str = "") -> Artic
     return ArticleText(
         text=text,
         title=data.get("title") or "",
+        authors=data.get("author") or "",
         publisher=data.get("sitename") or "",
         published=str(published)[:10] if published else None,
         language=data.get("language") or None,

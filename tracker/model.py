@@ -101,6 +101,7 @@ class Claim:
     publisher: str = ""
     url: str = ""
     title: str = ""
+    authors: str = ""  # as the page names them, "; "-separated
     published_at: str = ""
     retrieved_at: str = ""
     quote: str = ""

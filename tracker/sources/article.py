@@ -70,6 +70,7 @@ def add_article(source: Source, context: Context, collected: Collected, origin: 
     for claim in extract(document):
         claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
         claim.published_at = claim.published_at or (document.published or "")
+        claim.authors = claim.authors or article.authors
         collected.add(claim, origin)
 
 
