@@ -4,7 +4,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from tracker.store import JobLock, RawStore, StoreError, atomic_write_bytes, write_if_changed
@@ -33,9 +32,6 @@ def test_damaged_sidecar_is_rewritten(tmp_path: Path):
 def test_atomic_write_leaves_old_file_when_the_write_fails(tmp_path: Path):
     target = tmp_path / "claims.csv"
     target.write_bytes(b"old")
-
-    class Exploding(bytes):
-        pass
 
     with pytest.raises(TypeError):
         atomic_write_bytes(target, object())  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ goes through the extractor with the publication date that resolves "in November"
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from tracker.config import Source
 from tracker.documents import read_article
