@@ -104,3 +104,132 @@ def test_export_is_independent_of_row_order(claims, tmp_path):
 )
 def test_neutralise_formula(text, expected):
     assert neutralise_formula(text) == expected
+
+
+# --- export_all: observations, checks, datapackage.json, Parquet, SQLite ------------------
+
+import datetime as _dt  # noqa: E402
+import json  # noqa: E402
+import sqlite3  # noqa: E402
+
+from click.testing import CliRunner  # noqa: E402
+
+from tracker.cli import cli  # noqa: E402
+from tracker.export import export_all  # noqa: E402
+from tracker.ledger import write_claims  # noqa: E402
+
+CHECKS = pd.DataFrame([
+    {"check_id": "0" * 16, "claim_id": "b2", "metric": "area_gained_km2", "actor": "Russia",
+     "territory": "Ukraine", "time": "2025-11-01/2025-11-30", "reported_value": "701",
+     "computed_value": "689.5", "computed_claim_id": "", "difference_km2": "11.5",
+     "difference_pct": "1.67", "status": "ok", "detail": "=within tolerance"},
+])
+
+
+def _conforms(text: str, field: dict) -> bool:
+    """Does one CSV cell read as the field's Frictionless type?"""
+    if text == "":
+        return True  # missingValues: [""]
+    kind = field["type"]
+    try:
+        if kind == "number":
+            float(text)
+        elif kind == "integer":
+            int(text)
+        elif kind == "date":
+            _dt.date.fromisoformat(text)
+        elif kind == "boolean":
+            return text in field["trueValues"] + field["falseValues"]
+    except ValueError:
+        return False
+    return kind in ("string", "number", "integer", "date", "boolean")
+
+
+def test_every_csv_column_is_described_with_the_right_type(claims, tmp_path):
+    export_all(claims, tmp_path, checks=CHECKS)
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["profile"] == "tabular-data-package"
+    assert {r["name"] for r in package["resources"]} == {"claims", "observations", "checks"}
+    for resource in package["resources"]:
+        fields = resource["schema"]["fields"]
+        with (tmp_path / resource["path"]).open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
+        assert rows[0] == [f["name"] for f in fields], resource["name"]
+        assert len(rows) > 1
+        for field in fields:
+            assert field["description"].strip(), field["name"]
+        for row in rows[1:]:
+            assert len(row) == len(fields)
+            for cell, field in zip(row, fields):
+                assert _conforms(cell, field), (resource["name"], field["name"], cell)
+        by_name = {f["name"]: f for f in fields}
+        if "value" in by_name:
+            assert by_name["value"]["type"] == "number"
+            assert by_name["value"]["unit"] == "see metric suffix"
+    observations = next(r for r in package["resources"] if r["name"] == "observations")
+    types = {f["name"]: f["type"] for f in observations["schema"]["fields"]}
+    assert types["n_citations"] == "integer" and types["is_revised"] == "boolean"
+    assert types["period_start"] == "date"
+    assert {"title": "Insider Paper"} in package["sources"]
+
+
+def test_exported_csvs_load_with_pandas_and_keep_formulas_as_text(claims, tmp_path):
+    export_all(claims, tmp_path, checks=CHECKS)
+    claims_out = pd.read_csv(tmp_path / "claims.csv", dtype={"quote": str}, keep_default_na=False)
+    assert claims_out.set_index("claim_id").loc["a1", "quote"].startswith("'=")
+    observations = pd.read_csv(tmp_path / "observations.csv")
+    assert observations["n_citations"].sum() == len(claims)
+    assert observations["is_revised"].dtype == bool
+    checks = pd.read_csv(tmp_path / "checks.csv", keep_default_na=False)
+    assert checks.loc[0, "detail"] == "'=within tolerance"
+    assert checks.loc[0, "difference_km2"] == 11.5
+
+
+def test_checks_csv_is_only_written_when_checks_exist(claims, tmp_path):
+    written = export_all(claims, tmp_path)
+    assert sorted(p.name for p in written) == ["claims.csv", "datapackage.json", "observations.csv"]
+    assert not (tmp_path / "checks.csv").exists()
+
+
+def test_exports_are_byte_identical_whatever_the_row_order(claims, tmp_path):
+    export_all(claims, tmp_path / "a", checks=CHECKS)
+    export_all(claims.iloc[::-1], tmp_path / "b", checks=CHECKS)
+    for name in ("claims.csv", "observations.csv", "checks.csv", "datapackage.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_sqlite_holds_typed_tables_with_text_as_stored(claims, tmp_path):
+    export_all(claims, tmp_path, checks=CHECKS, sqlite=True)
+    with sqlite3.connect(tmp_path / "territorial_figures.sqlite") as connection:
+        quote = connection.execute("SELECT quote FROM claims WHERE claim_id = 'a1'").fetchone()[0]
+        value = connection.execute("SELECT value FROM claims WHERE claim_id = 'a1'").fetchone()[0]
+        total = connection.execute("SELECT SUM(n_citations) FROM observations").fetchone()[0]
+        checks = connection.execute("SELECT COUNT(*) FROM checks").fetchone()[0]
+    connection.close()
+    assert quote == '=HYPERLINK("http://evil.example")'  # SQL tools get the text as stored
+    assert value == -37.0 and total == 3 and checks == 1
+
+
+def test_parquet_round_trips_with_types(claims, tmp_path):
+    pytest.importorskip("pyarrow")
+    export_all(claims, tmp_path, parquet=True)
+    frame = pd.read_parquet(tmp_path / "parquet" / "observations.parquet")
+    assert frame["n_citations"].sum() == 3
+    assert frame["value"].dtype == "float64"
+    assert pd.read_parquet(tmp_path / "parquet" / "claims.parquet")["claim_id"].tolist() == ["a1", "b2", "c3"]
+
+
+def test_cli_export_reads_checks_when_present(claims, tmp_path):
+    data = tmp_path / "data"
+    write_claims(data / "processed" / "claims.csv",
+                 claims.assign(claim_id=["b2b2b2b2b2b2b2b2", "a1a1a1a1a1a1a1a1", "c3c3c3c3c3c3c3c3"]))
+    out = tmp_path / "export"
+    result = CliRunner().invoke(cli, ["export", "--data-dir", str(data), "--out", str(out), "--sqlite"])
+    assert result.exit_code == 0, result.output
+    assert not (out / "checks.csv").exists()
+    CHECKS.assign(claim_id="b2b2b2b2b2b2b2b2").to_csv(data / "processed" / "checks.csv", index=False)
+    result = CliRunner().invoke(cli, ["export", "--data-dir", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "checks.csv").exists()
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in package["resources"]] == ["claims", "observations", "checks"]

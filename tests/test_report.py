@@ -177,9 +177,10 @@ def test_empty_ledger_writes_a_pdf_saying_so_and_no_chart(tmp_path):
         assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF")
         assert result.plotted.empty
         assert tuple(result.plotted.columns) == PLOTTED_COLUMNS
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".last_report.json", "report.pdf"]
 
 
 def test_no_temporary_files_are_left_behind(claims, tmp_path):
     build_report(claims, tmp_path)
-    assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".")]
+    assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".") and p.name != ".last_report.json"]
+    assert not [p for p in Path(tmp_path).iterdir() if p.name.endswith(".tmp")]

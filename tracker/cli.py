@@ -226,7 +226,8 @@ def _open_log(data_dir: Path):
 @click.option("--metric", "metrics", multiple=True, help="Only this metric (repeatable).")
 def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, until: str | None,
            metrics: tuple[str, ...]) -> None:
-    """Chart every metric with data (PNG) and write a PDF with a references section.
+    """Chart every metric with data (PNG) and write a PDF per conflict section: latest
+    figures and changes since the last report, charts, flagged figures, references.
 
     \b
     Example:
@@ -240,8 +241,11 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
     from tracker.report import build_report
 
     claims = _load_ledger(data_dir)
-    result = build_report(claims, out, conflict=conflict, since=since, until=until,
-                          metrics=metrics, progress=_progress)
+    try:
+        result = build_report(claims, out, conflict=conflict, since=since, until=until,
+                              metrics=metrics, progress=_progress, checks=_load_checks(data_dir))
+    except ValueError as error:  # a malformed --since/--until
+        _fail(str(error))
     _progress(f"report: {len(result.charts)} chart(s)"
               + (f", {result.pdf}" if result.pdf else ", no PDF (no data to plot)"))
     return EXIT_OK
@@ -251,22 +255,43 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
 @data_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/export"), show_default=True, help="Folder for the CSV files.")
-def export(data_dir: Path, out: Path) -> None:
-    """Write the analyst CSV: every claim with all its provenance columns.
+@click.option("--parquet", is_flag=True, help="Also write Parquet files (needs pyarrow: pip install .[parquet]).")
+@click.option("--sqlite", is_flag=True, help="Also write an SQLite database of the same tables.")
+def export(data_dir: Path, out: Path, parquet: bool, sqlite: bool) -> None:
+    """Write claims.csv, observations.csv (and checks.csv when present) with a
+    datapackage.json describing every column; optionally Parquet and SQLite.
 
     \b
     Example:
-        tracker export --out reports/export
+        tracker export --out reports/export --sqlite
     """
-    sys.exit(_export(data_dir, out))
+    sys.exit(_export(data_dir, out, parquet=parquet, sqlite=sqlite))
 
 
-def _export(data_dir: Path, out: Path) -> int:
-    from tracker.export import export_claims
+def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False) -> int:
+    from tracker.export import export_all
 
-    written = export_claims(_load_ledger(data_dir), out)
+    try:
+        written = export_all(_load_ledger(data_dir), out, checks=_load_checks(data_dir),
+                             parquet=parquet, sqlite=sqlite)
+    except ImportError as error:
+        _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
     return EXIT_OK
+
+
+def _load_checks(data_dir: Path):
+    """data/processed/checks.csv as text, or None when no check has been run."""
+    from tracker.ledger import read_table
+    from tracker.store import StoreError
+
+    path = Path(data_dir) / "processed" / "checks.csv"
+    if not path.exists():
+        return None
+    try:
+        return read_table(path)
+    except StoreError as error:
+        _fail(str(error))
 
 
 @cli.command()
@@ -341,3 +366,9 @@ def _load_ledger(data_dir: Path):
 
 def main() -> None:
     cli(prog_name="tracker")
+
+
+from tracker.cli_maps import area, check  # noqa: E402
+
+cli.add_command(area)
+cli.add_command(check)

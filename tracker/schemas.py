@@ -211,3 +211,146 @@ def _reasons_by_row(failure_cases: pd.DataFrame, frame: pd.DataFrame) -> dict:
 
 
 QUARANTINE_COLUMNS: tuple[str, ...] = ("source_id", "origin", "reason", "record")
+
+
+# --- Column descriptions and the observations table ---------------------------------------
+# One place for what every exported column means: tracker/export.py builds datapackage.json
+# (type, unit, description) from this dict, and ObservationSchema below checks the table.
+# Types are Frictionless Table Schema types; the unit is empty where none applies.
+
+COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
+    "claim_id": ("string", "", "Stable 16-hex id of one citation: document + metric + value + actor + territory + time + attribution."),
+    "conflict": ("string", "", "Conflict slug: russia-ukraine, israel-gaza, sudan, myanmar, syria, drc, israel-lebanon."),
+    "metric": ("string", "", "What is counted (vocabulary in README.md); the suffix gives the unit: _km2 square kilometres, _pct percent, otherwise a count."),
+    "value": ("number", "see metric suffix", "The figure, normalised to the metric's unit (km² for _km2, percent for _pct, whole number for counts); empty for a range."),
+    "value_min": ("number", "see metric suffix", "Lower bound of a range, in the metric's unit."),
+    "value_max": ("number", "see metric suffix", "Upper bound of a range, in the metric's unit."),
+    "qualifier": ("string", "", "How the figure is hedged: exact, approx, at_least (more than), at_most (almost, up to), range."),
+    "qualifier_text": ("string", "", "The hedging words as written (about, almost, more than)."),
+    "value_original": ("number", "unit_original", "The number as written in the source, before conversion."),
+    "unit_original": ("string", "", "The unit as written in the source (km2, sq miles, hectares, %)."),
+    "alt_value_original": ("number", "alt_unit_original", "A second figure given beside the first as a conversion (e.g. square miles)."),
+    "alt_unit_original": ("string", "", "Unit of alt_value_original as written."),
+    "actor": ("string", "", "Who holds or took the territory (canonical name, e.g. Russia)."),
+    "territory": ("string", "", "Where (canonical name, e.g. Ukraine, Donetsk oblast, Gaza Strip)."),
+    "period_start": ("date", "", "First day of the period of a flow (gain, loss, rate), ISO 8601."),
+    "period_end": ("date", "", "Last day of the period of a flow, ISO 8601."),
+    "as_of": ("date", "", "Date a stock (area or share held) refers to, ISO 8601."),
+    "period_text": ("string", "", "The period as written in the source."),
+    "attribution": ("string", "", "Who produced the figure (e.g. AFP analysis of ISW data, DeepState)."),
+    "analyst": ("string", "", "Who analysed the data behind the attribution (e.g. AFP)."),
+    "data_producer": ("string", "", "Who produced the underlying data or maps (e.g. ISW)."),
+    "publisher": ("string", "", "Who published the citing document."),
+    "url": ("string", "", "Address of the citing document."),
+    "title": ("string", "", "Title of the citing document."),
+    "authors": ("string", "", "Authors of the citing document as the page names them, '; '-separated."),
+    "published_at": ("string", "", "Publication date of the citing document, ISO 8601 date or UTC date-time; empty when unknown."),
+    "retrieved_at": ("string", "", "When the tracker first read the document, ISO 8601 UTC date-time."),
+    "quote": ("string", "", "The sentence stating the figure, verbatim from the source."),
+    "number_start": ("integer", "characters", "Offset of the figure's first character in the document text."),
+    "number_end": ("integer", "characters", "Offset just after the figure's last character in the document text."),
+    "method": ("string", "", "How the figure was obtained: reported (read from text), computed (from map geometry), curated (entered by an analyst)."),
+    "definition": ("string", "", "What the figure counts where known: assessed vs claimed, gross vs net, denominator of a share, area method of a computed figure."),
+    "source_id": ("string", "", "Id of the source in sources.toml that read the document."),
+    "snapshot_sha256": ("string", "", "SHA-256 of the raw bytes the figure was read from (data/raw)."),
+    "extractor_version": ("string", "", "Version of the extraction code that produced the row."),
+    "flags": ("string", "", "Machine-readable warnings, ';'-separated: on claims e.g. unit_mismatch, partial_period, undated; on observations conflicting_copies, partial_period, revised, revision."),
+    # Observations (data/processed/observations.csv): one row per distinct figure.
+    "observation_id": ("string", "", "Stable 16-hex id of a distinct figure: metric, actor, territory, time, attribution, computed or not, and values."),
+    "is_partial": ("boolean", "", "A flow that covers part of a month only (or is flagged partial_period)."),
+    "n_citations": ("integer", "citations", "How many claims (citations) state this figure."),
+    "claim_ids": ("string", "", "The claim_id of every citation of the figure, sorted, ';'-separated."),
+    "publishers": ("string", "", "The distinct publishers citing the figure, sorted, '; '-separated."),
+    "first_published_at": ("string", "", "Earliest publication date among the citations (YYYY-MM-DD); empty when none is known."),
+    "last_published_at": ("string", "", "Latest publication date among the citations (YYYY-MM-DD); empty when none is known."),
+    "revision_of": ("string", "", "observation_id of the first release this figure revises; empty for a first release."),
+    "revision_number": ("integer", "", "0 for a first release, 1 for its first revision, and so on."),
+    "superseded_by": ("string", "", "observation_id of the release that revised this figure; empty when it is the latest."),
+    "is_revised": ("boolean", "", "True when a later release of the same producer gives another value for this period."),
+    "conflicts_with": ("string", "", "observation_ids of copies of the same release that state another value, ';'-separated."),
+    # Checks (data/processed/checks.csv), written by tracker/checks.py.
+    "check_id": ("string", "", "Stable 16-hex id of one check of a claim."),
+    "time": ("string", "", "The period (start/end) or date the checked figure refers to."),
+    "reported_value": ("number", "see metric suffix", "The reported or curated figure that was checked."),
+    "computed_value": ("number", "see metric suffix", "The figure computed from map geometry for the same metric, actor, territory and time."),
+    "computed_claim_id": ("string", "", "claim_id of the computed figure compared with."),
+    "difference_km2": ("number", "km2", "Reported minus computed, in square kilometres."),
+    "difference_pct": ("number", "percent", "Reported minus computed, as a percentage of the computed figure."),
+    "status": ("string", "", "Outcome of the check: ok, exceeds_tolerance, impossible, no_computed."),
+    "detail": ("string", "", "What the check found, in words."),
+}
+
+
+def column_doc(column: str) -> tuple[str, str, str]:
+    """(type, unit, description) of a column; KeyError names a column nobody described."""
+    try:
+        return COLUMN_DOCS[column]
+    except KeyError:
+        raise KeyError(f"column {column!r} has no description in tracker/schemas.py COLUMN_DOCS") from None
+
+
+class ObservationSchema(pa.DataFrameModel):
+    """One row per distinct figure with its citations (data/processed/observations.csv)."""
+
+    observation_id: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{16}$", unique=True)
+    conflict: Series[str] = pa.Field(nullable=True)
+    metric: Series[str] = pa.Field(isin=list(METRICS))
+    value: Series[float] = pa.Field(nullable=True)
+    value_min: Series[float] = pa.Field(nullable=True)
+    value_max: Series[float] = pa.Field(nullable=True)
+    qualifier: Series[str] = pa.Field(isin=list(QUALIFIERS))
+    actor: Series[str]
+    territory: Series[str] = pa.Field(nullable=True)
+    period_start: Series[str] = pa.Field(nullable=True)
+    period_end: Series[str] = pa.Field(nullable=True)
+    as_of: Series[str] = pa.Field(nullable=True)
+    is_partial: Series[bool]
+    attribution: Series[str] = pa.Field(nullable=True)
+    method: Series[str] = pa.Field(isin=list(METHODS))
+    n_citations: Series[int] = pa.Field(ge=1)
+    claim_ids: Series[str] = pa.Field(str_matches=r"^[^;]+(;[^;]+)*$")
+    revision_of: Series[str] = pa.Field(nullable=True)
+    revision_number: Series[int] = pa.Field(ge=0)
+    superseded_by: Series[str] = pa.Field(nullable=True)
+    is_revised: Series[bool]
+    conflicts_with: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False
+        coerce = True
+
+    @pa.dataframe_check(error="n_citations must equal the number of claim_ids")
+    def citations_counted(cls, df: pd.DataFrame) -> pd.Series:
+        return df["claim_ids"].astype(str).str.count(";") + 1 == df["n_citations"]
+
+    @pa.dataframe_check(error="a revision has a revision_number of 1 or more, a first release 0")
+    def revision_numbered(cls, df: pd.DataFrame) -> pd.Series:
+        is_revision = df["revision_of"].fillna("").astype(str) != ""
+        return is_revision == (df["revision_number"] > 0)
+
+
+class CheckSchema(pa.DataFrameModel):
+    """Reported or curated figures against computed ones (data/processed/checks.csv)."""
+
+    check_id: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{16}$", unique=True)
+    claim_id: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{16}$")
+    metric: Series[str] = pa.Field(isin=list(METRICS))
+    actor: Series[str] = pa.Field(nullable=True)
+    territory: Series[str] = pa.Field(nullable=True)
+    time: Series[str] = pa.Field(nullable=True)
+    reported_value: Series[float] = pa.Field(nullable=True)
+    computed_value: Series[float] = pa.Field(nullable=True)
+    computed_claim_id: Series[str] = pa.Field(nullable=True)
+    difference_km2: Series[float] = pa.Field(nullable=True)
+    difference_pct: Series[float] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=["ok", "exceeds_tolerance", "impossible", "no_computed"])
+    detail: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+
+    @pa.dataframe_check(error="a compared row (ok or exceeds_tolerance) needs the computed value")
+    def compared_has_value(cls, df: pd.DataFrame) -> pd.Series:
+        compared = df["status"].isin(["ok", "exceeds_tolerance"])
+        return ~compared | df["computed_value"].notna()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import ORG_WORDS, SOURCES, TITLE_WORDS, Lexicon
+from tracker.extract.lexicon import ORG_WORDS, SOURCES, SOURCES_ALL, SOURCES_FULL, TITLE_WORDS, Lexicon
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -26,6 +26,7 @@ class Attribution:
     analyst: str = ""
     producer: str = ""
     person: str = ""
+    generic: str = ""  # "army": an unnamed army, named after the side of the claim
 
 
 @dataclass
@@ -33,10 +34,11 @@ class PeopleRegistry:
     """Full names seen so far in the document, so a later bare surname resolves."""
 
     by_surname: dict
+    cleaned: dict  # capitalised run -> its name tokens (None: not a person), per document
 
     @classmethod
     def empty(cls) -> "PeopleRegistry":
-        return cls({})
+        return cls({}, {})
 
     def add(self, full: str) -> None:
         parts = full.split()
@@ -48,16 +50,13 @@ class PeopleRegistry:
 
 
 def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
-    tokens = [t.rstrip(".,") for t in run.split()]
-    tokens = [_POSSESSIVE.sub("", t) for t in tokens]
-    while tokens and (tokens[0] in TITLE_WORDS or tokens[0].lower() in TITLE_WORDS
-                      or non_name(tokens[0]) or tokens[0].lower().endswith("ing")):
-        tokens.pop(0)
-    while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
-        tokens.pop()
-    if any(pat.fullmatch(" ".join(tokens)) for pat, _c, _k in SOURCES):
-        return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
-    if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
+    if run in people.cleaned:
+        tokens = people.cleaned[run]
+    else:
+        tokens = _name_tokens(run, non_name)
+        if len(people.cleaned) < 5000:
+            people.cleaned[run] = tokens
+    if tokens is None:
         return None
     if len(tokens) >= 2 and all(len(t) > 1 for t in tokens[-2:]):
         return " ".join(tokens)
@@ -66,14 +65,35 @@ def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
     return None
 
 
+def _name_tokens(run: str, non_name) -> tuple | None:
+    """The tokens of a capitalised run once titles are stripped; None when it is no person."""
+    tokens = [t.rstrip(".,") for t in run.split()]
+    tokens = [_POSSESSIVE.sub("", t) for t in tokens]
+    while tokens and (tokens[0] in TITLE_WORDS or tokens[0].lower() in TITLE_WORDS
+                      or non_name(tokens[0]) or tokens[0].lower().endswith("ing")):
+        tokens.pop(0)
+    while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
+        tokens.pop()
+    if SOURCES_FULL.fullmatch(" ".join(tokens)):
+        return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
+    if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
+        return None
+    return tuple(tokens)
+
+
 def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
     hits = []
-    for pattern, canon, kind in SOURCES:
-        m = pattern.search(sentence)
-        if m:
+    seen = set()
+    for m in SOURCES_ALL.finditer(sentence):
+        i = int(m.lastgroup[1:])
+        if i not in seen:
+            seen.add(i)
+            _p, canon, kind = SOURCES[i]
             hits.append((m.start(), canon, kind))
-    hits.sort()
     return hits
+
+
+_TITLE_GAP = re.compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
 
 
 def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
@@ -91,12 +111,64 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
                     best = (dist, name)
                 break
         right = sentence[vm.end():vm.end() + 70]
-        rm = _RUN.search(right)
-        if rm and rm.start() <= 25:
+        if re.match(r"\s*by\b", right):
+            continue  # "the area cited by Malyar" describes the area; the speaker is elsewhere
+        # V2 and inverted order: "sa Ukrainas president Volodymyr Zelenskyj at ..."
+        last_end = 0
+        for rm in _RUN.finditer(right):
+            if rm.start() > 25 and not (last_end and _TITLE_GAP.fullmatch(right[last_end:rm.start()])):
+                break
             name = _clean_name(rm.group(0), people, non_name)
-            if name and (best is None or rm.start() < best[0]):
-                best = (rm.start(), name)
+            if name:
+                if best is None or rm.start() < best[0]:
+                    best = (rm.start(), name)
+                break
+            last_end = rm.end()
+            if not _TITLE_GAP.fullmatch(right[last_end:last_end + 1] or " "):
+                break
     return best[1] if best else None
+
+
+_ARMY_HEADS = re.compile(r"army|military|armée|armee|militär|leger|hæren|армія", re.I)
+_LEADING_ARTICLE = re.compile(r"^(?:the|l['’]|la|le|les|die|der|das|de|het)\s+", re.I)
+
+
+_GOVERNMENT_OF = {"Russia": "Russian government", "Ukraine": "Ukrainian government", "Israel": "Israeli government"}
+_SUBJECT_GAP = re.compile(r"\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
+_LOCATIVE = re.compile(r"(?<![\w'’])(?:in|i|en|im|dans|à|op|у|в|на|near|from|to)\s+(?:the\s+)?$", re.I)
+_ANALYST_HEADS = re.compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|аналіт|експерт|ekspert)", re.I)
+_POSTPOSITIONS = ("according", "selon", "laut", "volgens", "ifølge", "за ", "zufolge", "nach", "d'après", "d’après")
+
+
+def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
+    """A source that is the subject of a speech verb without a name: an actor ("the Arakan
+    Army says", "Ukraine reports") or an unnamed group ("analysts and war bloggers said",
+    "the army said"). The last such subject of the sentence wins. Like a person's word, it
+    carries into the next sentence only while that one still reports speech."""
+    found = None
+    for vm in lex.speech_re.finditer(sentence):
+        if vm.group(0).lower().startswith(_POSTPOSITIONS):
+            continue
+        left = sentence[max(0, vm.start() - 60):vm.start()]
+        actors = [(am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]) for am in lex.actor_all_re.finditer(left)]
+        if actors:
+            _s, e, canon = actors[-1]
+            if _SUBJECT_GAP.fullmatch(left[e:]) and canon.upper() != canon and \
+                    not _LOCATIVE.search(left[:_s]):
+                label = _GOVERNMENT_OF.get(canon, canon)
+                found = Attribution(label, producer=label, person=label)
+                continue
+        gm = lex.generic_source_re.search(left)
+        if gm:
+            if _ARMY_HEADS.fullmatch(gm.group("head").strip()):
+                found = Attribution("army", generic="army", person="army")
+                continue
+            np = _LEADING_ARTICLE.sub("", gm.group("np").strip())
+            if _ANALYST_HEADS.match(gm.group("head")):
+                found = Attribution(np, producer=np)  # analysts' figures carry like a producer's
+            else:
+                found = Attribution(np, producer=np, person=np)  # witnesses, officials: like a person
+    return found
 
 
 def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
@@ -123,6 +195,9 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         return Attribution(label, producer=org or person, person=person)
     if producers:
         return Attribution(producers[0], producer=producers[0])
+    subject = _subject_source(sentence, lex)
+    if subject is not None:
+        return subject
     if analysts and (lex.speech_re.search(sentence) or has_analysis):
         return Attribution(analysts[0], analyst=analysts[0], producer=analysts[0])
     if relays and lex.according_re.search(sentence):

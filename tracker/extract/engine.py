@@ -17,6 +17,7 @@ Restatements of one figure in a document are merged at the end.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import TERRITORIES, Lexicon, lexicon_for
+from tracker.extract.lexicon import OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, Lexicon, lexicon_for
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
 from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,
@@ -46,6 +47,9 @@ CONFLICT_CUES = {
     "drc": r"congo|rdc|drc|m23|kivu|goma|rutshuru",
 }
 _CONFLICT_RES = {k: re.compile(r"(?<!\w)(?:" + v + r")(?!\w)", re.I) for k, v in CONFLICT_CUES.items()}
+_CONFLICT_NAMES = list(CONFLICT_CUES)
+_CONFLICT_ALL = re.compile(r"(?<!\w)(?:" + "|".join("(?P<k%d>%s)" % (i, CONFLICT_CUES[k]) for i, k in enumerate(_CONFLICT_NAMES))
+                           + r")(?!\w)", re.I)
 
 COUNTRY_OF_CONFLICT = {
     "russia-ukraine": "Ukraine", "israel-gaza": "Gaza Strip", "israel-lebanon": "Lebanon",
@@ -56,6 +60,8 @@ OPPONENT = {
     "Russia": "Ukraine", "Ukraine": "Russia", "Myanmar junta": "Myanmar resistance forces",
     "Myanmar resistance forces": "Myanmar junta", "RSF": "SAF", "SAF": "RSF",
 }
+DEMONYM = {"Russia": "Russian", "Ukraine": "Ukrainian", "Israel": "Israeli", "Myanmar junta": "Myanmar",
+           "SAF": "Sudanese", "Syrian government forces": "Syrian", "FARDC": "Congolese"}
 PLACEHOLDERS = {
     "ENEMY": {"russia-ukraine": "Russia", "israel-gaza": "Hamas"},
     "ARMY": {"sudan": "SAF", "syria": "Syrian government forces", "myanmar": "Myanmar junta",
@@ -66,7 +72,7 @@ PLACEHOLDERS = {
 }
 _TERRITORY_NOUN = re.compile(
     r"^(?:'s|’s)?\s*(?:\w+\s+)?(?:territory|territories|land|soil|area|region|oblast|border|regions|"
-    r"grondgebied|gebied|territoire|territorium|bodens?|gebiet\w*|territori\w*|земл\w*|територ\w*|"
+    r"grondgebied|gebied|territoire|territorium|bodens?|gebiet\w*|territori\w*|земл\w*|земел\w*|територ\w*|"
     r"jord|areal|landet)\b", re.I)
 _OF_WORDS = re.compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
 _OF_PREVIOUSLY_HELD = re.compile(
@@ -79,7 +85,10 @@ _DIRECTION = re.compile(
     r"(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
 _OF_THEM = re.compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
 _ANOTHER = re.compile(r"(?:another|a\s+further|weitere|encore|nog|ytterligere|ще)\s+$", re.I)
-_APPOSITION = re.compile(r"^\s*(?:,|\(|,?\s*(?:or|soit|oder|of|eller|або|i\.e\.))\s*$", re.I)
+# ", some 125,000 km²" or "of Ukraine, an estimated 120,000 km²": the figure restated.
+_APPOSITION = re.compile(
+    r"^\s*(?:(?:of|de|du|der|van|av)\s+(?:the\s+|la\s+|le\s+|l['’]|die\s+|het\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,2}\s*)?"
+    r"(?:,|\(|,?\s*(?:or|soit|oder|of|eller|або|i\.e\.))\s*$", re.I)
 _NOT_BARE_AFTER = re.compile(r"^\s*(?:[-–]\s*)?(?:years?|days?|months?|weeks?|hours?|times|people|ans|jahre|jaar|år|років|днів)\b", re.I)
 
 
@@ -115,6 +124,8 @@ class DocState:
     last_territory: str = ""
     last_metric_class: str = ""
     prev_subject: str = ""  # first agentive actor of the sentence before the current one
+    speaker_side: str = ""  # side of the official the current sentence's figures come from
+    captors: bool = False  # an earlier sentence reports towns or villages being captured
     subjects: list = field(default_factory=list)
     attributions: list = field(default_factory=list)
 
@@ -122,7 +133,9 @@ class DocState:
 def guess_conflict(text: str) -> str:
     """The conflict most of the document's place and actor names point to."""
     sample = text[:50000]
-    counts = {k: len(r.findall(sample)) for k, r in _CONFLICT_RES.items()}
+    counts = dict.fromkeys(CONFLICT_CUES, 0)
+    for m in _CONFLICT_ALL.finditer(sample):
+        counts[_CONFLICT_NAMES[int(m.lastgroup[1:])]] += 1
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] else ""
 
@@ -212,6 +225,13 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
             _adopt(m, nxt.measure)
             nxt.denominator = not _RELATIVE_HOLD.match(sentence[nxt.end:nxt.end + 80])
             continue
+        # "Of the country's 330 townships, 198 are ...": the set is named first.
+        if prev and prev.measure.kind in ("settlements", "units") and \
+                _FRONTED_OF.search(sentence, max(0, prev.start - 40), prev.start) and \
+                re.fullmatch(r"\s*,\s*", sentence[prev.end:m.start]):
+            _adopt(m, prev.measure)
+            prev.denominator = True
+            continue
         # "nearly 5,000 square kilometres, more precisely 4,900"
         before = sentence[max(0, m.start - 30):m.start]
         if prev and prev.measure.kind in ("area", "pct") and lex.precisely_re.search(before):
@@ -241,6 +261,9 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
                     noun = nouns[-1].group("noun")
                     _adopt(m, Measure("settlements", noun, m.end, noun=noun))
                 break
+
+
+_FRONTED_OF = re.compile(r"(?:^|[,;:]\s*)(?:of|out\s+of|sur|von|van|av|з)\s+(?:the\s+|les\s+|den\s+|de\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
 
 
 def _adopt(m: Mention, measure: Measure) -> None:
@@ -287,8 +310,14 @@ _BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|b
 _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
+_SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
+_WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
+
+
 def _mask_parentheses(text: str) -> str:
     """Blank out parenthetical asides so a predicate after them is still 'right after'."""
+    if "(" not in text:
+        return text
     out, depth = [], 0
     for ch in text:
         if ch == "(":
@@ -320,6 +349,9 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
                 continue  # "land that had been held by Russian forces" describes the land
             post = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
     left = [c for c in cues if c.end <= m.qualifier_start]
+    if post is not None and post.cls == "hold_opp" and \
+            not _WITH_BEFORE.search(sentence, max(0, m.qualifier_start - 40), m.qualifier_start):
+        post = Cue(post.start, post.end, "hold", post.text, post=True)  # "Ukraine has 60 km² left"
     if post is not None:
         # "brought 45,426 km² under Moscow's control" is a gain, not a holding.
         if post.cls == "hold" and left and _BRING.fullmatch(left[-1].text.strip()):
@@ -349,6 +381,12 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
 # ---------------------------------------------------------------- actors and places
 
 def _actor_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
+    return list(_actor_mentions_cached(sentence, lex.code))
+
+
+@functools.lru_cache(maxsize=2048)
+def _actor_mentions_cached(sentence: str, code: str) -> tuple:
+    lex = lexicon_for(code)
     raw = []
     for am in lex.actor_all_re.finditer(sentence):
         raw.append((am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]))
@@ -358,7 +396,7 @@ def _actor_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
         if not any(k[0] < t[1] and t[0] < k[1] for k in kept):
             kept.append(t)
     kept.sort()
-    return kept
+    return tuple(kept)
 
 
 def _resolve_placeholder(canon: str, conflict: str, state: DocState) -> str:
@@ -409,13 +447,19 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
     if cue is not None and cue.post:
         tail = sentence[cue.start:cue.end + 40]
         agent = re.search(r"\b(?:by|par|von|door|av)\b|(?<=hands\s)of\b", tail, re.I)
-        inside = [a for a in usable if cue.start <= a[0] < cue.end]
+        # "in Russische handen", "under Moscow's control": the holder named inside the
+        # predicate, even after a preposition.
+        inside = [a for a in actors if cue.start <= a[0] < cue.end]
         if inside:
             return resolve(inside[0][2], inside[0][0])
         if agent:
             nxt = [a for a in usable if a[0] >= cue.start + agent.end() and a[0] - cue.end < 40]
             if nxt:
                 return resolve(nxt[0][2], nxt[0][0])
+    if cue is not None and not cue.post:
+        within = [a for a in usable if cue.start <= a[0] < cue.end]
+        if within:
+            return resolve(within[0][2], within[0][0])  # "окупанти мали": the cue names its subject
     anchor = min(cue.start, m.start) if cue is not None else m.start
     if cue is not None and not cue.post and cue.start < m.start:
         between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
@@ -428,6 +472,8 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
         between = [a for a in usable if cue.end <= a[0] and a[1] <= m.qualifier_start]
         if between:
             return resolve(between[0][2], between[0][0])
+    if state.speaker_side and _GENERIC_FORCES.search(sentence):
+        return state.speaker_side  # "he said soldiers had liberated ...": the speaker's side
     if state.prev_subject:
         return state.prev_subject
     if state.last_actor:
@@ -435,11 +481,24 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
     return DEFAULT_ACTOR.get(state.conflict, "")
 
 
-_TERRITORY_ALL = re.compile("|".join("(?P<t%d>%s)" % (i, pat.pattern) for i, (pat, _c, _l) in enumerate(TERRITORIES)),
-                            re.I)
+_TERRITORY_ALL = TERRITORIES_ALL
+_GENERIC_FORCES = re.compile(
+    r"(?<!\w)(?:soldiers|troops|forces|fighters|units|our|we|soldats|troupes|nos|soldaten|truppen|unsere|troepen|onze|"
+    r"soldater|styrker|våre|військові|війська|бійці|наші)(?!\w)", re.I)
+
+
+def _official_side(name: str) -> str:
+    om = OFFICIALS_RE.search(name or "")
+    return OFFICIAL_SIDES[int(om.lastgroup[1:])] if om else ""
 
 
 def _territories(text: str) -> list[tuple[int, int, str, int]]:
+    """Territory names in `text` (start, end, canonical, level), in order."""
+    return list(_territories_cached(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _territories_cached(text: str) -> tuple:
     out = []
     for tm in _TERRITORY_ALL.finditer(text):
         _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
@@ -451,7 +510,7 @@ def _territories(text: str) -> list[tuple[int, int, str, int]]:
         label = "sector" if kind in ("sector", "secteur") else "direction"
         out.append((dm.start(), dm.end(), f"{name} {label}", 3))
     out.sort()
-    return out
+    return tuple(out)
 
 
 def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | None) -> str:
@@ -461,26 +520,61 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     cut = _CLAUSE_BREAK.search(right)
     if cut:
         right = right[:cut.start()]
-    nxt_num = re.search(r"\d", right)
+    # A place after "with", "including", "compared with"... is not where the figure lies.
+    cut = _TERRITORY_BREAK.search(right)
+    if cut:
+        right = right[:cut.start()]
+    nxt_num = _NEXT_FIGURE.search(right)
     if nxt_num:
         right = right[:nxt_num.start()]
+    # "of the country" is the country at war.
+    if lex.country_anaphora_re.match(right) and state.conflict in COUNTRY_OF_CONFLICT:
+        return COUNTRY_OF_CONFLICT[state.conflict]
+    left = sentence[:m.start]
+    clause_left = left[_last_clause_start(left):]
     terr_right = _territories(right)
     if terr_right:
         # Most specific first among those right after the figure.
         best = max(terr_right, key=lambda t: (t[3], -t[0]))
         if best[3] >= 2 or not any(t[3] >= 2 for t in terr_right):
+            if best[3] == 1 and m.measure.kind not in ("pct", "fraction", "permille"):
+                # "51 km² of Ukrainian land" along a named axis: the axis is the place; the
+                # country is only the denominator of a share.
+                specific = [t for t in _territories(clause_left) if t[3] >= 2]
+                if specific:
+                    return _with_context(specific[-1][2], state, sentence)
             return _with_context(best[2], state, sentence)
-    if lex.anaphora_re.search(right[:30]) and state.last_territory:
-        return state.last_territory
+    if lex.anaphora_re.search(right[:30]):
+        # "there", "the region": the nearest region named before in the sentence, else the
+        # last one of the document.
+        near = [t for t in _territories(left) if t[3] >= 2]
+        if near:
+            return _with_context(near[-1][2], state, sentence)
+        if state.last_territory:
+            return state.last_territory
     if prev_same:
         return prev_same
-    left = sentence[:m.start]
     terr_left = [t for t in _territories(left) if t[3] >= 2]
     if terr_left:
         return _with_context(terr_left[-1][2], state, sentence)
     if terr_right:
         return terr_right[0][2]
     return COUNTRY_OF_CONFLICT.get(state.conflict, "")
+
+
+_TERRITORY_BREAK = re.compile(
+    r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"
+    r"tegenover|med|inkludert|mot|разом|порівняно)\b|,\s*(?:and|et|und|en|og|і|та)\b", re.I)
+# The next figure (a year such as "pre-2014" is no figure).
+_NEXT_FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?!\d))\d")
+_CLAUSE_START = re.compile(r"[;:]|,\s+(?:but|and|while|whereas|mais|et|aber|und|maar|en|men|og|але|та)\b|\s[–—]\s", re.I)
+
+
+def _last_clause_start(text: str) -> int:
+    start = 0
+    for cm in _CLAUSE_START.finditer(text):
+        start = cm.end()
+    return start
 
 
 def _with_context(name: str, state: DocState, sentence: str) -> str:
@@ -547,10 +641,18 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
         return None
     if kind == "settlements":
         if cls in ("gain", "regain"):
+            if cue.post and not has_flow_period and not _FINITE_PASSIVE.match(cue.text):
+                # "75 taken completely by anti-regime forces, 98 still held by the regime":
+                # a bare participle with no period sorts towns by who holds them now.
+                return ("settlements_controlled_count", False)
             return ("settlements_captured", False)
         if cls == "loss":
             return ("settlements_captured", True)
         if cls in ("hold", "hold_opp"):
+            if cue.post and state.captors and _NOW_BEFORE.search(cue.text):
+                # "... have captured dozens of towns ... more than 50 villages and towns were now
+                # in the hands of HTS": the holding reports the capture the text is about.
+                return ("settlements_captured", False)
             return ("settlements_controlled_count", cls == "hold_opp")
         return None
     if kind == "units":
@@ -564,6 +666,10 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
             return None
         return None
     return None
+
+
+_FINITE_PASSIVE = re.compile(r"^\s*(?:had|have|has|was|were|is|are|been|werden|wurden|zijn|werd|ont|a|ble|er)\b", re.I)
+_NOW_BEFORE = re.compile(r"\b(?:now|nu|jetzt|désormais|maintenant|nå|тепер|зараз)\b", re.I)
 
 
 def _family(m: Mention) -> str:
@@ -596,6 +702,11 @@ def _cue_family(metric: str) -> str:
     return "hold"
 
 
+_NOT_PLACE_OF = re.compile(
+    r"^\s*(?:it|them|this|that|each|these|those|the\s+(?:[\w-]+\s+)?(?:other|gains?|advances?|progress|fighting|people|population)|"
+    r"ses|leur|ihr|seine|hun|dem)\b", re.I)
+
+
 def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
     after = sentence[m.end:m.end + 80]
     if lex.distract_after_re.match(after):
@@ -605,8 +716,16 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
         return True
     if m.measure.kind == "fraction":
         # A word fraction must be "of" something: "two-thirds of the Gaza Strip", and not of
-        # a stretch of time ("the first half of February").
-        if not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
+        # a stretch of time ("the first half of February"). "most of" carries its own "of".
+        own_of = re.search(r"(?:\s(?:of|de|du|des|van|av|von)|d['’])$", m.num.text, re.I)
+        if own_of:
+            # "most of the Darfur region", not "most of the gains", "all of it", "most of
+            # each of the four regions" or "the whole of Paletwa Township" (a unit: a count).
+            head = after[:45]
+            if re.search(r"\d", head) or _NOT_PLACE_OF.match(head) or lex.admin_unit_re.search(head) or \
+                    lex.settlement_any_re.search(head) or not (_territories(head) or _TERRITORY_NOUN.search(head)):
+                return True
+        elif not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
             return True
         head = after[:25].lower()
         if any(re.search(r"\b" + re.escape(mo) + r"\b", head) for mo in lex.months if len(mo) > 3) or \
@@ -651,10 +770,18 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         else:
             d = m.start - p.end + 5
         lo, hi = (p.end, m.start) if p.end <= m.start else (m.end, p.start)
-        if _CLAUSE_BREAK.search(sentence[lo:hi]):
-            d += 200
+        between = sentence[lo:hi]
+        if _CLAUSE_BREAK.search(between) or _CONJ_BREAK.search(between):
+            d += 200  # "..., but every month since August" is another clause's
+        if p.end <= m.start:
+            if "," in between:
+                d += 10  # "since the campaign began, 2 km² of it over the past week"
+            if any(p.end <= o.start and o.end <= m.start for o in mentions if o is not m):
+                d += 100  # "since Feb. 24, 2022, Russia has taken 68,500 km², ... 18.4%"
         if p.kind == "now":
             d += 5  # an explicit date beats a bare "now" at the same distance
+        if p.kind == "peak" and any(q.kind in ("month_end", "date", "cutoff_date", "month") for q in phrases):
+            d += 40  # "Fin mars 2022, au plus fort de l'offensive": the date dates it
         if p.kind == "date" and not stock:
             d += 80  # a single day rarely bounds a gain; it is usually when something was said
         if d < best_d:
@@ -705,6 +832,10 @@ def _sig_digits(v: float | None) -> int:
 
 
 def extract_document(document: Document, version: str) -> list[Claim]:
+    # The name caches serve repeated windows of one document only: cleared per document so
+    # the work done (and the time it takes) never depends on documents seen before.
+    _territories_cached.cache_clear()
+    _actor_mentions_cached.cache_clear()
     text = clean(document.text or "")
     lang = (document.language or "").lower()[:2] or guess_language(text)
     lex = lexicon_for(lang)
@@ -717,6 +848,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     non_name = _non_name_checker(lex)
 
     spans = split_sentences(text)
+    captured_before = False
     units = []  # (start, sentence, phrases) of sentences worth reading
     for s, e in spans:
         if e - s > MAX_SENTENCE:
@@ -730,14 +862,20 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         subject = next((_resolve_placeholder(a[2], conflict, state) for a in agents), "")
         state.subjects.append(subject)
         if has_num:
-            units.append((s, sent, P.find_phrases(sent, lex), len(state.attributions) - 1))
+            units.append((s, sent, P.find_phrases(sent, lex), len(state.attributions) - 1, captured_before))
+        if not captured_before and lex.settlement_any_re.search(sent):
+            gain = dict(lex.cue_classes).get("gain")
+            captured_before = bool(gain and gain.search(sent))
     ctx.cutoff = _cutoff([(u[1], u[2]) for u in units], ctx, lex)
+    if ctx.ref_precision == "day":
+        ctx.statement = _statement_day(text, spans, lex, ctx.ref)
     found = [a.label for a in state.attributions if a is not None]
     dominant = Counter(found).most_common(1)[0][0] if found else ""
     dominant_attr = next((a for a in state.attributions if a is not None and a.label == dominant), None)
 
     claims: list[tuple[Claim, Mention, str]] = []
-    for offset, sent, phrases, attr_idx in units:
+    for offset, sent, phrases, attr_idx, captors in units:
+        state.captors = captors
         state.prev_subject = next((x for x in reversed(state.subjects[:attr_idx]) if x), "")
         try:
             claims.extend(_sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
@@ -750,6 +888,17 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
     return _deduplicate(claims)
+
+
+def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | None:
+    """The day the reported figures were stated: "said on Tuesday" in the first sentence
+    that pairs a weekday with a speech verb (the last such weekday up to publication)."""
+    for s, e in spans[:12]:
+        sent = text[s:min(e, s + MAX_SENTENCE)]
+        wm = lex.weekday_re.search(sent)
+        if wm and lex.speech_re.search(sent):
+            return P.statement_day(ref, lex.weekdays[wm.group(0).lower()])
+    return None
 
 
 def _non_name_checker(lex: Lexicon):
@@ -768,22 +917,57 @@ def _non_name_checker(lex: Lexicon):
     return non_name
 
 
+_LANGUAGE_NAMES = re.compile(r"^(?:english|german|french|dutch|norwegian|ukrainian|arabic)$", re.I)
+_PRONOUN_SPEAKER = re.compile(
+    r"(?<!\w)(?:he|she|they|il|elle|ils|er|sie|hij|zij|ze|han|hun|de|він|вона|вони)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def outlet_name(publisher: str) -> str:
+    """The outlet behind a page: the wire or paper named in parentheses ("Insider Paper (AFP
+    wire copy)" -> AFP, "NewsZop (NewsCrab)" -> NewsCrab), else the site itself."""
+    publisher = (publisher or "").strip()
+    main, _, paren = publisher.partition(" (")
+    paren = paren.rstrip(")").strip()
+    if paren:
+        if "citing " in paren:
+            paren = paren.split("citing ", 1)[1]
+        piece = paren.split(",")[-1].strip()
+        piece = re.sub(r"(?:\s+(?:wire|video))?\s+copy$|-based$|\s+summary$", "", piece, flags=re.I).strip()
+        piece = piece.split("/")[-1].strip()
+        if piece and piece[0].isupper() and "edition" not in piece.lower() and not _LANGUAGE_NAMES.match(piece):
+            return piece
+    return main.strip()
+
+
 def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
-                     document: Document) -> Attribution | None:
+                     document: Document, sentence: str = "") -> Attribution | None:
+    """The sentence's own source; else the previous source when it carries over; else the
+    document's analysis, else the outlet.
+
+    A producer or analysis (ISW, an AFP analysis) carries over the sentences that follow.
+    A person's word carries over only into a sentence that still reports speech ("she
+    said", "he added"); a sentence without it is the outlet's own narrative."""
     own = state.attributions[idx]
     if own is not None:
         return own
+    lex = state.lex
+    reports = bool(lex.speech_re.search(sentence) or lex.according_re.search(sentence)) if sentence else True
+    keeps_speaker = reports or bool(lex.speaker_pronoun_re.search(sentence)) if sentence else True
     for j in range(idx - 1, -1, -1):
-        if state.attributions[j] is not None:
-            return state.attributions[j]
-    if dominant is not None:
-        return dominant
+        prev = state.attributions[j]
+        if prev is None:
+            continue
+        if prev.person and not keeps_speaker:
+            break
+        return prev
+    if dominant is not None and (reports or not dominant.person):
+        return dominant  # "a UN official said": the official the document names
     if document.default_attribution:
         return Attribution(document.default_attribution, producer=document.default_attribution)
     if document.publisher:
-        name = document.publisher.split(" (")[0].strip()
+        name = outlet_name(document.publisher)
         return Attribution(name, producer=name)
-    return None
+    return dominant
 
 
 def _sentence_claims(document: Document, version: str, sent: str, offset: int,
@@ -791,8 +975,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                      dominant: Attribution | None) -> list[tuple[Claim, Mention, str]]:
     lex = state.lex
     mentions = build_mentions(sent, lex)
-    if not mentions:
-        return []
+    if not any(m.measure.kind not in ("none", "linear") for m in mentions):
+        return []  # nothing measured (dates, distances, troop counts): no claim here
     cues = find_cues(sent, lex)
     actors = _actor_mentions(sent, lex)
     out: list[tuple[Claim, Mention, str]] = []
@@ -804,7 +988,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
         for p in phrases if p.kind in flow_phrase_kinds)
     prev_by_kind: dict[str, tuple[str, str]] = {}
-    attribution = _attribution_for(attr_idx, state, dominant, document)
+    attribution = _attribution_for(attr_idx, state, dominant, document, sent)
+    state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
     live: list[Mention] = []
     for m in mentions:
         if m.denominator or m.measure.kind in ("none", "linear"):
@@ -871,8 +1056,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                 res = P.Resolved(text=phrase.text)
         elif stock:
             res = P.Resolved(as_of=ctx.cutoff or ctx.ref, text="", unresolved=ctx.ref is None)
-        elif ctx.last_flow is not None:
+        elif ctx.last_flow is not None and (len(ctx.last_flow) < 4 or attribution is None or
+                                            ctx.last_flow[3] == attribution.label):
+            # The period spoken of before, within the same source's account only.
             res = P.Resolved(period_start=ctx.last_flow[0], period_end=ctx.last_flow[1], text=ctx.last_flow[2])
+        elif ctx.last_flow is not None:
+            res = P.Resolved(period_end=P._end(ctx), text="")
         elif ctx.month is not None:
             # The month the document spoke of before ("... in November. The forces advanced ...").
             first = date(ctx.month[0], ctx.month[1], 1)
@@ -880,14 +1069,20 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                                                                  P.last_day(*ctx.month)), text="(context month)")
         else:
             res = P.Resolved(period_end=ctx.cutoff or ctx.ref, unresolved=ctx.ref is None)
+        if not stock and phrase is not None and phrase.kind == "date" and res.period_start and \
+                _SO_FAR.search(sent, phrase.end):
+            # "entered the region on June 8 but have so far gained 8 km²": from that day on.
+            res = P.Resolved(period_start=res.period_start, period_end=P._end(ctx) or res.period_end,
+                             text=res.text)
         if res.unresolved:
             flags.add("period_unresolved")
         if stock:
             claim.as_of = _iso(res.as_of)
         else:
             claim.period_start, claim.period_end = _iso(res.period_start), _iso(res.period_end)
-            if res.period_start or res.period_end:
-                ctx.last_flow = (res.period_start, res.period_end, res.text)
+            if (res.period_start or res.period_end) and phrase is not None:
+                ctx.last_flow = (res.period_start, res.period_end, res.text,
+                                 attribution.label if attribution is not None else "")
             if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month"):
                 ctx.month = (res.period_start.year, res.period_start.month)
         claim.period_text = res.text
@@ -895,7 +1090,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             flags.add("period_approx")
         if ctx.ref_precision in ("month", "year") and (phrase is None or phrase.kind in ("now",)):
             flags.add("published_approx")
-        listed = enumerated_territories(sent, m)
+        # One share of several regions is one claim per region; a count or area "in the A
+        # and B regions" is one total over both.
+        listed = enumerated_territories(sent, m) if _family(m) == "share" else []
         territory = listed[0] if listed else \
             find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
         prev_by_kind[m.measure.kind] = (metric, territory)
@@ -916,8 +1113,19 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         claim.alt_unit_original = m.alt_unit
         claim.actor = actor
         claim.territory = territory
-        if attribution is not None:
+        calc = next((cm for cm in lex.outlet_calc_re.finditer(sent, 0, m.start)), None)
+        if calc is not None and document.publisher:
+            outlet = outlet_name(document.publisher)
+            claim.attribution = f"{outlet} (calculation)"
+            claim.analyst = outlet
+            claim.data_producer = attribution.producer if attribution is not None else ""
+            flags.add("implicit")
+        elif attribution is not None:
             claim.attribution = attribution.label
+            if attribution.generic:
+                side = PLACEHOLDERS["ARMY"].get(state.conflict) if state.conflict != "israel-gaza" else "Israel"
+                side = side if side and state.conflict != "russia-ukraine" else actor
+                claim.attribution = f"{DEMONYM.get(side, side)} {attribution.generic}"
             claim.analyst = attribution.analyst
             claim.data_producer = attribution.producer
         claim.quote = sent
@@ -936,7 +1144,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             claim.add_flag(f)
         out.append((claim, m, sent))
         # "around 75 percent of the Donetsk, Zaporizhzhia and Kherson regions": one claim each.
-        for other in enumerated_territories(sent, m)[1:]:
+        for other in listed[1:]:
             twin = Claim(**{**claim.to_dict(), "territory": other})
             out.append((twin, m, sent))
     return out
@@ -980,9 +1188,10 @@ def _deduplicate(items: list[tuple[Claim, Mention, str]]) -> list[Claim]:
     for claim, m, _ in items:
         merged = False
         for i, (k, km) in enumerate(kept):
-            if (k.metric, k.actor, k.territory, k.attribution) != \
-                    (claim.metric, claim.actor, claim.territory, claim.attribution):
-                continue
+            calc = k.attribution.endswith("(calculation)") or claim.attribution.endswith("(calculation)")
+            if (k.metric, k.actor, k.territory) != (claim.metric, claim.actor, claim.territory) or \
+                    (k.attribution != claim.attribution and not calc):
+                continue  # an outlet's restatement of a figure is that figure again
             if not _overlap(k, claim):
                 continue
             a, b = k.value, claim.value

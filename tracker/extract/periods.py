@@ -34,7 +34,7 @@ FLOW_KINDS = frozenset({
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
-    "since_month", "last_month", "this_month", "this_year", "early_month",
+    "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months",
 })
 
 
@@ -55,6 +55,7 @@ class TimeContext:
     month: tuple[int, int] | None = None  # (year, month) last spoken of
     last_flow: tuple | None = None  # (start, end, text) of the last flow period
     conflict: str = ""
+    statement: date | None = None  # the day the reported statements were made ("said on Tuesday")
 
 
 @dataclass
@@ -110,8 +111,10 @@ _THAN_BEFORE = re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.
 def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     """Non-overlapping time phrases; earlier patterns in the lexicon win ties."""
     found: list[Phrase] = []
-    for pattern, kind in lex.periods:
-        for m in pattern.finditer(sentence):
+    for m in lex.periods_all_re.finditer(sentence):
+        idx = int(m.lastgroup[1:]) if m.lastgroup and m.lastgroup[0] == "k" else _entry_index(m)
+        kind = lex.period_kinds[idx]
+        if True:
             s, e = m.span()
             if (kind.startswith("since") and _SUPERLATIVE_BEFORE.search(sentence, max(0, s - 60), s)) or \
                     _THAN_BEFORE.search(sentence, max(0, s - 12), s):
@@ -125,10 +128,22 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             s += len(m.group(0)) - len(m.group(0).lstrip())
             if any(p.start < e and s < p.end for p in found):
                 continue
-            groups = {k: v for k, v in m.groupdict().items() if v}
+            groups = {}
+            for combined, own in lex.period_groups[idx]:
+                v = m.group(combined)
+                if v:
+                    groups[own] = v
             found.append(Phrase(s, e, kind, text, groups))
     found.sort(key=lambda p: p.start)
     return found
+
+
+def _entry_index(m: re.Match) -> int:
+    """Which entry of the combined period pattern matched (its k<i> group)."""
+    for name, value in m.groupdict().items():
+        if value is not None and name[0] == "k":
+            return int(name[1:])
+    return 0
 
 
 def _month_of(lex: Lexicon, name: str | None) -> int | None:
@@ -164,14 +179,27 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 def resolve(phrase: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved:
     """Dates for one phrase. Never raises; unresolvable phrases come back `unresolved`."""
     try:
-        return _resolve(phrase, ctx, lex, stock)
+        r = _resolve(phrase, ctx, lex, stock)
     except (ValueError, OverflowError, TypeError):
         return Resolved(text=phrase.text, unresolved=True)
+    # The full-scale war starts on 24 February 2022: "in February and March 2022" of it too.
+    if ctx.conflict in ("", "russia-ukraine") and r.period_start is not None and \
+            date(2022, 2, 1) <= r.period_start < INVASION and (r.period_end is None or r.period_end >= INVASION):
+        r.period_start = INVASION
+    return r
 
 
 def _end(ctx: TimeContext) -> date | None:
-    """The end of an open period: the analysis cut-off, else the publication date."""
-    return ctx.cutoff or ctx.ref
+    """The end of an open period: the analysis cut-off, else the day the figure was stated
+    ("said on Tuesday"), else the publication date."""
+    return ctx.cutoff or ctx.statement or ctx.ref
+
+
+def statement_day(ref: date | None, weekday: int) -> date | None:
+    """The last such weekday on or before the publication date."""
+    if ref is None:
+        return None
+    return ref - timedelta(days=(ref.weekday() - weekday) % 7)
 
 
 def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved:
@@ -355,6 +383,15 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
     if k == "year_ago":
         base = _end(ctx) or ref
         r.as_of = add_months(base, -12)
+        return r
+    if k == "within_n_months":
+        # A plan's horizon: "75% within two months" holds at publication + two months.
+        n = _number(g.get("n"), lex)
+        if not n:
+            return Resolved(text=p.text, unresolved=True)
+        if stock:
+            return Resolved(text=p.text, as_of=add_months(ref, n))
+        r.period_start, r.period_end = ref, add_months(ref, n)
         return r
     if k in ("past_few_days", "within_n_weeks", "shortly_after"):
         r.period_end = ref if k == "past_few_days" else None

@@ -1,4 +1,9 @@
-"""Write the report: one PNG per chart and report.pdf (title page, charts, references).
+"""Write the report: one PNG per chart and report.pdf, a section per conflict.
+
+Each conflict's section has a first page (latest figure per chart and source, and what
+changed since the previous report, see changes.py), its charts, a table of flagged
+figures (revisions, conflicting copies, failed checks) and its references: every plotted
+observation with its citations. Marks are numbered across the whole PDF.
 
 Empty selection (no claim to plot): no PNG is written and report.pdf holds one page saying
 that nothing matched, so a report directory never shows older figures as current.
@@ -7,7 +12,6 @@ that nothing matched, so a report directory never shows older figures as current
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +31,20 @@ from tracker.report.charts import (  # noqa: E402
     attribution_colours,
     draw_chart,
 )
+from tracker.report.changes import STATE_NAME, change_lines, load_baseline, save_state  # noqa: E402
+from tracker.report.flagged import flagged_rows, observation_notes  # noqa: E402
+from tracker.report.pages import table_pages as _table_pages  # noqa: E402
+from tracker.report.pages import text_pages as _text_pages  # noqa: E402
 from tracker.report.points import ChartSpec, Selection, select_points  # noqa: E402
-from tracker.report.text import latest_lines, reference_entries  # noqa: E402
+from tracker.observations import claim_observation_ids  # noqa: E402
+from tracker.report.text import (  # noqa: E402
+    latest_lines,
+    reference_entries,
+    time_text,
+    value_text,
+    with_point_columns,
+)
+from tracker.schemas import normalise_claims_frame  # noqa: E402
 from tracker.store import write_if_changed  # noqa: E402
 
 PDF_NAME = "report.pdf"
@@ -40,10 +56,6 @@ PDF_METADATA: dict[str, str | None] = {
     "CreationDate": None, "ModDate": None, "Producer": None, "Creator": None,
 }
 
-_TEXT_FONT_PT = 8
-_TEXT_LINE_STEP = 0.0185  # of the page height: about 1.35 lines of 8 pt on A4 landscape
-_TEXT_TOP, _TEXT_BOTTOM = 0.86, 0.05
-_TEXT_WRAP_CHARS = 150
 
 
 @dataclass
@@ -52,7 +64,9 @@ class ReportResult:
 
     charts: list[Path]
     pdf: Path | None
-    plotted: pd.DataFrame  # one row per plotted citation: ledger columns + mark, chart, is_partial
+    plotted: pd.DataFrame  # one row per plotted citation: ledger columns + observation, mark, chart
+    flagged: list[tuple[str, str, str, str, str]]  # rows of the flagged-figures tables
+    state: Path | None = None  # the JSON of latest figures for the next report's comparison
 
 
 def build_report(
@@ -64,11 +78,14 @@ def build_report(
     until: str | None = None,
     metrics: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    checks: pd.DataFrame | None = None,
 ) -> ReportResult:
     """Chart every metric with data and write report.pdf with numbered references.
 
     `since`/`until` take 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD': a flow is kept when its
-    period overlaps the window, a stock when its as_of date falls inside it.
+    period overlaps the window, a stock when its as_of date falls inside it. `checks`
+    (data/processed/checks.csv: claim_id, status, detail) adds failed checks to the
+    flagged-figures table; None when that file does not exist.
     """
     notify = progress or (lambda _message: None)
     out_dir = Path(out_dir)
@@ -76,23 +93,85 @@ def build_report(
     selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics)
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
     pdf_path = out_dir / PDF_NAME
+    plotted = selection.plotted()
+    marks = dict(zip(plotted["observation_id"], plotted["mark"].astype(int)))
+    claim_observations = dict(zip(selection.rows["claim_id"], selection.rows["observation_id"]))
+    if checks is not None and len(checks):
+        # Checks may name claims outside the plotted rows (other territories, periods).
+        ledger = normalise_claims_frame(claims)
+        claim_observations = dict(zip(ledger["claim_id"], claim_observation_ids(ledger)))
+    current = latest_figures(selection)
+    scope_key = " ".join(scope[:1])
+    baseline, state = load_baseline(out_dir / STATE_NAME, scope_key, current)
     chart_paths: list[Path] = []
+    all_flagged: list[tuple[str, str, str, str, str]] = []
     pdf_bytes = io.BytesIO()
     # Files are rendered in memory and replaced atomically, and only when their bytes
     # change, so a failed run leaves the previous report whole and a rerun touches nothing.
     with matplotlib.rc_context(STYLE), PdfPages(pdf_bytes, metadata=PDF_METADATA) as pdf:
-        for page in _title_pages(selection, scope):
-            pdf.savefig(page)
-        for chart in selection.charts:
-            figure = _chart_figure(selection, chart)
-            chart_paths.append(_save_png(figure, out_dir / chart.file_name))
-            pdf.savefig(figure)
-            notify(f"chart written: {chart_paths[-1]}")
-        for page in _text_pages("References", reference_entries(selection.plotted())):
-            pdf.savefig(page)
+        if not selection.charts:
+            for page in _title_pages(selection, scope):
+                pdf.savefig(page)
+        for conflict in _conflicts(selection):
+            charts = [c for c in selection.charts if c.conflict == conflict]
+            section = plotted[plotted["chart"].isin({c.file_name for c in charts})]
+            observations = selection.observations[selection.observations["conflict"] == conflict]
+            title = f"{REPORT_TITLE} — {_conflict_label(conflict)}"
+            changes = change_lines(baseline, current, prefix=f"{_conflict_label(conflict)} |")
+            for page in _text_pages(title, _first_page(section, charts, scope, changes)):
+                pdf.savefig(page)
+            for chart in charts:
+                figure = _chart_figure(selection, chart)
+                chart_paths.append(_save_png(figure, out_dir / chart.file_name))
+                pdf.savefig(figure)
+                notify(f"chart written: {chart_paths[-1]}")
+            flagged = flagged_rows(observations, marks, checks, claim_observations)
+            all_flagged += flagged
+            for page in _table_pages(f"Flagged figures — {conflict}", flagged):
+                pdf.savefig(page)
+            notes = observation_notes(observations, marks)
+            for page in _text_pages(f"References — {conflict}", reference_entries(section, notes)):
+                pdf.savefig(page)
     write_if_changed(pdf_path, pdf_bytes.getvalue())
+    state_path = out_dir / STATE_NAME
+    save_state(state_path, state)
     notify(f"report written: {pdf_path}")
-    return ReportResult(charts=chart_paths, pdf=pdf_path, plotted=selection.plotted())
+    return ReportResult(charts=chart_paths, pdf=pdf_path, plotted=plotted, flagged=all_flagged,
+                        state=state_path)
+
+
+def _conflicts(selection: Selection) -> list[str]:
+    return sorted({chart.conflict for chart in selection.charts})
+
+
+def _conflict_label(conflict: str) -> str:
+    return conflict or "unspecified conflict"
+
+
+def latest_figures(selection: Selection) -> dict[str, dict[str, str]]:
+    """Per chart and source, the most recent plotted figure (for the next report's comparison)."""
+    plotted = selection.plotted()
+    if plotted.empty:
+        return {}
+    points = with_point_columns(plotted).drop_duplicates("mark")
+    titles = {c.file_name: c for c in selection.charts}
+    figures: dict[str, dict[str, str]] = {}
+    for (chart_name, attribution, method), series in points.groupby(
+            ["chart", "attribution", "method"], sort=True):
+        latest = series.sort_values(["_ref", "mark"], kind="mergesort").iloc[-1]
+        chart = titles[chart_name]
+        source = (attribution or "unattributed") + (" (computed)" if method == "computed" else "")
+        key = f"{_conflict_label(chart.conflict)} | {chart.metric}, {chart.actor} in {chart.territory} | {source}"
+        figures[key] = {"observation_id": str(latest["observation_id"]),
+                        "figure": f"{value_text(latest)}, {time_text(latest)}"}
+    return figures
+
+
+def _first_page(section: pd.DataFrame, charts: list[ChartSpec], scope: list[str],
+                changes: list[str]) -> list[list[str]]:
+    latest = latest_lines(section, charts)
+    return [scope, ["Latest figures per chart and source (mark in brackets):"], *latest,
+            ["What changed since the previous report (latest figure per chart and source):", *changes]]
 
 
 def _chart_figure(selection: Selection, chart: ChartSpec) -> Figure:
@@ -128,42 +207,5 @@ def _scope_text(
 
 
 def _title_pages(selection: Selection, scope: list[str]) -> Iterator[Figure]:
-    if not selection.charts:
-        notice = ["No figure in the ledger matches this selection: there is nothing to chart."]
-        return _text_pages(REPORT_TITLE, [scope, notice])
-    latest = latest_lines(selection.plotted(), selection.charts)
-    heading = ["Latest figures per chart and source (mark in brackets):"]
-    return _text_pages(REPORT_TITLE, [scope, heading, *latest])
-
-
-def _text_pages(title: str, entries: list[list[str]]) -> Iterator[Figure]:
-    """Pages of wrapped text; an entry is never split across pages unless it fills one."""
-    page: list[str] = []
-    capacity = int((_TEXT_TOP - _TEXT_BOTTOM) / _TEXT_LINE_STEP)
-    page_number = 1
-    for entry in entries:
-        lines = [wrapped for line in entry for wrapped in _wrap(line)] + [""]
-        if page and len(page) + len(lines) > capacity:
-            yield _text_page(title, page, page_number)
-            page, page_number = [], page_number + 1
-        page.extend(lines)
-        while len(page) > capacity:
-            yield _text_page(title, page[:capacity], page_number)
-            page, page_number = page[capacity:], page_number + 1
-    if page:
-        yield _text_page(title, page, page_number)
-
-
-def _wrap(line: str) -> list[str]:
-    indent = " " * (len(line) - len(line.lstrip(" ")))
-    return textwrap.wrap(line, _TEXT_WRAP_CHARS, subsequent_indent=indent + "  ",
-                         break_long_words=True, break_on_hyphens=False) or [""]
-
-
-def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
-    figure = Figure(figsize=PAGE_SIZE_IN)
-    heading = title if page_number == 1 else f"{title} (continued)"
-    figure.text(0.06, 0.93, heading, fontsize=16, fontweight="bold", va="top")
-    for row, line in enumerate(lines):
-        figure.text(0.06, _TEXT_TOP - row * _TEXT_LINE_STEP, line, fontsize=_TEXT_FONT_PT, va="top")
-    return figure
+    notice = ["No figure in the ledger matches this selection: there is nothing to chart."]
+    return _text_pages(REPORT_TITLE, [scope, notice])

@@ -6,7 +6,9 @@ Encodings shared by both kinds of chart, explained in each legend:
 - a triangle: at least (▲, could be more) or at most (▼, could be less);
 - a bracket: a range, from its minimum to its maximum;
 - a pale dashed bar: a period shorter than the month it sits in (partial month);
-- a small number: the point's mark in the references of report.pdf.
+- a small number: the point's mark in the references of report.pdf;
+- computed from map geometry (method "computed"): a dashed step line with square markers,
+  or a white bar outlined in the source's colour, beside the reported figures.
 """
 
 from __future__ import annotations
@@ -174,66 +176,92 @@ def _bar_slots(points: pd.DataFrame) -> pd.DataFrame:
     return placed
 
 
+def is_computed(points: pd.DataFrame) -> pd.Series:
+    """Figures computed from map geometry rather than cited from a text."""
+    return points["method"].astype(str).eq("computed")
+
+
 def _draw_bars(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> None:
-    for _, bar in _bar_slots(points).iterrows():
-        colour = colours[bar["attribution"]]
+    placed = _bar_slots(points).assign(_computed=lambda f: is_computed(f))
+    # One bar() call per look (source, partial, hedged, computed): thousands of bars
+    # drawn one call each would dominate the report's run time.
+    looks = ["attribution", "is_partial", "_hedged", "_computed"]
+    placed["_hedged"] = placed["_qualifier"].isin(_HEDGED)
+    for (attribution, partial, hedged, computed), bars in placed.groupby(looks, sort=True):
+        colour = colours[attribution]
+        face = "white" if computed else (_lighten(colour, 0.55) if partial else colour)
         axes.bar(
-            bar["_x"], bar["_y"], width=bar["_width"],
-            color=_lighten(colour, 0.55) if bar["is_partial"] else colour,
-            edgecolor=_EDGE, linewidth=0.5,
-            linestyle="--" if bar["is_partial"] else "-",
-            hatch="////" if bar["_qualifier"] in _HEDGED else None,
+            bars["_x"], bars["_y"], width=bars["_width"], color=face,
+            edgecolor=colour if computed else _EDGE, linewidth=1.3 if computed else 0.5,
+            linestyle="--" if partial else "-", hatch="////" if hedged else None,
         )
-        _draw_hedges(axes, bar, bar["_x"])
-        _draw_mark(axes, bar, bar["_x"], rotation=90)
+    _draw_hedges(axes, placed)
+    _draw_marks(axes, placed, rotation=90)
 
 
 def _draw_lines(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> None:
-    for attribution, series in points.groupby("attribution", sort=True):
+    points = points.assign(_computed=is_computed(points), _x=points["_as_of"].map(_day_number))
+    for (attribution, computed), series in points.groupby(["attribution", "_computed"], sort=True):
         series = series.sort_values(["_as_of", "mark"], kind="mergesort")
         colour = colours[attribution]
-        dates = series["_as_of"].map(_day_number)
-        axes.plot(dates, series["_y"], color=colour, linewidth=1.4, zorder=2)
-        for x, (_, point) in zip(dates, series.iterrows()):
-            hedged = point["_qualifier"] in _HEDGED
-            axes.plot(
-                x, point["_y"], marker=_TRIANGLES.get(point["_qualifier"], "o"), markersize=6,
-                markerfacecolor="white" if hedged else colour, markeredgecolor=colour,
-                markeredgewidth=1.4, zorder=3,
-            )
-            _draw_hedges(axes, point, x, triangles=False)
-            _draw_mark(axes, point, x, rotation=0)
+        if computed:
+            # A map-derived series changes when the map does: a dashed step line.
+            axes.plot(series["_x"], series["_y"], color=colour, linewidth=1.3, linestyle="--",
+                      drawstyle="steps-post", zorder=2)
+        else:
+            axes.plot(series["_x"], series["_y"], color=colour, linewidth=1.4, zorder=2)
+        for qualifier, group in series.groupby("_qualifier", sort=True):
+            marker = "s" if computed else _TRIANGLES.get(str(qualifier), "o")
+            open_face = computed or str(qualifier) in _HEDGED
+            axes.plot(group["_x"], group["_y"], linestyle="none", marker=marker,
+                      markersize=4.5 if computed else 6,
+                      markerfacecolor="white" if open_face else colour, markeredgecolor=colour,
+                      markeredgewidth=1.4, zorder=3)
+    _draw_hedges(axes, points, triangles=False)
+    _draw_marks(axes, points, rotation=0)
 
 
-def _draw_hedges(axes: Axes, point: pd.Series, x: float, *, triangles: bool = True) -> None:
-    """A bracket for a range; on bars, a triangle for at least / at most."""
-    low, high, y = point["value_min"], point["value_max"], point["_y"]
-    if pd.notna(low) and pd.notna(high) and low != high:
-        axes.errorbar(x, y, yerr=[[y - low], [high - y]], fmt="none", ecolor=_EDGE,
-                      elinewidth=0.9, capsize=2.5, zorder=4)
-    if triangles and point["_qualifier"] in _TRIANGLES:
-        axes.plot(x, y, marker=_TRIANGLES[point["_qualifier"]], markersize=4,
-                  color=_EDGE, zorder=4)
+def _draw_hedges(axes: Axes, points: pd.DataFrame, *, triangles: bool = True) -> None:
+    """A bracket for a range; on bars, a triangle for at least / at most (points have _x)."""
+    low, high, y = points["value_min"], points["value_max"], points["_y"]
+    ranged = low.notna() & high.notna() & (low != high)
+    if ranged.any():
+        axes.errorbar(points.loc[ranged, "_x"], y[ranged],
+                      yerr=[(y - low)[ranged].clip(lower=0), (high - y)[ranged].clip(lower=0)],
+                      fmt="none", ecolor=_EDGE, elinewidth=0.9, capsize=2.5, zorder=4)
+    if triangles:
+        for qualifier, marker in _TRIANGLES.items():
+            chosen = points["_qualifier"] == qualifier
+            if chosen.any():
+                axes.plot(points.loc[chosen, "_x"], y[chosen], linestyle="none", marker=marker,
+                          markersize=4, color=_EDGE, zorder=4)
 
 
-def _draw_mark(axes: Axes, point: pd.Series, x: float, *, rotation: int) -> None:
-    """The point's reference number, just beyond its top (or below a negative bar)."""
-    below = point["_y"] < 0
-    tip = point["value_min"] if below else point["value_max"]
-    tip = point["_y"] if pd.isna(tip) else (min(tip, point["_y"]) if below else max(tip, point["_y"]))
-    axes.annotate(
-        str(point["mark"]), (x, tip), xytext=(0, -3 if below else 3), textcoords="offset points",
-        rotation=rotation, ha="center", va="top" if below else "bottom", fontsize=6,
-        color="#333333",
-    )
+def _draw_marks(axes: Axes, points: pd.DataFrame, *, rotation: int) -> None:
+    """Each point's reference number, just beyond its top (or below a negative bar)."""
+    for x, y, low, high, mark in zip(points["_x"], points["_y"], points["value_min"],
+                                     points["value_max"], points["mark"]):
+        below = y < 0
+        tip = low if below else high
+        tip = y if pd.isna(tip) else (min(tip, y) if below else max(tip, y))
+        axes.annotate(
+            str(mark), (x, tip), xytext=(0, -3 if below else 3), textcoords="offset points",
+            rotation=rotation, ha="center", va="top" if below else "bottom", fontsize=6,
+            color="#333333",
+        )
 
 
 def _add_legend(axes: Axes, points: pd.DataFrame, colours: dict[str, str], *, is_flow: bool) -> None:
-    handles = [
-        Patch(facecolor=colours[name], edgecolor=_EDGE, linewidth=0.5, label=name)
-        if is_flow else Line2D([], [], color=colours[name], marker="o", label=name)
-        for name in sorted(points["attribution"].unique())
-    ]
+    computed = is_computed(points)
+    handles: list[object] = []
+    for name in sorted(points.loc[~computed, "attribution"].unique()):
+        handles.append(Patch(facecolor=colours[name], edgecolor=_EDGE, linewidth=0.5, label=name)
+                       if is_flow else Line2D([], [], color=colours[name], marker="o", label=name))
+    for name in sorted(points.loc[computed, "attribution"].unique()):
+        label = f"{name}, computed from map geometry"
+        handles.append(Patch(facecolor="white", edgecolor=colours[name], linewidth=1.3, label=label)
+                       if is_flow else Line2D([], [], color=colours[name], linestyle="--", marker="s",
+                                              markerfacecolor="white", label=label))
     handles += _encoding_handles(points, is_flow=is_flow)
     # Above the axes, so that the legend never hides a bar or a point.
     axes.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=4,

@@ -1,9 +1,10 @@
 """Choose what the report plots: filter the ledger, pick one actor/territory per chart,
-merge the citations of one figure into one point, and number the points.
+plot one point per observation (tracker/observations.py: all citations of one figure),
+and number the points.
 
 Everything here is pure pandas: no drawing, no files. The output keeps one row per
-citation (so footers and references can name every publisher) with the point it belongs
-to (`mark`) and the chart that shows it (`chart`).
+citation (so footers and references can name every publisher) with the observation and
+point it belongs to (`observation_id`, `mark`) and the chart that shows it (`chart`).
 """
 
 from __future__ import annotations
@@ -14,20 +15,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tracker.model import CLAIM_COLUMNS, METRICS, is_flow
-from tracker.schemas import FLOAT_COLUMNS, normalise_claims_frame
+from tracker.observations import build_observations, claim_observation_ids, partial_flows
+from tracker.schemas import normalise_claims_frame
 
 DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
 
 # Columns of ReportResult.plotted: the ledger columns plus where each citation is shown.
-PLOTTED_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + ("mark", "chart", "is_partial")
-
-# What makes two citations the same figure (see DESIGN.md, "observation"): the qualifier
-# is left out because relays of one wire story hedge the same number differently.
-_POINT_KEY: tuple[str, ...] = (
-    "conflict", "metric", "actor", "territory",
-    "period_start", "period_end", "as_of", "attribution",
-    "value", "value_min", "value_max",
-)
+PLOTTED_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + ("observation_id", "mark", "chart", "is_partial")
 
 # A flow over more than this many days is not a monthly figure; mixing yearly totals with
 # monthly bars would dwarf them, so a chart keeps only the more common kind of period.
@@ -58,6 +52,7 @@ class Selection:
     rows: pd.DataFrame
     charts: list[ChartSpec]
     ledger_count: int
+    observations: pd.DataFrame  # every observation in the selected scope, plotted or not
 
     def points(self, chart: ChartSpec) -> pd.DataFrame:
         """One row per point of `chart` (its first citation), in mark order."""
@@ -78,12 +73,18 @@ def select_points(
     metrics: list[str] | None = None,
 ) -> Selection:
     """Filter the ledger and arrange the plottable claims into numbered chart points."""
-    frame = add_plot_columns(_sorted_claims(claims))
-    frame = _plottable(frame)
-    frame = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
-    frame, charts = _assign_charts(frame)
+    ledger = _sorted_claims(claims)
+    # Revisions are linked over the whole ledger, so a window never hides what a figure revises.
+    observations = build_observations(ledger)
+    frame = add_plot_columns(ledger)
+    frame["_key"] = claim_observation_ids(frame)
+    in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
+    scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
+    frame, charts = _assign_charts(_plottable(in_scope))
     frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
-    return Selection(rows=frame, charts=charts, ledger_count=len(claims))
+    frame["observation_id"] = frame["_key"]
+    return Selection(rows=frame, charts=charts, ledger_count=len(claims),
+                     observations=scoped.reset_index(drop=True))
 
 
 def _sorted_claims(claims: pd.DataFrame) -> pd.DataFrame:
@@ -118,8 +119,7 @@ def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame["_ref"] = frame["_end"].where(frame["_is_flow"], frame["_as_of"])
     frame["_days"] = (frame["_end"] - frame["_start"]).dt.days + 1
     frame["_span"] = frame["_days"].map(lambda d: "month" if d <= _MONTHLY_MAX_DAYS else "long")
-    covers_months = frame["_start"].dt.is_month_start & frame["_end"].dt.is_month_end
-    frame["is_partial"] = (frame["_is_flow"] & ~covers_months.fillna(False)).astype(bool)
+    frame["is_partial"] = partial_flows(frame)
     return frame
 
 
@@ -208,7 +208,7 @@ def _main_span(group: pd.DataFrame) -> str:
 
 
 def _count_points(group: pd.DataFrame) -> int:
-    return int(_point_keys(group).nunique())
+    return int(group["_key"].nunique())
 
 
 def _chart_order(spec: ChartSpec) -> tuple[str, int]:
@@ -221,27 +221,9 @@ def chart_file_name(conflict: str, metric: str) -> str:
     return f"{slug}_{metric}.png"
 
 
-def _point_keys(frame: pd.DataFrame) -> pd.Series:
-    """A text key per row; rows with equal keys state the same figure."""
-    parts = []
-    for column in _POINT_KEY:
-        if column in FLOAT_COLUMNS:
-            # Rounding absorbs float noise from unit conversion (0.1 + 0.2 style).
-            parts.append(frame[column].round(6).map(lambda v: "" if pd.isna(v) else repr(v)))
-        else:
-            parts.append(frame[column].astype(object).where(frame[column].notna(), "").map(str))
-    if not parts[0].size:
-        return pd.Series(dtype=object, index=frame.index)
-    key = parts[0]
-    for part in parts[1:]:
-        key = key + "\x1f" + part
-    return key
-
-
 def _assign_marks(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
     """Number points 1..N in chart order, then by source and time; one mark per figure."""
     frame = frame.copy()
-    frame["_key"] = _point_keys(frame)
     frame["_chart_rank"] = frame["chart"].map({c.file_name: i for i, c in enumerate(charts)})
     frame["_qualifier"] = point_qualifiers(frame, "_key")
     point_order = ["_chart_rank", "attribution", "_ref", "_start", "_y", "_key"]
@@ -261,7 +243,7 @@ def _no_marks(frame: pd.DataFrame) -> pd.DataFrame:
     """The empty selection, with the same columns as a full one."""
     return frame.assign(
         mark=pd.Series(dtype="int64"), chart=pd.Series(dtype=object),
-        _qualifier=pd.Series(dtype=object), _key=pd.Series(dtype=object),
+        _qualifier=pd.Series(dtype=object),
     )
 
 

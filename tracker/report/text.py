@@ -29,6 +29,10 @@ QUALIFIER_SIGNS: dict[str, str] = {"approx": "≈ ", "at_least": "≥ ", "at_mos
 _QUOTE_MAX_CHARS = 180
 UNATTRIBUTED = "unattributed"
 
+# A figure relayed by hundreds of sites would fill pages of references; past this many the
+# rest are counted and left to the export (observations.csv lists every claim_id).
+MAX_CITATIONS_LISTED = 12
+
 
 def metric_label(metric: str) -> str:
     """'area_gained_km2' -> 'Area gained'."""
@@ -80,11 +84,11 @@ def time_text(point: pd.Series) -> str:
     return f"{start:%Y-%m-%d} to {end:%Y-%m-%d}{suffix}"
 
 
-def attribution_of(row: pd.Series) -> str:
+def attribution_of(row: pd.Series | dict) -> str:
     return str(row["attribution"]).strip() or UNATTRIBUTED
 
 
-def publisher_of(row: pd.Series) -> str:
+def publisher_of(row: pd.Series | dict) -> str:
     """The publisher, or the web site of the URL when the ledger has no publisher name."""
     name = str(row["publisher"]).strip()
     if name:
@@ -123,7 +127,7 @@ def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) 
 def footer_text(citations: pd.DataFrame) -> str:
     """'Sources: A (via P1, P2); B (via P3).' from the citations of the plotted points."""
     by_attribution: dict[str, set[str]] = {}
-    for _, row in citations.iterrows():
+    for row in citations[["attribution", "publisher", "url"]].drop_duplicates().to_dict("records"):
         by_attribution.setdefault(attribution_of(row), set()).add(publisher_of(row))
     parts = [
         f"{attribution} (via {', '.join(sorted(publishers))})"
@@ -132,28 +136,59 @@ def footer_text(citations: pd.DataFrame) -> str:
     return "Sources: " + "; ".join(parts) + "." if parts else ""
 
 
-def _with_point_columns(citations: pd.DataFrame) -> pd.DataFrame:
+def with_point_columns(citations: pd.DataFrame) -> pd.DataFrame:
     """Plotted citations with what the point texts need: its value, dates and hedge."""
     rows = add_plot_columns(citations)
     rows["_qualifier"] = point_qualifiers(rows, "mark")
     return rows
 
 
-def reference_entries(citations: pd.DataFrame) -> list[list[str]]:
+def reference_entries(
+    citations: pd.DataFrame, notes: dict[str, str] | None = None
+) -> list[list[str]]:
     """One entry per plotted point: its figure line, then one line per citation.
 
-    `citations` is ReportResult.plotted (or any subset of it).
+    `citations` is ReportResult.plotted (or any subset of it); `notes` maps an
+    observation_id to a remark printed after the figure (revisions, conflicting copies).
     """
+    notes = notes or {}
+    rows = with_point_columns(citations).sort_values("mark", kind="mergesort")
+    points = rows.drop_duplicates("mark")
+    # One pass over plain dicts: per-group pandas calls would dominate for 100k citations.
+    by_mark: dict[int, list[dict]] = {}
+    for row in rows[["mark", "publisher", "url", "source_id", "published_at", "attribution",
+                     "quote"]].to_dict("records"):
+        by_mark.setdefault(int(row["mark"]), []).append(row)
     entries = []
-    for mark, group in _with_point_columns(citations).groupby("mark", sort=True):
-        point = group.iloc[0]
+    for _, point in points.iterrows():
+        mark = int(point["mark"])
+        computed = " (computed from map geometry)" if point["method"] == "computed" else ""
         head = (
             f"[{mark}] {value_text(point)} — {metric_label(str(point['metric'])).lower()}, "
-            f"{point['actor']} in {point['territory']}, {time_text(point)} — {attribution_of(point)}"
+            f"{point['actor']} in {point['territory']}, {time_text(point)} — "
+            f"{attribution_of(point)}{computed}"
         )
         if str(point["definition"]).strip():
             head += f" ({point['definition']})"
-        entries.append([head] + [line for _, row in group.iterrows() for line in _citation_lines(row)])
+        note = notes.get(str(point.get("observation_id", "")), "")
+        if note:
+            head += f" — {note}"
+        group = by_mark[mark]
+        listed = group[:MAX_CITATIONS_LISTED]
+        lines: list[str] = []
+        quoted: set[str] = set()
+        for row in listed:
+            # Relays of one wire story repeat its sentence: print each wording once.
+            for line in _citation_lines(row):
+                if line.startswith("    “"):
+                    if line in quoted:
+                        continue
+                    quoted.add(line)
+                lines.append(line)
+        if len(group) > len(listed):
+            lines.append(f"    … and {len(group) - len(listed)} more citations of this figure "
+                         "(every claim_id is in observations.csv).")
+        entries.append([head] + lines)
     return entries
 
 
@@ -165,10 +200,11 @@ def references_lines(citations: pd.DataFrame) -> list[str]:
     return [line for entry in reference_entries(citations) for line in entry]
 
 
-def _citation_lines(row: pd.Series) -> list[str]:
+def _citation_lines(row: dict) -> list[str]:
     published = str(row["published_at"]).strip() or "date unknown"
-    url = str(row["url"]).strip() or "no URL"
-    lines = [f"    {publisher_of(row)}, published {published}: {url}"]
+    source = str(row.get("source_id") or "").strip()
+    url = str(row["url"]).strip() or (f"source {source}" if source else "no URL")
+    lines = [f"    {publisher_of(row)}, published {published}, figure by {attribution_of(row)}: {url}"]
     quote = " ".join(str(row["quote"]).split())
     if quote:
         lines.append(f"    “{textwrap.shorten(quote, _QUOTE_MAX_CHARS, placeholder=' …')}”")
@@ -177,7 +213,7 @@ def _citation_lines(row: pd.Series) -> list[str]:
 
 def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
     """For the title page: per chart, the most recent figure of each source."""
-    points = _with_point_columns(citations).drop_duplicates("mark")
+    points = with_point_columns(citations).drop_duplicates("mark")
     entries = []
     for chart in charts:
         shown = points[points["chart"] == chart.file_name]

@@ -19,7 +19,7 @@ from tracker.config import Config, Settings
 from tracker.model import Claim
 from tracker.store import RawStore
 
-_MODULES = ("curated", "article", "feed")
+_MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table")
 
 
 class SourceError(Exception):

@@ -29,13 +29,104 @@ def _alt(items) -> str:
 
 
 def _words(items) -> str:
-    """A longest-first alternation of literal phrases, spaces matching any whitespace."""
-    frags = [re.escape(w).replace(r"\ ", r"\s+") for w in items]
-    return _alt(frags)
+    """An alternation of literal phrases, spaces matching any whitespace, written as a
+    prefix tree ("jun(?:e)?") so the engine tests each letter once instead of once per
+    phrase. Greedy optional branches keep the longest phrase first."""
+    words = sorted({re.sub(r"\s+", " ", w.lower()) for w in items if w})
+    if not words:
+        return "(?!x)x"
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict) -> str:
+    end = "" in node
+    branches = []
+    for ch in sorted(k for k in node if k):
+        token = r"\s+" if ch == " " else re.escape(ch)
+        branches.append(token + _trie_regex(node[ch]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if end:
+        return "(?:" + body + ")?"
+    return body
+
+
+def _first_chars(parsed) -> set | None:
+    """Characters a parsed pattern can start with (lower case; "" when it can match empty),
+    None when that cannot be told (classes like \\w, negated sets)."""
+    from re import _constants as C  # noqa: N814 - the parser's opcodes
+    out: set = set()
+    for op, av in parsed:
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue
+        if op is C.LITERAL:
+            out.add(chr(av).lower())
+            return out
+        if op is C.IN:
+            for o, a in av:
+                if o is C.LITERAL:
+                    out.add(chr(a).lower())
+                elif o is C.RANGE and a[1] - a[0] <= 300:
+                    out.update(chr(x).lower() for x in range(a[0], a[1] + 1))
+                else:
+                    return None
+            return out
+        if op is C.BRANCH:
+            empty = False
+            for branch in av[1]:
+                f = _first_chars(branch)
+                if f is None:
+                    return None
+                empty = empty or "" in f
+                out |= f - {""}
+            if not empty:
+                return out
+            continue
+        if op is C.SUBPATTERN:
+            f = _first_chars(av[3])
+            if f is None:
+                return None
+            out |= f - {""}
+            if "" in f:
+                continue
+            return out
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            lo, _hi, body = av
+            f = _first_chars(body)
+            if f is None:
+                return None
+            out |= f - {""}
+            if lo == 0 or "" in f:
+                continue
+            return out
+        return None
+    out.add("")
+    return out
+
+
+def _gate(pattern: str) -> str:
+    """A one-character lookahead of the letters `pattern` can start with, so the engine
+    gives up at once at other positions ("" when the set cannot be told)."""
+    try:
+        from re import _parser
+        chars = _first_chars(_parser.parse(pattern, _FLAGS))
+    except Exception:  # noqa: BLE001 - private parser API: no gate rather than no lexicon
+        return ""
+    if not chars or "" in chars or len(chars) > 60:
+        return ""
+    both = sorted(chars | {c.upper() for c in chars})
+    return "(?=[" + "".join(re.escape(c) for c in both) + "])"
 
 
 def _wb(pattern: str) -> str:
-    return r"(?<![\w'’])(?:" + pattern + r")(?![\w])"
+    return _gate(pattern) + r"(?<![\w'’])(?:" + pattern + r")(?![\w])"
 
 
 class Lexicon:
@@ -90,18 +181,47 @@ class Lexicon:
         # Time.
         self.months: dict[str, int] = {k.lower(): v for k, v in mod.MONTHS.items()}
         self.month_alt = _words(self.months)
-        self.periods = [(re.compile(p.replace("{M}", "(?:" + self.month_alt + ")"), _FLAGS), kind)
+        # A period phrase starts at a word start ("Myanmar's" holds no "mar's").
+        self.periods = [(re.compile(r"(?<![\w'’])(?:" + p.replace("{M}", "(?:" + self.month_alt + ")") + ")", _FLAGS), kind)
                         for p, kind in mod.PERIODS]
+        # Which period patterns cannot match without a month name (the month is not inside
+        # an optional alternative): a sentence without a month skips them.
+        self.period_needs_month = [("{M}" in p and "|(?P<m>{M}))" not in p) for p, _k in mod.PERIODS]
+        self.month_any_re = re.compile(_wb(self.month_alt), _FLAGS)
+        # All period patterns in one scan: group k<i> says which entry matched and the
+        # entry's own groups are renamed g<i>_<name>. At one position the earlier entry wins.
+        self.period_kinds = [kind for _p, kind in mod.PERIODS]
+        parts = []
+        self.period_groups: list[list[tuple[str, str]]] = []  # (combined name, own name)
+        for i, (p, _kind) in enumerate(mod.PERIODS):
+            self.period_groups.append([("g%d_%s" % (i, g), g) for g in re.findall(r"\(\?P<(\w+)>", p)])
+            body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: "(?P<g%d_%s>" % (i, m.group(1)),
+                          p.replace("{M}", "(?:" + self.month_alt + ")"))
+            parts.append("(?P<k%d>%s)" % (i, body))
+        self.periods_all_re = re.compile(_gate("|".join(parts)) + r"(?<![\w'’])(?:" + "|".join(parts) + ")", _FLAGS)
         self.speech_re = re.compile(_wb(_alt(mod.SPEECH_VERBS)), _FLAGS)
         self.according_re = re.compile(_wb(_alt(mod.ACCORDING_TO)), _FLAGS)
         self.analysis_re = re.compile(_wb(_alt(mod.ANALYSIS_WORDS)), _FLAGS)
         self.precisely_re = re.compile(_wb(_alt(mod.PRECISELY)) + r"\W*$", _FLAGS)
         self.anaphora_re = re.compile(_wb(_alt(mod.TERRITORY_ANAPHORA)), _FLAGS)
+        # An unnamed source right before a speech verb: up to three lower-case words and a
+        # head noun ("analysts and war bloggers", "the army"), then at most two words.
+        self.generic_source_re = re.compile(
+            r"(?<![\w'’])(?P<np>(?:(?-i:[a-zà-ÿа-яіїєґ][\w'’-]*)\s+){0,3}?(?:(?-i:[A-ZА-ЯІЇЄҐ][\w'’-]*)\s+)?(?P<head>" + _alt(getattr(mod, "GENERIC_SOURCES", [])) +
+            r"))\s+(?:[\w'’]+\s+){0,2}$", _FLAGS)
+        self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
+        self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
+        self.weekday_re = re.compile(_wb(_words(self.weekdays)), _FLAGS)
+        self.speaker_pronoun_re = re.compile(_wb(_alt(getattr(mod, "SPEAKER_PRONOUNS", []))), _FLAGS)
+        self.country_anaphora_re = re.compile(
+            r"^\s*(?:(?:of|de|d['’]|der|van|av|з|i|in|en|dans)\s+)?" + _wb(_alt(getattr(mod, "COUNTRY_ANAPHORA", []))), _FLAGS)
         self.actor_pronoun_re = re.compile(_wb(_alt(mod.SPEAKER_SIDE)), _FLAGS)
         self.actors = [(re.compile(_wb(p), _FLAGS), canon) for p, canon in mod.ACTORS + common.ACTORS]
         # One scan for all actor names; the group number says which entry matched.
+        # The word boundaries are written once around the alternation, so a position inside
+        # a word fails at the first test instead of once per entry.
         self.actor_all_re = re.compile(
-            "|".join("(?P<a%d>%s)" % (i, pat.pattern) for i, (pat, _c) in enumerate(self.actors)), _FLAGS)
+            _wb("|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))), _FLAGS)
         self.stopwords = frozenset(w.lower() for w in mod.STOPWORDS)
 
     def word_value(self, word: str) -> float | None:
@@ -115,6 +235,14 @@ _CACHE: dict[str, Lexicon] = {code: Lexicon(code, mod) for code, mod in _MODULES
 
 TERRITORIES = [(re.compile(_wb(p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
 SOURCES = [(re.compile(_wb(p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
+# All sources in one scan (group s<i> says which entry matched), and one full-match test.
+SOURCES_ALL = re.compile(_wb("|".join(
+    "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES))), _FLAGS)
+SOURCES_FULL = re.compile("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
+TERRITORIES_ALL = re.compile(_wb("|".join(
+    "(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))), _FLAGS)
+OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
+OFFICIAL_SIDES = [side for _p, side in common.OFFICIALS]
 TITLE_WORDS = frozenset(w.lower() for w in common.TITLE_WORDS)
 ORG_WORDS = frozenset(w.lower() for w in common.ORG_WORDS)
 

@@ -94,3 +94,21 @@ ORG_WORDS = [
     "Committee", "Movement", "Alliance", "Front", "Brigade", "Regiment", "Parliament", "House",
     "Staff", "Command", "Nations", "Union", "Denkfabrik", "Instituts", "Kremlin",
 ]
+
+# Officials who state figures: (name pattern, side). A figure stated by an official about
+# "soldiers", "our forces" or "troops" without a nationality is about the official's side.
+OFFICIALS = [
+    (r"(?:volodymyr\s+)?zelensk\w*|(?:wolodymyr\s+)?selenskyj|зеленськ\w*", "Ukraine"),
+    (r"(?:oleksandr\s+)?syrsk\w*|сирськ\w*", "Ukraine"),
+    (r"(?:hanna\s+)?mal[iy]ar|маляр", "Ukraine"),
+    (r"(?:valerii\s+|valeriy\s+)?zaluzhn\w*|залужн\w*", "Ukraine"),
+    (r"(?:oleksii\s+)?reznikov|(?:rustem\s+)?umerov", "Ukraine"),
+    (r"(?:vladimir\s+)?putin|путін\w*", "Russia"),
+    (r"(?:valery\s+)?gerasimov|герасимов\w*", "Russia"),
+    (r"(?:sergei\s+)?shoigu|(?:andrei\s+)?belousov|(?:sergei\s+)?rudsko[iy]|(?:igor\s+)?konashenkov", "Russia"),
+    (r"(?:benjamin\s+)?netanyahu|(?:israel\s+)?katz|(?:eyal\s+)?zamir|(?:herzi\s+)?halevi|(?:yoav\s+)?gallant", "Israel"),
+    (r"min\s+aung\s+hlaing|zaw\s+min\s+tun", "Myanmar junta"),
+    (r"duwa\s+lashi\s+la|(?:u\s+)?yee\s+mon", "Myanmar resistance forces"),
+    (r"(?:abdel\s+fattah\s+)?al-burhan", "SAF"),
+    (r"hemedti|(?:mohamed\s+)?hamdan\s+dagalo", "RSF"),
+]

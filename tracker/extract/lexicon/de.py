@@ -103,6 +103,15 @@ SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete",
 ACCORDING_TO = [r"laut", r"zufolge", r"nach\s+angaben", r"nach"]
 ANALYSIS_WORDS = [r"berechnungen", r"auswertung", r"analyse", r"afp-berechnungen", r"ausgewertet", r"zählung"]
 PRECISELY = [r"genauer\s+gesagt", r"genau"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonntag": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"das\s+(?:entspricht|bedeutet)", r"nach\s+unseren\s+berechnungen", r"auf\s+dieser\s+grundlage"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"analysten", r"beamte", r"quellen", r"experten", r"beobachter", r"armee", r"militär", r"generalstab"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"er", r"sie"]
+COUNTRY_ANAPHORA = [r"des\s+landes", r"das\s+land"]
 TERRITORY_ANAPHORA = [r"dort", r"dortigen", r"der\s+region", r"die\s+region"]
 SPEAKER_SIDE = [r"unsere\s+truppen", r"seine\s+truppen"]
 ACTORS = [

@@ -53,7 +53,7 @@ CUES = {
     "occupy": [r"occupied", r"occupy(?:ing)?"],
     "hold": [
         r"control(?:s|led|ling)?", r"hold(?:s|ing)?", r"held", r"occupies", r"occupying",
-        r"occupied\s+share", r"(?:its|their|the)\s+share", r"in\s+(?:\w+\s+)?hands", r"under\s+(?:\w+\s+){0,2}control",
+        r"occupied\s+share", r"(?:its|their|the)\s+share", r"in\s+(?:[\w'’]+\s+)?hands", r"under\s+(?:[\w'’]+\s+){0,2}control",
         r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
     ],
     "net": [r"net\s+gains?", r"net\s+advance", r"net"],
@@ -80,10 +80,12 @@ POST_CUES = {
              r"(?:liberated|captured|seized|taken|freed|overrun|taken\s+completely)\s+by"],
     "regain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:retaken|recaptured|won\s+back|regained)"],
     "outside": [r"(?:were|was|are|is)\s+no\s+longer\s+(?:fully\s+|completely\s+)?under\s+(?:\w+\s+)?control"],
-    "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+\w+\s+hands|under\s+(?:\w+\s+){0,2}(?:control|occupation))",
-             r"(?:still\s+)?held\s+by", r"under\s+(?:\w+\s+){0,2}(?:control|occupation)",
-             r"in\s+\w+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
+    "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+[\w'’]+\s+hands|under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation))",
+             r"(?:still\s+)?held\s+by", r"under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation)",
+             r"in\s+[\w'’]+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
     "distract": [r"(?:were|was|had\s+been)\s+(?:killed|struck|wounded|damaged|destroyed)"],
+    # "99.7% ... under Russian control, with less than 60 sq km left": the rest, held by the other side.
+    "hold_opp": [r"left(?!\s+(?:bank|flank|wing|behind))", r"remaining"],
 }
 # Directly after a figure+unit these make it a comparison or someone else's share.
 DISTRACT_AFTER = [
@@ -169,19 +171,32 @@ PERIODS = [
     (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+months", "past_n_months"),
     (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+year", "past_year"),
     (r"a\s+year\s+(?:ago|earlier)", "year_ago"),
+    (r"(?:within|in\s+the\s+next)\s+(?P<n>\w+)\s+months", "within_n_months"),
     (r"at\s+(?:one\s+point|its\s+peak|the\s+peak)|initially|originally|first\s+occupied", "peak"),
     (r"now|currently|at\s+present|today|still|so\s+far|already", "now"),
 ]
 
 SPEECH_VERBS = [r"said", r"says", r"say", r"told", r"announced", r"claimed", r"claims", r"reported",
-                r"reports", r"wrote", r"stated", r"added", r"estimated", r"estimates", r"acknowledged",
+                r"reports", r"wrote", r"stated", r"added", r"(?<!an\s)estimated", r"estimates", r"acknowledged",
                 r"admitted", r"found", r"finds", r"concluded", r"showed", r"shows", r"according\s+to",
-                r"cited", r"putting", r"puts", r"put", r"backed"]
+                r"cited", r"putting", r"puts", r"put", r"backed", r"saying", r"quoted", r"gave", r"gives",
+                r"describes", r"described", r"calculates", r"calculated", r"insisted", r"noted"]
 ACCORDING_TO = [r"according\s+to", r"citing", r"by\s+the\s+(?:paper|newspaper|agency)(?:'s|’s)\s+(?:count|reckoning|tally)",
                 r"by\s+(?:\w+(?:'s|’s))\s+(?:count|reckoning|tally|estimate)"]
 ANALYSIS_WORDS = [r"analys[ie]s", r"analy[sz]ing", r"analy[sz]ed", r"review", r"reviewing", r"tally",
                   r"calculations?", r"count", r"reckoning", r"study"]
 PRECISELY = [r"more\s+precisely", r"to\s+be\s+(?:exact|precise)", r"precisely"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"(?:the|this)\s+(?:outlet|paper|newspaper|site|agency|broadcaster|magazine)\s+(?:describes|described|calculates|calculated|estimates|estimated|reckons|puts|computes)",
+               r"on\s+that\s+basis", r"by\s+(?:our|its)\s+(?:count|calculation|reckoning)", r"(?:that|this|which)\s+(?:equals|means)"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"estimates", r"witnesses", r"analysts", r"(?:war\s+)?bloggers", r"officials", r"leaders", r"commanders", r"sources", r"monitors",
+                   r"experts", r"observers", r"army", r"military", r"general\s+staff", r"defen[cs]e\s+ministry"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"he", r"she", r"they"]
+COUNTRY_ANAPHORA = [r"the\s+country", r"the\s+whole\s+country"]
 TERRITORY_ANAPHORA = [r"there", r"the\s+region", r"the\s+area", r"it", r"the\s+oblast", r"the\s+province"]
 SPEAKER_SIDE = [r"his\s+troops", r"his\s+forces", r"our\s+troops", r"our\s+forces", r"its\s+forces", r"its\s+troops"]
 

@@ -106,6 +106,15 @@ SPEECH_VERBS = [r"a\s+(?:déclaré|affirmé|annoncé|indiqué|estimé)", r"décl
 ACCORDING_TO = [r"selon", r"d['’]après", r"d['’]après\s+le\s+décompte"]
 ANALYSIS_WORDS = [r"analyse", r"décompte", r"calculs?", r"étude"]
 PRECISELY = [r"plus\s+précisément", r"exactement"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"ce\s+qui\s+(?:représente|équivaut\s+à|signifie)", r"selon\s+nos\s+calculs", r"sur\s+cette\s+base"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"analystes", r"responsables", r"sources", r"experts", r"observateurs", r"armée", r"état-major"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"il", r"elle", r"ils", r"elles"]
+COUNTRY_ANAPHORA = [r"du\s+pays", r"le\s+pays", r"l['’]ensemble\s+du\s+pays"]
 TERRITORY_ANAPHORA = [r"y", r"la\s+région", r"le\s+territoire", r"la\s+zone"]
 SPEAKER_SIDE = [r"nos\s+troupes", r"ses\s+troupes", r"nos\s+forces"]
 ACTORS = [

@@ -93,6 +93,15 @@ SPEECH_VERBS = [r"zegt", r"zei", r"meldt", r"meldde", r"volgens", r"stelt", r"ve
 ACCORDING_TO = [r"volgens"]
 ANALYSIS_WORDS = [r"analyse", r"berekening\w*", r"telling"]
 PRECISELY = [r"precies", r"om\s+precies\s+te\s+zijn"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"dat\s+(?:komt\s+neer\s+op|betekent)", r"volgens\s+onze\s+berekening", r"op\s+basis\s+daarvan"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"analisten", r"functionarissen", r"bronnen", r"experts", r"waarnemers", r"leger", r"generale\s+staf"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"hij", r"zij", r"ze"]
+COUNTRY_ANAPHORA = [r"het\s+land", r"van\s+het\s+land"]
 TERRITORY_ANAPHORA = [r"daar", r"daarvan", r"het\s+gebied", r"de\s+regio"]
 SPEAKER_SIDE = [r"onze\s+troepen"]
 ACTORS = [

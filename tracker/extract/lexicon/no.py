@@ -89,10 +89,19 @@ PERIODS = [
     (r"for\s+et\s+år\s+siden", "year_ago"),
     (r"nå|fortsatt|allerede|i\s+dag", "now"),
 ]
-SPEECH_VERBS = [r"sa", r"sier", r"opplyser", r"opplyste", r"ifølge", r"mener", r"anslår", r"oppga", r"melder"]
+SPEECH_VERBS = [r"sa", r"sier", r"fortelle", r"fortalte", r"forteller", r"opplyser", r"opplyste", r"ifølge", r"mener", r"anslår", r"oppga", r"melder"]
 ACCORDING_TO = [r"ifølge"]
 ANALYSIS_WORDS = [r"analyse", r"beregning\w*", r"opptelling"]
 PRECISELY = [r"nærmere\s+bestemt", r"mer\s+presist", r"nøyaktig"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lørdag": 5, "søndag": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"betyr\s+det", r"det\s+betyr", r"tilsvarer\s+det", r"ifølge\s+våre\s+beregninger"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"analytikere", r"kilder", r"eksperter", r"observatører", r"hæren", r"generalstaben"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"han", r"hun", r"de"]
+COUNTRY_ANAPHORA = [r"landet"]
 TERRITORY_ANAPHORA = [r"der", r"området", r"regionen"]
 SPEAKER_SIDE = [r"hans\s+styrker", r"våre\s+styrker"]
 ACTORS = [

@@ -95,6 +95,16 @@ SPEECH_VERBS = [r"заявив", r"заявила", r"повідомив", r"п�
 ACCORDING_TO = [r"за\s+даними", r"за\s+словами", r"за\s+підрахунками", r"за\s+їхніми\s+даними"]
 ANALYSIS_WORDS = [r"аналіз\w*", r"підрахун\w*", r"підрахували"]
 PRECISELY = [r"точніше", r"а\s+саме"]
+# Weekdays (Monday = 0): "said on Tuesday" dates the statement.
+WEEKDAYS = {"понеділок": 0, "понеділка": 0, "вівторок": 1, "вівторка": 1, "середу": 2, "середа": 2, "четвер": 3, "четверга": 3,
+            "п'ятницю": 4, "п’ятницю": 4, "суботу": 5, "субота": 5, "неділю": 6, "неділя": 6}
+# The outlet's own derivation: figures after these are the outlet's calculation.
+OUTLET_CALC = [r"за\s+нашими\s+підрахунками", r"це\s+означає"]
+# Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
+GENERIC_SOURCES = [r"аналітики", r"джерела", r"експерти", r"армія", r"генштаб"]
+# Pronouns that keep a reported speaker in view in the next sentence.
+SPEAKER_PRONOUNS = [r"він", r"вона", r"вони"]
+COUNTRY_ANAPHORA = [r"країни", r"країні"]
 TERRITORY_ANAPHORA = [r"там", r"області", r"регіоні"]
 SPEAKER_SIDE = [r"наші\s+війська", r"наші\s+воїни"]
 ACTORS = [

@@ -1,0 +1,129 @@
+"""The table of flagged figures: revisions, conflicting copies and failed checks.
+
+Rows come from the observations of the report's scope (tracker/observations.py) and, when
+data/processed/checks.csv exists, from its failing rows (claim_id, status, detail).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tracker.report.text import metric_label, metric_unit, number_text
+
+FLAGGED_COLUMNS: tuple[str, ...] = ("Mark", "Figure", "Producer", "Issue", "Detail")
+
+# Check outcomes that need no attention in the table.
+_PASSING = frozenset({"pass", "passed", "ok", "info"})
+
+
+def figure_text(row: pd.Series | dict) -> str:
+    """'≈ 478 km² area gained, Russia in Ukraine, 2024-10-01 to 2024-10-27' (no marks)."""
+    unit = metric_unit(str(row["metric"]))
+    unit_text = "" if unit == "count" else f" {unit}"
+    low, high, value = row["value_min"], row["value_max"], row["value"]
+    if pd.notna(low) and pd.notna(high) and low != high:
+        number = f"{number_text(low)}–{number_text(high)}"
+    else:
+        number = number_text(value if pd.notna(value) else (low if pd.notna(low) else high))
+    sign = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ "}.get(str(row["qualifier"]), "")
+    if isinstance(row["as_of"], str) and row["as_of"]:
+        when = f"as of {row['as_of']}"
+    else:
+        when = f"{row['period_start'] or '?'} to {row['period_end'] or '?'}"
+    return (f"{sign}{number}{unit_text} {metric_label(str(row['metric'])).lower()}, "
+            f"{row['actor']} in {row['territory']}, {when}")
+
+
+def _ref(oid: str, marks: dict[str, int], by_id: dict[str, dict]) -> str:
+    """How to point at another observation: its mark, or its figure when not plotted."""
+    if oid in marks:
+        return f"[{marks[oid]}]"
+    other = by_id.get(oid)
+    if other is None:
+        return oid
+    published = other["first_published_at"] or "date unknown"
+    return f"{figure_text(other)} (published {published}, not plotted)"
+
+
+def observation_notes(observations: pd.DataFrame, marks: dict[str, int]) -> dict[str, str]:
+    """Per flagged observation, a short remark for its reference entry."""
+    by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
+    notes = {}
+    for oid, row in by_id.items():
+        parts = []
+        if row["revision_of"]:
+            parts.append(f"revises the first release {_ref(row['revision_of'], marks, by_id)}")
+        if row["superseded_by"]:
+            parts.append(f"revised by {_ref(row['superseded_by'], marks, by_id)}")
+        if row["conflicts_with"]:
+            others = ", ".join(_ref(o, marks, by_id) for o in row["conflicts_with"].split(";"))
+            parts.append(f"copies of the same release disagree: {others}")
+        if parts:
+            notes[oid] = "; ".join(parts)
+    return notes
+
+
+def flagged_rows(
+    observations: pd.DataFrame,
+    marks: dict[str, int],
+    checks: pd.DataFrame | None = None,
+    claim_observations: dict[str, str] | None = None,
+) -> list[tuple[str, str, str, str, str]]:
+    """Rows of the table: (mark, figure, producer, issue, detail), revisions first."""
+    by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
+    rows = []
+    for oid, row in by_id.items():
+        issues = []
+        if row["conflicts_with"]:
+            issues.append("conflicting copies")
+        if row["revision_of"]:
+            issues.append("revision")
+        if row["superseded_by"]:
+            issues.append("revised" + (" (partial first release)" if row["is_partial"] else ""))
+        if not issues:
+            continue
+        rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]),
+                     "; ".join(issues), _detail(row, marks, by_id)))
+    rows += _check_rows(checks, by_id, marks, claim_observations or {})
+    return rows
+
+
+def _detail(row: dict, marks: dict[str, int], by_id: dict[str, dict]) -> str:
+    parts = []
+    published = row["first_published_at"] or "date unknown"
+    parts.append(f"published {published}; {row['n_citations']} citation(s)")
+    if row["revision_of"]:
+        parts.append(f"first release: {_ref(row['revision_of'], marks, by_id)}")
+    if row["superseded_by"]:
+        parts.append(f"superseded by {_ref(row['superseded_by'], marks, by_id)}")
+    if row["conflicts_with"]:
+        others = ", ".join(_ref(o, marks, by_id) for o in row["conflicts_with"].split(";"))
+        parts.append(f"other copies say {others}")
+    return "; ".join(parts)
+
+
+def _mark(oid: str, marks: dict[str, int]) -> str:
+    return f"[{marks[oid]}]" if oid in marks else "—"
+
+
+def _check_rows(
+    checks: pd.DataFrame | None,
+    by_id: dict[str, dict],
+    marks: dict[str, int],
+    claim_observations: dict[str, str],
+) -> list[tuple[str, str, str, str, str]]:
+    if checks is None or checks.empty or "claim_id" not in checks.columns:
+        return []
+    status = checks.get("status", pd.Series("", index=checks.index)).astype(str)
+    failing = checks[~status.str.strip().str.lower().isin(_PASSING)]
+    rows = []
+    for check in failing.to_dict("records"):
+        oid = claim_observations.get(str(check["claim_id"]))
+        if oid is None or oid not in by_id:
+            continue  # a claim outside this report's scope
+        row = by_id[oid]
+        name = str(check.get("check", "") or "").strip()
+        issue = f"check {check.get('status', '')}".strip() + (f": {name}" if name else "")
+        rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
+                     f"claim {check['claim_id']}: {check.get('detail', '')}"))
+    return sorted(rows, key=lambda r: (r[0] == "—", r))

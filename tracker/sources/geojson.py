@@ -1,0 +1,173 @@
+"""`geojson`: any control map in GeoJSON (ISW exports, Gaza zones), mapped by a few keys.
+
+    [[source]]
+    id = "isw-2024-07-18"
+    kind = "geojson"
+    path = "maps/2024-07-18.geojson"        # or url = "https://..."
+    actor = "Russia"
+    territory = "Ukraine"
+    data_producer = "ISW"
+    date_property = "date"                  # property holding the date: ISO text or epoch ms/s
+    where = { layer_type = "ukraine_control_map" }   # which features count (all by default)
+    denominator_km2 = 603628                # adds a share of the territory
+    area_method = "geodesic"                # or "spherical"
+
+Features are grouped by their date (or `as_of` when the map has no usable date property)
+and each group's union is measured, so overlapping polygons count once. Null geometries
+and points are skipped and counted; a feature that cannot be measured withholds the figure
+of its date and is named in the quarantine.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from tracker import geo
+from tracker.config import Source
+from tracker.model import METRICS
+from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources.maps import (
+    check_denominator,
+    check_method,
+    computed_claim,
+    method_text,
+)
+
+KIND = "geojson"
+REQUIRED = frozenset({"actor"})
+OPTIONAL = frozenset({"path", "url", "territory", "data_producer", "date_property", "as_of",
+                      "where", "denominator_km2", "area_method", "metric", "share_metric",
+                      "definition", "max_bytes"})
+
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+
+
+def check_options(options: dict) -> str | None:
+    if ("path" in options) == ("url" in options):
+        return "give exactly one of 'path' or 'url'"
+    where = options.get("where", {})
+    if not isinstance(where, dict):
+        return "key 'where' must be a table of property = value (or list of values)"
+    for key in ("metric", "share_metric"):
+        if key in options and options[key] not in METRICS:
+            return f"key {key!r}: unknown metric {options[key]!r}"
+    as_of = options.get("as_of")
+    if as_of is not None and not _ISO.match(str(as_of)):
+        return f"key 'as_of' must be a date YYYY-MM-DD (got {as_of!r})"
+    return check_method(options, "geodesic") or check_denominator(options)
+
+
+def collect(source: Source, context: Context) -> Collected:
+    payload, origin = read_payload(source, context)
+    known = {r.sha256 for r in context.store.records(source.id)}
+    try:
+        document = geo.load_collection(payload)
+    except geo.GeoError as error:
+        raise SourceError(f"{source.id}: {origin}: {error}") from None
+    record = context.store.put(source.id, payload, origin=origin, content_type="application/geo+json",
+                               retrieved_at=context.retrieved_at)
+    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
+    method = str(source.options.get("area_method", "geodesic"))
+    scan = geo.scan_features(document)
+    selected = [f for f in scan.features if _matches(f.properties, source.options.get("where", {}))]
+    if scan.skipped_null or scan.skipped_points or scan.skipped_empty:
+        context.progress(f"    {source.id}: {scan.skipped_summary()}")
+    groups: dict[str, list[geo.MapFeature]] = {}
+    for feature in selected:
+        date = feature_date(feature.properties, source.options)
+        if date is None:
+            collected.rejects.append(Reject(
+                f"{origin}#feature-{feature.index}",
+                f"{source.id}: feature #{feature.index} ({feature.label}): no usable date in "
+                f"property {source.options.get('date_property', '(none)')!r} and no 'as_of' option"))
+            continue
+        groups.setdefault(date, []).append(feature)
+    for problem in scan.problems:
+        collected.rejects.append(Reject(f"{origin}#feature-{problem.index}",
+                                        f"{source.id}: {problem}"))
+    if not groups and not scan.problems:
+        raise SourceError(f"{source.id}: {origin}: no polygon feature to measure "
+                          f"({scan.total} feature(s); {scan.skipped_summary()})")
+    if scan.problems:
+        # An unmeasurable feature may belong to any date: every total would be too small.
+        return collected
+    for date, features in sorted(groups.items()):
+        _claims(source, collected, record, date, features, method, scan)
+    return collected
+
+
+def read_payload(source: Source, context: Context) -> tuple[bytes, str]:
+    """The bytes of a `path` or `url` option, capped like any download."""
+    limit = int(source.options.get("max_bytes", context.settings.max_bytes))
+    if "url" in source.options:
+        url = str(source.options["url"])
+        return context.fetch(url).body, url
+    path = source.path_option("path")
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SourceError(f"{source.id}: {path}: {size:,} bytes, over the {limit:,}-byte cap "
+                              "(raise 'max_bytes' on the source or in [settings])")
+        return path.read_bytes(), str(source.options["path"])
+    except OSError as error:
+        raise SourceError(f"{source.id}: {path}: cannot read: {error.strerror}") from None
+
+
+def _matches(properties: dict[str, Any], where: dict[str, Any]) -> bool:
+    for key, wanted in where.items():
+        allowed = wanted if isinstance(wanted, list) else [wanted]
+        if properties.get(key) not in allowed and str(properties.get(key)) not in map(str, allowed):
+            return False
+    return True
+
+
+def feature_date(properties: dict[str, Any], options: dict[str, Any]) -> str | None:
+    """YYYY-MM-DD from the date property (ISO text, epoch ms or s), else the 'as_of' option."""
+    key = options.get("date_property")
+    value = properties.get(key) if key else None
+    parsed = parse_date(value)
+    return parsed or (str(options["as_of"])[:10] if options.get("as_of") else None)
+
+
+def parse_date(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        seconds = value / 1000 if value > 1e11 else value  # ArcGIS exports epoch milliseconds
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d")
+        except (OverflowError, OSError, ValueError):
+            return None
+    match = _ISO.match(str(value).strip())
+    return match.group(1) if match else None
+
+
+def _claims(source: Source, collected: Collected, record: Any, date: str,
+            features: list[geo.MapFeature], method: str, scan: geo.FeatureScan) -> None:
+    area = round(geo.union_area_km2(features, method), 3)
+    producer = str(source.options.get("data_producer", ""))
+    what = str(source.options.get("definition", "")) or "union of the mapped polygons"
+    note = (f"{source.id} map {record.origin}, {len(features)} feature(s), {method} area; "
+            f"{scan.skipped_null} null geometr{'y' if scan.skipped_null == 1 else 'ies'} skipped")
+    flags = "geometry_repaired" if any(f.repaired for f in features) else ""
+    base = dict(conflict=source.conflict, actor=str(source.options["actor"]),
+                territory=str(source.options.get("territory", "")),
+                attribution=source.attribution or producer, data_producer=producer,
+                publisher=source.publisher or producer, url=record.origin,
+                title=f"{producer or source.id} map, {date}", retrieved_at=record.retrieved_at,
+                source_id=source.id, snapshot_sha256=record.sha256, as_of=date, quote=note,
+                flags=flags)
+    metric = str(source.options.get("metric", "area_controlled_km2"))
+    collected.add(computed_claim(metric=metric, value=area, definition=f"{what}; {method_text(method)}",
+                                 unit_original="km2", value_original=area, **base),
+                  f"{record.origin}@{date}")
+    denominator = source.options.get("denominator_km2")
+    if denominator:
+        share = round(geo.share_pct(area, float(denominator)), 4)
+        share_metric = str(source.options.get("share_metric", "share_controlled_pct"))
+        collected.add(computed_claim(
+            metric=share_metric, value=share, unit_original="%", value_original=share,
+            definition=f"{what}; {method_text(method)}; denominator {float(denominator):,.1f} km²",
+            **base), f"{record.origin}@{date}")

@@ -1,0 +1,140 @@
+"""`table`: a published series (CSV or JSON records) with a column mapping.
+
+    [[source]]
+    id = "isw-daily-areas"
+    kind = "table"
+    path = "series/daily_areas.json"       # or url; CSV or a JSON array of objects
+    metric = "area_controlled_km2"
+    actor = "Russia"
+    territory = "Ukraine"
+    data_producer = "ISW"
+    columns = { value = "areaKm2", date = "date" }     # flows: period_start, period_end
+    where = { layerType = "ukraine_control_map" }
+
+Each row is checked on its own: a missing or non-numeric value, or a date that is not a
+date, rejects that row only, naming the file and row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any
+
+from tracker.config import Source
+from tracker.model import METRICS, Claim, is_flow
+from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources.geojson import parse_date, read_payload
+
+KIND = "table"
+REQUIRED = frozenset({"metric", "actor", "columns"})
+OPTIONAL = frozenset({"path", "url", "format", "territory", "data_producer", "where",
+                      "definition", "max_bytes"})
+
+_ROLES = ("value", "date", "period_start", "period_end", "actor", "territory", "quote")
+
+
+def check_options(options: dict) -> str | None:
+    if ("path" in options) == ("url" in options):
+        return "give exactly one of 'path' or 'url'"
+    if options["metric"] not in METRICS:
+        return f"key 'metric': unknown metric {options['metric']!r}"
+    columns = options["columns"]
+    if not isinstance(columns, dict) or "value" not in columns:
+        return "key 'columns' must be a table naming at least the 'value' column"
+    unknown = sorted(set(columns) - set(_ROLES))
+    if unknown:
+        return f"key 'columns': unknown role(s) {', '.join(unknown)}; known: {', '.join(_ROLES)}"
+    if is_flow(options["metric"]) and "period_end" not in columns:
+        return f"metric {options['metric']!r} is a flow: 'columns' needs period_end (and period_start)"
+    if not is_flow(options["metric"]) and "date" not in columns:
+        return f"metric {options['metric']!r} is a stock: 'columns' needs date"
+    if options.get("format", "auto") not in ("auto", "csv", "json"):
+        return "key 'format' must be csv, json or auto"
+    if not isinstance(options.get("where", {}), dict):
+        return "key 'where' must be a table of column = value"
+    return None
+
+
+def collect(source: Source, context: Context) -> Collected:
+    payload, origin = read_payload(source, context)
+    rows = _rows(payload, origin, str(source.options.get("format", "auto")), source.id)
+    known = {r.sha256 for r in context.store.records(source.id)}
+    is_json = payload.lstrip()[:1] in (b"[", b"{")
+    record = context.store.put(source.id, payload, origin=origin,
+                               content_type="text/json" if is_json else "text/csv",  # see deepstate.AREAS_TYPE
+                               retrieved_at=context.retrieved_at)
+    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
+    columns: dict[str, str] = source.options["columns"]
+    where: dict[str, Any] = source.options.get("where", {})
+    metric = str(source.options["metric"])
+    for number, row in rows:
+        if not all(str(row.get(k)) in map(str, v if isinstance(v, list) else [v])
+                   for k, v in where.items()):
+            continue
+        place = f"{origin}#{number}"
+        claim, problem = _claim(row, columns, metric, source)
+        if problem:
+            collected.rejects.append(Reject(place, f"{source.id}: row {number}: {problem}",
+                                            json.dumps(row, ensure_ascii=False, default=str)))
+            continue
+        claim.url = origin
+        claim.snapshot_sha256 = record.sha256
+        claim.retrieved_at = record.retrieved_at
+        collected.add(claim, place)
+    return collected
+
+
+def _rows(payload: bytes, origin: str, fmt: str, source_id: str) -> list[tuple[int, dict[str, Any]]]:
+    try:
+        text = payload.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SourceError(f"{source_id}: {origin}: not UTF-8 text (byte {error.start})") from None
+    if fmt == "json" or (fmt == "auto" and text.lstrip()[:1] in ("[", "{")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceError(f"{source_id}: {origin}: not valid JSON at byte {error.pos}: "
+                              f"{error.msg} (truncated?)") from None
+        if isinstance(data, dict):
+            data = next((v for v in data.values() if isinstance(v, list)), None)
+        if not isinstance(data, list):
+            raise SourceError(f"{source_id}: {origin}: expected a JSON array of records")
+        return [(n, r if isinstance(r, dict) else {}) for n, r in enumerate(data, start=1)]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise SourceError(f"{source_id}: {origin}: empty file, expected a header row")
+    return [(reader.line_num, row) for row in reader]
+
+
+def _claim(row: dict[str, Any], columns: dict[str, str], metric: str,
+           source: Source) -> tuple[Claim, str | None]:
+    raw = row.get(columns["value"])
+    try:
+        value = float(str(raw).replace(",", "").strip()) if raw not in (None, "") else None
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value):
+        return Claim(), f"{columns['value']}: {raw!r} is not a number"
+    fields: dict[str, Any] = {}
+    for role in ("date", "period_start", "period_end"):
+        if role in columns:
+            text = parse_date(row.get(columns[role]))
+            if text is None:
+                return Claim(), f"{columns[role]}: {row.get(columns[role])!r} is not a date"
+            fields[role] = text
+    producer = str(source.options.get("data_producer", ""))
+    claim = Claim(
+        conflict=source.conflict, metric=metric, value=value, qualifier="exact",
+        value_original=value, actor=str(row.get(columns.get("actor", ""), "") or source.options["actor"]),
+        territory=str(row.get(columns.get("territory", ""), "") or source.options.get("territory", "")),
+        as_of=fields.get("date") if not is_flow(metric) else None,
+        period_start=fields.get("period_start"), period_end=fields.get("period_end"),
+        attribution=source.attribution or producer, data_producer=producer,
+        publisher=source.publisher or producer, method="reported",
+        quote=str(row.get(columns["quote"], "")) if "quote" in columns
+        else json.dumps(row, ensure_ascii=False, sort_keys=True, default=str),
+        definition=str(source.options.get("definition", "")), source_id=source.id)
+    return claim, None
