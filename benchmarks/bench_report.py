@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_report.py [--claims 10000 100000] [--profile]
 
-The synthetic ledger looks like real reporting at scale: two conflicts, four metrics,
-five producers over 48 months, each figure relayed by 1 to 19 outlets (a wire story
+The synthetic ledger looks like real reporting at scale: one conflict, four metrics,
+five producers over 36 months, each figure relayed by 1 to 19 outlets (a wire story
 re-published many times), some figures revised a month later, some copies disagreeing,
 and figures about more and more sub-territories (oblasts) as the ledger grows; only the
 main actor/territory pair of each metric is charted. Prints wall time per size, the
@@ -31,12 +31,11 @@ from tracker.model import CLAIM_COLUMNS  # noqa: E402
 from tracker.report import build_report  # noqa: E402
 
 CONFLICTS = {
-    "russia-ukraine": ("Russia", ["Ukraine"] + [f"Oblast {i}" for i in range(1, 40)]),
-    "israel-gaza": ("Israel", ["Gaza Strip"] + [f"Governorate {i}" for i in range(1, 40)]),
+    "russia-ukraine": ("Russia", ["Ukraine"] + [f"Oblast {i}" for i in range(1, 60)]),
 }
 METRICS = ("area_gained_km2", "net_area_gained_km2", "area_controlled_km2", "share_controlled_pct")
 PRODUCERS = ("AFP analysis of ISW data", "DeepState", "ISW", "UK Defence Intelligence", "Black Bird Group")
-MONTHS = pd.period_range("2022-03", periods=48, freq="M")
+MONTHS = pd.period_range("2023-03", periods=36, freq="M")
 PUBLISHERS = [f"Outlet {i:02d}" for i in range(60)]
 
 

@@ -196,6 +196,7 @@ def measure_one(geometry) -> geo.MapAreas:
     ([[[30, 46], [31], [31, 47], [30, 46]]], "position 1"),
     ([[[30, 46], [31, float("nan")], [31, 47], [30, 46]]], "non-finite"),
     ("nonsense", "polygon has no rings"),
+    ([[[179, 60], [-179, 60], [-179, 61], [179, 61], [179, 60]]], "antimeridian"),
 ])
 def test_malformed_rings_are_named_and_not_measured(coords, words):
     measured = measure_one({"type": "Polygon", "coordinates": coords})
@@ -245,3 +246,33 @@ def test_unusable_documents_raise_a_clear_error(payload, words):
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown area method"):
         geo.polygon_areas_m2([[[np.array(box(30, 46, 31, 47), dtype=float)]]], "planar")
+
+
+# --- properties ----------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+lons = st.floats(min_value=-170, max_value=169, allow_nan=False)
+lats = st.floats(min_value=-80, max_value=79, allow_nan=False)
+sizes = st.floats(min_value=0.001, max_value=1.0, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(lons, lats, sizes, sizes), min_size=1, max_size=8))
+def test_vectorised_spherical_equals_the_closed_form_for_any_boxes(cells):
+    rings = [np.array(box(x, y, x + w, y + h), dtype=float) for x, y, w, h in cells]
+    offsets = np.concatenate([[0], np.cumsum([len(r) for r in rings])])
+    areas = np.abs(geo.spherical_ring_areas_m2(np.concatenate(rings), offsets)) / 1e6
+    expected = [sphere_box_km2(x, y, x + w, y + h) for x, y, w, h in cells]
+    assert np.allclose(areas, expected, rtol=1e-7, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(30, 31), st.floats(46, 47), sizes, sizes), min_size=1, max_size=5))
+def test_union_never_exceeds_the_sum_nor_falls_below_the_largest(cells):
+    payload = collection(*[feature([box(x, y, x + w, y + h)]) for x, y, w, h in cells])
+    measured = geo.measure_map(payload, "spherical")
+    total = measured.categories["all"].area_km2
+    largest = max(sphere_box_km2(x, y, x + w, y + h) for x, y, w, h in cells)
+    assert largest * (1 - 1e-6) <= measured.union_km2["all"] <= total * (1 + 1e-6)

@@ -40,7 +40,7 @@ def test_ingest_stores_claims_raw_bytes_and_sidecar(project: Path):
     raw = list((project / "data" / "raw" / "figures").glob("*.csv"))
     assert len(raw) == 1
     assert raw[0].read_bytes() == (project / "inputs" / "figures.csv").read_bytes()
-    sidecar = raw[0].with_suffix(".json").read_text()
+    sidecar = raw[0].with_suffix(".meta.json").read_text()
     assert '"retrieved_at": "2026-01-02T03:04:05Z"' in sidecar and raw[0].stem in sidecar
     assert set(claims["snapshot_sha256"]) == {raw[0].stem}
 

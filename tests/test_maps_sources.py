@@ -78,7 +78,7 @@ def test_deepstate_lists_fetches_measures_and_second_run_fetches_nothing(tmp_pat
     first = ingest(tmp_path, sources)
     assert first.outcomes[0].ok, first.outcomes[0].error
     assert len(geojson_requests(httpserver)) == 2
-    sidecars = [json.loads(p.read_text()) for p in (tmp_path / "data" / "raw" / "ds").glob("*.json")]
+    sidecars = [json.loads(p.read_text()) for p in (tmp_path / "data" / "raw" / "ds").glob("*.meta.json")]
     # the two /areas answers are the same bytes: stored once, the second id kept as an alias
     assert sorted(s["content_type"] for s in sidecars) == ["application/geo+json"] * 2 + ["text/json"]
     claims = read_claims(tmp_path / "data" / "processed" / "claims.csv")
@@ -151,7 +151,7 @@ def test_deepstate_truncated_snapshot_is_rejected_and_not_stored(tmp_path, https
     assert result.outcomes[0].ok
     [(origin, reason)] = result.rejected
     assert origin.endswith(f"/{sid}/geojson") and "ds: snapshot" in reason and "truncated" in reason
-    assert not list((tmp_path / "data" / "raw" / "ds").glob("*.json")) if (tmp_path / "data" / "raw" / "ds").exists() else True
+    assert not list((tmp_path / "data" / "raw" / "ds").glob("*.meta.json")) if (tmp_path / "data" / "raw" / "ds").exists() else True
 
 
 def test_deepstate_mirror_with_its_own_url_pattern(tmp_path, httpserver):
@@ -344,3 +344,58 @@ def test_bad_map_options_are_configuration_errors(tmp_path):
     sources = write_sources(tmp_path, '[[source]]\nid = "x"\nkind = "deepstate"\narea_method = "planar"\n')
     with pytest.raises(ConfigError, match="area_method"):
         load_sources(sources)
+
+
+def test_snapshot_id_is_the_last_unix_time_in_the_origin():
+    from tracker.sources.deepstate import snapshot_id
+
+    mirror = ("https://raw.githubusercontent.com/o/r/df633a1700680411949934a4345f1af263327377/"
+              "geojsons/1648989208.geojson")
+    assert snapshot_id(mirror) == 1648989208
+    assert snapshot_id("http://127.0.0.1:8765/api/history/1754251105/areas") == 1754251105
+    assert snapshot_id("https://deepstatemap.live/api/history/last") is None
+    assert snapshot_id("path/123456789012/x") is None
+
+
+def test_geojson_bad_feature_outside_the_mapping_does_not_withhold_the_figure(tmp_path):
+    features = [{"type": "Feature", "properties": {"layer": "arrows"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3, 4]]]}},
+                {"type": "Feature", "properties": {"layer": "control"},
+                 "geometry": {"type": "Polygon", "coordinates": [box(34.2, 31.2, 34.3, 31.3)]}}]
+    (tmp_path / "m.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    sources = write_sources(tmp_path, '[[source]]\nid = "m"\nkind = "geojson"\npath = "m.geojson"\n'
+                                      'actor = "Israel"\nas_of = "2025-10-19"\nwhere = { layer = "control" }\n')
+    result = ingest(tmp_path, sources)
+    assert result.rejected == [] and result.claims_new == 1
+
+
+@needs_shared
+def test_deepstate_source_on_the_real_snapshots_reproduces_the_published_areas(tmp_path, httpserver):
+    """The five real snapshots served as the API would; the claims agree with area_history.csv."""
+    ids = sorted(int(p.stem) for p in SHARED_DATA.glob("*.geojson") if p.stem.isdigit())
+    httpserver.expect_request("/api/history/public").respond_with_json([{"id": i} for i in ids])
+    for sid in ids:
+        httpserver.expect_request(f"/api/history/{sid}/geojson").respond_with_data(
+            (SHARED_DATA / f"{sid}.geojson").read_bytes(), content_type="application/json")
+    sources = write_sources(tmp_path, '[[source]]\nid = "ds"\nkind = "deepstate"\nareas_url = ""\n'
+                                      f'base_url = "{httpserver.url_for("/api/history")}"\n')
+    result = ingest(tmp_path, sources)
+    assert result.outcomes[0].ok and result.rejected == []
+    published: dict[tuple[int, str], float] = {}  # (snapshot id, category) -> km²
+    with (SHARED_DATA / "area_history.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            moment = datetime.strptime(row["time_index"], "%Y-%m-%d %H:%M:%S UTC")
+            published[(stamp(moment.isoformat()), row["area_type"])] = float(row["area"])
+    claims = read_claims(tmp_path / "data" / "processed" / "claims.csv")
+    claims["sid"] = claims["quote"].str.extract(r"snapshot (\d+)", expand=False).astype(int)
+    after = claims[claims["definition"].str.startswith("occupied_after_24_02_2022")]
+    assert sorted(after["sid"]) == ids
+    for row in after.itertuples():
+        theirs = published[(row.sid, "occupied_after_24_02_2022")]
+        assert abs(row.value - theirs) / theirs * 100 < 0.01
+    total = claims[(claims["metric"] == "area_controlled_km2")
+                   & claims["definition"].str.startswith("occupied_total")].set_index("sid")
+    expected = published[(1754251105, "occupied_after_24_02_2022")] + published[(1754251105, "occupied_to_24_02_2022")]
+    assert total.loc[1754251105, "value"] == pytest.approx(expected, rel=1e-5)  # union: overlaps once
+    assert total.loc[1754251105, "as_of"] == "2025-08-03"
+    assert "geometry_repaired" in total.loc[1648989208, "flags"]

@@ -46,5 +46,5 @@ def test_every_article_figure_keeps_its_quote_and_offsets(bundled: Path):
     for _, claim in reported.iterrows():
         assert claim["quote"] and claim["snapshot_sha256"]
         folder = bundled / "data" / "raw" / claim["source_id"]
-        (raw,) = [p for p in folder.glob(claim["snapshot_sha256"] + ".*") if p.suffix != ".json"]
+        (raw,) = [p for p in folder.glob(claim["snapshot_sha256"] + ".*") if not p.name.endswith(".meta.json")]
         assert claim["quote"].split(",")[0][:30] in raw.read_text(encoding="utf-8")

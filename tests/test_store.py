@@ -16,7 +16,7 @@ def test_raw_bytes_kept_once_by_hash_with_first_retrieval_time(tmp_path: Path):
     again = store.put("src", payload, origin="u", content_type="text/plain", retrieved_at="2026-02-01T00:00:00Z")
     assert first == again and first.sha256 == hashlib.sha256(payload).hexdigest()
     assert (tmp_path / first.path).read_bytes() == payload
-    sidecar = json.loads((tmp_path / "raw" / "src" / f"{first.sha256}.json").read_text())
+    sidecar = json.loads((tmp_path / "raw" / "src" / f"{first.sha256}.meta.json").read_text())
     assert sidecar["retrieved_at"] == "2026-01-01T00:00:00Z" and sidecar["size_bytes"] == len(payload)
     assert store.records("src") == [first]
 
@@ -24,7 +24,7 @@ def test_raw_bytes_kept_once_by_hash_with_first_retrieval_time(tmp_path: Path):
 def test_damaged_sidecar_is_rewritten(tmp_path: Path):
     store = RawStore(tmp_path)
     record = store.put("s", b"abc", origin="o", content_type="text/csv", retrieved_at="t1")
-    (tmp_path / "raw" / "s" / f"{record.sha256}.json").write_text("{broken")
+    (tmp_path / "raw" / "s" / f"{record.sha256}.meta.json").write_text("{broken")
     again = store.put("s", b"abc", origin="o", content_type="text/csv", retrieved_at="t2")
     assert again.retrieved_at == "t2" and store.records("s") == [again]
 
@@ -53,3 +53,12 @@ def test_second_job_is_refused_while_one_holds_the_lock(tmp_path: Path):
                 pass
     with JobLock(tmp_path, timeout_s=0.1):  # released again
         pass
+
+
+def test_json_payload_and_its_sidecar_do_not_collide(tmp_path: Path):
+    store = RawStore(tmp_path)
+    payload = b'{"areas": [1, 2]}'
+    record = store.put("api", payload, origin="u", content_type="application/json", retrieved_at="t")
+    assert (tmp_path / record.path).read_bytes() == payload
+    assert store.records("api") == [record] and record.path.endswith(".json")
+    assert not record.path.endswith(".meta.json")

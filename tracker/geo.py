@@ -69,6 +69,7 @@ class FeatureProblem:
     index: int
     label: str
     reason: str
+    properties: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"feature #{self.index} ({self.label}): {self.reason}"
@@ -159,7 +160,7 @@ def scan_features(collection: dict[str, Any]) -> FeatureScan:
         try:
             polygons, skipped = _polygons(geometry)
         except GeoError as error:
-            scan.problems.append(FeatureProblem(index, label, str(error)))
+            scan.problems.append(FeatureProblem(index, label, str(error), properties))
             continue
         if not polygons:
             if skipped == "points":
@@ -170,7 +171,7 @@ def scan_features(collection: dict[str, Any]) -> FeatureScan:
         item = MapFeature(index=index, label=label, properties=properties, polygons=polygons)
         problem = _validate_topology(item)
         if problem:
-            scan.problems.append(FeatureProblem(index, label, problem))
+            scan.problems.append(FeatureProblem(index, label, problem, properties))
             continue
         scan.features.append(item)
     return scan
@@ -247,6 +248,10 @@ def _ring(ring: Any, where: str) -> np.ndarray:
         bad = int(np.argmax((np.abs(lon) > 180) | (np.abs(lat) > 90)))
         raise GeoError(f"{where}: position {bad} ({lon[bad]:g}, {lat[bad]:g}) is outside "
                        "lon -180..180 / lat -90..90 (projected coordinates, or lat/lon swapped?)")
+    if (np.abs(np.diff(lon)) > 180).any():
+        # The ring formula would wrap the long way round the globe: a wrong area, not a small one.
+        raise GeoError(f"{where}: an edge crosses the antimeridian (lon jumps by more than 180°); "
+                       "split the polygon at ±180°")
     if not np.array_equal(array[0], array[-1]):
         raise GeoError(f"{where}: not closed (first position differs from last)")
     return array
@@ -418,7 +423,7 @@ def measure_categories(features: list[MapFeature], categories: list[str],
         entry[0] += float(area)
         entry[1] += 1
         entry[2] += feature.vertices
-    return {name: CategoryArea(name, round(v[0], 6), int(v[1]), int(v[2]))
+    return {name: CategoryArea(name, float(v[0]), int(v[1]), int(v[2]))
             for name, v in totals.items()}
 
 

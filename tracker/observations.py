@@ -87,9 +87,14 @@ def claim_observation_ids(claims: pd.DataFrame) -> pd.Series:
     return observation_ids(figure_keys(claims))
 
 
-def build_observations(claims: pd.DataFrame) -> pd.DataFrame:
-    """Group the claims (ledger rows) into observations; see the module docstring."""
-    frame = normalise_claims_frame(claims).drop_duplicates("claim_id")
+def build_observations(claims: pd.DataFrame, *, normalised: bool = False) -> pd.DataFrame:
+    """Group the claims (ledger rows) into observations; see the module docstring.
+
+    `normalised=True` skips schemas.normalise_claims_frame for a frame that has been
+    through it already (it is the slowest step on a large ledger).
+    """
+    frame = claims if normalised else normalise_claims_frame(claims)
+    frame = frame.drop_duplicates("claim_id")
     if frame.empty:
         return _empty()
     frame = frame.assign(
@@ -188,10 +193,17 @@ def _link_revisions(obs: pd.DataFrame) -> pd.DataFrame:
     conflicts: dict[str, set[str]] = {}
     slot_key = list(_SERIES_KEY) + ["_slot"]
     sizes = obs.groupby(slot_key, dropna=False)["observation_id"].transform("size")
-    shared = obs[sizes > 1]
+    shared = obs.loc[sizes > 1, [*slot_key, "_period", "_date", "observation_id", "is_partial",
+                                 "period_start", "period_end"]]
+    # Slots are small (a few releases): plain Python over records is much faster than a
+    # pandas group per slot.
+    slots: dict[tuple, list[dict]] = {}
+    for record in shared.to_dict("records"):
+        record["_date"] = None if pd.isna(record["_date"]) else record["_date"].date()
+        slots.setdefault(tuple(str(record[k]) for k in slot_key), []).append(record)
     previous: dict[str, str] = {}  # observation -> the release it revises
-    for _, slot in shared.groupby(slot_key, dropna=False, sort=False):
-        _link_slot(slot, previous, conflicts)
+    for key in sorted(slots):
+        _link_slot(slots[key], previous, conflicts)
     roots: dict[str, str] = {}
     for oid in obs["observation_id"]:
         chain = [oid]
@@ -234,34 +246,37 @@ def _depth(oid: str, previous: dict[str, str]) -> int:
     return depth
 
 
-def _link_slot(slot: pd.DataFrame, previous: dict[str, str], conflicts: dict[str, set[str]]) -> None:
-    """Link the observations of one series and one period slot (a few rows at most)."""
-    releases_by_period: dict[str, list[list[str]]] = {}
-    dates = dict(zip(slot["observation_id"], slot["_date"]))
-    for period, group in slot.groupby("_period", sort=True):
-        releases_by_period[period] = _releases(group, conflicts)
+def _link_slot(slot: list[dict], previous: dict[str, str], conflicts: dict[str, set[str]]) -> None:
+    """Link the observations of one series and one period slot (a few records)."""
+    by_period: dict[str, list[dict]] = {}
+    for record in slot:
+        by_period.setdefault(record["_period"], []).append(record)
+    releases_by_period = {period: _releases(records, conflicts)
+                          for period, records in sorted(by_period.items())}
+    dates = {record["observation_id"]: record["_date"] for record in slot}
     # Within one exact period: each release revises the one before it.
     for releases in releases_by_period.values():
         for earlier, later in zip(releases, releases[1:]):
             for oid in later:
                 previous[oid] = earlier[0]
     # Within a month: a full-month figure released after a month-to-date figure revises it.
-    rows = slot.drop_duplicates("_period").set_index("_period")
-    full = [p for p in releases_by_period if not rows.loc[p, "is_partial"]]
-    if len(full) != 1 or len(releases_by_period) == 1:
+    first_of = {period: records[0] for period, records in by_period.items()}
+    full = [p for p, r in first_of.items() if not r["is_partial"]]
+    if len(full) != 1 or len(by_period) == 1:
         return
     full_first = releases_by_period[full[0]][0]
     partial_periods = sorted(
-        (p for p in releases_by_period
-         if rows.loc[p, "is_partial"] and _starts_month(rows.loc[p, "period_start"])),
-        key=lambda p: rows.loc[p, "period_end"],
+        (p for p, r in first_of.items() if r["is_partial"] and _starts_month(r["period_start"])),
+        key=lambda p: str(first_of[p]["period_end"]),
     )
+    full_dates = [dates[o] for o in full_first if dates[o] is not None]
+    full_date = min(full_dates) if full_dates else None
     for period in partial_periods:
         last_partial = releases_by_period[period][-1]
-        partial_date = max((dates[o] for o in last_partial if pd.notna(dates[o])), default=pd.NaT)
-        full_date = min((dates[o] for o in full_first if pd.notna(dates[o])), default=pd.NaT)
+        partial_dates = [dates[o] for o in last_partial if dates[o] is not None]
+        partial_date = max(partial_dates) if partial_dates else None
         # An unknown date is read as the usual order: the month-to-date figure came first.
-        if pd.isna(partial_date) or pd.isna(full_date) or full_date >= partial_date:
+        if partial_date is None or full_date is None or full_date >= partial_date:
             for oid in full_first:
                 previous.setdefault(oid, last_partial[0])
 
@@ -270,21 +285,21 @@ def _starts_month(text: object) -> bool:
     return isinstance(text, str) and text.endswith("-01")
 
 
-def _releases(group: pd.DataFrame, conflicts: dict[str, set[str]]) -> list[list[str]]:
+def _releases(records: list[dict], conflicts: dict[str, set[str]]) -> list[list[str]]:
     """Observations of one exact period in release order, copies of one release together.
 
     Returns a list of releases, each a list of observation ids (more than one: copies
     that disagree). An observation with no publication date cannot be ordered, so it is
     a conflicting copy of every other value for the period.
     """
-    ids = list(group["observation_id"])
+    ids = sorted(r["observation_id"] for r in records)
     if len(ids) == 1:
         return [ids]
-    dated = group[group["_date"].notna()].sort_values(["_date", "observation_id"], kind="mergesort")
-    undated = sorted(set(ids) - set(dated["observation_id"]))
+    dated = sorted(((r["_date"], r["observation_id"]) for r in records if r["_date"] is not None))
+    undated = sorted(r["observation_id"] for r in records if r["_date"] is None)
     releases: list[list[str]] = []
     release_start = None
-    for oid, moment in zip(dated["observation_id"], dated["_date"]):
+    for moment, oid in dated:
         if release_start is None or (moment - release_start).days > COPY_WINDOW_DAYS:
             releases.append([oid])
             release_start = moment

@@ -28,12 +28,16 @@ _EXTENSIONS = {
     "text/plain": ".txt",
     "text/csv": ".csv",
     "application/json": ".json",
+    "text/json": ".json",
     "application/geo+json": ".geojson",
     "application/xml": ".xml",
     "text/xml": ".xml",
     "application/rss+xml": ".xml",
     "application/atom+xml": ".xml",
 }
+
+
+SIDECAR_SUFFIX = ".meta.json"
 
 
 class StoreError(Exception):
@@ -79,7 +83,10 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 
 
 class RawStore:
-    """`data/raw/<source_id>/<sha256><ext>` plus `<sha256>.json` sidecars."""
+    """`data/raw/<source_id>/<sha256><ext>` plus `<sha256>.meta.json` sidecars.
+
+    The sidecar's double suffix keeps it apart from a payload that is itself JSON.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
@@ -91,7 +98,7 @@ class RawStore:
         and their sidecar keeps the first retrieval time (so re-runs change nothing)."""
         digest = hashlib.sha256(payload).hexdigest()
         folder = self.root / safe_name(source_id)
-        sidecar = folder / f"{digest}.json"
+        sidecar = folder / f"{digest}{SIDECAR_SUFFIX}"
         if sidecar.exists():
             existing = self._read_sidecar(sidecar)
             if existing is not None and (self.data_dir / existing.path).exists():
@@ -113,7 +120,7 @@ class RawStore:
         folder = self.root / safe_name(source_id)
         if not folder.is_dir():
             return []
-        found = (self._read_sidecar(p) for p in sorted(folder.glob("*.json")))
+        found = (self._read_sidecar(p) for p in sorted(folder.glob(f"*{SIDECAR_SUFFIX}")))
         return [r for r in found if r is not None]
 
     def read(self, record: RawRecord) -> bytes:

@@ -182,7 +182,10 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         re.search(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", sentence, re.I))
     person = _person_near(sentence, lex, people, non_name)
     for run in _RUN.finditer(sentence):
-        name = _clean_name(run.group(0), people, non_name)
+        text = run.group(0)
+        if " " not in text:
+            continue  # one capitalised word is never a full name to remember
+        name = _clean_name(text, people, non_name)
         if name and " " in name:
             people.add(name)
     if analysts and producers and has_analysis:

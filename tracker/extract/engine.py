@@ -303,13 +303,21 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
 
 _POST_STOP = re.compile(
     r"\d|[;:]|,\s*(?:and|but|while|whereas|en|maar|og|men|und|aber|et|mais|і|й|та|але|а)\b|,(?=\s*\w+\s+(?:said|says|told))", re.I)
-_COORDINATED = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and)\s*(?:\w+\s+){0,2}$", re.I)
+_COORDINATED = re.compile(
+    r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and)\s*(?!(?:up|down)\s+from|compared|against|after|than|from\b)(?:\w+\s+){0,2}$", re.I)
 _RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
 _CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
 _BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
 _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
+_SAID_BEFORE = re.compile(
+    r"\b(?:said|says|announced|told|reported|wrote|added|claimed|declared|sagte|erklärte|zei|meldde|sa|a\s+déclaré|"
+    r"a\s+annoncé|заявив|заявила|повідомив|повідомила)\s+(?:\w+\s+){0,4}$", re.I)
+_AND_CLAUSE = re.compile(r",\s*(?:and|а|і|та|et|und|en|og|while|whereas|alors\s+que|während|terwijl|mens)\b", re.I)
+_CHANGE_TO = re.compile(
+    r"\b(?:push(?:ed|es)?|rose|risen|rises|grew|grown|increased|climbed|jumped|went|raised|brought)\s+"
+    r"(?:[\w'’]+\s+){0,3}up\s+to\s*$", re.I)
 _SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
 _WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
@@ -516,16 +524,26 @@ def _territories_cached(text: str) -> tuple:
 def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | None) -> str:
     """The area the figure is measured within: 'of X' after it, the clause before it, or anaphora."""
     lex = state.lex
-    right = sentence[m.end:m.end + 70]
+    # A place after "with", "including", "compared with"... is not where the figure lies
+    # ("de Krim inbegrepen" is read on a longer window: the cue follows the name).
+    wide = sentence[m.end:m.end + 110]
+    cut = _TERRITORY_BREAK.search(wide)
+    right = wide[:min(70, cut.start())] if cut else wide[:70]
     cut = _CLAUSE_BREAK.search(right)
     if cut:
         right = right[:cut.start()]
-    # A place after "with", "including", "compared with"... is not where the figure lies.
-    cut = _TERRITORY_BREAK.search(right)
-    if cut:
-        right = right[:cut.start()]
     nxt_num = _NEXT_FIGURE.search(right)
-    if nxt_num:
+    if nxt_num and _OF_TOTAL_GAP.fullmatch(right[:nxt_num.start()]):
+        # "about 800 of the 1,376 square kilometers of Kursk": read past the whole it is part of.
+        wide = sentence[m.end:m.end + 110]
+        tail = re.match(r"[\d.,\s\u00a0]+(?:\S+\s+){0,3}?(?=of\b|de\b|van\b|in\b|у\b|в\b)", wide[nxt_num.start():])
+        after = nxt_num.start() + (tail.end() if tail else 0)
+        nxt2 = _NEXT_FIGURE.search(wide, after)
+        right = wide[:min(nxt2.start() if nxt2 else 110, 110)]
+        cut = _TERRITORY_BREAK.search(right) or _CLAUSE_BREAK.search(right)
+        if cut:
+            right = right[:cut.start()]
+    elif nxt_num:
         right = right[:nxt_num.start()]
     # "of the country" is the country at war.
     if lex.country_anaphora_re.match(right) and state.conflict in COUNTRY_OF_CONFLICT:
@@ -547,14 +565,29 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     if lex.anaphora_re.search(right[:30]):
         # "there", "the region": the nearest region named before in the sentence, else the
         # last one of the document.
-        near = [t for t in _territories(left) if t[3] >= 2]
-        if near:
-            return _with_context(near[-1][2], state, sentence)
+        near = _territories(left)
+        if any(t[3] >= 2 for t in near):
+            # The last place named, or the most specific of its chain ("the Pokrovsk sector
+            # of Donetsk Oblast").
+            chain = [near[-1]]
+            for a, b in zip(reversed(near[:-1]), reversed(near)):
+                if not _OF_CHAIN.fullmatch(left[a[1]:b[0]]):
+                    break
+                chain.append(a)
+            best = max(chain, key=lambda t: t[3])
+            if best[3] >= 2:
+                return _with_context(best[2], state, sentence)
         if state.last_territory:
             return state.last_territory
+    if not terr_right and state.last_territory:
+        am = None
+        for am in lex.anaphora_re.finditer(clause_left):
+            pass
+        if am is not None and len(am.group(0)) > 4 and not _territories(clause_left[am.end():]):
+            return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
-    terr_left = [t for t in _territories(left) if t[3] >= 2]
+    terr_left = [t for t in _territories(left) if t[3] >= 2 and _frames_figure(left, t)]
     if terr_left:
         return _with_context(terr_left[-1][2], state, sentence)
     if terr_right:
@@ -564,10 +597,34 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
 
 _TERRITORY_BREAK = re.compile(
     r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"
-    r"tegenover|med|inkludert|mot|разом|порівняно)\b|,\s*(?:and|et|und|en|og|і|та)\b", re.I)
+    r"tegenover|med|inkludert|mot|разом|порівняно|when|where|quand|lorsque|wenn|als|toen|da|коли|"
+    r"while|whereas|tandis|während|terwijl|mens|тоді)\b|"
+    r",\s*(?:and|et|und|en|og|і|та)\b|\b(?:and|et|und|en|og)\s+(?:the\s+whole|all|another|most|la\s+totalité|l['’]ensemble)\b|[,\s](?:de\s+|die\s+|la\s+|the\s+)?\w+\s+(?:inbegrepen|included|eingeschlossen|inclus|comprise?)\b",
+    re.I)
 # The next figure (a year such as "pre-2014" is no figure).
 _NEXT_FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?!\d))\d")
 _CLAUSE_START = re.compile(r"[;:]|,\s+(?:but|and|while|whereas|mais|et|aber|und|maar|en|men|og|але|та)\b|\s[–—]\s", re.I)
+
+
+_OF_TOTAL_GAP = re.compile(r"\s*(?:of|out\s+of|de|sur|van|av|von|з)\s+(?:the\s+|les\s+|de\s+|die\s+|den\s+)?(?:[\w'’]+\s+)?", re.I)
+_OF_CHAIN = re.compile(r"\s+(?:of|in|de|du|des|der|van|av|i|in)\s+(?:the\s+|la\s+|le\s+|het\s+)?|,\s+", re.I)
+
+
+_ASIDE_OPENING = re.compile(
+    r"^\W*(?:despite|although|though|while|after|before|when|as|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
+    r"contrairement|trotz|obwohl|nachdem|anders\s+als|ondanks|hoewel|nadat|toen|anders\s+dan|til\s+tross|selv\s+om|"
+    r"etter|незважаючи|хоча|після|коли)\b", re.I)
+
+
+def _frames_figure(left: str, t: tuple) -> bool:
+    """Does a place named before the figure frame it? Yes in the figure's own clause, or in
+    a fronted locative ("In the Donetsk region, ..."); no in a concessive or temporal aside
+    ("Despite the counteroffensives at Kherson and Kharkiv, ...")."""
+    tail = left[t[1]:]
+    if "," not in tail and not _CLAUSE_START.search(tail):
+        return True
+    seg_start = max(left.rfind(",", 0, t[0]), left.rfind(";", 0, t[0]), left.rfind(":", 0, t[0])) + 1
+    return not _ASIDE_OPENING.match(left[seg_start:t[0]])
 
 
 def _last_clause_start(text: str) -> int:
@@ -761,8 +818,16 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
                 break
     best, best_d = None, 10 ** 9
     for p in phrases:
+        if p.kind == "comparison" and p.groups.get("kind") in kinds and p.end <= m.start and \
+                m.start - p.end <= 40 and not any(p.end <= o.start < m.start for o in mentions):
+            # "etwas mehr als im September, als es 447 km² waren": the compared figure's own date.
+            p = P.Phrase(p.start, p.end, p.groups["kind"], p.text, {**p.groups, "comparison": "1"})
         if p.kind not in kinds:
             continue
+        if p.kind == "weekday" and not stock and not (
+                m.end <= p.start <= m.end + 30 and "," not in sentence[m.end:p.start] and
+                not _SAID_BEFORE.search(sentence, max(0, p.start - 40), p.start)):
+            continue  # "took four towns early on Tuesday"; not "said on Tuesday" elsewhere
         if id(p) in owned and owned[id(p)] != id(m):
             continue
         if p.start >= m.end:
@@ -775,17 +840,25 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
             d += 200  # "..., but every month since August" is another clause's
         if p.end <= m.start:
             if "," in between:
+                if stock and (p.kind.startswith("since") or p.kind in ("last_month", "past_week", "past_month")):
+                    continue  # "Having taken El-Fasher last month, the RSF controls ...": now
                 d += 10  # "since the campaign began, 2 km² of it over the past week"
-            if any(p.end <= o.start and o.end <= m.start for o in mentions if o is not m):
-                d += 100  # "since Feb. 24, 2022, Russia has taken 68,500 km², ... 18.4%"
+            if stock and any(p.end <= o.start and o.end <= m.start and
+                             not _COORDINATED.match(sentence[o.end:m.qualifier_start])
+                             for o in mentions if o is not m):
+                continue  # "since Feb. 24, 2022, Russia has taken 68,500 km², ... it controls 18.4%"
         if p.kind == "now":
             d += 5  # an explicit date beats a bare "now" at the same distance
         if p.kind == "peak" and any(q.kind in ("month_end", "date", "cutoff_date", "month") for q in phrases):
             d += 40  # "Fin mars 2022, au plus fort de l'offensive": the date dates it
-        if p.kind == "date" and not stock:
+        if p.kind in ("date", "weekday") and not stock:
             d += 80  # a single day rarely bounds a gain; it is usually when something was said
+        if p.start >= m.end and _AND_CLAUSE.search(sentence, m.end, p.start):
+            d += 50  # "108 651 km², а сьогодні ... 114 493 km²": the next clause's time
         if d < best_d:
             best, best_d = p, d
+    if stock and best is not None and best_d >= 200:
+        return None  # only phrases of other clauses: the stock is of the cut-off
     return best
 
 
@@ -807,7 +880,8 @@ def _cutoff(sentences_phrases: list[tuple[str, list[P.Phrase]]], ctx: P.TimeCont
             elif p.kind in ("month", "last_month") and ctx.ref_precision == "day":
                 r = P.resolve(p, ctx, lex, stock=False)
                 end = r.period_end
-                if end and 0 <= (ref - end).days <= 7 and end.day >= 28:
+                if end and 0 <= (ref - end).days <= 4 and end.day >= 28:
+                    # a monthly analysis comes out on the first working days of the next month
                     monthly.append(end)
     if explicit:
         return max(explicit)
@@ -1002,6 +1076,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                 m.qualifier_text = qm.group("q")
                 m.qualifier = lex.qualifiers.get(re.sub(r"\s+", " ", m.qualifier_text.lower()), "exact")
                 m.qualifier_start = qm.start("q")
+                if _CHANGE_TO.search(sent, max(0, qm.start("q") - 40), qm.end("q")):
+                    # "pushed its share up to 54%": the verb's particle, not a hedge.
+                    m.qualifier, m.qualifier_text = "exact", ""
             if m.num.vague:
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):
@@ -1050,7 +1127,14 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         phrase = choose_phrase(sent, m, phrases, live, stock)
         claim = Claim()
         flags = set(m.flags)
-        if phrase is not None:
+        if phrase is not None and phrase.kind == "this_period":
+            # "over this period": from the date named before it in the sentence to the end.
+            dated = [P.resolve(q, ctx, lex, True).as_of for q in phrases
+                     if q.end <= phrase.start and q.kind in ("date", "cutoff_date")]
+            dated = [d for d in dated if d is not None]
+            res = P.Resolved(period_start=min(dated) if dated else None, period_end=P._end(ctx),
+                             text=phrase.text)
+        elif phrase is not None:
             res = P.resolve(phrase, ctx, lex, stock)
             if phrase.kind in ("peak",) and not stock:
                 res = P.Resolved(text=phrase.text)
@@ -1080,10 +1164,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             claim.as_of = _iso(res.as_of)
         else:
             claim.period_start, claim.period_end = _iso(res.period_start), _iso(res.period_end)
-            if (res.period_start or res.period_end) and phrase is not None:
+            if (res.period_start or res.period_end) and phrase is not None and not phrase.groups.get("comparison"):
                 ctx.last_flow = (res.period_start, res.period_end, res.text,
                                  attribution.label if attribution is not None else "")
-            if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month"):
+            if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month") and \
+                    not phrase.groups.get("comparison"):
                 ctx.month = (res.period_start.year, res.period_start.month)
         claim.period_text = res.text
         if res.approx:
@@ -1219,4 +1304,6 @@ def _better(new: Claim, nm: Mention, old: Claim, om: Mention) -> bool:
         return sn > so
     if bool(new.alt_value_original) != bool(old.alt_value_original):
         return bool(new.alt_value_original)
+    if (new.qualifier != "exact") != (old.qualifier != "exact"):
+        return new.qualifier != "exact"  # "about 64 percent" says more than "64 percent"
     return False

@@ -29,12 +29,12 @@ FLOW_KINDS = frozenset({
     "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
-    "within_n_weeks", "shortly_after", "cutoff_date",
+    "within_n_weeks", "shortly_after", "cutoff_date", "weekday", "this_period",
 })
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
-    "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months",
+    "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months", "weekday",
 })
 
 
@@ -111,7 +111,20 @@ _THAN_BEFORE = re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.
 def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     """Non-overlapping time phrases; earlier patterns in the lexicon win ties."""
     found: list[Phrase] = []
-    for m in lex.periods_all_re.finditer(sentence):
+    if lex.month_any_re.search(sentence):
+        matches = list(lex.periods_month_re.finditer(sentence)) + list(lex.periods_plain_re.finditer(sentence))
+        if matches:
+            # As one alternation would: leftmost first, the earlier entry at one position.
+            matches.sort(key=lambda x: (x.start(), int(x.lastgroup[1:])))
+            kept, end = [], -1
+            for x in matches:
+                if x.start() >= end:
+                    kept.append(x)
+                    end = x.end() if x.end() > x.start() else x.start() + 1
+            matches = kept
+    else:
+        matches = lex.periods_plain_re.finditer(sentence)
+    for m in matches:
         idx = int(m.lastgroup[1:]) if m.lastgroup and m.lastgroup[0] == "k" else _entry_index(m)
         kind = lex.period_kinds[idx]
         if True:
@@ -119,7 +132,9 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             if (kind.startswith("since") and _SUPERLATIVE_BEFORE.search(sentence, max(0, s - 60), s)) or \
                     _THAN_BEFORE.search(sentence, max(0, s - 12), s):
                 # Still claim the span so a shorter pattern does not reuse it.
-                found.append(Phrase(s, e, "comparison", m.group(0).strip()))
+                groups = {own: m.group(combined) for combined, own in lex.period_groups[idx] if m.group(combined)}
+                groups["kind"] = kind  # "mehr als im September, als es 447 km² waren": its own figure
+                found.append(Phrase(s, e, "comparison", m.group(0).strip(), groups))
                 continue
             text = m.group(0).strip()
             if not text:
@@ -134,6 +149,11 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
                 if v:
                     groups[own] = v
             found.append(Phrase(s, e, kind, text, groups))
+    # "on Tuesday", "early on Tuesday": a day counted back from publication.
+    for wm in lex.weekday_re.finditer(sentence):
+        s, e = wm.span()
+        if not any(p.start < e and s < p.end for p in found):
+            found.append(Phrase(s, e, "weekday", wm.group(0), {"w": str(lex.weekdays[wm.group(0).lower()])}))
     found.sort(key=lambda p: p.start)
     return found
 
@@ -211,6 +231,17 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
     if k in ("month", "month_end", "mid_month", "first_half", "early_month", "since_month",
              "since_month_start", "first_n_days") and month is None and k != "first_n_days":
         return Resolved(text=p.text, unresolved=True)
+    if k == "weekday":
+        day = statement_day(ref, int(g["w"])) if ctx.ref_precision == "day" else None
+        if day is None:
+            return Resolved(text=p.text, unresolved=True)
+        if stock:
+            r.as_of = day
+        else:
+            r.period_start = r.period_end = day
+        return r
+    if k == "this_period":
+        return Resolved(text=p.text, unresolved=True)  # the engine reads the dates around it
     if k == "now":
         r.as_of = _end(ctx)
         r.unresolved = r.as_of is None
@@ -392,6 +423,11 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         if stock:
             return Resolved(text=p.text, as_of=add_months(ref, n))
         r.period_start, r.period_end = ref, add_months(ref, n)
+        return r
+    if k == "shortly_after" and ctx.last_flow is not None and ctx.last_flow[1] is not None:
+        # "shortly afterwards": the calendar month after the period spoken of.
+        nxt = add_months(date(ctx.last_flow[1].year, ctx.last_flow[1].month, 1), 1)
+        r.period_start, r.period_end, r.approx = nxt, last_day(nxt.year, nxt.month), True
         return r
     if k in ("past_few_days", "within_n_weeks", "shortly_after"):
         r.period_end = ref if k == "past_few_days" else None

@@ -125,9 +125,9 @@ def build_report(
                 chart_paths.append(_save_png(figure, out_dir / chart.file_name))
                 pdf.savefig(figure)
                 notify(f"chart written: {chart_paths[-1]}")
-            flagged = flagged_rows(observations, marks, checks, claim_observations)
+            flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations)
             all_flagged += flagged
-            for page in _table_pages(f"Flagged figures — {conflict}", flagged):
+            for page in _table_pages(f"Flagged figures — {conflict} (charted series; every flag is in observations.csv)", flagged):
                 pdf.savefig(page)
             notes = observation_notes(observations, marks)
             for page in _text_pages(f"References — {conflict}", reference_entries(section, notes)):
@@ -138,6 +138,14 @@ def build_report(
     notify(f"report written: {pdf_path}")
     return ReportResult(charts=chart_paths, pdf=pdf_path, plotted=plotted, flagged=all_flagged,
                         state=state_path)
+
+
+def _charted(observations: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
+    """Observations of the charted series (metric, actor, territory of a chart), plotted or
+    not: the flagged table is about what the report shows; exports hold every flag."""
+    shown = {(c.metric, c.actor, c.territory) for c in charts}
+    keys = zip(observations["metric"], observations["actor"], observations["territory"])
+    return observations[[key in shown for key in keys]]
 
 
 def _conflicts(selection: Selection) -> list[str]:

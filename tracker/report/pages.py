@@ -31,7 +31,14 @@ _WORDS = {"≈ ": "about ", "≥ ": "at least ", "≤ ": "at most ", "→": "->"
 
 
 class _StandardFontText(Text):
-    """Text drawn with a PDF standard font (only ever used for Windows-1252 text)."""
+    """Text drawn with a PDF standard font (only ever used for Windows-1252 text).
+
+    With `line_step` (a share of the figure height), a multi-line text puts its lines
+    exactly that far apart, so one artist can draw a run of lines of a page: each artist
+    costs about a millisecond whatever its length.
+    """
+
+    line_step: float | None = None
 
     def draw(self, renderer: RendererBase) -> None:
         # Set and restore the one parameter directly: rc_context copies every rcParam,
@@ -39,19 +46,44 @@ class _StandardFontText(Text):
         previous = matplotlib.rcParams["pdf.use14corefonts"]
         matplotlib.rcParams["pdf.use14corefonts"] = True
         try:
+            if self.line_step is not None and self.figure is not None:
+                self.set_linespacing(self.line_step * self.figure.bbox.height
+                                     / _font_height(renderer, self))
             super().draw(renderer)
         finally:
             matplotlib.rcParams["pdf.use14corefonts"] = previous
 
 
-def page_text(figure: Figure, x: float, y: float, text: str, **style: object) -> Text:
-    """Put `text` on a page, in Helvetica when the standard font can show it."""
+def _font_height(renderer: RendererBase, text: Text) -> float:
+    """Ascent + descent of the font, as matplotlib's multi-line layout measures a line."""
+    ascent = descent = None
+    metrics = getattr(renderer, "_get_font_height_metrics", None)  # PDF renderer, AFM fonts
+    if metrics is not None:
+        ascent, descent, _ = metrics(text.get_fontproperties())
+    if ascent is None or descent is None:
+        _, height, descent = renderer.get_text_width_height_descent(
+            "lp", text.get_fontproperties(), ismath=False)
+        ascent = height - descent
+    return max(ascent + descent, 1e-6)
+
+
+def _standard(text: str) -> str | None:
+    """`text` with signs in words when a standard font can show it, else None."""
     for sign, words in _WORDS.items():
         text = text.replace(sign, words)
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
+        return None
+    return text
+
+
+def page_text(figure: Figure, x: float, y: float, text: str, **style: object) -> Text:
+    """Put `text` on a page, in Helvetica when the standard font can show it."""
+    standard = _standard(text)
+    if standard is None:
         return figure.text(x, y, text, **style)
+    text = standard
     weight = "bold" if style.pop("fontweight", None) == "bold" else "medium"
     artist = _StandardFontText(x, y, text, fontfamily="Helvetica", fontweight=weight,
                                transform=figure.transSubfigure, **style)
@@ -87,15 +119,16 @@ def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
     figure = Figure(figsize=PAGE_SIZE_IN)
     heading = title if page_number == 1 else f"{title} (continued)"
     page_text(figure, 0.06, 0.93, heading, fontsize=16, fontweight="bold", va="top")
-    for row, line in enumerate(lines):
-        page_text(figure, 0.06, _TEXT_TOP - row * _TEXT_LINE_STEP, line, fontsize=_TEXT_FONT_PT, va="top")
+    # Runs of lines a standard font can show are one artist each; other lines (non-Latin
+    # quotes) are drawn one by one in DejaVu Sans at their row.
+    _lines_block(figure, 0.06, _TEXT_TOP, lines)
     return figure
 
 
 # Flagged-figures table: column left edges (share of the page width) and wrap widths.
 _TABLE_X = (0.04, 0.09, 0.37, 0.52, 0.66)
 _TABLE_WRAP = (6, 58, 30, 28, 70)
-_TABLE_ROWS_PER_PAGE = 40  # lines, header excluded
+_TABLE_ROWS_PER_PAGE = 42  # lines, header excluded
 
 
 def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Iterator[Figure]:
@@ -106,33 +139,62 @@ def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Itera
     wrapped = [[textwrap.wrap(str(cell), width, break_on_hyphens=False) or [""]
                 for cell, width in zip(row, _TABLE_WRAP)] for row in rows]
     page: list[list[list[str]]] = []
-    used, number = 0.0, 1
+    used, number = 0, 1
     for cells in wrapped:
-        height = max(len(c) for c in cells)
+        height = max(len(c) for c in cells) + 1  # a blank line under each row, with a rule
         if page and used + height > _TABLE_ROWS_PER_PAGE:
             yield _table_page(title, page, number)
-            page, used, number = [], 0.0, number + 1
+            page, used, number = [], 0, number + 1
         page.append(cells)
-        used += height + 0.4
+        used += height
     if page:
         yield _table_page(title, page, number)
 
 
 def _table_page(title: str, rows: list[list[list[str]]], page_number: int) -> Figure:
+    """One artist per column: each cell padded to its row's height in whole lines."""
     figure = Figure(figsize=PAGE_SIZE_IN)
     heading = title if page_number == 1 else f"{title} (continued)"
     page_text(figure, 0.04, 0.93, heading, fontsize=16, fontweight="bold", va="top")
-    y = _TEXT_TOP
+    top = _TEXT_TOP
     for x, name in zip(_TABLE_X, FLAGGED_COLUMNS):
-        page_text(figure, x, y, name, fontsize=_TEXT_FONT_PT + 1, fontweight="bold", va="top")
-    y -= _TEXT_LINE_STEP * 1.4
-    figure.add_artist(_rule(y + _TEXT_LINE_STEP * 0.3))
+        page_text(figure, x, top, name, fontsize=_TEXT_FONT_PT + 1, fontweight="bold", va="top")
+    top -= _TEXT_LINE_STEP * 1.5
+    figure.add_artist(_rule(top + _TEXT_LINE_STEP * 0.5))
+    columns: list[list[str]] = [[] for _ in _TABLE_X]
+    line = 0
     for cells in rows:
-        for x, lines in zip(_TABLE_X, cells):
-            page_text(figure, x, y, "\n".join(lines), fontsize=_TEXT_FONT_PT, va="top", linespacing=1.25)
-        y -= _TEXT_LINE_STEP * (max(len(c) for c in cells) + 0.4)
-        figure.add_artist(_rule(y + _TEXT_LINE_STEP * 0.3))
+        height = max(len(c) for c in cells) + 1
+        for column, cell in zip(columns, cells):
+            column.extend(cell + [""] * (height - len(cell)))
+        line += height
+        figure.add_artist(_rule(top - (line - 0.5) * _TEXT_LINE_STEP))
+    for x, column in zip(_TABLE_X, columns):
+        _lines_block(figure, x, top, column)
     return figure
+
+
+def _lines_block(figure: Figure, x: float, top: float, lines: list[str]) -> None:
+    """Lines one _TEXT_LINE_STEP apart from `top` down: standard-font runs as one artist."""
+    run: list[str] = []
+    run_start = 0
+    for row, line in enumerate([*lines, None]):
+        standard = _standard(line) if line is not None else None
+        if standard is not None:
+            if not run:
+                run_start = row
+            run.append(standard)
+            continue
+        if run:
+            block = _StandardFontText(x, top - run_start * _TEXT_LINE_STEP, "\n".join(run),
+                                      fontfamily="Helvetica", fontweight="medium",
+                                      fontsize=_TEXT_FONT_PT, va="top",
+                                      transform=figure.transSubfigure)
+            block.line_step = _TEXT_LINE_STEP
+            figure.add_artist(block)
+            run = []
+        if line is not None:
+            figure.text(x, top - row * _TEXT_LINE_STEP, line, fontsize=_TEXT_FONT_PT, va="top")
 
 
 def _rule(y: float) -> Line2D:

@@ -75,7 +75,7 @@ def select_points(
     """Filter the ledger and arrange the plottable claims into numbered chart points."""
     ledger = _sorted_claims(claims)
     # Revisions are linked over the whole ledger, so a window never hides what a figure revises.
-    observations = build_observations(ledger)
+    observations = build_observations(ledger, normalised=True)
     frame = add_plot_columns(ledger)
     frame["_key"] = claim_observation_ids(frame)
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
@@ -235,8 +235,17 @@ def _assign_marks(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
 
 
 def point_qualifiers(frame: pd.DataFrame, point_column: str) -> pd.Series:
-    """Per row, the qualifier its point is drawn with (citations of a point may differ)."""
-    return frame.groupby(point_column)["qualifier"].transform(_most_common)
+    """Per row, the qualifier its point is drawn with (citations of a point may differ):
+    the hedge most citations give, ties alphabetically (vectorised: one pass per frame)."""
+    if frame.empty:
+        return pd.Series(dtype=object, index=frame.index)
+    pairs = pd.DataFrame({"point": frame[point_column].values,
+                          "qualifier": frame["qualifier"].replace("", "exact").values})
+    counts = pairs.value_counts().reset_index(name="n")
+    counts = counts.sort_values(["point", "n", "qualifier"], ascending=[True, False, True],
+                                kind="mergesort").drop_duplicates("point")
+    best = dict(zip(counts["point"], counts["qualifier"]))
+    return frame[point_column].map(best)
 
 
 def _no_marks(frame: pd.DataFrame) -> pd.DataFrame:
@@ -245,10 +254,3 @@ def _no_marks(frame: pd.DataFrame) -> pd.DataFrame:
         mark=pd.Series(dtype="int64"), chart=pd.Series(dtype=object),
         _qualifier=pd.Series(dtype=object),
     )
-
-
-def _most_common(qualifiers: pd.Series) -> str:
-    # The point shows the hedge most citations give; ties go alphabetically for stability.
-    counts = qualifiers.replace("", "exact").value_counts()
-    top = counts[counts == counts.max()].index
-    return str(sorted(top)[0]) if len(top) else "exact"

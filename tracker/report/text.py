@@ -31,7 +31,7 @@ UNATTRIBUTED = "unattributed"
 
 # A figure relayed by hundreds of sites would fill pages of references; past this many the
 # rest are counted and left to the export (observations.csv lists every claim_id).
-MAX_CITATIONS_LISTED = 12
+MAX_CITATIONS_LISTED = 6
 
 
 def metric_label(metric: str) -> str:

@@ -24,7 +24,7 @@ from tracker import geo
 from tracker.config import Source
 from tracker.model import Claim
 from tracker.sources import Collected, Context, Reject, SourceError
-from tracker.sources.maps import (
+from tracker.sources._maps import (
     check_denominator,
     check_method,
     computed_claim,
@@ -40,10 +40,8 @@ OPTIONAL = frozenset({"base_url", "list_url", "snapshot_url", "areas_url", "max_
 DEFAULT_BASE_URL = "https://deepstatemap.live/api/history"
 DEFAULT_MAX_SNAPSHOTS = 20
 GEOJSON_TYPE = "application/geo+json"
-# Not "application/json": the raw store would name the payload <sha>.json, the very name of
-# its sidecar, and the sidecar would overwrite it (reported to the store's owner).
-AREAS_TYPE = "text/json"
-_ID_IN_URL = re.compile(r"(\d{9,11})(?!.*\d{9,11})")
+AREAS_TYPE = "application/json"
+_ID_IN_URL = re.compile(r"(?<!\d)\d{9,11}(?!\d)")  # Unix seconds, 2001..5138
 _CACHE_VERSION = 1
 
 
@@ -78,8 +76,8 @@ def _urls(source: Source) -> tuple[str, str, str]:
 
 def snapshot_id(origin: str) -> int | None:
     """The snapshot id inside a stored payload's origin URL or path."""
-    match = _ID_IN_URL.search(origin)
-    return int(match.group(1)) if match else None
+    found = _ID_IN_URL.findall(origin)  # the last one: hosts, ports and hashes come first
+    return int(found[-1]) if found else None
 
 
 def collect(source: Source, context: Context) -> Collected:

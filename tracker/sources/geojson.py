@@ -28,7 +28,7 @@ from tracker import geo
 from tracker.config import Source
 from tracker.model import METRICS
 from tracker.sources import Collected, Context, Reject, SourceError
-from tracker.sources.maps import (
+from tracker.sources._maps import (
     check_denominator,
     check_method,
     computed_claim,
@@ -84,13 +84,15 @@ def collect(source: Source, context: Context) -> Collected:
                 f"property {source.options.get('date_property', '(none)')!r} and no 'as_of' option"))
             continue
         groups.setdefault(date, []).append(feature)
-    for problem in scan.problems:
+    # Only a bad feature the mapping would have counted makes the figures incomplete.
+    problems = [p for p in scan.problems if _matches(p.properties, source.options.get("where", {}))]
+    for problem in problems:
         collected.rejects.append(Reject(f"{origin}#feature-{problem.index}",
                                         f"{source.id}: {problem}"))
-    if not groups and not scan.problems:
+    if not groups and not problems:
         raise SourceError(f"{source.id}: {origin}: no polygon feature to measure "
                           f"({scan.total} feature(s); {scan.skipped_summary()})")
-    if scan.problems:
+    if problems:
         # An unmeasurable feature may belong to any date: every total would be too small.
         return collected
     for date, features in sorted(groups.items()):

@@ -64,7 +64,7 @@ def collect(source: Source, context: Context) -> Collected:
     known = {r.sha256 for r in context.store.records(source.id)}
     is_json = payload.lstrip()[:1] in (b"[", b"{")
     record = context.store.put(source.id, payload, origin=origin,
-                               content_type="text/json" if is_json else "text/csv",  # see deepstate.AREAS_TYPE
+                               content_type="application/json" if is_json else "text/csv",
                                retrieved_at=context.retrieved_at)
     collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
     columns: dict[str, str] = source.options["columns"]

@@ -199,6 +199,12 @@ class Lexicon:
                           p.replace("{M}", "(?:" + self.month_alt + ")"))
             parts.append("(?P<k%d>%s)" % (i, body))
         self.periods_all_re = re.compile(_gate("|".join(parts)) + r"(?<![\w'’])(?:" + "|".join(parts) + ")", _FLAGS)
+        # The same entries split by whether they need a month name: a sentence without one
+        # scans only the others.
+        month_parts = [q for q, need in zip(parts, self.period_needs_month) if need]
+        plain_parts = [q for q, need in zip(parts, self.period_needs_month) if not need]
+        self.periods_month_re = re.compile(r"(?<![\w'’])(?:" + ("|".join(month_parts) or "(?!x)x") + ")", _FLAGS)
+        self.periods_plain_re = re.compile(_gate("|".join(plain_parts)) + r"(?<![\w'’])(?:" + ("|".join(plain_parts) or "(?!x)x") + ")", _FLAGS)
         self.speech_re = re.compile(_wb(_alt(mod.SPEECH_VERBS)), _FLAGS)
         self.according_re = re.compile(_wb(_alt(mod.ACCORDING_TO)), _FLAGS)
         self.analysis_re = re.compile(_wb(_alt(mod.ANALYSIS_WORDS)), _FLAGS)

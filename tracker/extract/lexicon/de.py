@@ -74,6 +74,8 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"in\s+(?:diesem|dem\s+gleichen|demselben)\s+zeitraum", "this_period"),
+    (r"kurz\s+(?:darauf|danach)", "shortly_after"),
     (r"vom\s+(?P<d>\d{1,2})\.\s*(?:(?P<m>{M})\s+)?bis\s+(?:zum\s+)?(?P<d2>\d{1,2})\.\s*(?P<m2>{M})", "date_range"),
     (r"seit\s+(?:jahresbeginn|jahresanfang|anfang\s+des\s+jahres|beginn\s+des\s+jahres|anfang\s+" + _Y + r")", "since_year_start"),
     (r"seit\s+(?:anfang|beginn)\s+(?P<m>{M})", "since_month_start"),

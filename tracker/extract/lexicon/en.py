@@ -136,6 +136,8 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:over|in|during)\s+(?:this|that|the\s+same)\s+(?:period|time)|in\s+that\s+time", "this_period"),
+    (r"shortly\s+(?:afterwards|thereafter)|soon\s+(?:afterwards|after(?=[,.;]))", "shortly_after"),
     (r"from\s+(?P<m>{M})\.?\s+(?P<d>\d{1,2})\s+(?:to|until|through)\s+(?P<m2>{M})\.?\s+(?P<d2>\d{1,2})", "date_range"),
     (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+year|this\s+year|" + _Y + r")", "since_year_start"),
     (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month_start"),

@@ -76,6 +76,8 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:sur|pendant|durant)\s+(?:cette|la\s+même)\s+période", "this_period"),
+    (r"peu\s+(?:après|de\s+temps\s+après)", "shortly_after"),
     (r"du\s+(?P<d>\d{1,2})(?:er)?\s+(?:(?P<m>{M})\s+)?au\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),
     (r"depuis\s+le\s+début\s+de\s+(?:l['’]année|" + _Y + r")", "since_year_start"),
     (r"depuis\s+le\s+début\s+(?:du\s+mois\s+)?(?:de\s+|d['’])(?P<m>{M})", "since_month_start"),

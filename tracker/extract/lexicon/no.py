@@ -67,6 +67,8 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"i\s+(?:denne|samme)\s+perioden", "this_period"),
+    (r"kort\s+tid\s+etter|like\s+etter", "shortly_after"),
     (r"siden\s+(?:starten|begynnelsen|begynnelse)\s+(?:av|på)\s+(?:året|" + _Y + r")|siden\s+nyttår", "since_year_start"),
     (r"(?:i\s+)?(?:starten|begynnelsen)\s+(?:av|på)\s+(?P<m>{M})", "since_month_start"),
     (r"siden\s+(?:starten\s+på\s+)?(?:invasjonen|krigen)", "since_invasion"),
