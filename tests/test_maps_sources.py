@@ -80,7 +80,7 @@ def test_deepstate_lists_fetches_measures_and_second_run_fetches_nothing(tmp_pat
     assert len(geojson_requests(httpserver)) == 2
     sidecars = [json.loads(p.read_text()) for p in (tmp_path / "data" / "raw" / "ds").glob("*.meta.json")]
     # the two /areas answers are the same bytes: stored once, the second id kept as an alias
-    assert sorted(s["content_type"] for s in sidecars) == ["application/geo+json"] * 2 + ["text/json"]
+    assert sorted(s["content_type"] for s in sidecars) == ["application/geo+json"] * 2 + ["application/json"]
     claims = read_claims(tmp_path / "data" / "processed" / "claims.csv")
     computed = claims[claims["method"] == "computed"]
     stock = computed[(computed["metric"] == "area_controlled_km2")
