@@ -40,11 +40,12 @@ class Settings:
     max_retry_after_s: float = 120.0
     per_host_delay_s: float = 1.0
     max_redirects: int = 5
+    check_tolerance_pct: float = 5.0  # reported vs computed difference that gets flagged
 
 
 _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries": int,
                   "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
-                  "max_redirects": int}
+                  "max_redirects": int, "check_tolerance_pct": float}
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from tracker.ledger import frame_to_csv_bytes
 from tracker.model import FLOW_METRICS
-from tracker.schemas import normalise_claims_frame
+from tracker.schemas import ObservationSchema, normalise_claims_frame
 from tracker.store import write_if_changed
 
 OBSERVATIONS_CSV = "observations.csv"
@@ -36,6 +36,9 @@ OBSERVATIONS_CSV = "observations.csv"
 # Copies of one release appear within days of each other; a different value published
 # later than this is treated as the producer's revision, not a copying error.
 COPY_WINDOW_DAYS = 5
+
+# conflicts_with lists at most this many other observations (all are flagged).
+MAX_CONFLICTS_LISTED = 10
 
 # Column order of data/processed/observations.csv (described in tracker/schemas.py).
 OBSERVATION_COLUMNS: tuple[str, ...] = (
@@ -190,7 +193,7 @@ def _link_revisions(obs: pd.DataFrame) -> pd.DataFrame:
     obs["revision_of"] = ""
     obs["revision_number"] = 0
     obs["superseded_by"] = ""
-    conflicts: dict[str, set[str]] = {}
+    conflicts: dict[str, list[list[str]]] = {}  # observation -> the groups of copies it is in
     slot_key = list(_SERIES_KEY) + ["_slot"]
     sizes = obs.groupby(slot_key, dropna=False)["observation_id"].transform("size")
     shared = obs.loc[sizes > 1, [*slot_key, "_period", "_date", "observation_id", "is_partial",
@@ -220,7 +223,7 @@ def _link_revisions(obs: pd.DataFrame) -> pd.DataFrame:
     obs["revision_number"] = ids.map(lambda oid: numbers.get(oid, 0)).astype("int64")
     obs["superseded_by"] = ids.map(lambda oid: nexts.get(oid, ""))
     obs["is_revised"] = obs["superseded_by"] != ""
-    obs["conflicts_with"] = ids.map(lambda oid: ";".join(sorted(conflicts.get(oid, ()))))
+    obs["conflicts_with"] = ids.map(lambda oid: _others(oid, conflicts.get(oid, [])))
     flags = []
     for partial, revision, revised, conflicting in zip(
         obs["is_partial"], obs["revision_of"] != "", obs["is_revised"], obs["conflicts_with"] != ""
@@ -246,7 +249,13 @@ def _depth(oid: str, previous: dict[str, str]) -> int:
     return depth
 
 
-def _link_slot(slot: list[dict], previous: dict[str, str], conflicts: dict[str, set[str]]) -> None:
+def _others(oid: str, groups: list[list[str]]) -> str:
+    """The first MAX_CONFLICTS_LISTED other members of the groups of copies `oid` is in."""
+    others = sorted({other for group in groups for other in group if other != oid})
+    return ";".join(others[:MAX_CONFLICTS_LISTED])
+
+
+def _link_slot(slot: list[dict], previous: dict[str, str], conflicts: dict[str, list[list[str]]]) -> None:
     """Link the observations of one series and one period slot (a few records)."""
     by_period: dict[str, list[dict]] = {}
     for record in slot:
@@ -285,7 +294,7 @@ def _starts_month(text: object) -> bool:
     return isinstance(text, str) and text.endswith("-01")
 
 
-def _releases(records: list[dict], conflicts: dict[str, set[str]]) -> list[list[str]]:
+def _releases(records: list[dict], conflicts: dict[str, list[list[str]]]) -> list[list[str]]:
     """Observations of one exact period in release order, copies of one release together.
 
     Returns a list of releases, each a list of observation ids (more than one: copies
@@ -309,19 +318,21 @@ def _releases(records: list[dict], conflicts: dict[str, set[str]]) -> list[list[
         if releases:
             releases[0].extend(undated)
             # Everything is then compared with the undated copies: no order can be told.
-            for oid in undated:
-                for other in ids:
-                    if other != oid:
-                        conflicts.setdefault(oid, set()).add(other)
-                        conflicts.setdefault(other, set()).add(oid)
+            _group(ids, conflicts)
         else:
             releases.append(undated)
     for release in releases:
-        for oid in release:
-            for other in release:
-                if other != oid:
-                    conflicts.setdefault(oid, set()).add(other)
+        if len(release) > 1:
+            _group(release, conflicts)
     return releases
+
+
+def _group(members: list[str], conflicts: dict[str, list[list[str]]]) -> None:
+    # One shared list per group, not pairs: thousands of disagreeing copies of one release
+    # (a broken source) must not cost memory in the square of their number.
+    group = list(members)
+    for oid in group:
+        conflicts.setdefault(oid, []).append(group)
 
 
 def _ordered(obs: pd.DataFrame) -> pd.DataFrame:
@@ -347,5 +358,8 @@ def observations_csv_bytes(observations: pd.DataFrame) -> bytes:
 
 def write_observations(claims_frame: pd.DataFrame, data_dir: Path) -> bool:
     """Write data/processed/observations.csv from the ledger; True when the bytes changed."""
+    observations = build_observations(claims_frame)
+    # A table that breaks its own schema is a bug here, not bad input: fail loudly.
+    ObservationSchema.validate(observations, lazy=True)
     path = Path(data_dir) / "processed" / OBSERVATIONS_CSV
-    return write_if_changed(path, observations_csv_bytes(build_observations(claims_frame)))
+    return write_if_changed(path, observations_csv_bytes(observations))

@@ -78,8 +78,15 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
         anything_new = stored is None or any(
             c.rejects or any(claim_id(claim.to_dict()) not in stored for claim in c.claims)
             for _, c in gathered)
+        derived_missing = not all((processed_dir(data_dir) / name).exists() for name in DERIVED_TABLES)
         if anything_new:
-            _store(gathered, data_dir, result, progress)
+            merged = _store(gathered, data_dir, result, progress)
+            _write_derived(merged, data_dir, config, progress)
+        elif derived_missing:
+            from tracker.ledger import read_claims
+
+            result.claims_total = len(stored)
+            _write_derived(read_claims(ledger_path), data_dir, config, progress)
         else:
             # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
             # (this is what keeps an unchanged scheduled run cheap).
@@ -130,7 +137,7 @@ def _collect_all(config: Config, context: Context, result: IngestResult,
 
 
 def _store(gathered: list[tuple[SourceOutcome, Collected]], data_dir: Path,
-           result: IngestResult, progress: Callable[[str], None]) -> None:
+           result: IngestResult, progress: Callable[[str], None]) -> "pd.DataFrame":
     """Validate what the sources found and replace the ledger and quarantine atomically."""
     import pandas as pd
 
@@ -163,6 +170,23 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], data_dir: Path,
     result.claims_total = len(merged)
     result.ledger_changed = write_claims(ledger_path, merged)
     _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
+    return merged
+
+
+# Tables derived from the whole ledger; rebuilt whenever the ledger changes.
+DERIVED_TABLES = ("observations.csv", "checks.csv")
+
+
+def _write_derived(ledger: "pd.DataFrame", data_dir: Path, config: Config,
+                   progress: Callable[[str], None]) -> None:
+    """Observations (citations of one figure grouped) and checks (reported vs computed)."""
+    from tracker.checks import write_checks
+    from tracker.observations import write_observations
+
+    changed = write_observations(ledger, data_dir)
+    changed |= write_checks(ledger, data_dir, config.settings.check_tolerance_pct)
+    if changed:
+        progress("    observations.csv and checks.csv rebuilt")
 
 
 def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:

@@ -26,7 +26,8 @@ class Attribution:
     analyst: str = ""
     producer: str = ""
     person: str = ""
-    generic: str = ""  # "army": an unnamed army, named after the side of the claim
+    generic: str = ""  # "army": an unnamed army, named after the side of the claim; "group":
+    # bare "analysts"; "adjunct": a producer cited only in an "according to" phrase
 
 
 @dataclass
@@ -130,13 +131,13 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
 
 
 _ARMY_HEADS = re.compile(r"army|military|armée|armee|militär|leger|hæren|армія", re.I)
-_LEADING_ARTICLE = re.compile(r"^(?:the|l['’]|la|le|les|die|der|das|de|het)\s+", re.I)
+_LEADING_ARTICLE = re.compile(r"^(?:the|an?|l['’]|la|le|les|un|une|die|der|das|de|het|een)\s+", re.I)
 
 
 _GOVERNMENT_OF = {"Russia": "Russian government", "Ukraine": "Ukrainian government", "Israel": "Israeli government"}
 _SUBJECT_GAP = re.compile(r"\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
 _LOCATIVE = re.compile(r"(?<![\w'’])(?:in|i|en|im|dans|à|op|у|в|на|near|from|to)\s+(?:the\s+)?$", re.I)
-_ANALYST_HEADS = re.compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|аналіт|експерт|ekspert)", re.I)
+_ANALYST_HEADS = re.compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|report|stud|survey|аналіт|експерт|ekspert)", re.I)
 _POSTPOSITIONS = ("according", "selon", "laut", "volgens", "ifølge", "за ", "zufolge", "nach", "d'après", "d’après")
 
 
@@ -165,7 +166,9 @@ def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
                 continue
             np = _LEADING_ARTICLE.sub("", gm.group("np").strip())
             if _ANALYST_HEADS.match(gm.group("head")):
-                found = Attribution(np, producer=np)  # analysts' figures carry like a producer's
+                # Carries like a producer's. Bare "analysts" are those of a producer named before.
+                bare = np.lower() == gm.group("head").strip().lower()
+                found = Attribution(np, producer=np, generic="group" if bare else "")
             else:
                 found = Attribution(np, producer=np, person=np)  # witnesses, officials: like a person
     return found
@@ -197,7 +200,11 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         label = f"{person} ({org})" if org else person
         return Attribution(label, producer=org or person, person=person)
     if producers:
-        return Attribution(producers[0], producer=producers[0])
+        # "volgens ISW is nu ...": a producer cited in an "according to" adjunct vouches for
+        # its own clause; one that reports as a subject ("DeepState said") may go on.
+        adjunct = bool(lex.according_re.search(sentence)) and not lex.speech_re.search(
+            lex.according_re.sub(" ", sentence))
+        return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
     subject = _subject_source(sentence, lex)
     if subject is not None:
         return subject

@@ -46,7 +46,6 @@ CONFLICT_CUES = {
     "myanmar": r"myanmar|junta|townships?|arakan|rakhine|burma",
     "drc": r"congo|rdc|drc|m23|kivu|goma|rutshuru",
 }
-_CONFLICT_RES = {k: re.compile(r"(?<!\w)(?:" + v + r")(?!\w)", re.I) for k, v in CONFLICT_CUES.items()}
 _CONFLICT_NAMES = list(CONFLICT_CUES)
 _CONFLICT_ALL = re.compile(r"(?<!\w)(?:" + "|".join("(?P<k%d>%s)" % (i, CONFLICT_CUES[k]) for i, k in enumerate(_CONFLICT_NAMES))
                            + r")(?!\w)", re.I)
@@ -1022,19 +1021,29 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
     A person's word carries over only into a sentence that still reports speech ("she
     said", "he added"); a sentence without it is the outlet's own narrative."""
     own = state.attributions[idx]
+    if own is not None and own.generic == "group":
+        # "the analysts note ...": the analysts of the producer the document already named.
+        named = next((a for a in reversed(state.attributions[:idx]) if a is not None and a.producer and
+                      not a.generic), None)
+        return named or own
     if own is not None:
         return own
     lex = state.lex
     reports = bool(lex.speech_re.search(sentence) or lex.according_re.search(sentence)) if sentence else True
     keeps_speaker = reports or bool(lex.speaker_pronoun_re.search(sentence)) if sentence else True
+    broke = False
     for j in range(idx - 1, -1, -1):
         prev = state.attributions[j]
         if prev is None:
             continue
         if prev.person and not keeps_speaker:
+            broke = True
             break
+        if prev.generic == "adjunct" and j > 0 and not keeps_speaker:
+            broke = True
+            break  # outside the lede, "according to ISW" vouches for its own sentence only
         return prev
-    if dominant is not None and (reports or not dominant.person):
+    if dominant is not None and (reports or not (broke or dominant.person)):
         return dominant  # "a UN official said": the official the document names
     if document.default_attribution:
         return Attribution(document.default_attribution, producer=document.default_attribution)
@@ -1132,7 +1141,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             dated = [P.resolve(q, ctx, lex, True).as_of for q in phrases
                      if q.end <= phrase.start and q.kind in ("date", "cutoff_date")]
             dated = [d for d in dated if d is not None]
-            res = P.Resolved(period_start=min(dated) if dated else None, period_end=P._end(ctx),
+            res = P.Resolved(period_start=min(dated) if dated else None, period_end=P.open_end(ctx),
                              text=phrase.text)
         elif phrase is not None:
             res = P.resolve(phrase, ctx, lex, stock)
@@ -1145,7 +1154,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             # The period spoken of before, within the same source's account only.
             res = P.Resolved(period_start=ctx.last_flow[0], period_end=ctx.last_flow[1], text=ctx.last_flow[2])
         elif ctx.last_flow is not None:
-            res = P.Resolved(period_end=P._end(ctx), text="")
+            res = P.Resolved(period_end=P.open_end(ctx), text="")
         elif ctx.month is not None:
             # The month the document spoke of before ("... in November. The forces advanced ...").
             first = date(ctx.month[0], ctx.month[1], 1)
@@ -1156,7 +1165,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if not stock and phrase is not None and phrase.kind == "date" and res.period_start and \
                 _SO_FAR.search(sent, phrase.end):
             # "entered the region on June 8 but have so far gained 8 km²": from that day on.
-            res = P.Resolved(period_start=res.period_start, period_end=P._end(ctx) or res.period_end,
+            res = P.Resolved(period_start=res.period_start, period_end=P.open_end(ctx) or res.period_end,
                              text=res.text)
         if res.unresolved:
             flags.add("period_unresolved")
@@ -1198,6 +1207,13 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         claim.alt_unit_original = m.alt_unit
         claim.actor = actor
         claim.territory = territory
+        if metric in ("share_regained_pct", "share_lost_pct"):
+            # The denominator is an area seized before: "64 percent of the land Ukraine
+            # captured in the Kursk region" -> area of Kursk oblast (Russia) seized by Ukraine.
+            holder = OPPONENT.get(actor, "") if metric == "share_regained_pct" else actor
+            place = territory if territory and territory not in COUNTRY_OF_CONFLICT.values() else state.last_territory
+            if holder:
+                claim.territory = f"area of {place} seized by {holder}" if place else f"area seized by {holder}"
         calc = next((cm for cm in lex.outlet_calc_re.finditer(sent, 0, m.start)), None)
         if calc is not None and document.publisher:
             outlet = outlet_name(document.publisher)
@@ -1207,7 +1223,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             flags.add("implicit")
         elif attribution is not None:
             claim.attribution = attribution.label
-            if attribution.generic:
+            if attribution.generic == "army":
                 side = PLACEHOLDERS["ARMY"].get(state.conflict) if state.conflict != "israel-gaza" else "Israel"
                 side = side if side and state.conflict != "russia-ukraine" else actor
                 claim.attribution = f"{DEMONYM.get(side, side)} {attribution.generic}"

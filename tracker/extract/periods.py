@@ -115,7 +115,7 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
         matches = list(lex.periods_month_re.finditer(sentence)) + list(lex.periods_plain_re.finditer(sentence))
         if matches:
             # As one alternation would: leftmost first, the earlier entry at one position.
-            matches.sort(key=lambda x: (x.start(), int(x.lastgroup[1:])))
+            matches.sort(key=lambda x: (x.start(), _match_index(x)))
             kept, end = [], -1
             for x in matches:
                 if x.start() >= end:
@@ -125,7 +125,7 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     else:
         matches = lex.periods_plain_re.finditer(sentence)
     for m in matches:
-        idx = int(m.lastgroup[1:]) if m.lastgroup and m.lastgroup[0] == "k" else _entry_index(m)
+        idx = _match_index(m)
         kind = lex.period_kinds[idx]
         if True:
             s, e = m.span()
@@ -156,6 +156,14 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             found.append(Phrase(s, e, "weekday", wm.group(0), {"w": str(lex.weekdays[wm.group(0).lower()])}))
     found.sort(key=lambda p: p.start)
     return found
+
+
+def _match_index(m: re.Match) -> int:
+    """The entry of the combined period pattern that matched: its outer k<i> group closes last."""
+    name = m.lastgroup or ""
+    if name[:1] == "k" and name[1:].isdigit():
+        return int(name[1:])
+    return _entry_index(m)
 
 
 def _entry_index(m: re.Match) -> int:
@@ -213,6 +221,11 @@ def _end(ctx: TimeContext) -> date | None:
     """The end of an open period: the analysis cut-off, else the day the figure was stated
     ("said on Tuesday"), else the publication date."""
     return ctx.cutoff or ctx.statement or ctx.ref
+
+
+def open_end(ctx: TimeContext) -> date | None:
+    """Public name of the end of an open period (cut-off, statement day, publication)."""
+    return _end(ctx)
 
 
 def statement_day(ref: date | None, weekday: int) -> date | None:

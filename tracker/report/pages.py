@@ -24,7 +24,7 @@ from tracker.report.flagged import FLAGGED_COLUMNS
 _TEXT_FONT_PT = 8
 _TEXT_LINE_STEP = 0.0185  # of the page height: about 1.35 lines of 8 pt on A4 landscape
 _TEXT_TOP, _TEXT_BOTTOM = 0.86, 0.05
-_TEXT_WRAP_CHARS = 150
+_TEXT_WRAP_CHARS = 170  # Helvetica 8 pt across A4 landscape
 
 # Signs outside Windows-1252, written in words so that the line can use a standard font.
 _WORDS = {"≈ ": "about ", "≥ ": "at least ", "≤ ": "at most ", "→": "->"}

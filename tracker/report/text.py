@@ -125,10 +125,14 @@ def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) 
 
 
 def footer_text(citations: pd.DataFrame) -> str:
-    """'Sources: A (via P1, P2); B (via P3).' from the citations of the plotted points."""
+    """'Sources: A (via P1, P2); B (via P3, computed from its maps).' from the citations
+    of the plotted points."""
     by_attribution: dict[str, set[str]] = {}
-    for row in citations[["attribution", "publisher", "url"]].drop_duplicates().to_dict("records"):
-        by_attribution.setdefault(attribution_of(row), set()).add(publisher_of(row))
+    columns = [c for c in ("attribution", "publisher", "url", "method") if c in citations.columns]
+    for row in citations[columns].drop_duplicates().to_dict("records"):
+        # A computed figure has no publisher: the tracker measured the producer's map.
+        via = "computed from its maps" if row.get("method") == "computed" else publisher_of(row)
+        by_attribution.setdefault(attribution_of(row), set()).add(via)
     parts = [
         f"{attribution} (via {', '.join(sorted(publishers))})"
         for attribution, publishers in sorted(by_attribution.items())
@@ -218,10 +222,12 @@ def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[
     for chart in charts:
         shown = points[points["chart"] == chart.file_name]
         lines = [f"{chart_title(chart)} ({chart.conflict or 'unspecified conflict'})"]
-        for attribution, series in shown.groupby("attribution", sort=True):
+        for (_, method), series in shown.groupby(["attribution", "method"], sort=True):
             latest = series.sort_values(["_ref", "mark"], kind="mergesort").iloc[-1]
+            computed = " (computed from map geometry)" if method == "computed" else ""
             lines.append(
-                f"    {attribution_of(latest)}: {value_text(latest)}, {time_text(latest)} [{latest['mark']}]"
+                f"    {attribution_of(latest)}{computed}: {value_text(latest)}, {time_text(latest)} "
+                f"[{latest['mark']}]"
             )
         entries.append(lines)
     return entries

@@ -75,6 +75,8 @@ def _first_chars(parsed) -> set | None:
                     out.add(chr(a).lower())
                 elif o is C.RANGE and a[1] - a[0] <= 300:
                     out.update(chr(x).lower() for x in range(a[0], a[1] + 1))
+                elif o is C.CATEGORY and a is C.CATEGORY_DIGIT:
+                    out.update("0123456789")
                 else:
                     return None
             return out
@@ -188,7 +190,7 @@ class Lexicon:
         # an optional alternative): a sentence without a month skips them.
         self.period_needs_month = [("{M}" in p and "|(?P<m>{M}))" not in p) for p, _k in mod.PERIODS]
         self.month_any_re = re.compile(_wb(self.month_alt), _FLAGS)
-        # All period patterns in one scan: group k<i> says which entry matched and the
+        # Period patterns scanned together: group k<i> says which entry matched and the
         # entry's own groups are renamed g<i>_<name>. At one position the earlier entry wins.
         self.period_kinds = [kind for _p, kind in mod.PERIODS]
         parts = []
@@ -198,12 +200,11 @@ class Lexicon:
             body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: "(?P<g%d_%s>" % (i, m.group(1)),
                           p.replace("{M}", "(?:" + self.month_alt + ")"))
             parts.append("(?P<k%d>%s)" % (i, body))
-        self.periods_all_re = re.compile(_gate("|".join(parts)) + r"(?<![\w'’])(?:" + "|".join(parts) + ")", _FLAGS)
-        # The same entries split by whether they need a month name: a sentence without one
-        # scans only the others.
+        # The entries split by whether they need a month name: a sentence without one scans
+        # only the others.
         month_parts = [q for q, need in zip(parts, self.period_needs_month) if need]
         plain_parts = [q for q, need in zip(parts, self.period_needs_month) if not need]
-        self.periods_month_re = re.compile(r"(?<![\w'’])(?:" + ("|".join(month_parts) or "(?!x)x") + ")", _FLAGS)
+        self.periods_month_re = re.compile(_gate("|".join(month_parts)) + r"(?<![\w'’])(?:" + ("|".join(month_parts) or "(?!x)x") + ")", _FLAGS)
         self.periods_plain_re = re.compile(_gate("|".join(plain_parts)) + r"(?<![\w'’])(?:" + ("|".join(plain_parts) or "(?!x)x") + ")", _FLAGS)
         self.speech_re = re.compile(_wb(_alt(mod.SPEECH_VERBS)), _FLAGS)
         self.according_re = re.compile(_wb(_alt(mod.ACCORDING_TO)), _FLAGS)

@@ -87,6 +87,7 @@ PERIODS = [
     (r"(?:bis\s+zum|bis|stand|mit\s+stand)\s+" + _DM, "cutoff_date"),
     (r"mitte\s+(?P<m>{M})(?:\s+" + _Y + r")?", "mid_month"),
     (r"(?:am\s+)?" + _DM, "date"),
+    (r"(?:im|in|zwischen)\s+(?P<m>{M})\s+(?:und|bis)\s+(?P<m2>{M})(?:\s+" + _Y + r")?", "month"),
     (r"(?:im|in|während\s+des)\s+(?:monat\s+)?(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
     (r"anfang\s+(?P<m>{M})", "early_month"),
     (r"(?:im\s+jahr|in|während)\s+" + _Y, "year"),

@@ -156,7 +156,8 @@ PERIODS = [
     (r"(?:first|opening)\s+(?P<n>\d{1,2})\s+days\s+of\s+(?:the\s+month|(?P<m>{M}))", "first_n_days"),
     (r"first\s+half\s+of\s+(?P<m>{M})", "first_half"),
     (r"(?:in\s+)?mid-?\s?(?P<m>{M})(?:\s+" + _Y + r")?", "mid_month"),
-    (r"(?:on|since)?\s*" + _MD, "date"), (r"(?:on|since)?\s*" + _DM, "date"),
+    (r"(?:(?:on|since)\s+)?" + _MD, "date"), (r"(?:(?:on|since)\s+)?" + _DM, "date"),
+    (r"(?:in|during|over|between)\s+(?P<m>{M})\s+(?:and|to|through)\s+(?P<m2>{M})(?:\s+" + _Y + r")?(?!\s*\d)", "month"),
     (r"(?:in|during|over|for)\s+(?:the\s+(?:month\s+of\s+)?)?(?P<m>{M})(?:\s+" + _Y + r")?(?!\s*\d)", "month"),
     (r"(?P<m>{M})(?:'s|’s)", "month"),
     (r"(?:in|during)\s+(?:the\s+whole\s+of\s+|all\s+of\s+)?" + _Y, "year"),
@@ -166,12 +167,12 @@ PERIODS = [
     (r"(?:last|the\s+previous)\s+month", "last_month"),
     (r"this\s+month", "this_month"),
     (r"(?:over|during|in)\s+the\s+month|the\s+month(?:'s|’s)", "the_month"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past|previous)\s+week|last\s+week", "past_week"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past|previous)\s+(?:day|24\s+hours)", "past_day"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+days", "past_n_days"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+weeks", "past_n_weeks"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+(?P<n>\w+)\s+months", "past_n_months"),
-    (r"(?:over|in|during)?\s*the\s+(?:last|past)\s+year", "past_year"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+week|last\s+week", "past_week"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+(?:day|24\s+hours)", "past_day"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+days", "past_n_days"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+weeks", "past_n_weeks"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+months", "past_n_months"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+year", "past_year"),
     (r"a\s+year\s+(?:ago|earlier)", "year_ago"),
     (r"(?:within|in\s+the\s+next)\s+(?P<n>\w+)\s+months", "within_n_months"),
     (r"at\s+(?:one\s+point|its\s+peak|the\s+peak)|initially|originally|first\s+occupied", "peak"),
@@ -194,7 +195,7 @@ WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 
 OUTLET_CALC = [r"(?:the|this)\s+(?:outlet|paper|newspaper|site|agency|broadcaster|magazine)\s+(?:describes|described|calculates|calculated|estimates|estimated|reckons|puts|computes)",
                r"on\s+that\s+basis", r"by\s+(?:our|its)\s+(?:count|calculation|reckoning)", r"(?:that|this|which)\s+(?:equals|means)"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
-GENERIC_SOURCES = [r"estimates", r"witnesses", r"analysts", r"(?:war\s+)?bloggers", r"officials", r"leaders", r"commanders", r"sources", r"monitors",
+GENERIC_SOURCES = [r"report", r"study", r"survey", r"estimates", r"witnesses", r"analysts", r"(?:war\s+)?bloggers", r"officials", r"leaders", r"commanders", r"sources", r"monitors",
                    r"experts", r"observers", r"army", r"military", r"general\s+staff", r"defen[cs]e\s+ministry"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"he", r"she", r"they"]

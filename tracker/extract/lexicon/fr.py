@@ -91,6 +91,7 @@ PERIODS = [
     (r"(?:le\s+)?" + _DM, "date"),
     (r"(?:en|au\s+mois\s+de|au\s+mois\s+d['’]|au\s+cours\s+du\s+mois\s+de|au\s+cours\s+du\s+mois\s+d['’]|durant|pendant)\s*(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
     (r"(?P<m>{M})\s+compris", "month"),
+    (r"(?:en|entre)\s+(?P<m>{M})\s+(?:et|à)\s+(?P<m2>{M})(?:\s+" + _Y + r")?", "month"),
     (r"(?:gains?|progression|avancée)\s+(?:de\s+|d['’])(?P<m>{M})", "month"),
     (r"(?:en|sur\s+l['’]année|durant|pendant\s+l['’]année)\s+" + _Y, "year"),
     (r"cette\s+année", "this_year"),

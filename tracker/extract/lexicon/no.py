@@ -78,6 +78,7 @@ PERIODS = [
     (r"(?:ved\s+)?(?:utgangen|slutten)\s+av\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
     (r"(?:per|fram\s+til|til)\s+" + _DM, "cutoff_date"),
     (r"(?:den\s+)?" + _DM, "date"),
+    (r"i\s+(?P<m>{M})\s+(?:og|til)\s+(?P<m2>{M})(?:\s+" + _Y + r")?", "month"),
     (r"i\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
     (r"i\s+" + _Y, "year"),
     (r"i\s+år|hittil\s+i\s+år", "this_year"),

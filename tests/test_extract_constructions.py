@@ -1,0 +1,264 @@
+"""Tests of the constructions the grammar reads: who holds a figure, where it lies, when it
+holds and who produced it. Every sentence is written for these tests.
+"""
+
+from __future__ import annotations
+
+from tracker.extract.engine import extract_document, outlet_name
+from tracker.extract.lexicon import lexicon_for
+from tracker.extract import periods as P
+from tracker.model import Document
+
+
+def run(text: str, published: str | None = "2025-06-04", language: str | None = "en", **kw):
+    return extract_document(Document(text=text, published=published, language=language, **kw), "test")
+
+
+def only(text: str, **kw):
+    claims = run(text, **kw)
+    assert len(claims) == 1, [(c.metric, c.value, c.actor, c.territory) for c in claims]
+    return claims[0]
+
+
+# ---------------------------------------------------------------- actors
+
+def test_holder_named_inside_the_control_phrase() -> None:
+    c = only("Back then they brought 1,250 square kilometers under Moscow's control.")
+    assert (c.metric, c.actor) == ("area_gained_km2", "Russia")
+
+
+def test_holder_after_a_preposition_in_a_dutch_predicate() -> None:
+    c = only("Volgens ISW is nu ruim 80 duizend vierkante kilometer in Russische handen.", language="nl")
+    assert (c.metric, c.actor, c.value) == ("area_controlled_km2", "Russia", 80000.0)
+
+
+def test_the_rest_left_to_the_other_side() -> None:
+    claims = run("Officials said 98% of the region is under Russian control, with less than 40 sq km left.")
+    rest = [c for c in claims if c.metric == "area_controlled_km2"]
+    assert rest and rest[0].actor == "Ukraine" and rest[0].value == 40.0
+
+
+def test_generic_troops_belong_to_the_speaker() -> None:
+    text = ("President Volodymyr Zelensky said on Sunday that the war goes on. "
+            "In his address he said that since the start of May soldiers had freed 310 square kilometres.")
+    c = only(text)
+    assert c.actor == "Ukraine"
+
+
+def test_a_cue_that_names_its_subject() -> None:
+    c = only("Експерти зазначають, що 17% окупанти мали ще навесні.", language="uk",
+             conflict="russia-ukraine")
+    assert (c.metric, c.actor) == ("share_controlled_pct", "Russia")
+
+
+# ---------------------------------------------------------------- metrics
+
+def test_fronted_set_of_townships() -> None:
+    c = only("Myanmar's military chief spoke on Wednesday. Of the country's 250 townships, 140 are "
+             "completely stable, he said.", conflict="myanmar")
+    assert (c.metric, c.value) == ("units_controlled_count", 140.0)
+
+
+def test_bare_participle_sorts_towns_by_holder() -> None:
+    text = ("The ministry sorts the towns into groups: 40 taken completely by resistance forces, "
+            "60 still held by the regime.")
+    claims = run(text, conflict="myanmar")
+    assert {(c.metric, c.value) for c in claims} == {
+        ("settlements_controlled_count", 40.0), ("settlements_controlled_count", 60.0)}
+
+
+def test_holding_that_reports_a_capture() -> None:
+    text = ("Rebels have captured dozens of villages in the north, a monitor said. "
+            "It said that more than 30 villages were now in the hands of the rebels.")
+    c = only(text, conflict="syria")
+    assert c.metric == "settlements_captured"
+
+
+def test_most_of_a_region_but_not_most_of_the_gains() -> None:
+    c = only("Over the past year the RSF has taken most of the Kordofan region.", conflict="sudan")
+    assert (c.metric, c.value, c.qualifier) == ("share_controlled_pct", 50.0, "at_least")
+    assert run("Most of the Russian gains were in the east, around Lyman.") == []
+
+
+def test_apposition_restates_a_share_as_an_area() -> None:
+    claims = run("Since 2022 Russia has taken close to 20 percent of Ukraine, an estimated 115,000 square kilometers.")
+    assert {c.metric for c in claims} == {"share_controlled_pct", "area_controlled_km2"}
+
+
+# ---------------------------------------------------------------- territory
+
+def test_of_the_country_is_the_country_at_war() -> None:
+    c = only("Before the invasion some six percent of the country, Crimea included, was in Russian hands.")
+    assert c.territory == "Ukraine"
+
+
+def test_there_points_to_the_region_named_in_the_sentence() -> None:
+    c = only("In the Kharkiv region the pace slowed: Moscow gained some 90 square kilometres there last month.")
+    assert c.territory == "Kharkiv oblast"
+
+
+def test_a_place_after_with_is_not_where_the_figure_lies() -> None:
+    c = only("Russia has taken 60,000 square kilometers, and with Crimea it holds far more.",
+             conflict="russia-ukraine")
+    assert c.territory == "Ukraine"
+
+
+def test_a_concessive_aside_does_not_place_the_figure() -> None:
+    c = only("Despite the counteroffensives in Kherson and Kharkiv, Russian forces gained 300 square kilometres in May.")
+    assert c.territory == "Ukraine"
+
+
+def test_a_fronted_locative_places_the_figure() -> None:
+    c = only("In the Donetsk region, Russian forces gained 300 square kilometres in May.")
+    assert c.territory == "Donetsk oblast"
+
+
+def test_count_over_two_regions_is_one_claim() -> None:
+    claims = run("He said 40 villages in the Aleppo and Idlib regions were captured by the rebels.", conflict="syria")
+    assert len(claims) == 1
+
+
+def test_share_of_a_previously_seized_area() -> None:
+    c = only("Russia has taken back 55 percent of the land Ukraine captured in the Kursk region.")
+    assert c.metric == "share_regained_pct"
+    assert c.territory.startswith("area of Kursk oblast") and c.territory.endswith("seized by Ukraine")
+
+
+# ---------------------------------------------------------------- time
+
+def test_said_on_a_weekday_ends_an_open_period() -> None:
+    c = only("The minister said on Tuesday that Ukrainian troops had retaken 900 square kilometres since May 20.",
+             published="2025-06-05")
+    assert (c.period_start, c.period_end) == ("2025-05-20", "2025-06-03")
+
+
+def test_a_weekday_right_after_a_gain_is_its_day() -> None:
+    c = only("Rebels took three more towns early on Tuesday, commanders said.", published="2025-06-05",
+             conflict="syria")
+    assert (c.period_start, c.period_end) == ("2025-06-03", "2025-06-03")
+
+
+def test_the_invasion_month_starts_on_the_24th() -> None:
+    c = only("In February and March 2022 Russia conquered 12 percent of Ukrainian territory.")
+    assert (c.period_start, c.period_end) == ("2022-02-24", "2022-03-31")
+
+
+def test_plan_horizon_within_months() -> None:
+    c = only("The army expects its share to rise to 70 per cent within two months.", conflict="israel-gaza",
+             published="2025-05-10")
+    assert c.as_of == "2025-07-10"
+
+
+def test_pushed_up_to_is_no_hedge() -> None:
+    claims = {c.value: c for c in run("From 40% in March, Russia has pushed its share up to 45% of the oblast of Donetsk.")}
+    assert claims[45.0].qualifier == "exact"
+
+
+def test_so_far_after_an_entry_date() -> None:
+    text = ("Russian troops entered the Sumy region on May 12 but have so far gained only 6 square "
+            "kilometres there.")
+    c = only(text, published="2025-06-02")
+    assert (c.period_start, c.period_end) == ("2025-05-12", "2025-06-02")
+
+
+def test_over_this_period_spans_the_two_readings() -> None:
+    text = ("Станом на 1 березня 2023 року під окупацією перебувало 100 000 кв км, а сьогодні 110 000 кв км; "
+            "за цей період ворог захопив 10 000 кв км.")
+    claims = run(text, language="uk", published="2025-06-04", conflict="russia-ukraine")
+    gain = [c for c in claims if c.metric == "area_gained_km2"]
+    assert gain and (gain[0].period_start, gain[0].period_end) == ("2023-03-01", "2025-06-04")
+    early = [c for c in claims if c.value == 100000.0]
+    assert early and early[0].as_of == "2023-03-01"
+
+
+def test_a_compared_month_dates_the_compared_figure() -> None:
+    text = "Moskaus Truppen nahmen im Mai 400 Quadratkilometer ein, mehr als im April, als es 350 Quadratkilometer waren."
+    claims = {c.value: c for c in run(text, language="de", published="2025-06-02")}
+    assert claims[350.0].period_start == "2025-04-01" and claims[400.0].period_start == "2025-05-01"
+
+
+def test_shortly_afterwards_is_the_next_month() -> None:
+    text = ("In March 2022 Russia conquered 15 percent of Ukraine, "
+            "but it had to give up nearly a third of it shortly afterwards.")
+    claims = [c for c in run(text) if c.metric == "share_lost_pct"]
+    assert claims and (claims[0].period_start, claims[0].period_end) == ("2022-04-01", "2022-04-30")
+
+
+def test_a_since_phrase_of_another_figure_does_not_date_a_stock() -> None:
+    text = ("Since Feb. 24, 2022, Russia has taken 70,000 square kilometers, and with Crimea "
+            "it controls 19% of Ukraine.")
+    stock = [c for c in run(text, published="2025-06-02") if c.metric == "share_controlled_pct"]
+    assert stock and stock[0].as_of == "2025-06-02"
+
+
+# ---------------------------------------------------------------- attribution
+
+def test_outlet_from_the_publisher_field() -> None:
+    assert outlet_name("Some Site (AFP wire copy)") == "AFP"
+    assert outlet_name("Aggregator (citing The Daily Paper)") == "The Daily Paper"
+    assert outlet_name("Regional News (NL edition, English)") == "Regional News"
+    assert outlet_name("The Paper") == "The Paper"
+
+
+def test_a_narrative_sentence_is_the_outlets_own() -> None:
+    text = ("President Volodymyr Zelensky says Russia now controls 18% of Ukraine. "
+            "Russian troops had seized 40,000 square kilometres in 2014.")
+    claims = {c.value: c for c in run(text, publisher="The Daily Paper")}
+    assert claims[18.0].attribution == "Volodymyr Zelensky"
+    assert claims[40000.0].attribution == "The Daily Paper"
+
+
+def test_reported_speech_keeps_its_speaker() -> None:
+    text = ("Ukraine's defence minister Oleksii Reznikov said on Monday the front held. "
+            "He said troops had retaken 120 square kilometres this week.")
+    assert only(text, publisher="The Daily Paper").attribution == "Oleksii Reznikov"
+
+
+def test_unnamed_sources_as_subjects() -> None:
+    c = only("Russian forces took 300 square kilometers in May, analysts and war bloggers said.")
+    assert c.attribution == "analysts and war bloggers"
+    c = only("In the south, the Ukrainian army said it had recaptured 400 square kilometres.",
+             conflict="russia-ukraine")
+    assert c.attribution == "Ukrainian army"
+
+
+def test_an_actor_as_the_source() -> None:
+    c = only("The Arakan Army says it has seized four of the state's 17 townships since November.",
+             conflict="myanmar")
+    assert c.attribution == "Arakan Army"
+
+
+def test_the_outlets_calculation() -> None:
+    text = ("Vladimir Putin has said Russian troops took 4,000 square kilometers in 2025, which the "
+            "outlet describes as an average of about 20 square kilometers a day.")
+    claims = {c.metric: c for c in run(text, publisher="Site (NewsOutlet)", published="2025-07-01")}
+    assert claims["area_gained_km2"].attribution == "Vladimir Putin"
+    assert claims["area_gained_per_day_km2"].attribution == "NewsOutlet (calculation)"
+
+
+def test_bare_analysts_are_the_producers() -> None:
+    text = ("The DeepState project reported that Russia seized 400 sq km last month. "
+            "Analysts note that 19% of Ukraine was already occupied in 2022.")
+    claims = {c.value: c for c in run(text)}
+    assert claims[19.0].attribution == "DeepState"
+
+
+def test_a_participle_by_phrase_is_not_the_speaker() -> None:
+    text = ("Malyar gave figures for the east. Overnight, President Volodymyr Zelenskiy had said Ukraine "
+            "had liberated 5,000 sq km since Sept. 1, a total that includes the area cited by Malyar.")
+    claims = [c for c in run(text, published="2022-09-14") if c.value == 5000.0]
+    assert claims and "Zelenskiy" in claims[0].attribution
+
+
+# ---------------------------------------------------------------- lexicon machinery
+
+def test_month_names_need_a_word_start() -> None:
+    lex = lexicon_for("en")
+    kinds = [p.kind for p in P.find_phrases("Myanmar's junta holds 120 townships", lex)]
+    assert "month" not in kinds
+
+
+def test_prefix_tree_alternation_matches_the_longest_word() -> None:
+    lex = lexicon_for("en")
+    m = lex.month_any_re.search("in September")
+    assert m and m.group(0) == "September"
