@@ -178,3 +178,14 @@ def test_schema_rejects_a_miscounted_observation():
     broken = obs.assign(n_citations=3)
     with pytest.raises(Exception, match="n_citations"):
         ObservationSchema.validate(broken, lazy=True)
+
+
+def test_thousands_of_disagreeing_copies_are_flagged_without_listing_every_pair():
+    # A broken source can state thousands of values for one period on one day: each is
+    # flagged, and conflicts_with names at most ten others (memory must not grow as n²).
+    rows = [claim(f"c{i:05d}", value=100 + i, published_at="2025-12-01") for i in range(3000)]
+    obs = build_observations(frame(*rows))
+    assert len(obs) == 3000
+    assert (obs["flags"] == "conflicting_copies").all()
+    listed = obs["conflicts_with"].str.split(";").map(len)
+    assert listed.max() == 10 and listed.min() == 10

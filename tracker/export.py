@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import tempfile
@@ -169,6 +170,9 @@ def datapackage(tables: dict[str, tuple[pd.DataFrame, tuple[str, ...]]], claims:
         schema = table_schema(columns)
         if _KEYS[name] in columns:
             schema["primaryKey"] = [_KEYS[name]]
+        if name == "checks" and "claim_id" in columns:
+            schema["foreignKeys"] = [{"fields": ["claim_id"],
+                                      "reference": {"resource": "claims", "fields": ["claim_id"]}}]
         resources.append({
             "name": name, "title": _TITLES[name], "path": f"{name}.csv",
             "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
@@ -268,7 +272,7 @@ def _write_sqlite(tables: dict[str, tuple[pd.DataFrame, tuple[str, ...]]], path:
 
 def _sql_value(value: object) -> object:
     """A Python value sqlite3 accepts: None for missing, plain int/float/str otherwise."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if hasattr(value, "item"):  # numpy scalars (int64, bool_, float64)
         value = value.item()

@@ -90,13 +90,17 @@ def claim_observation_ids(claims: pd.DataFrame) -> pd.Series:
     return observation_ids(figure_keys(claims))
 
 
-def build_observations(claims: pd.DataFrame, *, normalised: bool = False) -> pd.DataFrame:
+def build_observations(
+    claims: pd.DataFrame, *, normalised: bool = False, ids: pd.Series | None = None
+) -> pd.DataFrame:
     """Group the claims (ledger rows) into observations; see the module docstring.
 
-    `normalised=True` skips schemas.normalise_claims_frame for a frame that has been
-    through it already (it is the slowest step on a large ledger).
+    For a caller that has them already (the report, on a large ledger): `normalised=True`
+    skips schemas.normalise_claims_frame, and `ids` gives claim_observation_ids(claims).
     """
     frame = claims if normalised else normalise_claims_frame(claims)
+    if ids is not None:
+        frame = frame.assign(observation_id=ids)
     frame = frame.drop_duplicates("claim_id")
     if frame.empty:
         return _empty()
@@ -104,7 +108,8 @@ def build_observations(claims: pd.DataFrame, *, normalised: bool = False) -> pd.
         _computed=frame["method"].eq("computed"),
         _published=frame["published_at"].astype(str).str.slice(0, 10),
     )
-    frame["observation_id"] = claim_observation_ids(frame)
+    if ids is None:
+        frame["observation_id"] = claim_observation_ids(frame)
     frame = frame.sort_values(["observation_id", "claim_id"], kind="mergesort")
     grouped = frame.groupby("observation_id", sort=True)
     # The figure's fields are identical within a group by construction: take the first row
@@ -251,7 +256,9 @@ def _depth(oid: str, previous: dict[str, str]) -> int:
 
 def _others(oid: str, groups: list[list[str]]) -> str:
     """The first MAX_CONFLICTS_LISTED other members of the groups of copies `oid` is in."""
-    others = sorted({other for group in groups for other in group if other != oid})
+    # Groups are sorted: the first MAX + 1 members of each hold the answer.
+    head = MAX_CONFLICTS_LISTED + 1
+    others = sorted({other for group in groups for other in group[:head] if other != oid})
     return ";".join(others[:MAX_CONFLICTS_LISTED])
 
 
@@ -330,7 +337,7 @@ def _releases(records: list[dict], conflicts: dict[str, list[list[str]]]) -> lis
 def _group(members: list[str], conflicts: dict[str, list[list[str]]]) -> None:
     # One shared list per group, not pairs: thousands of disagreeing copies of one release
     # (a broken source) must not cost memory in the square of their number.
-    group = list(members)
+    group = sorted(members)
     for oid in group:
         conflicts.setdefault(oid, []).append(group)
 

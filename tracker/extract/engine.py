@@ -125,6 +125,7 @@ class DocState:
     prev_subject: str = ""  # first agentive actor of the sentence before the current one
     speaker_side: str = ""  # side of the official the current sentence's figures come from
     captors: bool = False  # an earlier sentence reports towns or villages being captured
+    prev_attr: list = field(default_factory=list)  # index of the nearest earlier attribution
     subjects: list = field(default_factory=list)
     attributions: list = field(default_factory=list)
 
@@ -317,6 +318,8 @@ _AND_CLAUSE = re.compile(r",\s*(?:and|а|і|та|et|und|en|og|while|whereas|alor
 _CHANGE_TO = re.compile(
     r"\b(?:push(?:ed|es)?|rose|risen|rises|grew|grown|increased|climbed|jumped|went|raised|brought)\s+"
     r"(?:[\w'’]+\s+){0,3}up\s+to\s*$", re.I)
+_LAST_MONTH_HINT = re.compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
+                              r"vorige\s+maand|forrige\s+måned|минулого\s+місяця|минулий\s+місяць", re.I)
 _SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
 _WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
@@ -610,7 +613,7 @@ _OF_CHAIN = re.compile(r"\s+(?:of|in|de|du|des|der|van|av|i|in)\s+(?:the\s+|la\s
 
 
 _ASIDE_OPENING = re.compile(
-    r"^\W*(?:despite|although|though|while|after|before|when|as|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
+    r"^\W*(?:despite|although|though|while|after|before|when|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
     r"contrairement|trotz|obwohl|nachdem|anders\s+als|ondanks|hoewel|nadat|toen|anders\s+dan|til\s+tross|selv\s+om|"
     r"etter|незважаючи|хоча|після|коли)\b", re.I)
 
@@ -935,7 +938,17 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         subject = next((_resolve_placeholder(a[2], conflict, state) for a in agents), "")
         state.subjects.append(subject)
         if has_num:
-            units.append((s, sent, P.find_phrases(sent, lex), len(state.attributions) - 1, captured_before))
+            try:
+                mentions = build_mentions(sent, lex)
+            except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
+                mentions = []
+            measured = any(m.measure.kind not in ("none", "linear") for m in mentions)
+            # A sentence without a measured figure is read for its time phrases only when it
+            # can set the month spoken of or the analysis cut-off (a month name, "last month").
+            phrases = P.find_phrases(sent, lex) if measured or lex.month_any_re.search(sent) or \
+                _LAST_MONTH_HINT.search(sent) else []
+            units.append((s, sent, phrases, len(state.attributions) - 1, captured_before,
+                          mentions if measured else None))
         if not captured_before and lex.settlement_any_re.search(sent):
             gain = dict(lex.cue_classes).get("gain")
             captured_before = bool(gain and gain.search(sent))
@@ -947,14 +960,28 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     dominant_attr = next((a for a in state.attributions if a is not None and a.label == dominant), None)
 
     claims: list[tuple[Claim, Mention, str]] = []
-    for offset, sent, phrases, attr_idx, captors in units:
+    # The nearest earlier subject and attribution of every sentence, in one pass (linear).
+    prev_subjects, last = [], ""
+    for subject in state.subjects:
+        prev_subjects.append(last)
+        last = subject or last
+    state.prev_attr, last_i = [], -1
+    for i, a in enumerate(state.attributions):
+        state.prev_attr.append(last_i)
+        if a is not None:
+            last_i = i
+    for offset, sent, phrases, attr_idx, captors, mentions in units:
         state.captors = captors
-        state.prev_subject = next((x for x in reversed(state.subjects[:attr_idx]) if x), "")
-        try:
-            claims.extend(_sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
-                                           dominant_attr))
-        except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
-            continue  # one unreadable sentence never costs the rest of the document
+        state.prev_subject = prev_subjects[attr_idx]
+        if mentions is None:
+            claims_here = []
+        else:
+            try:
+                claims_here = _sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
+                                               dominant_attr, mentions)
+            except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
+                claims_here = []  # one unreadable sentence never costs the rest of the document
+        claims.extend(claims_here)
         months = [p for p in phrases if p.kind in ("month", "month_end")]
         if months:
             r = P.resolve(months[-1], ctx, lex, stock=False)
@@ -1023,8 +1050,8 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
     own = state.attributions[idx]
     if own is not None and own.generic == "group":
         # "the analysts note ...": the analysts of the producer the document already named.
-        named = next((a for a in reversed(state.attributions[:idx]) if a is not None and a.producer and
-                      not a.generic), None)
+        named = next((a for a in reversed(state.attributions[max(0, idx - 50):idx]) if a is not None and
+                      a.producer and not a.generic), None)
         return named or own
     if own is not None:
         return own
@@ -1032,17 +1059,15 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
     reports = bool(lex.speech_re.search(sentence) or lex.according_re.search(sentence)) if sentence else True
     keeps_speaker = reports or bool(lex.speaker_pronoun_re.search(sentence)) if sentence else True
     broke = False
-    for j in range(idx - 1, -1, -1):
+    j = state.prev_attr[idx] if idx < len(state.prev_attr) else -1
+    if j >= 0:
         prev = state.attributions[j]
-        if prev is None:
-            continue
         if prev.person and not keeps_speaker:
             broke = True
-            break
-        if prev.generic == "adjunct" and j > 0 and not keeps_speaker:
-            broke = True
-            break  # outside the lede, "according to ISW" vouches for its own sentence only
-        return prev
+        elif prev.generic == "adjunct" and j > 0 and not keeps_speaker:
+            broke = True  # outside the lede, "according to ISW" vouches for its own sentence only
+        else:
+            return prev
     if dominant is not None and (reports or not (broke or dominant.person)):
         return dominant  # "a UN official said": the official the document names
     if document.default_attribution:
@@ -1055,9 +1080,11 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
 
 def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                      phrases: list[P.Phrase], attr_idx: int, state: DocState,
-                     dominant: Attribution | None) -> list[tuple[Claim, Mention, str]]:
+                     dominant: Attribution | None, mentions: list[Mention] | None = None
+                     ) -> list[tuple[Claim, Mention, str]]:
     lex = state.lex
-    mentions = build_mentions(sent, lex)
+    if mentions is None:
+        mentions = build_mentions(sent, lex)
     if not any(m.measure.kind not in ("none", "linear") for m in mentions):
         return []  # nothing measured (dates, distances, troop counts): no claim here
     cues = find_cues(sent, lex)
@@ -1286,9 +1313,12 @@ def _deduplicate(items: list[tuple[Claim, Mention, str]]) -> list[Claim]:
     """One claim per assertion: restatements (same metric, actor and territory, same time,
     value within 5 %) collapse to the most precise and most explicit occurrence."""
     kept: list[tuple[Claim, Mention]] = []
+    groups: dict[tuple, list[int]] = {}  # (metric, actor, territory) -> indices in kept
     for claim, m, _ in items:
         merged = False
-        for i, (k, km) in enumerate(kept):
+        group = groups.setdefault((claim.metric, claim.actor, claim.territory), [])
+        for i in group[-50:]:  # restatements sit close together; bounded work per claim
+            k, km = kept[i]
             calc = k.attribution.endswith("(calculation)") or claim.attribution.endswith("(calculation)")
             if (k.metric, k.actor, k.territory) != (claim.metric, claim.actor, claim.territory) or \
                     (k.attribution != claim.attribution and not calc):
@@ -1307,6 +1337,7 @@ def _deduplicate(items: list[tuple[Claim, Mention, str]]) -> list[Claim]:
                 kept[i] = (claim, m)
             break
         if not merged:
+            group.append(len(kept))
             kept.append((claim, m))
     kept.sort(key=lambda t: t[0].number_start or 0)
     return [c for c, _ in kept]

@@ -25,7 +25,6 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from tracker.report.charts import (  # noqa: E402
-    PAGE_SIZE_IN,
     PNG_DPI,
     STYLE,
     attribution_colours,
@@ -39,6 +38,7 @@ from tracker.report.points import ChartSpec, Selection, select_points  # noqa: E
 from tracker.observations import claim_observation_ids  # noqa: E402
 from tracker.report.text import (  # noqa: E402
     latest_lines,
+    plural,
     reference_entries,
     time_text,
     value_text,
@@ -112,12 +112,13 @@ def build_report(
         if not selection.charts:
             for page in _title_pages(selection, scope):
                 pdf.savefig(page)
-        for conflict in _conflicts(selection):
-            charts = [c for c in selection.charts if c.conflict == conflict]
+        for section_conflict in _conflicts(selection):
+            charts = [c for c in selection.charts if c.conflict == section_conflict]
             section = plotted[plotted["chart"].isin({c.file_name for c in charts})]
-            observations = selection.observations[selection.observations["conflict"] == conflict]
-            title = f"{REPORT_TITLE} — {_conflict_label(conflict)}"
-            changes = change_lines(baseline, current, prefix=f"{_conflict_label(conflict)} |")
+            in_section = selection.observations["conflict"] == section_conflict
+            observations = selection.observations[in_section]
+            title = f"{REPORT_TITLE} — {_conflict_label(section_conflict)}"
+            changes = change_lines(baseline, current, prefix=f"{_conflict_label(section_conflict)} |")
             for page in _text_pages(title, _first_page(section, charts, scope, changes)):
                 pdf.savefig(page)
             for chart in charts:
@@ -127,10 +128,12 @@ def build_report(
                 notify(f"chart written: {chart_paths[-1]}")
             flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations)
             all_flagged += flagged
-            for page in _table_pages(f"Flagged figures — {conflict} (charted series; every flag is in observations.csv)", flagged):
+            table_title = (f"Flagged figures — {_conflict_label(section_conflict)} "
+                           "(charted series; every flag is in observations.csv)")
+            for page in _table_pages(table_title, flagged):
                 pdf.savefig(page)
             notes = observation_notes(observations, marks)
-            for page in _text_pages(f"References — {conflict}", reference_entries(section, notes)):
+            for page in _text_pages(f"References — {section_conflict}", reference_entries(section, notes)):
                 pdf.savefig(page)
     write_if_changed(pdf_path, pdf_bytes.getvalue())
     state_path = out_dir / STATE_NAME
@@ -209,7 +212,8 @@ def _scope_text(
     return [
         f"Conflict: {conflict or 'all'}.  Period: {since or 'start'} to {until or 'latest'}.  "
         f"Metrics: {', '.join(metrics) if metrics else 'all with data'}.",
-        f"{points} figures from {citations} citations in {len(selection.charts)} charts, "
+        f"{plural(points, 'figure')} from {plural(citations, 'citation')} in "
+        f"{plural(len(selection.charts), 'chart')}, "
         f"selected from {selection.ledger_count} ledger rows.",
     ]
 

@@ -12,8 +12,8 @@ from tracker.report.text import metric_label, metric_unit, number_text
 
 FLAGGED_COLUMNS: tuple[str, ...] = ("Mark", "Figure", "Producer", "Issue", "Detail")
 
-# Check outcomes that need no attention in the table.
-_PASSING = frozenset({"pass", "passed", "ok", "info"})
+# Check outcomes that need no attention in the table (statuses of tracker/checks.py and generic ones).
+_PASSING = frozenset({"pass", "passed", "ok", "info", "no_computed"})  # no_computed: nothing to compare with
 
 
 def figure_text(row: pd.Series | dict) -> str:

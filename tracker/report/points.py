@@ -75,9 +75,10 @@ def select_points(
     """Filter the ledger and arrange the plottable claims into numbered chart points."""
     ledger = _sorted_claims(claims)
     # Revisions are linked over the whole ledger, so a window never hides what a figure revises.
-    observations = build_observations(ledger, normalised=True)
+    keys = claim_observation_ids(ledger)
+    observations = build_observations(ledger, normalised=True, ids=keys)
     frame = add_plot_columns(ledger)
-    frame["_key"] = claim_observation_ids(frame)
+    frame["_key"] = keys
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
     frame, charts = _assign_charts(_plottable(in_scope))

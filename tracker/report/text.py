@@ -34,6 +34,11 @@ UNATTRIBUTED = "unattributed"
 MAX_CITATIONS_LISTED = 6
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 figure', '2 figures'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def metric_label(metric: str) -> str:
     """'area_gained_km2' -> 'Area gained'."""
     if metric in _METRIC_LABELS:
@@ -114,7 +119,8 @@ def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) 
             f"Counted: {metric_label(chart.metric).lower()} ({unit}) by {chart.actor} "
             f"in {chart.territory}, at the date each figure refers to; one line per source."
         )
-    scope = f" {len(points)} figures from {citation_count} citations ({chart.conflict or 'unspecified conflict'})."
+    scope = (f" {plural(len(points), 'figure')} from {plural(citation_count, 'citation')} "
+             f"({chart.conflict or 'unspecified conflict'}).")
     left_out = []
     if chart.other_pairs_count:
         left_out.append(f"{chart.other_pairs_count} for other actors or territories")

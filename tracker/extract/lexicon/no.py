@@ -103,7 +103,7 @@ OUTLET_CALC = [r"betyr\s+det", r"det\s+betyr", r"tilsvarer\s+det", r"ifølge\s+v
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analytikere", r"kilder", r"eksperter", r"observatører", r"hæren", r"generalstaben"]
 # Pronouns that keep a reported speaker in view in the next sentence.
-SPEAKER_PRONOUNS = [r"han", r"hun", r"de"]
+SPEAKER_PRONOUNS = [r"han", r"hun"]
 COUNTRY_ANAPHORA = [r"landet"]
 TERRITORY_ANAPHORA = [r"der", r"området", r"regionen"]
 SPEAKER_SIDE = [r"hans\s+styrker", r"våre\s+styrker"]
