@@ -262,3 +262,64 @@ def test_prefix_tree_alternation_matches_the_longest_word() -> None:
     lex = lexicon_for("en")
     m = lex.month_any_re.search("in September")
     assert m and m.group(0) == "September"
+
+
+def test_a_fronted_compass_point_names_the_front() -> None:
+    text = ("In the south, where Russian forces hold lines in the Zaporizhzhia and Kherson directions, "
+            "Ukrainian troops took back 4.1 square kilometers last week, she said.")
+    assert only(text, published="2025-06-04").territory == "southern front"
+
+
+def test_the_un_as_a_speaker_but_not_as_an_adjective() -> None:
+    text = ("Israeli forces hold about 60 percent of the Gaza Strip, the military said. "
+            "Evacuation orders cover 78 percent of the territory, the UN said.")
+    claims = {c.value: c for c in run(text, publisher="Paper")}
+    assert claims[78.0].attribution == "UN"
+    c = only("Just 12 percent of the Gaza Strip is not covered by evacuation orders, a UN official said.",
+             publisher="Paper")
+    assert c.attribution != "UN"
+
+
+def test_this_week_counts_back_a_week() -> None:
+    c = only("The RSF said it had seized 12 villages in North Kordofan this week.", published="2025-06-05")
+    assert (c.period_start, c.period_end) == ("2025-05-29", "2025-06-05")
+
+
+def test_conflict_read_from_a_demonym() -> None:
+    c = only("Die russische Armee hat im Mai 450 Quadratkilometer erobert.", language="de",
+             published="2025-06-02")
+    assert (c.conflict, c.territory, c.actor) == ("russia-ukraine", "Ukraine", "Russia")
+
+
+def test_names_after_an_elided_article() -> None:
+    c = only("Selon une analyse de l'AFP fondée sur les données de l'ISW, la Russie a conquis 505 km2 en octobre.",
+             language="fr", published="2025-11-03")
+    assert c.attribution == "AFP analysis of ISW data"
+
+
+def test_a_unit_abbreviation_can_end_a_sentence() -> None:
+    text = "У жовтні росіяни окупували 505 кв. км. Загалом під окупацією перебуває 19,2% території України."
+    claims = {c.value: c for c in run(text, language="uk", published="2025-11-01")}
+    assert claims[505.0].metric == "area_gained_km2" and claims[19.2].metric == "share_controlled_pct"
+
+
+def test_an_unnamed_general_staff_takes_the_side_of_the_claim() -> None:
+    c = only("Ukrainian forces have liberated 160 square kilometres in the Kharkiv region since the start "
+             "of the year, the General Staff said.")
+    assert c.attribution == "Ukrainian General Staff"
+
+
+def test_relative_changes_and_shares_of_other_things_are_no_claims() -> None:
+    assert run("Russian advances slowed by 40% compared with the previous month, analysts said.") == []
+    assert run("L'armée russe a perdu 70% de ses chars, selon un institut.", language="fr") == []
+    c = only("Les Russes ont progressé de 480 km2 en mai.", language="fr", published="2025-06-03")
+    assert (c.metric, c.value) == ("area_gained_km2", 480.0)
+    c = only("Fin mars 2022, l'Ukraine avait perdu jusqu'à un quart de son sol.", language="fr")
+    assert (c.metric, c.actor, c.value) == ("share_controlled_pct", "Russia", 25.0)
+
+
+def test_two_sources_for_the_same_figure() -> None:
+    text = ("The Institute for the Study of War (ISW) believes as much as 2,500 square kilometres may have "
+            "been retaken by Ukrainian forces in recent days, and the general staff gave the same figure on Sunday.")
+    c = only(text, conflict="russia-ukraine")
+    assert c.attribution == "ISW; Ukrainian General Staff"

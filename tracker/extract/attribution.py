@@ -94,6 +94,7 @@ def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
     return hits
 
 
+_ANALYSIS_STEM = re.compile(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", re.I)
 _TITLE_GAP = re.compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
 
 
@@ -130,6 +131,7 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
     return best[1] if best else None
 
 
+_STAFF_HEADS = re.compile(r"general\s+staff|état-major|generalstab|generale\s+staf|generalstaben|forsvarsstaben|генштаб", re.I)
 _ARMY_HEADS = re.compile(r"army|military|armée|armee|militär|leger|hæren|армія", re.I)
 _LEADING_ARTICLE = re.compile(r"^(?:the|an?|l['’]|la|le|les|un|une|die|der|das|de|het|een)\s+", re.I)
 
@@ -152,17 +154,20 @@ def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
             continue
         left = sentence[max(0, vm.start() - 60):vm.start()]
         actors = [(am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]) for am in lex.actor_all_re.finditer(left)]
-        if actors:
+        gm = lex.generic_source_re.search(left)
+        if actors and not (gm and gm.start() < actors[-1][0] and gm.end() >= actors[-1][1]):
             _s, e, canon = actors[-1]
             if _SUBJECT_GAP.fullmatch(left[e:]) and canon.upper() != canon and \
                     not _LOCATIVE.search(left[:_s]):
                 label = _GOVERNMENT_OF.get(canon, canon)
                 found = Attribution(label, producer=label, person=label)
                 continue
-        gm = lex.generic_source_re.search(left)
         if gm:
             if _ARMY_HEADS.fullmatch(gm.group("head").strip()):
-                found = Attribution("army", generic="army", person="army")
+                found = Attribution("{side} army", generic="army", person="army")
+                continue
+            if _STAFF_HEADS.fullmatch(gm.group("head").strip()):
+                found = Attribution("{side} General Staff", generic="General Staff", person="General Staff")
                 continue
             np = _LEADING_ARTICLE.sub("", gm.group("np").strip())
             if _ANALYST_HEADS.match(gm.group("head")):
@@ -181,9 +186,9 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     producers = [c for _, c, k in sources if k == "producer"]
     analysts = [c for _, c, k in sources if k == "analyst"]
     relays = [c for _, c, k in sources if k == "relay"]
-    has_analysis = bool(lex.analysis_re.search(sentence)) or bool(
-        re.search(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", sentence, re.I))
-    person = _person_near(sentence, lex, people, non_name)
+    has_analysis = bool(analysts) and (bool(lex.analysis_re.search(sentence)) or bool(_ANALYSIS_STEM.search(sentence)))
+    speaks = lex.speech_re.search(sentence) is not None
+    person = _person_near(sentence, lex, people, non_name) if speaks else None
     for run in _RUN.finditer(sentence):
         text = run.group(0)
         if " " not in text:
@@ -199,16 +204,22 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         org = producers[0] if producers else ""
         label = f"{person} ({org})" if org else person
         return Attribution(label, producer=org or person, person=person)
+    if producers and speaks and lex.same_figure_re.search(sentence):
+        # "ISW thinks 3,000 km² ..., and the general staff gave the same figure": both vouch.
+        other = _subject_source(sentence, lex)
+        if other is not None and other.label != producers[0]:
+            return Attribution(f"{producers[0]}; {other.label}", producer=producers[0], generic=other.generic
+                               if other.generic in ("army", "General Staff") else "")
     if producers:
         # "volgens ISW is nu ...": a producer cited in an "according to" adjunct vouches for
         # its own clause; one that reports as a subject ("DeepState said") may go on.
         adjunct = bool(lex.according_re.search(sentence)) and not lex.speech_re.search(
             lex.according_re.sub(" ", sentence))
         return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
-    subject = _subject_source(sentence, lex)
+    subject = _subject_source(sentence, lex) if speaks else None
     if subject is not None:
         return subject
-    if analysts and (lex.speech_re.search(sentence) or has_analysis):
+    if analysts and (speaks or has_analysis):
         return Attribution(analysts[0], analyst=analysts[0], producer=analysts[0])
     if relays and lex.according_re.search(sentence):
         return Attribution(relays[0], producer=relays[0])

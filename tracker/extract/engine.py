@@ -8,11 +8,19 @@ For each sentence that holds a number:
    population", "of November's gains"), total and comparison areas ("size of", "covering");
 3. the governing cue: a passive or predicate right after the figure ("was in Russian hands"),
    else the nearest verb class to its left (gain, regain, loss, hold, net, evacuation...);
-4. metric from the measure and the cue; actor from the subject of the cue; territory from
-   "of X"/"in X" after the figure, an earlier mention, or the conflict's country; time from
-   the nearest phrase (periods.py); qualifier from the cue right before the number;
-   attribution from the sentence or inherited (attribution.py).
+4. metric from the measure and the cue; actor from the subject of the cue (or the holder
+   named inside a predicate, or the side of the official who speaks); territory from
+   "of X"/"in X" after the figure (not past "with", "including", "while"), a fronted
+   locative or compass point, an anaphor ("there", "the region"), or the conflict's
+   country; time from the nearest phrase of the figure's own clause (periods.py), the
+   statement day ("said on Tuesday") closing open periods; qualifier from the cue right
+   before the number; attribution from the sentence, else carried over: a producer's or an
+   analysis's for the sentences that follow, a person's only while speech is reported,
+   otherwise the outlet behind the page (attribution.py).
 Restatements of one figure in a document are merged at the end.
+
+The work per document is linear: one pass over the sentences, bounded work per sentence
+(at most MAX_NUMERALS figures, MAX_SENTENCE characters) and per claim.
 """
 
 from __future__ import annotations
@@ -38,7 +46,8 @@ MAX_NUMERALS = 60  # per sentence
 _HAS_NUMBERISH = re.compile(r"\d|%")
 
 CONFLICT_CUES = {
-    "russia-ukraine": r"ukrain\w*|russia\w*|kyiv|kremlin|donetsk|україн\w*|росі\w*|oekraïn\w*|russland|russie",
+    "russia-ukraine": r"ukrain\w*|russ\w*|rusland\w*|kyiv|kiev|kremlin|moscow|moskau|moscou|moskou|moskva|donetsk|"
+                      r"donbas\w*|україн\w*|росі\w*|oekraïn\w*|ukraina\w*",
     "israel-gaza": r"gaza\w*|hamas|газ[аи]",
     "israel-lebanon": r"leban\w*|liban\w*|hezbollah|unifil|blue\s+line",
     "syria": r"syria\w*|syrie\w*|aleppo|idlib|hts|assad|golan|hama",
@@ -72,7 +81,7 @@ PLACEHOLDERS = {
 _TERRITORY_NOUN = re.compile(
     r"^(?:'s|’s)?\s*(?:\w+\s+)?(?:territory|territories|land|soil|area|region|oblast|border|regions|"
     r"grondgebied|gebied|territoire|territorium|bodens?|gebiet\w*|territori\w*|земл\w*|земел\w*|територ\w*|"
-    r"jord|areal|landet)\b", re.I)
+    r"jord|areal|landet|sol|terres?|grond|ground)\b", re.I)
 _OF_WORDS = re.compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
 _OF_PREVIOUSLY_HELD = re.compile(
     r"^\s*(?:of\s+)?(?:it|what|the\s+(?:land|territory|area|ground)\s+(?:\w+\s+){0,3}(?:seized|captured|grabbed|occupied|took|taken|had\s+occupied|first\s+occupied)|"
@@ -589,6 +598,11 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
             return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
+    cm = _COMPASS_OPENING.match(sentence)
+    if cm and cm.end() <= m.start:
+        # "In the south, ..., Ukrainian troops took back 5.2 km²": the southern front.
+        word = next(g for g in cm.groups() if g).lower()
+        return f"{_COMPASS[word]} front"
     terr_left = [t for t in _territories(left) if t[3] >= 2 and _frames_figure(left, t)]
     if terr_left:
         return _with_context(terr_left[-1][2], state, sentence)
@@ -612,8 +626,18 @@ _OF_TOTAL_GAP = re.compile(r"\s*(?:of|out\s+of|de|sur|van|av|von|з)\s+(?:the\s+
 _OF_CHAIN = re.compile(r"\s+(?:of|in|de|du|des|der|van|av|i|in)\s+(?:the\s+|la\s+|le\s+|het\s+)?|,\s+", re.I)
 
 
+_COMPASS = {"south": "southern", "north": "northern", "east": "eastern", "west": "western",
+            "sud": "southern", "nord": "northern", "est": "eastern", "ouest": "western",
+            "süden": "southern", "norden": "northern", "osten": "eastern", "westen": "western",
+            "zuiden": "southern", "noorden": "northern", "oosten": "eastern",
+            "sør": "southern", "øst": "eastern", "vest": "western",
+            "півдні": "southern", "півночі": "northern", "сході": "eastern", "заході": "western"}
+_COMPASS_OPENING = re.compile(
+    r"^\W*(?:in\s+the\s+(south|north|east|west)|dans\s+le\s+(sud|nord)|à\s+l['’](est|ouest)|"
+    r"im\s+(süden|norden|osten|westen)|in\s+het\s+(zuiden|noorden|oosten|westen)|i\s+(sør|nord|øst|vest)|"
+    r"на\s+(півдні|півночі|сході|заході))\s*,", re.I)
 _ASIDE_OPENING = re.compile(
-    r"^\W*(?:despite|although|though|while|after|before|when|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
+    r"^\W*(?:despite|although|though|while|after|before|when|where|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
     r"contrairement|trotz|obwohl|nachdem|anders\s+als|ondanks|hoewel|nadat|toen|anders\s+dan|til\s+tross|selv\s+om|"
     r"etter|незважаючи|хоча|після|коли)\b", re.I)
 
@@ -766,8 +790,21 @@ _NOT_PLACE_OF = re.compile(
     r"ses|leur|ihr|seine|hun|dem)\b", re.I)
 
 
+_OF_OWN = re.compile(
+    r"^\s*(?:of|de|du|des|der|van|av|von|з)\s+(?:its|their|his|her|ses|son|sa|leurs?|seine[rns]?|ihre[rns]?|"
+    r"zijn|hun|sine|sitt|deres|своїх|свого|своєї)\s+(?P<noun>[\w'’-]+)", re.I)
+
+
 def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
     after = sentence[m.end:m.end + 80]
+    if m.measure.kind in ("pct", "permille") and \
+            lex.change_by_re.search(sentence, max(0, m.qualifier_start - 40), m.qualifier_start):
+        return True  # "slowed by 40%": a relative change
+    if m.measure.kind in ("pct", "fraction", "permille"):
+        own = _OF_OWN.match(after)
+        if own and not _TERRITORY_NOUN.match(" " + own.group("noun")) and \
+                not _territories(own.group("noun")):
+            return True  # "lost 70% of its tanks", "de ses chars": a share of something else
     if lex.distract_after_re.match(after):
         return True
     pre = sentence[max(0, m.qualifier_start - 40):m.qualifier_start]
@@ -1099,6 +1136,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         for p in phrases if p.kind in flow_phrase_kinds)
     prev_by_kind: dict[str, tuple[str, str]] = {}
     attribution = _attribution_for(attr_idx, state, dominant, document, sent)
+    calc_m = lex.outlet_calc_re.search(sent)
+    calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
     state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
     live: list[Mention] = []
     for m in mentions:
@@ -1241,8 +1280,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             place = territory if territory and territory not in COUNTRY_OF_CONFLICT.values() else state.last_territory
             if holder:
                 claim.territory = f"area of {place} seized by {holder}" if place else f"area seized by {holder}"
-        calc = next((cm for cm in lex.outlet_calc_re.finditer(sent, 0, m.start)), None)
-        if calc is not None and document.publisher:
+        if calc_at is not None and calc_at < m.start and document.publisher:
             outlet = outlet_name(document.publisher)
             claim.attribution = f"{outlet} (calculation)"
             claim.analyst = outlet
@@ -1250,10 +1288,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             flags.add("implicit")
         elif attribution is not None:
             claim.attribution = attribution.label
-            if attribution.generic == "army":
+            if "{side}" in claim.attribution:
+                # An unnamed army or general staff: the army of the conflict, or in Ukraine the
+                # side whose figure it is.
                 side = PLACEHOLDERS["ARMY"].get(state.conflict) if state.conflict != "israel-gaza" else "Israel"
                 side = side if side and state.conflict != "russia-ukraine" else actor
-                claim.attribution = f"{DEMONYM.get(side, side)} {attribution.generic}"
+                claim.attribution = claim.attribution.replace("{side}", DEMONYM.get(side, side))
             claim.analyst = attribution.analyst
             claim.data_producer = attribution.producer
         claim.quote = sent

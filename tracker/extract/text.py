@@ -14,6 +14,8 @@ _ABBREVIATIONS = frozenset(
 
 # A boundary: sentence-final punctuation (optionally closed by a quote or bracket) and
 # whitespace, or a line break. The classes are disjoint, so the scan is linear.
+_UNIT_ABBREVIATIONS = frozenset("km кв.км км sq.km".split())
+_CAPITAL_WORD = re.compile(r"[\"'“‘«(]?[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][a-zà-ÿа-яіїєґ'’]")
 _BOUNDARY = re.compile(r"[.!?…][\"'”’»)\]]?[ \t\u00a0]+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9])|\s*[\r\n]+\s*")
 _WORD_BEFORE = re.compile(r"([\w.]{1,12})\.$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -33,7 +35,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if not m.group(0)[0].isspace():
             wm = _WORD_BEFORE.search(text, max(0, cut - 14), cut)
             if wm and wm.group(1).lower().rstrip(".") in _ABBREVIATIONS:
-                continue
+                # A unit closes a sentence when a capitalised word follows ("505 кв. км. Загалом").
+                if not (wm.group(1).lower().rstrip(".") in _UNIT_ABBREVIATIONS and
+                        _CAPITAL_WORD.match(text, m.end())):
+                    continue
             # A single capital before the stop is an initial ("U. Yee"), not an end.
             if cut >= 2 and text[cut - 2].isupper() and (cut < 3 or not text[cut - 3].isalpha()):
                 continue

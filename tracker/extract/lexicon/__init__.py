@@ -131,6 +131,12 @@ def _wb(pattern: str) -> str:
     return _gate(pattern) + r"(?<![\w'’])(?:" + pattern + r")(?![\w])"
 
 
+def _wb_names(pattern: str) -> str:
+    """Word boundaries for proper names, which may follow an elided article: "l'ISW",
+    "de l'Ukraine", "d'Israël"."""
+    return _gate(pattern) + r"(?<![\w])(?:(?<=\b[lLdD]['’])|(?<!['’]))(?:" + pattern + r")(?![\w])"
+
+
 class Lexicon:
     """Compiled cues of one language (plus the shared ones)."""
 
@@ -166,6 +172,7 @@ class Lexicon:
             self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
         self.distract_after_re = re.compile(r"^\W{0,3}(?:" + _alt(mod.DISTRACT_AFTER) + ")", _FLAGS)
         self.distract_before_re = re.compile("(?:" + _alt(mod.DISTRACT_BEFORE) + r")\W{0,3}$", _FLAGS)
+        self.change_by_re = re.compile("(?:" + _alt(getattr(mod, "CHANGE_BY", [])) + r")\W{0,3}$", _FLAGS)
         self.count_distract_before_re = re.compile(
             "(?:" + _alt(getattr(mod, "COUNT_DISTRACT_BEFORE", [])) + r")$", _FLAGS)
         # Units.
@@ -216,6 +223,7 @@ class Lexicon:
         self.generic_source_re = re.compile(
             r"(?<![\w'’])(?P<np>(?:(?-i:[a-zà-ÿа-яіїєґ][\w'’-]*)\s+){0,3}?(?:(?-i:[A-ZА-ЯІЇЄҐ][\w'’-]*)\s+)?(?P<head>" + _alt(getattr(mod, "GENERIC_SOURCES", [])) +
             r"))\s+(?:[\w'’]+\s+){0,2}$", _FLAGS)
+        self.same_figure_re = re.compile(_wb(_alt(getattr(mod, "SAME_FIGURE", []))), _FLAGS)
         self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
         self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
         self.weekday_re = re.compile(_wb(_words(self.weekdays)), _FLAGS)
@@ -243,10 +251,10 @@ _CACHE: dict[str, Lexicon] = {code: Lexicon(code, mod) for code, mod in _MODULES
 TERRITORIES = [(re.compile(_wb(p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
 SOURCES = [(re.compile(_wb(p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
 # All sources in one scan (group s<i> says which entry matched), and one full-match test.
-SOURCES_ALL = re.compile(_wb("|".join(
+SOURCES_ALL = re.compile(_wb_names("|".join(
     "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES))), _FLAGS)
 SOURCES_FULL = re.compile("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
-TERRITORIES_ALL = re.compile(_wb("|".join(
+TERRITORIES_ALL = re.compile(_wb_names("|".join(
     "(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))), _FLAGS)
 OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
 OFFICIAL_SIDES = [side for _p, side in common.OFFICIALS]

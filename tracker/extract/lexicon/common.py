@@ -58,6 +58,9 @@ SOURCES = [
     (r"gaza\s+maps(?:\s+analysis)?", "Gaza Maps analysis", "producer"),
     (r"syrian\s+observatory\s+for\s+human\s+rights|sohr|observatoire\s+syrien\s+des\s+droits\s+de\s+l['’]homme", "Syrian Observatory for Human Rights", "producer"),
     (r"unifil", "UNIFIL", "producer"),
+    # "the UN said", not "a UN official" or "the UN peacekeeping mission" (named elsewhere).
+    (r"(?-i:UN)(?=\s+(?:said|says|reported|estimated|estimates|figures|data)\b)|the\s+united\s+nations|l['’]onu|(?-i:ООН)",
+     "UN", "producer"),
     (r"ocha|un\s+humanitarian\s+(?:monitors|office)|un\s+office\s+for\s+the\s+coordination\s+of\s+humanitarian\s+affairs", "UN OCHA", "producer"),
     (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod", "UK Ministry of Defence", "producer"),
     (r"nug(?:(?:'s|’s)\s+(?:defen[cs]e\s+)?ministry)?|national\s+unity\s+government", "NUG Ministry of Defense", "producer"),

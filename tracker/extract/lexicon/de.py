@@ -52,6 +52,8 @@ POST_CUES = {
 DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)", r"mal\b", r"prozentpunkte",
                   r"der\s+(?:bevölkerung|einwohner|gewinne|geländegewinne|einnahmen)", r"(?:menschen|einwohner|soldaten|tote)",
                   r"vor\s+dem\b"]
+# Before a percentage these make it a relative change ("slowed by 40%").
+CHANGE_BY = [r"(?:verlangsamt\w*|gesunken|gestiegen|zurückgegangen|verringert\w*|erhöht\w*|sank|stieg)\s+(?:sich\s+)?um\s+(?:fast|etwa|rund|knapp)?\s*"]
 DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"[€$£]", r"bis\s+auf", r"nur\s+noch"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:quadratkilometer[ns]?|km²|km2|qkm|quadrat-?kilometer)(?![\w])", 1.0, "km2"),
@@ -94,7 +96,7 @@ PERIODS = [
     (r"(?:in\s+)?diese[mn]?\s+jahr(?:es)?|heuer", "this_year"),
     (r"(?:im\s+)?(?:vergangenen|letzten|vorigen)\s+monat", "last_month"),
     (r"(?:in\s+)?diese[mn]\s+monat", "this_month"),
-    (r"(?:in\s+der\s+)?(?:vergangenen|letzten)\s+woche", "past_week"),
+    (r"(?:in\s+der\s+)?(?:vergangenen|letzten)\s+woche|diese\s+woche", "past_week"),
     (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+24\s+stunden|am\s+vortag", "past_day"),
     (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?P<n>\w+)\s+monaten", "past_n_months"),
     (r"binnen\s+(?P<n>\w+)\s+wochen|innerhalb\s+von\s+(?P<n2>\w+)\s+wochen", "within_n_weeks"),
@@ -110,6 +112,8 @@ PRECISELY = [r"genauer\s+gesagt", r"genau"]
 WEEKDAYS = {"montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonntag": 6}
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"das\s+(?:entspricht|bedeutet)", r"nach\s+unseren\s+berechnungen", r"auf\s+dieser\s+grundlage"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"(?:dieselbe|die\s+gleiche)\s+zahl"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analysten", r"beamte", r"quellen", r"experten", r"beobachter", r"armee", r"militär", r"generalstab"]
 # Pronouns that keep a reported speaker in view in the next sentence.

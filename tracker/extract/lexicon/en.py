@@ -89,12 +89,15 @@ POST_CUES = {
 }
 # Directly after a figure+unit these make it a comparison or someone else's share.
 DISTRACT_AFTER = [
+    r"compared\s+(?:with|to)\b",
     r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
     r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
     r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people(?!['’]s)|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
     r"casualties", r"people\b(?!['’]s)", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
     r"of\s+(?:the\s+)?(?:\w+(?:'s|’s)\s+)?total\s+area",
 ]
+# Before a percentage these make it a relative change ("slowed by 40%").
+CHANGE_BY = [r"(?:slowed|slowed\s+down|fell|dropped|decreased|declined|shrank|rose|increased|grew|jumped|accelerated|sped\s+up)\s+by\s+(?:almost|nearly|about|some|around|roughly|more\s+than)?\s*"]
 DISTRACT_BEFORE = [r"size\s+of\s+(?:about|some|roughly|around)?", r"as\s+large\s+as", r"larger\s+than",
                    r"country\s+of", r"total\s+area\s+(?:of|is)\s+(?:about|some|roughly|around)?",
                    r"to\s+within", r"within", r"[€$£]", r"US\$", r"USD"]
@@ -167,7 +170,7 @@ PERIODS = [
     (r"(?:last|the\s+previous)\s+month", "last_month"),
     (r"this\s+month", "this_month"),
     (r"(?:over|during|in)\s+the\s+month|the\s+month(?:'s|’s)", "the_month"),
-    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+week|last\s+week", "past_week"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+week|last\s+week|this\s+week", "past_week"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+(?:day|24\s+hours)", "past_day"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+days", "past_n_days"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+weeks", "past_n_weeks"),
@@ -194,6 +197,8 @@ WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"(?:the|this)\s+(?:outlet|paper|newspaper|site|agency|broadcaster|magazine)\s+(?:describes|described|calculates|calculated|estimates|estimated|reckons|puts|computes)",
                r"on\s+that\s+basis", r"by\s+(?:our|its)\s+(?:count|calculation|reckoning)", r"(?:that|this|which)\s+(?:equals|means)"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"the\s+same\s+(?:figure|number|estimate)"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"report", r"study", r"survey", r"estimates", r"witnesses", r"analysts", r"(?:war\s+)?bloggers", r"officials", r"leaders", r"commanders", r"sources", r"monitors",
                    r"experts", r"observers", r"army", r"military", r"general\s+staff", r"defen[cs]e\s+ministry"]

@@ -53,6 +53,8 @@ POST_CUES = {
 DISTRACT_AFTER = [r"(?:de\s+)?plus\b(?!\s+de)", r"de\s+moins", r"fois", r"points?\b",
                   r"d[eu]s?\s+(?:la\s+)?(?:population|habitants|gains?|progression|recettes|revenus|financement|besoins)",
                   r"des\s+gains", r"(?:de\s+)?(?:personnes|habitants|civils|soldats|morts|tués|blessés)"]
+# Before a percentage these make it a relative change ("slowed by 40%").
+CHANGE_BY = [r"(?:ralenti|baissé|diminué|augmenté|progressé|chuté|reculé)\s+de\s+(?:près\s+de\s+|environ\s+)?"]
 DISTRACT_BEFORE = [r"taille\s+de", r"superficie\s+de", r"[€$£]", r"à\s+moins\s+de", r"à", r"de\s+plus\s+de\s+(?=\d)"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:km²|km2|km\s?carrés?|kilomètres?\s+carrés?|kms²)(?![\w])", 1.0, "km2"),
@@ -97,7 +99,7 @@ PERIODS = [
     (r"cette\s+année", "this_year"),
     (r"le\s+mois\s+dernier|au\s+cours\s+du\s+mois\s+dernier", "last_month"),
     (r"ce\s+mois-ci", "this_month"),
-    (r"la\s+semaine\s+dernière|(?:au\s+cours\s+de\s+)?la\s+dernière\s+semaine", "past_week"),
+    (r"la\s+semaine\s+dernière|(?:au\s+cours\s+de\s+)?la\s+dernière\s+semaine|cette\s+semaine", "past_week"),
     (r"(?:au\s+cours\s+des\s+)?dernières\s+24\s+heures", "past_day"),
     (r"(?:au\s+cours\s+des|ces)\s+(?P<n>\w+)\s+derniers\s+mois", "past_n_months"),
     (r"il\s+y\s+a\s+un\s+an", "year_ago"),
@@ -113,6 +115,8 @@ PRECISELY = [r"plus\s+précisément", r"exactement"]
 WEEKDAYS = {"lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5, "dimanche": 6}
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"ce\s+qui\s+(?:représente|équivaut\s+à|signifie)", r"selon\s+nos\s+calculs", r"sur\s+cette\s+base"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"le\s+même\s+chiffre"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analystes", r"responsables", r"sources", r"experts", r"observateurs", r"armée", r"état-major"]
 # Pronouns that keep a reported speaker in view in the next sentence.

@@ -43,6 +43,8 @@ POST_CUES = {
 }
 DISTRACT_AFTER = [r"meer\b(?!\s+dan)", r"minder\b(?!\s+dan)", r"keer\b", r"procentpunt",
                   r"van\s+de\s+(?:bevolking|inwoners|winst)", r"(?:mensen|inwoners|soldaten|doden)"]
+# Before a percentage these make it a relative change ("slowed by 40%").
+CHANGE_BY = [r"(?:vertraagd|gedaald|gestegen|afgenomen|toegenomen|daalde|steeg|vertraagde)\s+met\s+(?:bijna\s+|ongeveer\s+)?"]
 DISTRACT_BEFORE = [r"[€$£]", r"op", r"oppervlakte\s+van"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:vierkante\s+kilometers?|km²|km2|vierkante\s+km)(?![\w])", 1.0, "km2"),
@@ -81,7 +83,7 @@ PERIODS = [
     (r"dit\s+jaar", "this_year"),
     (r"(?:de\s+)?vorige\s+maand|afgelopen\s+maand", "last_month"),
     (r"deze\s+maand", "this_month"),
-    (r"(?:de\s+)?afgelopen\s+week|vorige\s+week", "past_week"),
+    (r"(?:de\s+)?afgelopen\s+week|vorige\s+week|deze\s+week", "past_week"),
     (r"in\s+anderhalve\s+week", "past_10_days"),
     (r"(?:de\s+)?(?:jongste|afgelopen|laatste)\s+(?P<n>\w+)\s+maanden", "past_n_months"),
     (r"(?:de\s+)?(?:jongste|afgelopen|laatste)\s+(?P<n>\w+)\s+dagen", "past_n_days"),
@@ -98,6 +100,8 @@ PRECISELY = [r"precies", r"om\s+precies\s+te\s+zijn"]
 WEEKDAYS = {"maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6}
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"dat\s+(?:komt\s+neer\s+op|betekent)", r"volgens\s+onze\s+berekening", r"op\s+basis\s+daarvan"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"hetzelfde\s+(?:cijfer|getal)"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analisten", r"functionarissen", r"bronnen", r"experts", r"waarnemers", r"leger", r"generale\s+staf"]
 # Pronouns that keep a reported speaker in view in the next sentence.

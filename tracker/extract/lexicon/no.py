@@ -27,7 +27,7 @@ CUES = {
     "regain": [r"gjenerobret", r"tatt\s+tilbake", r"tok\s+tilbake", r"gjenvunnet"],
     "loss": [r"mistet", r"tapt", r"tapte", r"gitt\s+opp"],
     "occupy": [r"okkupert"],
-    "hold": [r"kontrollerer", r"kontrollert", r"holder", r"dekker", r"under\s+(?:\w+\s+)?kontroll",
+    "hold": [r"kontrollerer", r"kontrollerte", r"kontrollert", r"holder", r"dekker", r"under\s+(?:\w+\s+)?kontroll",
              r"i\s+(?:\w+\s+)?hender", r"okkuperer"],
     "net": [r"netto"],
     "evac": [r"evakueringsordre\w*"],
@@ -44,6 +44,8 @@ POST_CUES = {
 }
 DISTRACT_AFTER = [r"mer\b(?!\s+enn)", r"mindre\b(?!\s+enn)", r"ganger", r"prosentpoeng", r"kilometers\s+bredde",
                   r"av\s+(?:befolkningen|innbyggerne|gevinsten)", r"(?:mennesker|innbyggere|soldater|drepte)"]
+# Before a percentage these make it a relative change ("slowed by 40%").
+CHANGE_BY = [r"(?:falt|sank|steg|økte|redusert|avtok|bremset)\s+(?:med\s+)?(?:nesten\s+|omkring\s+)?"]
 DISTRACT_BEFORE = [r"[€$£]", r"areal\s+på", r"samlet\s+areal\s+på"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:kvadratkilometer|km²|km2|kvkm|kvadrat-?kilometer)(?![\w])", 1.0, "km2"),
@@ -84,7 +86,7 @@ PERIODS = [
     (r"i\s+år|hittil\s+i\s+år", "this_year"),
     (r"(?:i\s+)?forrige\s+måned|(?:den\s+)?siste\s+måneden", "last_month"),
     (r"denne\s+måneden|i\s+måneden", "this_month"),
-    (r"(?:den\s+)?siste\s+uken|forrige\s+uke", "past_week"),
+    (r"(?:den\s+)?siste\s+uken|forrige\s+uke|denne\s+uken", "past_week"),
     (r"(?:det\s+)?siste\s+døgnet", "past_day"),
     (r"(?:de\s+)?siste\s+dagene", "past_few_days"),
     (r"(?:de\s+)?siste\s+(?P<n>\w+)\s+dagene", "past_n_days"),
@@ -100,8 +102,10 @@ PRECISELY = [r"nærmere\s+bestemt", r"mer\s+presist", r"nøyaktig"]
 WEEKDAYS = {"mandag": 0, "tirsdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lørdag": 5, "søndag": 6}
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"betyr\s+det", r"det\s+betyr", r"tilsvarer\s+det", r"ifølge\s+våre\s+beregninger"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"samme\s+tall"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
-GENERIC_SOURCES = [r"analytikere", r"kilder", r"eksperter", r"observatører", r"hæren", r"generalstaben"]
+GENERIC_SOURCES = [r"forsvarsstaben", r"analytikere", r"kilder", r"eksperter", r"observatører", r"hæren", r"generalstaben"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"han", r"hun"]
 COUNTRY_ANAPHORA = [r"landet"]

@@ -85,7 +85,7 @@ PERIODS = [
     (r"(?:цього|в\s+цьому|у\s+цьому)\s+році|цьогоріч", "this_year"),
     (r"(?:за\s+)?минул(?:ий|ого)\s+місяц[ьяі]", "last_month"),
     (r"(?:за\s+)?(?:цей|цього)\s+місяц[ья]", "this_month"),
-    (r"(?:за\s+)?минул(?:ий|ого)\s+тиждень|тижня", "past_week"),
+    (r"(?:за\s+)?минул(?:ий|ого)\s+тиждень|тижня|цього\s+тижня", "past_week"),
     (r"(?:за\s+)?минулу\s+добу", "past_day"),
     (r"(?:за\s+)?останні\s+(?P<n>\d+)\s+дн\w*", "past_n_days"),
     (r"(?:за\s+)?останні\s+(?P<n>\w+)\s+місяц\w*", "past_n_months"),
@@ -102,6 +102,8 @@ WEEKDAYS = {"понеділок": 0, "понеділка": 0, "вівторок"
             "п'ятницю": 4, "п’ятницю": 4, "суботу": 5, "субота": 5, "неділю": 6, "неділя": 6}
 # The outlet's own derivation: figures after these are the outlet's calculation.
 OUTLET_CALC = [r"за\s+нашими\s+підрахунками", r"це\s+означає"]
+# "gave the same figure": a second source vouching for the figure.
+SAME_FIGURE = [r"таку\s+саму\s+цифру", r"той\s+самий\s+показник"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"аналітики", r"джерела", r"експерти", r"армія", r"генштаб"]
 # Pronouns that keep a reported speaker in view in the next sentence.
