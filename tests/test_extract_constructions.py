@@ -323,3 +323,111 @@ def test_two_sources_for_the_same_figure() -> None:
             "been retaken by Ukrainian forces in recent days, and the general staff gave the same figure on Sunday.")
     c = only(text, conflict="russia-ukraine")
     assert c.attribution == "ISW; Ukrainian General Staff"
+
+
+# ---------------------------------------------------------------- constructions added with the lead's review
+
+def test_demonym_of_a_source_in_an_according_phrase_is_not_the_actor() -> None:
+    text = ("Russische Einheiten haben im Juli nach Angaben der ukrainischen Analysegruppe DeepState "
+            "gut 500 Quadratkilometer eingenommen. Das sind etwa 16 Quadratkilometer pro Tag.")
+    claims = run(text, published="2025-08-01", language="de")
+    assert [(c.metric, c.actor) for c in claims] == [("area_gained_km2", "Russia"),
+                                                      ("area_gained_per_day_km2", "Russia")]
+    rate = claims[1]
+    assert (rate.value, rate.period_start, rate.period_end) == (16.0, "2025-07-01", "2025-07-31")
+    assert rate.attribution == "DeepState"
+    c = only("Selon le groupe ukrainien DeepState, la Russie a conquis 300 km2 en juillet.",
+             published="2025-08-01", language="fr")
+    assert c.actor == "Russia"
+    c = only("According to Ukrainian officials, Russian troops took 120 square kilometres in July.",
+             published="2025-08-01")
+    assert c.actor == "Russia"
+
+
+def test_that_is_restates_the_previous_flow_as_a_daily_rate() -> None:
+    claims = run("Russia gained 600 square kilometres in April. That is about 20 square kilometres per day.",
+                 published="2025-05-02")
+    assert [c.metric for c in claims] == ["area_gained_km2", "area_gained_per_day_km2"]
+    assert (claims[1].actor, claims[1].period_start) == ("Russia", "2025-04-01")
+
+
+def test_analysis_chain_analyst_of_producer_data_in_every_language() -> None:
+    cases = [
+        ("fr", "D'après une analyse de l'AFP s'appuyant sur les données de l'ISW, la Russie a pris 380 km2 en mars."),
+        ("de", "Russland hat im März laut einer Auswertung von Daten des ISW durch AFP 380 Quadratkilometer erobert."),
+        ("de", "Einer AFP-Analyse von ISW-Daten zufolge eroberte Russland im März 380 Quadratkilometer."),
+        ("nl", "Rusland veroverde in maart 380 vierkante kilometer, volgens een analyse door AFP van gegevens van het ISW."),
+        ("no", "Russland tok 380 kvadratkilometer i mars, ifølge AFPs analyse av tall fra ISW."),
+        ("uk", "У березні Росія захопила 380 кв. км, свідчить аналіз AFP даних ISW."),
+    ]
+    for lang, text in cases:
+        c = only(text, published="2025-04-01", language=lang)
+        assert (c.attribution, c.analyst, c.data_producer) == ("AFP analysis of ISW data", "AFP", "ISW"), (lang, c.attribution)
+
+
+def test_a_later_bare_mention_of_the_analyst_keeps_the_chain() -> None:
+    text = ("Selon une analyse de l'AFP fondée sur les données de l'ISW, l'armée russe a encore avancé. "
+            "D'après les calculs de l'AFP, elle a conquis 250 km2 en février.")
+    c = only(text, published="2025-03-01", language="fr")
+    assert c.attribution == "AFP analysis of ISW data"
+
+
+def test_an_analysis_by_any_named_outlet() -> None:
+    cases = [
+        ("en", "Israeli troops hold about 40 percent of the Gaza Strip, according to an analysis by the Israeli daily Maariv."),
+        ("en", "A Maariv analysis found that Israeli troops hold about 40 percent of the Gaza Strip."),
+        ("fr", "Selon une analyse du quotidien israélien Maariv, l'armée israélienne tient environ 40 % de la bande de Gaza."),
+        ("de", "Laut einer Analyse der israelischen Tageszeitung Maariv kontrolliert Israel etwa 40 Prozent des Gazastreifens."),
+        ("nl", "Volgens een analyse van de Israëlische krant Maariv controleert Israël ongeveer 40 procent van de Gazastrook."),
+        ("no", "Ifølge en analyse fra den israelske avisen Maariv kontrollerer Israel rundt 40 prosent av Gazastripen."),
+    ]
+    for lang, text in cases:
+        c = only(text, language=lang)
+        assert (c.actor, c.attribution, c.analyst) == ("Israel", "Maariv analysis", "Maariv"), (lang, c.attribution)
+
+
+def test_losing_control_of_a_count_is_no_holding() -> None:
+    # No metric counts units outside a side's control: no claim, and never a holding.
+    assert run("The junta has lost control of 64 of the nation's 330 townships, the NUG said.") == []
+    assert run("Die Junta hat die Kontrolle über 64 der 330 Townships verloren.", language="de") == []
+    assert run("La junte a perdu le contrôle de 64 des 330 cantons du pays.", language="fr") == []
+    c = only("The junta has lost control over 45 percent of the country, resistance leaders said.")
+    assert (c.metric, c.actor, c.qualifier) == ("share_outside_control_pct", "Myanmar junta", "exact")
+
+
+def test_adjective_and_territory_noun_name_the_country() -> None:
+    cases = [
+        ("nl", "Rusland heeft in augustus ongeveer 310 vierkante kilometer Oekraïens grondgebied veroverd."),
+        ("de", "Russland hat im August rund 310 Quadratkilometer ukrainisches Gebiet erobert."),
+        ("fr", "La Russie a pris en août environ 310 km2 de territoire ukrainien."),
+        ("no", "Russland erobret rundt 310 kvadratkilometer ukrainsk territorium i august."),
+        ("uk", "У серпні Росія окупувала близько 310 кв. км української території."),
+        ("en", "Russia took about 310 square kilometres of Ukrainian land in August."),
+    ]
+    for lang, text in cases:
+        c = only(text, published="2025-09-02", language=lang, conflict="")
+        assert (c.actor, c.territory) == ("Russia", "Ukraine"), (lang, c.actor, c.territory)
+    c = only("Ukrainian troops have taken 900 square kilometres of Russian territory since early August.",
+             published="2024-08-20")
+    assert (c.actor, c.territory) == ("Ukraine", "Russia")
+
+
+def test_since_an_event_on_a_date_opens_a_period() -> None:
+    c = only("Ukrainian units have captured more than 900 sq km in the Kursk region since starting the "
+             "operation on August 6, the commander said on Monday.", published="2024-08-21")
+    assert (c.period_start, c.period_end) == ("2024-08-06", "2024-08-19")
+    c = only("Ukrainische Einheiten haben seit dem Beginn der Operation am 6. August über 900 "
+             "Quadratkilometer in der Region Kursk eingenommen.", published="2024-08-21", language="de")
+    assert (c.period_start, c.period_end) == ("2024-08-06", "2024-08-21")
+    c = only("Les troupes ukrainiennes ont pris 900 km2 dans la région de Koursk depuis le début de "
+             "l'opération le 6 août.", published="2024-08-21", language="fr")
+    assert (c.period_start, c.period_end) == ("2024-08-06", "2024-08-21")
+    c = only("Oekraïense troepen hebben sinds het begin van de operatie op 6 augustus 900 vierkante "
+             "kilometer in Koersk veroverd.", published="2024-08-21", language="nl")
+    assert (c.actor, c.territory, c.period_start) == ("Ukraine", "Kursk oblast (Russia)", "2024-08-06")
+
+
+def test_a_day_ordinal_before_a_month_ends_no_sentence() -> None:
+    from tracker.extract.text import split_sentences
+    text = "Am 6. August begann der Vorstoß. Danach ging es weiter."
+    assert len(split_sentences(text)) == 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import ORG_WORDS, SOURCES, SOURCES_ALL, SOURCES_FULL, TITLE_WORDS, Lexicon
+from tracker.extract.lexicon import ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -85,7 +85,10 @@ def _name_tokens(run: str, non_name) -> tuple | None:
 def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
     hits = []
     seen = set()
-    for m in SOURCES_ALL.finditer(sentence):
+    found = list(SOURCES_FAST.finditer(sentence))
+    if SOURCES_CASED.search(sentence):
+        found = sorted(found + list(SOURCES_CASED.finditer(sentence)), key=lambda x: x.start())
+    for m in found:
         i = int(m.lastgroup[1:])
         if i not in seen:
             seen.add(i)
@@ -102,7 +105,7 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
                  non_name) -> str | None:
     """The named speaker of a sentence: left of a speech verb, after it, or after 'according to'."""
     best: tuple[int, str] | None = None
-    for vm in lex.speech_re.finditer(sentence):
+    for vm in lex.speech_fast.finditer(sentence):
         left = sentence[max(0, vm.start() - 90):vm.start()]
         runs = list(_RUN.finditer(left))
         for rm in list(reversed(runs))[:3]:
@@ -149,11 +152,11 @@ def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
     "the army said"). The last such subject of the sentence wins. Like a person's word, it
     carries into the next sentence only while that one still reports speech."""
     found = None
-    for vm in lex.speech_re.finditer(sentence):
+    for vm in lex.speech_fast.finditer(sentence):
         if vm.group(0).lower().startswith(_POSTPOSITIONS):
             continue
         left = sentence[max(0, vm.start() - 60):vm.start()]
-        actors = [(am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]) for am in lex.actor_all_re.finditer(left)]
+        actors = [(am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]) for am in lex.actor_all_fast.finditer(left)]
         gm = lex.generic_source_re.search(left)
         if actors and not (gm and gm.start() < actors[-1][0] and gm.end() >= actors[-1][1]):
             _s, e, canon = actors[-1]
@@ -179,6 +182,70 @@ def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
     return found
 
 
+# "an analysis by the Israeli newspaper Haaretz", "une analyse du quotidien Haaretz", "einer
+# Analyse der Zeitung Haaretz", "een analyse van de krant Haaretz", "en analyse fra avisen
+# Haaretz", "за аналізом видання Haaretz": the analysis word, then the analyst's noun phrase.
+_NAMED_ANALYSIS = {
+    "en": r"(?:analysis|analyses|review|assessment|study|tally|count|investigation|mapping)\s+(?:(?:conducted|carried\s+out|published|done)\s+)?(?:by|from)\s+",
+    "fr": r"(?:analyse|étude|décompte|enquête|comptage)\s+(?:(?:menée|réalisée|publiée)\s+par\s+|par\s+|du\s+|de\s+la\s+|de\s+l['’]|de\s+|d['’])",
+    "de": r"(?:analyse|auswertung|berechnung(?:en)?|zählung|untersuchung|recherche)\s+(?:der|des|von|durch)\s+",
+    "nl": r"(?:analyse|telling|onderzoek)\s+(?:(?:uitgevoerd\s+)?door|van)\s+",
+    "no": r"(?:analyse|opptelling|gjennomgang|beregning(?:er)?)\s+(?:(?:gjort\s+)?av|fra)\s+",
+    "uk": r"(?:аналіз\w*|підрахун\w*|дослідженн\w*)\s+",
+}
+_NAMED_ANALYSIS_RE = {code: re.compile(r"(?<![\w'’-])" + p, re.I) for code, p in _NAMED_ANALYSIS.items()}
+# "a Haaretz analysis", "Haaretz's analysis", "eine Haaretz-Analyse", "Haaretz' analyse".
+_ANALYSIS_BY_NAME_RE = re.compile(
+    r"(?P<name>" + _CAP + r"(?:\s+" + _CAP + r"){0,3}?)(?:['’]s|['’]|s)?[\s-](?i:analysis|analyse|auswertung|analyze|review|tally|count|аналіз\w*)(?!\w)")
+# Common nouns German writes with a capital, before the name: "der Zeitung Haaretz".
+_HEAD_NOUN = re.compile(r"\w*(?:zeitung|agentur|gruppe|denkfabrik|magazin|sender|portal|plattform|blatt|website|"
+                        r"projekt|organisation|dienst|institut|nachrichten\w*)", re.I)
+_NP_END = re.compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
+
+
+def has_analysis_word(sentence: str, lex: Lexicon) -> bool:
+    return bool(lex.analysis_fast.search(sentence) or _ANALYSIS_STEM.search(sentence))
+
+
+def _named_analyst(sentence: str, lex: Lexicon, non_name) -> str | None:
+    """The analyst named with an analysis word, when it is no known source: "according to an
+    analysis by the Israeli newspaper Haaretz" -> Haaretz."""
+    pat = _NAMED_ANALYSIS_RE.get(lex.code)
+    candidates: list[str] = []
+    if pat is not None:
+        for am in pat.finditer(sentence):
+            window = sentence[am.end():am.end() + 90]
+            cut = _NP_END.search(window)
+            if cut:
+                window = window[:cut.start()]
+            for rm in _RUN.finditer(window):
+                if rm.start() > 60:
+                    break
+                tokens = [_POSSESSIVE.sub("", t.rstrip(".,")) for t in rm.group(0).split()]
+                while tokens and (non_name(tokens[0]) or tokens[0] in TITLE_WORDS or
+                                  _HEAD_NOUN.fullmatch(tokens[0])):
+                    tokens.pop(0)
+                if tokens:
+                    candidates.append(" ".join(tokens))
+                    break
+            if candidates:
+                break
+    if not candidates:
+        for nm in _ANALYSIS_BY_NAME_RE.finditer(sentence):
+            tokens = nm.group("name").split()
+            while tokens and (non_name(tokens[0]) or tokens[0] in TITLE_WORDS or
+                              _LEADING_ARTICLE.match(tokens[0] + " ")):
+                tokens.pop(0)
+            if tokens:
+                candidates.append(" ".join(tokens))
+                break
+    for name in candidates:
+        if SOURCES_FULL.fullmatch(name) or name.lower() in ORG_WORDS or len(name) < 2:
+            continue  # a known source is read by the rules for sources
+        return name
+    return None
+
+
 def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
                      non_name) -> Attribution | None:
     """The source named in `sentence`, or None when it names none."""
@@ -186,8 +253,8 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     producers = [c for _, c, k in sources if k == "producer"]
     analysts = [c for _, c, k in sources if k == "analyst"]
     relays = [c for _, c, k in sources if k == "relay"]
-    has_analysis = bool(analysts) and (bool(lex.analysis_re.search(sentence)) or bool(_ANALYSIS_STEM.search(sentence)))
-    speaks = lex.speech_re.search(sentence) is not None
+    has_analysis = bool(analysts) and has_analysis_word(sentence, lex)
+    speaks = lex.speech_fast.search(sentence) is not None
     person = _person_near(sentence, lex, people, non_name) if speaks else None
     for run in _RUN.finditer(sentence):
         text = run.group(0)
@@ -199,6 +266,10 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     if analysts and producers and has_analysis:
         a, p = analysts[0], producers[0]
         return Attribution(f"{a} analysis of {p} data", analyst=a, producer=p)
+    named = _named_analyst(sentence, lex, non_name) if speaks and not producers and not analysts and \
+        has_analysis_word(sentence, lex) else None
+    if named:
+        return Attribution(f"{named} analysis", analyst=named, producer=named)
     if person:
         people.add(person)
         org = producers[0] if producers else ""
@@ -213,7 +284,7 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     if producers:
         # "volgens ISW is nu ...": a producer cited in an "according to" adjunct vouches for
         # its own clause; one that reports as a subject ("DeepState said") may go on.
-        adjunct = bool(lex.according_re.search(sentence)) and not lex.speech_re.search(
+        adjunct = bool(lex.according_fast.search(sentence)) and not lex.speech_fast.search(
             lex.according_re.sub(" ", sentence))
         return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
     subject = _subject_source(sentence, lex) if speaks else None
@@ -221,6 +292,6 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         return subject
     if analysts and (speaks or has_analysis):
         return Attribution(analysts[0], analyst=analysts[0], producer=analysts[0])
-    if relays and lex.according_re.search(sentence):
+    if relays and lex.according_fast.search(sentence):
         return Attribution(relays[0], producer=relays[0])
     return None

@@ -33,7 +33,8 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, Lexicon, lexicon_for
+from tracker.extract.lexicon import (OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
+                                     Lexicon, LowPattern, lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
 from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,
@@ -47,7 +48,7 @@ _HAS_NUMBERISH = re.compile(r"\d|%")
 
 CONFLICT_CUES = {
     "russia-ukraine": r"ukrain\w*|russ\w*|rusland\w*|kyiv|kiev|kremlin|moscow|moskau|moscou|moskou|moskva|donetsk|"
-                      r"donbas\w*|україн\w*|росі\w*|oekraïn\w*|ukraina\w*",
+                      r"donbas\w*|україн\w*|росі\w*|oekraï\w*|ukraina\w*",
     "israel-gaza": r"gaza\w*|hamas|газ[аи]",
     "israel-lebanon": r"leban\w*|liban\w*|hezbollah|unifil|blue\s+line",
     "syria": r"syria\w*|syrie\w*|aleppo|idlib|hts|assad|golan|hama",
@@ -58,6 +59,7 @@ CONFLICT_CUES = {
 _CONFLICT_NAMES = list(CONFLICT_CUES)
 _CONFLICT_ALL = re.compile(r"(?<!\w)(?:" + "|".join("(?P<k%d>%s)" % (i, CONFLICT_CUES[k]) for i, k in enumerate(_CONFLICT_NAMES))
                            + r")(?!\w)", re.I)
+_CONFLICT_FAST = LowPattern(_CONFLICT_ALL, re.compile(_CONFLICT_ALL.pattern))
 
 COUNTRY_OF_CONFLICT = {
     "russia-ukraine": "Ukraine", "israel-gaza": "Gaza Strip", "israel-lebanon": "Lebanon",
@@ -143,7 +145,7 @@ def guess_conflict(text: str) -> str:
     """The conflict most of the document's place and actor names point to."""
     sample = text[:50000]
     counts = dict.fromkeys(CONFLICT_CUES, 0)
-    for m in _CONFLICT_ALL.finditer(sample):
+    for m in _CONFLICT_FAST.finditer(sample):
         counts[_CONFLICT_NAMES[int(m.lastgroup[1:])]] += 1
     best = max(counts, key=lambda k: counts[k])
     return best if counts[best] else ""
@@ -297,9 +299,10 @@ class Cue:
 
 def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     raw: list[Cue] = []
-    for cls, pat in lex.cue_classes:
-        for m in pat.finditer(sentence):
-            raw.append(Cue(m.start(), m.end(), cls, m.group(0)))
+    low = sentence.lower()
+    for cls, pat in lex.cue_classes_fast:
+        for m in pat.finditer_low(sentence, low):
+            raw.append(Cue(m.start(), m.end(), cls, sentence[m.start():m.end()]))
     # Longest match wins where cues overlap ("taken back" over "taken").
     raw.sort(key=lambda c: (-(c.end - c.start), c.start))
     kept: list[Cue] = []
@@ -383,7 +386,7 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
              and c.start < nxt_start and not _CONJ_BREAK.search(sentence[m.end:c.start])]
     if left:
         nearest = left[-1]
-        if right and (_CONJ_BREAK.search(sentence[nearest.end:m.start]) or verb_final and
+        if right and nearest.cls != "outside" and (_CONJ_BREAK.search(sentence[nearest.end:m.start]) or verb_final and
                       right[0].start - m.end < m.start - nearest.end):
             return right[0]
         return nearest
@@ -407,7 +410,7 @@ def _actor_mentions(sentence: str, lex: Lexicon) -> list[tuple[int, int, str]]:
 def _actor_mentions_cached(sentence: str, code: str) -> tuple:
     lex = lexicon_for(code)
     raw = []
-    for am in lex.actor_all_re.finditer(sentence):
+    for am in lex.actor_all_fast.finditer(sentence):
         raw.append((am.start(), am.end(), lex.actors[int(am.lastgroup[1:])][1]))
     raw.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
     kept: list[tuple[int, int, str]] = []
@@ -432,10 +435,39 @@ _LOCATIVE_BEFORE = re.compile(
     re.I)
 
 
+# The head noun of a source ("monitoring group", "Beobachtergruppe", "krant", "генштаб").
+_SOURCE_HEAD = (r"(?:\w*(?:gruppe|group|groep|gruppa|gruppen)|monitor\w*|\w*beobacht\w*|observ\w*|analy\w*|officials?|"
+                r"\w*beamt\w*|sources?|quellen|bronnen|kilder|джерел\w*|newspapers?|\w*zeitung|\w*krant|avis\w*|journal|"
+                r"quotidien|médias?|media|\w*blog\w*|ministr\w*|\w*ministerium\w*|міністерств\w*|intelligence|"
+                r"\w*geheimdienst\w*|inlichtingen\w*|etterretning\w*|розвідк\w*|\w*generalstab\w*|generale\s+staf|"
+                r"генштаб\w*|état-major|authorities|\w*behörden?|autorités|autoriteiten|myndighet\w*|think[\s-]+tank|"
+                r"\w*denkfabrik\w*|expert\w*|eksperter|експерт\w*|site|website|outlet|agency|\w*agentur|agence|"
+                r"persbureau|\w*byrå\w*|агентств\w*|видання|моніторинг\w*|аналітик\w*|спостерігач\w*|institut\w*|"
+                r"instituut|інститут\w*)")
+_SOURCE_HEAD_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+)?" + _SOURCE_HEAD + r"(?!\w)", re.I)
+_SOURCE_HEAD_WORD = re.compile(r"(?<!\w)" + _SOURCE_HEAD + r"(?!\w)", re.I)
+_ACCORDING_BEFORE = re.compile(
+    r"(?<![\w'’])(?:according\s+to|citing|selon|d['’]après|laut|nach\s+angaben|nach|zufolge|volgens|ifølge|"
+    r"за\s+даними|за\s+словами|за\s+оцінками|за\s+підрахунками)\s+(?P<gap>(?:[\w'’-]+\s+){0,3})$", re.I)
+
+
+def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
+    """Is an actor mention part of the source named in an 'according to' adjunct? ("nach
+    Angaben der ukrainischen Beobachtergruppe", "selon le groupe ukrainien", "according to
+    Russian officials"): the demonym says whose source it is, not who took the ground."""
+    am = _ACCORDING_BEFORE.search(sentence, max(0, s - 60), s)
+    if am is None:
+        return False
+    return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
+
+
 def _agentive(sentence: str, actors: list) -> list:
-    """Actor mentions that can be subjects: not places ('in Ukraine', 'Ukrainian land')."""
+    """Actor mentions that can be subjects: not places ('in Ukraine', 'Ukrainian land') and
+    not the side of a source ('according to the Ukrainian monitoring group')."""
     usable = []
     for i, (s, e, canon) in enumerate(actors):
+        if _in_source_phrase(sentence, s, e):
+            continue
         if canon not in PLACEHOLDERS and _TERRITORY_NOUN.match(sentence[e:e + 30]):
             continue  # "of Ukrainian territory", "Russia's neighbouring Kursk region"
         if _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s]) and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I):
@@ -519,7 +551,7 @@ def _territories(text: str) -> list[tuple[int, int, str, int]]:
 @functools.lru_cache(maxsize=4096)
 def _territories_cached(text: str) -> tuple:
     out = []
-    for tm in _TERRITORY_ALL.finditer(text):
+    for tm in TERRITORIES_FAST.finditer(text):
         _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
         out.append((tm.start(), tm.end(), canon, level))
     for dm in _DIRECTION.finditer(text):
@@ -819,7 +851,7 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
             # each of the four regions" or "the whole of Paletwa Township" (a unit: a count).
             head = after[:45]
             if re.search(r"\d", head) or _NOT_PLACE_OF.match(head) or lex.admin_unit_re.search(head) or \
-                    lex.settlement_any_re.search(head) or not (_territories(head) or _TERRITORY_NOUN.search(head)):
+                    lex.settlement_any_fast.search(head) or not (_territories(head) or _TERRITORY_NOUN.search(head)):
                 return True
         elif not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
             return True
@@ -967,8 +999,8 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         if e - s > MAX_SENTENCE:
             e = s + MAX_SENTENCE
         sent = text[s:e]
-        has_num = bool(_HAS_NUMBERISH.search(sent)) or bool(lex.fraction_re.search(sent)) or \
-            bool(lex.word_number_re.search(sent))
+        has_num = bool(_HAS_NUMBERISH.search(sent)) or bool(lex.fraction_fast.search(sent)) or \
+            bool(lex.word_number_fast.search(sent))
         attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
         state.attributions.append(attribution)
         agents = _agentive(sent, _actor_mentions(sent, lex)) if (has_num or len(units) < 50) else []
@@ -982,11 +1014,11 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             measured = any(m.measure.kind not in ("none", "linear") for m in mentions)
             # A sentence without a measured figure is read for its time phrases only when it
             # can set the month spoken of or the analysis cut-off (a month name, "last month").
-            phrases = P.find_phrases(sent, lex) if measured or lex.month_any_re.search(sent) or \
+            phrases = P.find_phrases(sent, lex) if measured or lex.month_any_fast.search(sent) or \
                 _LAST_MONTH_HINT.search(sent) else []
             units.append((s, sent, phrases, len(state.attributions) - 1, captured_before,
                           mentions if measured else None))
-        if not captured_before and lex.settlement_any_re.search(sent):
+        if not captured_before and lex.settlement_any_fast.search(sent):
             gain = dict(lex.cue_classes).get("gain")
             captured_before = bool(gain and gain.search(sent))
     ctx.cutoff = _cutoff([(u[1], u[2]) for u in units], ctx, lex)
@@ -1033,7 +1065,7 @@ def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | N
     for s, e in spans[:12]:
         sent = text[s:min(e, s + MAX_SENTENCE)]
         wm = lex.weekday_re.search(sent)
-        if wm and lex.speech_re.search(sent):
+        if wm and lex.speech_fast.search(sent):
             return P.statement_day(ref, lex.weekdays[wm.group(0).lower()])
     return None
 
@@ -1090,10 +1122,16 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
         named = next((a for a in reversed(state.attributions[max(0, idx - 50):idx]) if a is not None and
                       a.producer and not a.generic), None)
         return named or own
+    if own is not None and own.analyst and own.producer == own.analyst and not own.person:
+        # "selon les calculs de l'AFP" after "une analyse de l'AFP fondée sur les données de
+        # l'ISW": the same analysis of the same producer's data.
+        chain = next((a for a in reversed(state.attributions[max(0, idx - 50):idx]) if a is not None and
+                      a.analyst == own.analyst and a.producer and a.producer != own.analyst), None)
+        return chain or own
     if own is not None:
         return own
     lex = state.lex
-    reports = bool(lex.speech_re.search(sentence) or lex.according_re.search(sentence)) if sentence else True
+    reports = bool(lex.speech_fast.search(sentence) or lex.according_fast.search(sentence)) if sentence else True
     keeps_speaker = reports or bool(lex.speaker_pronoun_re.search(sentence)) if sentence else True
     broke = False
     j = state.prev_attr[idx] if idx < len(state.prev_attr) else -1
@@ -1154,6 +1192,10 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                 if _CHANGE_TO.search(sent, max(0, qm.start("q") - 40), qm.end("q")):
                     # "pushed its share up to 54%": the verb's particle, not a hedge.
                     m.qualifier, m.qualifier_text = "exact", ""
+                elif any(c.start < qm.start("q") and qm.end("q") <= c.end for c in cues):
+                    # "lost control over 86", "die Kontrolle über 86": the verb's preposition.
+                    m.qualifier, m.qualifier_text = "exact", ""
+                    m.qualifier_start = m.num.start
             if m.num.vague:
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):

@@ -146,7 +146,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
         last_end = num.end
     # Fractions, then number words. Digits win where they overlap.
     taken = [(n.start, n.end) for n in found]
-    for m in lex.fraction_re.finditer(sentence):
+    for m in lex.fraction_fast.finditer(sentence):
         s, e = m.span()
         if any(a < e and s < b for a, b in taken):
             continue
@@ -154,7 +154,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
         pct = lex.fraction_value(key)
         if pct is None:
             continue
-        num = Numeral(s, e, pct, m.group(0), in_words=True, fraction=True)
+        num = Numeral(s, e, pct, sentence[s:e], in_words=True, fraction=True)
         if key.startswith("most"):
             num.vague = True
             num.fraction_original = None
@@ -163,7 +163,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
         found.append(num)
         taken.append((s, e))
     # Words: numbers and fractions. Digits win where the two overlap.
-    for m in lex.word_number_re.finditer(sentence):
+    for m in lex.word_number_fast.finditer(sentence):
         s, e = m.span("w")
         if any(a < e and s < b for a, b in taken):
             continue
@@ -171,7 +171,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
         value = lex.word_value(word)
         if value is None:
             continue
-        num = Numeral(s, e, value, m.group("w"), in_words=True)
+        num = Numeral(s, e, value, sentence[s:e], in_words=True)
         sm = lex.scale_re.match(sentence, e)
         if sm:
             num.value = value * lex.scales[sm.group("scale").lower().rstrip(".")]

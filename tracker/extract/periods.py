@@ -111,8 +111,8 @@ _THAN_BEFORE = re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.
 def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     """Non-overlapping time phrases; earlier patterns in the lexicon win ties."""
     found: list[Phrase] = []
-    if lex.month_any_re.search(sentence):
-        matches = list(lex.periods_month_re.finditer(sentence)) + list(lex.periods_plain_re.finditer(sentence))
+    if lex.month_any_fast.search(sentence):
+        matches = list(lex.periods_month_fast.finditer(sentence)) + list(lex.periods_plain_fast.finditer(sentence))
         if matches:
             # As one alternation would: leftmost first, the earlier entry at one position.
             matches.sort(key=lambda x: (x.start(), _match_index(x)))
@@ -123,32 +123,27 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
                     end = x.end() if x.end() > x.start() else x.start() + 1
             matches = kept
     else:
-        matches = lex.periods_plain_re.finditer(sentence)
+        matches = lex.periods_plain_fast.finditer(sentence)
     for m in matches:
         idx = _match_index(m)
         kind = lex.period_kinds[idx]
-        if True:
-            s, e = m.span()
-            if (kind.startswith("since") and _SUPERLATIVE_BEFORE.search(sentence, max(0, s - 60), s)) or \
-                    _THAN_BEFORE.search(sentence, max(0, s - 12), s):
-                # Still claim the span so a shorter pattern does not reuse it.
-                groups = {own: m.group(combined) for combined, own in lex.period_groups[idx] if m.group(combined)}
-                groups["kind"] = kind  # "mehr als im September, als es 447 km² waren": its own figure
-                found.append(Phrase(s, e, "comparison", m.group(0).strip(), groups))
-                continue
-            text = m.group(0).strip()
-            if not text:
-                continue
-            # Trim leading whitespace from the span so offsets point at words.
-            s += len(m.group(0)) - len(m.group(0).lstrip())
-            if any(p.start < e and s < p.end for p in found):
-                continue
-            groups = {}
-            for combined, own in lex.period_groups[idx]:
-                v = m.group(combined)
-                if v:
-                    groups[own] = v
-            found.append(Phrase(s, e, kind, text, groups))
+        s, e = m.span()
+        whole = sentence[s:e]  # the written text (the match may run over the lower-cased copy)
+        if (kind.startswith("since") and _SUPERLATIVE_BEFORE.search(sentence, max(0, s - 60), s)) or \
+                _THAN_BEFORE.search(sentence, max(0, s - 12), s):
+            # Still claim the span so a shorter pattern does not reuse it.
+            groups = _groups(m, sentence, lex.period_groups[idx])
+            groups["kind"] = kind  # "mehr als im September, als es 447 km² waren": its own figure
+            found.append(Phrase(s, e, "comparison", whole.strip(), groups))
+            continue
+        text = whole.strip()
+        if not text:
+            continue
+        # Trim leading whitespace from the span so offsets point at words.
+        s += len(whole) - len(whole.lstrip())
+        if any(p.start < e and s < p.end for p in found):
+            continue
+        found.append(Phrase(s, e, kind, text, _groups(m, sentence, lex.period_groups[idx])))
     # "on Tuesday", "early on Tuesday": a day counted back from publication.
     for wm in lex.weekday_re.finditer(sentence):
         s, e = wm.span()
@@ -156,6 +151,16 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             found.append(Phrase(s, e, "weekday", wm.group(0), {"w": str(lex.weekdays[wm.group(0).lower()])}))
     found.sort(key=lambda p: p.start)
     return found
+
+
+def _groups(m: re.Match, sentence: str, names: list[tuple[str, str]]) -> dict:
+    """The entry's own groups that matched, as written in `sentence`."""
+    groups = {}
+    for combined, own in names:
+        a, b = m.span(combined)
+        if b > a:
+            groups[own] = sentence[a:b]
+    return groups
 
 
 def _match_index(m: re.Match) -> int:

@@ -19,6 +19,10 @@ _CAPITAL_WORD = re.compile(r"[\"'“‘«(]?[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][a-zà-�
 _BOUNDARY = re.compile(r"[.!?…][\"'”’»)\]]?[ \t\u00a0]+(?=[\"'“‘«(\[]?[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ0-9])|\s*[\r\n]+\s*")
 _WORD_BEFORE = re.compile(r"([\w.]{1,12})\.$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# "am 6. August", "den 6. august": a day's ordinal stop before a month name ends no sentence.
+_DAY_BEFORE = re.compile(r"(?<![\d.,])\d{1,2}\.$")
+_MONTH_AFTER = re.compile(r"(?:" + "|".join(sorted({m for code in LANGUAGES for m in lexicon_for(code).months
+                                                      if len(m) > 3}, key=len, reverse=True)) + r")(?!\w)", re.I)
 
 
 def clean(text: str) -> str:
@@ -39,6 +43,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 if not (wm.group(1).lower().rstrip(".") in _UNIT_ABBREVIATIONS and
                         _CAPITAL_WORD.match(text, m.end())):
                     continue
+            if _DAY_BEFORE.search(text, max(0, cut - 4), cut) and _MONTH_AFTER.match(text, m.end()):
+                continue
             # A single capital before the stop is an initial ("U. Yee"), not an end.
             if cut >= 2 and text[cut - 2].isupper() and (cut < 3 or not text[cut - 3].isalpha()):
                 continue

@@ -127,6 +127,68 @@ def _gate(pattern: str) -> str:
     return "(?=[" + "".join(re.escape(c) for c in both) + "])"
 
 
+# Case-insensitive alternations are slow in `re`: a branch that starts with a case-folded
+# literal gets no quick first-letter test. Patterns without case-sensitive parts are also
+# compiled case-sensitively to run over the lower-cased sentence (same length, same offsets;
+# `lower_for` falls back to the case-insensitive pattern when lower-casing changes the length).
+_UPPER = re.compile(r"(?<!\\)[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ]")
+
+
+def _gate_low(pattern: str) -> str:
+    gate = _gate(pattern)
+    if not gate:
+        return ""
+    chars = sorted({c for c in gate[4:-2].replace("\\", "") if not c.isupper()})
+    return "(?=[" + "".join(re.escape(c) for c in chars) + "])" if chars else ""
+
+
+def _low(body: str, full: str) -> re.Pattern | None:
+    """`full` compiled case-sensitively when `body` (what it wraps) has no case-sensitive part."""
+    if "(?-i" in body or _UPPER.search(body.replace("(?P<", "(?<")):
+        return None
+    return re.compile(full, re.UNICODE)
+
+
+def _wb_low(pattern: str) -> str:
+    return _gate_low(pattern) + r"(?<![\w'’])(?:" + pattern + r")(?![\w])"
+
+
+def _wb_names_low(pattern: str) -> str:
+    return _gate_low(pattern) + r"(?<![\w])(?:(?<=\b[ld]['’])|(?<!['’]))(?:" + pattern + r")(?![\w])"
+
+
+class LowPattern:
+    """A case-insensitive pattern with, when possible, a case-sensitive twin for lower-cased
+    text: `finditer` and `search` take the original string and give the same spans and
+    groups' spans (group texts come from the lower-cased string; callers that need the
+    written text slice the original)."""
+
+    __slots__ = ("ci", "cs")
+
+    def __init__(self, ci: re.Pattern, cs: re.Pattern | None) -> None:
+        self.ci, self.cs = ci, cs
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
+        if self.cs is not None:
+            low = text.lower()
+            if len(low) == len(text):
+                return self.cs.finditer(low, pos, endpos)
+        return self.ci.finditer(text, pos, endpos)
+
+    def finditer_low(self, text: str, low: str):
+        """`finditer` when the caller has lower-cased `text` already."""
+        if self.cs is not None and len(low) == len(text):
+            return self.cs.finditer(low)
+        return self.ci.finditer(text)
+
+    def search(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
+        if self.cs is not None:
+            low = text.lower()
+            if len(low) == len(text):
+                return self.cs.search(low, pos, endpos)
+        return self.ci.search(text, pos, endpos)
+
+
 def _wb(pattern: str) -> str:
     return _gate(pattern) + r"(?<![\w'’])(?:" + pattern + r")(?![\w])"
 
@@ -157,6 +219,7 @@ class Lexicon:
             self._fraction_values[name] = abs(pct)
             parts.append("(?P<%s>%s)" % (name, pattern))
         self.fraction_re = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", _FLAGS)
+        fraction_parts = list(parts)
         self.range_open_re = re.compile(_wb(_alt(mod.RANGE_OPEN)) + r"\s*$", _FLAGS)
         self.range_and_re = re.compile(r"\s*(?:" + _alt(mod.RANGE_AND) + r")\s*", _FLAGS)
         # Qualifier cues sit immediately before the numeral.
@@ -165,8 +228,11 @@ class Lexicon:
             _wb("(?P<q>" + _words(self.qualifiers) + ")") + r"[\s\u00a0]*$", _FLAGS)
         # Verb classes (gain, loss, hold...), before and after the numeral.
         self.cue_classes: list[tuple[str, re.Pattern]] = []
+        self.cue_classes_fast: list[tuple[str, LowPattern]] = []
         for cls, items in mod.CUES.items():
             self.cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
+            self.cue_classes_fast.append((cls, LowPattern(self.cue_classes[-1][1],
+                                                          _low(_alt(items), _wb_low(_alt(items))))))
         self.post_cue_classes: list[tuple[str, re.Pattern]] = []
         for cls, items in mod.POST_CUES.items():
             self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
@@ -213,6 +279,14 @@ class Lexicon:
         plain_parts = [q for q, need in zip(parts, self.period_needs_month) if not need]
         self.periods_month_re = re.compile(_gate("|".join(month_parts)) + r"(?<![\w'’])(?:" + ("|".join(month_parts) or "(?!x)x") + ")", _FLAGS)
         self.periods_plain_re = re.compile(_gate("|".join(plain_parts)) + r"(?<![\w'’])(?:" + ("|".join(plain_parts) or "(?!x)x") + ")", _FLAGS)
+        body_m, body_p = "|".join(month_parts) or "(?!x)x", "|".join(plain_parts) or "(?!x)x"
+        self.periods_month_fast = LowPattern(self.periods_month_re, _low(
+            body_m, _gate_low("|".join(month_parts)) + r"(?<![\w'’])(?:" + body_m + ")"))
+        self.periods_plain_fast = LowPattern(self.periods_plain_re, _low(
+            body_p, _gate_low("|".join(plain_parts)) + r"(?<![\w'’])(?:" + body_p + ")"))
+        self.month_any_fast = LowPattern(self.month_any_re if hasattr(self, "month_any_re") else
+                                         re.compile(_wb(self.month_alt), _FLAGS),
+                                         _low(self.month_alt, _wb_low(self.month_alt)))
         self.speech_re = re.compile(_wb(_alt(mod.SPEECH_VERBS)), _FLAGS)
         self.according_re = re.compile(_wb(_alt(mod.ACCORDING_TO)), _FLAGS)
         self.analysis_re = re.compile(_wb(_alt(mod.ANALYSIS_WORDS)), _FLAGS)
@@ -237,7 +311,20 @@ class Lexicon:
         # a word fails at the first test instead of once per entry.
         self.actor_all_re = re.compile(
             _wb("|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))), _FLAGS)
+        actor_body = "|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))
+        self.actor_all_fast = LowPattern(self.actor_all_re, _low(actor_body, _wb_low(actor_body)))
         self.stopwords = frozenset(w.lower() for w in mod.STOPWORDS)
+        # Twins over the lower-cased sentence where only the spans are read.
+        self.speech_fast = LowPattern(self.speech_re, _low(_alt(mod.SPEECH_VERBS), _wb_low(_alt(mod.SPEECH_VERBS))))
+        self.according_fast = LowPattern(self.according_re, _low(_alt(mod.ACCORDING_TO), _wb_low(_alt(mod.ACCORDING_TO))))
+        self.analysis_fast = LowPattern(self.analysis_re, _low(_alt(mod.ANALYSIS_WORDS), _wb_low(_alt(mod.ANALYSIS_WORDS))))
+        self.fraction_fast = LowPattern(self.fraction_re, _low(
+            "|".join(fraction_parts), r"(?<![\w-])(?:" + "|".join(fraction_parts) + r")(?![\w])"))
+        words = _words(self.word_numbers)
+        self.word_number_fast = LowPattern(self.word_number_re, _low(
+            words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
+        nouns = _alt(mod.SETTLEMENT_NOUNS)
+        self.settlement_any_fast = LowPattern(self.settlement_any_re, _low(nouns, _wb_low("(?P<noun>" + nouns + ")")))
 
     def word_value(self, word: str) -> float | None:
         return self.word_numbers.get(re.sub(r"\s+", " ", word.lower()))
@@ -253,9 +340,19 @@ SOURCES = [(re.compile(_wb(p), _FLAGS), canon, kind) for p, canon, kind in commo
 # All sources in one scan (group s<i> says which entry matched), and one full-match test.
 SOURCES_ALL = re.compile(_wb_names("|".join(
     "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES))), _FLAGS)
+# The lower-cased twin leaves out the entries that are case-sensitive ("UN said", "ООН"),
+# scanned apart by SOURCES_CASED.
+_SOURCE_CASED = {i for i, (p, _c, _k) in enumerate(common.SOURCES) if "(?-i" in p}
+_SOURCES_LOW_BODY = "|".join("(?P<s%d>%s)" % (i, "(?!x)x" if i in _SOURCE_CASED else p)
+                             for i, (p, _c, _k) in enumerate(common.SOURCES))
+SOURCES_FAST = LowPattern(SOURCES_ALL, _low(_SOURCES_LOW_BODY, _wb_names_low(_SOURCES_LOW_BODY)))
+SOURCES_CASED = re.compile(_wb_names("|".join("(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES)
+                                              if i in _SOURCE_CASED) or "(?!x)x"), _FLAGS)
 SOURCES_FULL = re.compile("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
 TERRITORIES_ALL = re.compile(_wb_names("|".join(
     "(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))), _FLAGS)
+_TERRITORY_BODY = "|".join("(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))
+TERRITORIES_FAST = LowPattern(TERRITORIES_ALL, _low(_TERRITORY_BODY, _wb_names_low(_TERRITORY_BODY)))
 OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
 OFFICIAL_SIDES = [side for _p, side in common.OFFICIALS]
 TITLE_WORDS = frozenset(w.lower() for w in common.TITLE_WORDS)

@@ -12,6 +12,7 @@ ACTORS = [
     (r"arakan\s+army|aa(?=\s+fighters|\s+says)", "Arakan Army"),
     (r"brotherhood\s+alliance|three\s+brotherhood\s+alliance", "Brotherhood Alliance"),
     (r"joint\s+force\s+of\s+armed\s+movements", "Joint Force of Armed Movements"),
+    (r"(?:militär|militær)?junta\w*|junte(?:\s+militaire)?|хунт\w*", "Myanmar junta"),
     (r"hamas", "Hamas"), (r"hezbollah", "Hezbollah"),
     (r"zsu|зсу|сили\s+оборони", "Ukraine"),
     (r"tsahal|idf", "Israel"),
@@ -19,7 +20,10 @@ ACTORS = [
 
 # (pattern, canonical name, level): level 1 = country, 2 = region, 3 = town or sector.
 TERRITORIES = [
-    (r"ukrain\w*|ukraïn\w*|oekraïn\w*|україн\w*|ucrain\w*", "Ukraine", 1),
+    (r"ukrain\w*|ukraïn\w*|oekraï\w*|україн\w*|ucrain\w*", "Ukraine", 1),
+    # Russia only as "Russian territory": the demonym alone is an actor, not a place.
+    (r"russian\s+(?:territory|soil|land)|russisch\w*\s+(?:gebiet\w*|territorium|staatsgebiet|boden|grondgebied)|"
+     r"(?:territoire|sol)\s+russe|russisk\s+(?:territorium|jord|område)|російськ\w+\s+територі\w*", "Russia", 1),
     (r"gaza\s*strip\w*|gaza\w*|the\s+strip|la\s+bande\s+de\s+gaza|gazastripen|gazastreifen", "Gaza Strip", 1),
     (r"sudan\w*|soudan\w*|судан\w*", "Sudan", 1),
     (r"myanmar\w*|birman\w*|burma", "Myanmar", 1),
@@ -33,7 +37,7 @@ TERRITORIES = [
     (r"sumy|сумськ\w*|сумщин\w*", "Sumy oblast", 2),
     (r"dnipropetrovsk\w*|dnipropetrowsk\w*|дніпропетровськ\w*|дніпропетровщин\w*", "Dnipropetrovsk oblast", 2),
     (r"mykolaiv\w*|миколаїв\w*", "Mykolaiv oblast", 2),
-    (r"kursk\w*|koursk\w*|курськ\w*|курщин\w*", "Kursk oblast (Russia)", 2),
+    (r"kursk\w*|koursk\w*|koersk\w*|курськ\w*|курщин\w*", "Kursk oblast (Russia)", 2),
     (r"belgorod\w*|бєлгород\w*", "Belgorod oblast (Russia)", 2),
     (r"crimea\w*|crimée|krim\w*|крим\w*", "Crimea", 2),
     (r"darfur", "Darfur region", 2), (r"kordofan", "Kordofan", 2), (r"khartoum", "Khartoum state", 2),
@@ -51,7 +55,7 @@ TERRITORIES = [
 # (ISW, DeepState); "analyst" analyses someone's data and relays news (AFP); "relay" is a
 # news outlet or agency that usually passes on someone else's figure.
 SOURCES = [
-    (r"institute\s+for\s+the\s+study\s+of\s+war(?:\s+\(isw\))?|isw|institut\w*\s+(?:américain\s+)?pour\s+l['’]étude\s+de\s+la\s+guerre(?:\s+\(isw\))?|instituts?\s+für\s+kriegsstudien(?:\s+\(isw\))?", "ISW", "producer"),
+    (r"institute\s+for\s+the\s+study\s+of\s+war(?:\s+\(isw\))?|isw(?:s|['’]s?)?|institut\w*\s+(?:américain\s+)?pour\s+l['’]étude\s+de\s+la\s+guerre(?:\s+\(isw\))?|instituts?\s+für\s+kriegsstudien(?:\s+\(isw\))?", "ISW", "producer"),
     (r"deepstate(?:map)?|дипстейт|діпстейт", "DeepState", "producer"),
     (r"agentstvo", "Agentstvo", "producer"),
     (r"ua\s+war\s+infographics", "UA War Infographics", "producer"),
@@ -65,7 +69,7 @@ SOURCES = [
     (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod", "UK Ministry of Defence", "producer"),
     (r"nug(?:(?:'s|’s)\s+(?:defen[cs]e\s+)?ministry)?|national\s+unity\s+government", "NUG Ministry of Defense", "producer"),
     (r"csis", "CSIS", "producer"),
-    (r"afp|agence\s+france-presse|l['’]afp", "AFP", "analyst"),
+    (r"afp(?:s|['’]s?)?|agence\s+france-presse|l['’]afp", "AFP", "analyst"),
     (r"(?:the\s+)?guardian", "Guardian", "analyst"),
     (r"(?:the\s+)?new\s+york\s+times|nyt", "The New York Times", "analyst"),
     (r"reuters", "Reuters", "relay"), (r"associated\s+press|ap", "AP", "relay"),

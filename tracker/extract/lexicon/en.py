@@ -60,7 +60,8 @@ CUES = {
     "evac": [r"evacuation\s+orders?", r"evacuation\s+zones?", r"displacement\s+orders?"],
     "not_evac": [r"not\s+(?:\w+\s+)?(?:covered|under)\s+(?:by\s+)?evacuation\s+orders?"],
     "outside": [r"(?:does|do|did)\s+not\s+(?:fully\s+|completely\s+)?control",
-                r"no\s+longer\s+(?:fully\s+)?under", r"lost\s+(?:complete\s+)?(?:authority|control)\s+over",
+                r"no\s+longer\s+(?:fully\s+)?under", r"no\s+longer\s+(?:fully\s+)?controls?",
+                r"los(?:e|es|t|ing)\s+(?:complete\s+|full\s+|effective\s+|all\s+)?(?:authority|control)\s+(?:over|of)",
                 r"outside\s+(?:\w+\s+)?control"],
     "distract": [
         r"covering", r"covers", r"spans?", r"measur(?:es|ed|ing)", r"total\s+area",
@@ -70,7 +71,7 @@ CUES = {
         r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
         r"whose", r"moved\s+forward\s+by", r"fighting\s+continues", r"contested",
     ],
-    "same_as_previous": [r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
+    "same_as_previous": [r"^(?:that|this)\s+(?:is|was|means|works\s+out\s+(?:to|at))", r"^that['’]s", r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
                          r"equivalent\s+to"],
 }
 # Cues read rightwards from the figure: passives and predicates ("was already in Russian
@@ -150,6 +151,8 @@ PERIODS = [
     (r"(?:before|prior\s+to|on\s+the\s+eve\s+of)\s+the\s+(?:\w+\s+){0,3}(?:invasion|war)", "before_invasion"),
     (r"(?:since|after)\s+the\s+(?:counteroffensive|counter-offensive|campaign)\s+(?:began|started)", "since_counteroffensive"),
     (r"since\s+" + _MD, "since_date"), (r"since\s+" + _DM, "since_date"),
+    # "since launching their incursion on August 6": the event's date opens the period.
+    (r"since\s+(?:[\w'’-]+\s+){1,6}?on\s+" + _MD, "since_date"), (r"since\s+(?:[\w'’-]+\s+){1,6}?on\s+" + _DM, "since_date"),
     (r"since\s+(?:early\s+|late\s+|mid-?)?(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
     (r"since\s+" + _Y, "since_year"),
     (r"(?:by|as\s+of|up\s+to|until|through)\s+(?:the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
@@ -216,7 +219,7 @@ ACTORS = [
     (r"(?:the\s+)?(?:military\s+)?junta(?:'s|’s)?|myanmar(?:'s|’s)?\s+military|tatmadaw", "Myanmar junta"),
     (r"(?:the\s+)?(?:military\s+)?regime(?:'s|’s)?|regime\s+forces|government\s+forces", "REGIME"),
     (r"opposition\s+forces|resistance\s+(?:forces|groups)|anti-regime\s+forces|people(?:'s|’s)\s+defen[cs]e\s+forces|pdfs?|ethnic\s+armed\s+organi[sz]ations", "Myanmar resistance forces"),
-    (r"(?:\w+(?:'s|’s)\s+)?(?:armed\s+)?opposition(?:\s+fighters)?", "OPPOSITION"),
+    (r"(?:armed\s+)?opposition(?:\s+fighters)?", "OPPOSITION"),
     (r"rebels?|insurgents", "REBELS"),
     (r"jihadists(?:\s+and\s+their\s+allies)?|hayat\s+tahrir\s+al-sham(?:\s+\(hts\))?(?:\s+and\s+allied\s+factions)?|hts", "HTS and allied factions"),
     (r"(?:the\s+)?(?:army|military)(?:'s|’s)?|saf|sudanese\s+(?:armed\s+forces|army)|syrian\s+army", "ARMY"),

@@ -30,8 +30,9 @@ CUES = {
     "net": [r"netto"],
     "evac": [r"evacuatiebevel\w*"],
     "not_evac": [r"niet\s+onder\s+evacuatiebevel\w*"],
-    "outside": [r"niet\s+(?:volledig\s+)?(?:in\s+handen|onder\s+controle)"],
-    "same_as_previous": [r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
+    "outside": [r"niet\s+(?:meer\s+|volledig\s+)?(?:in\s+handen|onder\s+controle)", r"(?:de\s+)?controle\s+over(?=[^.;]{0,80}\bverloren)",
+                r"(?:de\s+)?controle\s+verloren\s+over"],
+    "same_as_previous": [r"^(?:dat|dit)\s+(?:is|zijn|was|waren)", r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
     "distract": [r"groter\s+dan", r"oppervlakte", r"keer", r"doden", r"gewonden", r"inwoners",
                  r"mensen", r"soldaten", r"fractie"],
 }
@@ -73,6 +74,7 @@ PERIODS = [
     (r"sinds\s+(?:het\s+begin\s+van\s+)?(?:de\s+)?(?:invasie|oorlog)", "since_invasion"),
     (r"voor\s+de\s+(?:invasie|oorlog)", "before_invasion"),
     (r"sinds\s+" + _DM, "since_date"),
+    (r"sinds\s+(?:[\w'’-]+\s+){1,6}?op\s+" + _DM, "since_date"),
     (r"sinds\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
     (r"eind\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
     (r"(?:tot|per)\s+" + _DM, "cutoff_date"),
@@ -111,7 +113,7 @@ TERRITORY_ANAPHORA = [r"daar", r"daarvan", r"het\s+gebied", r"de\s+regio"]
 SPEAKER_SIDE = [r"onze\s+troepen"]
 ACTORS = [
     (r"rusland|russische?|russen|moskou|kremlin", "Russia"),
-    (r"oekraïn\w*|oekrain\w*|kiev|kyiv", "Ukraine"),
+    (r"oekraï\w*|oekrai\w*|kiev|kyiv", "Ukraine"),
     (r"israël|israel|israëlisch\w*", "Israel"),
     (r"(?:de\s+)?russische\s+bezetter|bezetter|vijand", "ENEMY"),
     (r"(?:het\s+)?leger", "ARMY"), (r"rebellen", "REBELS"),

@@ -32,8 +32,8 @@ CUES = {
     "net": [r"netto"],
     "evac": [r"evakueringsordre\w*"],
     "not_evac": [r"ikke\s+omfattet\s+av\s+evakueringsordre\w*"],
-    "outside": [r"ikke\s+(?:full\s+)?kontroll"],
-    "same_as_previous": [r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
+    "outside": [r"ikke\s+(?:lenger\s+)?(?:full\s+)?kontroll", r"(?:mistet|tapt|tapte)\s+(?:den\s+)?kontroll(?:en)?\s+over"],
+    "same_as_previous": [r"^det\s+(?:er|var|utgjør)", r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
     "distract": [r"samlet\s+areal", r"areal\s+på", r"mindre\s+enn\s+(?=[A-ZÆØÅ])", r"større\s+enn", r"bredde",
                  r"drept\w*", r"såret", r"mennesker", r"innbyggere", r"soldater", r"ganger"],
 }
@@ -76,6 +76,7 @@ PERIODS = [
     (r"siden\s+(?:starten\s+på\s+)?(?:invasjonen|krigen)", "since_invasion"),
     (r"før\s+(?:invasjonen|krigen)", "before_invasion"),
     (r"siden\s+" + _DM, "since_date"),
+    (r"siden\s+(?:[\w'’-]+\s+){1,6}?(?:den\s+)?" + _DM, "since_date"),
     (r"siden\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
     (r"(?:ved\s+)?(?:utgangen|slutten)\s+av\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
     (r"(?:per|fram\s+til|til)\s+" + _DM, "cutoff_date"),
