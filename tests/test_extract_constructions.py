@@ -393,6 +393,9 @@ def test_losing_control_of_a_count_is_no_holding() -> None:
     assert run("La junte a perdu le contrôle de 64 des 330 cantons du pays.", language="fr") == []
     c = only("The junta has lost control over 45 percent of the country, resistance leaders said.")
     assert (c.metric, c.actor, c.qualifier) == ("share_outside_control_pct", "Myanmar junta", "exact")
+    c = only("Russian units lost control of about 12 square kilometres near Kupiansk last week.",
+             published="2025-06-04")
+    assert (c.metric, c.actor) == ("area_lost_km2", "Russia")
 
 
 def test_adjective_and_territory_noun_name_the_country() -> None:

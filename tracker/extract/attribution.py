@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon
+from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon,
+                                     _fast, is_source_name)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -75,7 +76,7 @@ def _name_tokens(run: str, non_name) -> tuple | None:
         tokens.pop(0)
     while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
         tokens.pop()
-    if SOURCES_FULL.fullmatch(" ".join(tokens)):
+    if is_source_name(" ".join(tokens)):
         return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
     if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
         return None
@@ -86,7 +87,10 @@ def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
     hits = []
     seen = set()
     found = list(SOURCES_FAST.finditer(sentence))
-    if SOURCES_CASED.search(sentence):
+    # The case-sensitive entries ("UN said", "ООН", "the United Nations", "l'ONU") only where
+    # their letters are.
+    if ("UN" in sentence or "ООН" in sentence or "nited" in sentence or "NITED" in sentence or
+            "onu" in sentence or "ONU" in sentence or "Onu" in sentence) and SOURCES_CASED.search(sentence):
         found = sorted(found + list(SOURCES_CASED.finditer(sentence)), key=lambda x: x.start())
     for m in found:
         i = int(m.lastgroup[1:])
@@ -98,6 +102,8 @@ def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
 
 
 _ANALYSIS_STEM = re.compile(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", re.I)
+_ANALYSIS_STEM_FAST = _fast(_ANALYSIS_STEM)
+_BY_AFTER = re.compile(r"\s*by\b")
 _TITLE_GAP = re.compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
 
 
@@ -116,7 +122,7 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
                     best = (dist, name)
                 break
         right = sentence[vm.end():vm.end() + 70]
-        if re.match(r"\s*by\b", right):
+        if _BY_AFTER.match(right):
             continue  # "the area cited by Malyar" describes the area; the speaker is elsewhere
         # V2 and inverted order: "sa Ukrainas president Volodymyr Zelenskyj at ..."
         last_end = 0
@@ -204,7 +210,7 @@ _NP_END = re.compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
 
 
 def has_analysis_word(sentence: str, lex: Lexicon) -> bool:
-    return bool(lex.analysis_fast.search(sentence) or _ANALYSIS_STEM.search(sentence))
+    return bool(_ANALYSIS_STEM_FAST.search(sentence) or lex.analysis_fast.search(sentence))
 
 
 def _named_analyst(sentence: str, lex: Lexicon, non_name) -> str | None:
@@ -240,7 +246,7 @@ def _named_analyst(sentence: str, lex: Lexicon, non_name) -> str | None:
                 candidates.append(" ".join(tokens))
                 break
     for name in candidates:
-        if SOURCES_FULL.fullmatch(name) or name.lower() in ORG_WORDS or len(name) < 2:
+        if is_source_name(name) or name.lower() in ORG_WORDS or len(name) < 2:
             continue  # a known source is read by the rules for sources
         return name
     return None
@@ -255,9 +261,12 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     relays = [c for _, c, k in sources if k == "relay"]
     has_analysis = bool(analysts) and has_analysis_word(sentence, lex)
     speaks = lex.speech_fast.search(sentence) is not None
-    person = _person_near(sentence, lex, people, non_name) if speaks else None
-    for run in _RUN.finditer(sentence):
-        text = run.group(0)
+    runs = [r.group(0) for r in _RUN.finditer(sentence)]
+    # A speaker is a name of two words or more, or a surname met before: without either in
+    # the sentence, no window of it holds one.
+    can_name = bool(people.by_surname) or any(" " in r for r in runs)
+    person = _person_near(sentence, lex, people, non_name) if speaks and can_name else None
+    for text in runs:
         if " " not in text:
             continue  # one capitalised word is never a full name to remember
         name = _clean_name(text, people, non_name)

@@ -34,7 +34,7 @@ from datetime import date
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
 from tracker.extract.lexicon import (OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
-                                     Lexicon, LowPattern, lexicon_for)
+                                     Lexicon, LowPattern, _fast, lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
 from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,
@@ -45,6 +45,15 @@ MAX_SENTENCE = 5000  # longer "sentences" are markup or junk; read only their st
 MAX_NUMERALS = 60  # per sentence
 
 _HAS_NUMBERISH = re.compile(r"\d|%")
+_DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=None)
+def _long_months(code: str) -> re.Pattern:
+    """The month names of a language longer than three letters, as whole words."""
+    names = sorted((mo for mo in lexicon_for(code).months if len(mo) > 3), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(mo) for mo in names) + r")\b") if names else re.compile(r"(?!x)x")
 
 CONFLICT_CUES = {
     "russia-ukraine": r"ukrain\w*|russ\w*|rusland\w*|kyiv|kiev|kremlin|moscow|moskau|moscou|moskou|moskva|donetsk|"
@@ -300,9 +309,23 @@ class Cue:
 def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     raw: list[Cue] = []
     low = sentence.lower()
-    for cls, pat in lex.cue_classes_fast:
-        for m in pat.finditer_low(sentence, low):
-            raw.append(Cue(m.start(), m.end(), cls, sentence[m.start():m.end()]))
+    if lex.cue_starts is not None and len(low) == len(sentence):
+        # Each class as its own left-to-right scan would find it, tried only where some cue
+        # starts: a class's next match is its first match at a start past its last end.
+        ends = [0] * len(lex.cue_classes_cs)
+        for sm in lex.cue_starts.finditer(low):
+            pos = sm.start()
+            for i, (cls, pat) in enumerate(lex.cue_classes_cs):
+                if pos < ends[i]:
+                    continue
+                m = pat.match(low, pos)
+                if m is not None and m.end() > pos:
+                    ends[i] = m.end()
+                    raw.append(Cue(pos, m.end(), cls, sentence[pos:m.end()]))
+    else:
+        for cls, pat in lex.cue_classes_fast:
+            for m in pat.finditer_low(sentence, low):
+                raw.append(Cue(m.start(), m.end(), cls, sentence[m.start():m.end()]))
     # Longest match wins where cues overlap ("taken back" over "taken").
     raw.sort(key=lambda c: (-(c.end - c.start), c.start))
     kept: list[Cue] = []
@@ -479,10 +502,17 @@ def _agentive(sentence: str, actors: list) -> list:
     return usable
 
 
+@functools.lru_cache(maxsize=2048)
+def _agentive_cached(sentence: str, code: str) -> tuple:
+    """`_agentive` of a sentence's actor mentions, read once per sentence of a document."""
+    return tuple(_agentive(sentence, list(_actor_mentions_cached(sentence, code))))
+
+
 def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: DocState) -> str:
     """The subject of the cue: an agent after 'by', a V2 subject, or the nearest name before."""
     lex = state.lex
-    usable = _agentive(sentence, actors)
+    usable = list(_agentive_cached(sentence, lex.code)) if actors == _actor_mentions(sentence, lex) \
+        else _agentive(sentence, actors)
 
     def resolve(canon: str, pos: int) -> str:
         if canon in PLACEHOLDERS:
@@ -720,6 +750,8 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
     if cls == "occupy":
         cls = "gain" if has_flow_period else "hold"
     if kind == "area":
+        if cls == "outside" and _LOST_CONTROL.match(cue.text):
+            cls = "loss"  # "lost control of 40 km²" frames the area as a loss
         if m.measure.per_day:
             return ("area_gained_per_day_km2", False) if cls in ("gain", "regain", "net", "hold") else None
         return {
@@ -783,6 +815,8 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
     return None
 
 
+_LOST_CONTROL = re.compile(r"\s*(?:los|perd|mist|tap|втрат|(?:die\s+)?kontrolle\s+(?:über|verloren)|(?:de\s+)?controle\s+(?:over|verloren))",
+                           re.I)
 _FINITE_PASSIVE = re.compile(r"^\s*(?:had|have|has|was|were|is|are|been|werden|wurden|zijn|werd|ont|a|ble|er)\b", re.I)
 _NOW_BEFORE = re.compile(r"\b(?:now|nu|jetzt|désormais|maintenant|nå|тепер|зараз)\b", re.I)
 
@@ -856,7 +890,7 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
         elif not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
             return True
         head = after[:25].lower()
-        if any(re.search(r"\b" + re.escape(mo) + r"\b", head) for mo in lex.months if len(mo) > 3) or \
+        if _long_months(lex.code).search(head) or \
                 re.match(r"^\s*(?:of|de|der|van|av)\s+(?:the\s+|la\s+|l['’])?(?:year|month|week|century|année|mois|jahres|jaar|året|року)", head):
             return True
     if m.measure.kind in ("settlements", "units") and lex.count_distract_before_re.search(pre):
@@ -880,7 +914,7 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         # figure, unless it sits nearer the figure being dated.
         for o in mentions:
             gap = sentence[o.end:p.start]
-            if 0 <= p.start - o.end <= 60 and not re.search(r"\d", gap) and not _POST_STOP.search(gap):
+            if 0 <= p.start - o.end <= 60 and not _DIGIT.search(gap) and not _POST_STOP.search(gap):
                 if o is not m and p.end <= m.start and (m.start - p.end) < (p.start - o.end):
                     continue
                 if o is not m and m.end <= o.start and _COORDINATED.match(sentence[m.end:o.start]):
@@ -981,6 +1015,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     # the work done (and the time it takes) never depends on documents seen before.
     _territories_cached.cache_clear()
     _actor_mentions_cached.cache_clear()
+    _agentive_cached.cache_clear()
     text = clean(document.text or "")
     lang = (document.language or "").lower()[:2] or guess_language(text)
     lex = lexicon_for(lang)
@@ -1003,7 +1038,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             bool(lex.word_number_fast.search(sent))
         attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
         state.attributions.append(attribution)
-        agents = _agentive(sent, _actor_mentions(sent, lex)) if (has_num or len(units) < 50) else []
+        agents = _agentive_cached(sent, lex.code) if (has_num or len(units) < 50) else ()
         subject = next((_resolve_placeholder(a[2], conflict, state) for a in agents), "")
         state.subjects.append(subject)
         if has_num:
@@ -1064,10 +1099,17 @@ def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | N
     that pairs a weekday with a speech verb (the last such weekday up to publication)."""
     for s, e in spans[:12]:
         sent = text[s:min(e, s + MAX_SENTENCE)]
-        wm = lex.weekday_re.search(sent)
+        wm = lex.weekday_fast.search(sent)
         if wm and lex.speech_fast.search(sent):
             return P.statement_day(ref, lex.weekdays[wm.group(0).lower()])
     return None
+
+
+# Module patterns read through their lower-cased twins (see lexicon.LowPattern).
+_LOCATIVE_BEFORE = _fast(_LOCATIVE_BEFORE)
+_ACCORDING_BEFORE = _fast(_ACCORDING_BEFORE)
+_TERRITORY_BREAK = _fast(_TERRITORY_BREAK)
+_CLAUSE_START = _fast(_CLAUSE_START)
 
 
 def _non_name_checker(lex: Lexicon):
@@ -1078,7 +1120,7 @@ def _non_name_checker(lex: Lexicon):
         t = token.lower().strip(".,")
         if t in cache:
             return cache[t]
-        result = t in month_words or bool(_TERRITORY_ALL.fullmatch(t)) or bool(lex.actor_all_re.fullmatch(t))
+        result = t in month_words or bool(TERRITORIES_FAST.fullmatch(t)) or bool(lex.actor_all_fast.fullmatch(t))
         if len(cache) < 5000:
             cache[t] = result
         return result
@@ -1186,8 +1228,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if m.qualifier != "range":
             qm = lex.qualifier_re.search(sent, max(0, m.num.start - 40), m.num.start)
             if qm:
-                m.qualifier_text = qm.group("q")
-                m.qualifier = lex.qualifiers.get(re.sub(r"\s+", " ", m.qualifier_text.lower()), "exact")
+                m.qualifier_text = sent[qm.start("q"):qm.end("q")]
+                m.qualifier = lex.qualifiers.get(_SPACES.sub(" ", m.qualifier_text.lower()), "exact")
                 m.qualifier_start = qm.start("q")
                 if _CHANGE_TO.search(sent, max(0, qm.start("q") - 40), qm.end("q")):
                     # "pushed its share up to 54%": the verb's particle, not a hedge.

@@ -21,10 +21,12 @@ MAX_DIGITS = 15  # longer digit runs are identifiers or junk, never a reported f
 # A digit group: either thousands-grouped (1-3 digits then groups of exactly 3) or a plain
 # run, each optionally followed by a short decimal part. The separators and digits are
 # disjoint classes, so the repetition cannot backtrack catastrophically.
+# The first digit comes first in the pattern (the boundary is checked behind it), so `re`
+# skips to digits with its quick character scan instead of trying every position.
 _NUM = (
-    r"(?<![\w.,/])"
-    r"(?P<num>\d{1,3}(?:(?:,|\.|[ \u00a0\u202f])\d{3}){1,4}(?:[.,]\d{1,6})?(?![\d])"
-    r"|\d{1,%d}(?:[.,]\d{1,6})?(?![\d]))" % MAX_DIGITS
+    r"(?P<num>\d(?<![\w.,/]\d)"
+    r"(?:\d{0,2}(?:(?:,|\.|[ \u00a0\u202f])\d{3}){1,4}(?:[.,]\d{1,6})?(?![\d])"
+    r"|\d{0,%d}(?:[.,]\d{1,6})?(?![\d])))" % (MAX_DIGITS - 1)
 )
 NUM_RE = re.compile(_NUM)
 
@@ -184,6 +186,7 @@ def find_numerals(sentence: str, language: str) -> list[Numeral]:
 
 
 _TRAILING_GROUP = re.compile(r"[ \u00a0](\d{3})(?!\d)")
+_HYPHEN_GAP = re.compile(r"\s?[-\u2013\u2014]\s?")
 _HYPHEN_RANGE = re.compile(r"\s?[-\u2013\u2014]\s?$")
 
 
@@ -197,7 +200,7 @@ def _join_ranges(sentence: str, nums: list[Numeral], lex) -> list[Numeral]:
             nxt = nums[i + 1]
             gap = sentence[n.end:nxt.start]
             before = sentence[max(0, n.start - 12):n.start]
-            is_hyphen = bool(re.fullmatch(r"\s?[-\u2013\u2014]\s?", gap)) and not n.in_words
+            is_hyphen = bool(_HYPHEN_GAP.fullmatch(gap)) and not n.in_words
             is_between = bool(lex.range_and_re.fullmatch(gap)) and bool(lex.range_open_re.search(before))
             if (is_hyphen or is_between) and nxt.value > n.value:
                 merged = Numeral(n.start, nxt.end, nxt.value, sentence[n.start:nxt.end],

@@ -145,10 +145,10 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             continue
         found.append(Phrase(s, e, kind, text, _groups(m, sentence, lex.period_groups[idx])))
     # "on Tuesday", "early on Tuesday": a day counted back from publication.
-    for wm in lex.weekday_re.finditer(sentence):
+    for wm in lex.weekday_fast.finditer(sentence):
         s, e = wm.span()
         if not any(p.start < e and s < p.end for p in found):
-            found.append(Phrase(s, e, "weekday", wm.group(0), {"w": str(lex.weekdays[wm.group(0).lower()])}))
+            found.append(Phrase(s, e, "weekday", sentence[s:e], {"w": str(lex.weekdays[sentence[s:e].lower()])}))
     found.sort(key=lambda p: p.start)
     return found
 
@@ -179,10 +179,13 @@ def _entry_index(m: re.Match) -> int:
     return 0
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _month_of(lex: Lexicon, name: str | None) -> int | None:
     if not name:
         return None
-    return lex.months.get(re.sub(r"\s+", " ", name.lower().rstrip(".")))
+    return lex.months.get(_SPACES.sub(" ", name.lower().rstrip(".")))
 
 
 def _year_for_month(month: int, ctx: TimeContext, explicit: str | None) -> int | None:

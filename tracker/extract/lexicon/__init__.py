@@ -157,36 +157,104 @@ def _wb_names_low(pattern: str) -> str:
     return _gate_low(pattern) + r"(?<![\w])(?:(?<=\b[ld]['’])|(?<!['’]))(?:" + pattern + r")(?![\w])"
 
 
+_LAST_LOWERED: tuple = ("", "")  # (text, its lower-cased copy or None) of the last long string
+_TINY = 0  # strings shorter than this are read case-insensitively as they are (0: none; no gain measured)
+_SHORT = 120  # windows shorter than this are lower-cased afresh, leaving the sentence's copy cached
+
+
+def _lowered(text: str) -> str | None:
+    """`text.lower()`, None when lower-casing changes the length (offsets would move). The
+    copy of the last long string is reused: the patterns of a sentence run one after another
+    over the same string object. One tuple is swapped whole, so a reader never sees the text
+    of one string with the copy of another."""
+    global _LAST_LOWERED
+    if len(text) < _SHORT:
+        low = text.lower()
+        return low if len(low) == len(text) else None
+    last = _LAST_LOWERED
+    if last[0] is text:
+        return last[1]
+    low = text.lower()
+    if len(low) != len(text):
+        low = None
+    _LAST_LOWERED = (text, low)
+    return low
+
+
 class LowPattern:
     """A case-insensitive pattern with, when possible, a case-sensitive twin for lower-cased
     text: `finditer` and `search` take the original string and give the same spans and
     groups' spans (group texts come from the lower-cased string; callers that need the
     written text slice the original)."""
 
-    __slots__ = ("ci", "cs")
+    __slots__ = ("ci", "cs", "bare")
 
     def __init__(self, ci: re.Pattern, cs: re.Pattern | None) -> None:
         self.ci, self.cs = ci, cs
+        # Named groups cost `re` its quick first-letter test of each branch: the same pattern
+        # without them finds the same matches about twice as fast; the named one then runs
+        # only where a match starts, to tell which entry it was.
+        self.bare = None
+        if cs is not None and "(?P<" in cs.pattern and "(?P=" not in cs.pattern:
+            self.bare = re.compile(re.sub(r"\(\?P<\w+>", "(?:", cs.pattern), re.UNICODE)
+
+    def _named(self, low: str, matches):
+        cs = self.cs
+        for m in matches:
+            g = cs.match(low, m.start())
+            if g is not None:
+                yield g
 
     def finditer(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
-        if self.cs is not None:
-            low = text.lower()
-            if len(low) == len(text):
+        if self.cs is not None and len(text) >= _TINY:
+            low = _lowered(text)
+            if low is not None:
+                if self.bare is not None:
+                    return self._named(low, self.bare.finditer(low, pos, endpos))
                 return self.cs.finditer(low, pos, endpos)
         return self.ci.finditer(text, pos, endpos)
 
     def finditer_low(self, text: str, low: str):
         """`finditer` when the caller has lower-cased `text` already."""
         if self.cs is not None and len(low) == len(text):
+            if self.bare is not None:
+                return self._named(low, self.bare.finditer(low))
             return self.cs.finditer(low)
         return self.ci.finditer(text)
 
+    def match(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
+        if self.cs is not None and len(text) >= _TINY:
+            low = _lowered(text)
+            if low is not None:
+                return self.cs.match(low, pos, endpos)
+        return self.ci.match(text, pos, endpos)
+
+    def fullmatch(self, text: str):
+        if self.cs is not None and len(text) >= _TINY:
+            low = _lowered(text)
+            if low is not None:
+                if self.bare is not None:
+                    return self.bare.fullmatch(low) is not None and self.cs.fullmatch(low) or None
+                return self.cs.fullmatch(low)
+        return self.ci.fullmatch(text)
+
     def search(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
-        if self.cs is not None:
-            low = text.lower()
-            if len(low) == len(text):
-                return self.cs.search(low, pos, endpos)
+        cs = self.cs
+        if cs is not None and len(text) >= _TINY:
+            low = _lowered(text)
+            if low is not None:
+                bare = self.bare
+                if bare is not None:
+                    m = bare.search(low, pos, endpos)
+                    return None if m is None else cs.match(low, m.start(), endpos)
+                return cs.search(low, pos, endpos)
         return self.ci.search(text, pos, endpos)
+
+
+def _fast(ci: re.Pattern) -> LowPattern:
+    """`ci` with its case-sensitive twin when its text allows one."""
+    body = re.sub(r"^\(\?=\[[^\]]*\]\)", "", ci.pattern).replace("[lLdD]", "")
+    return LowPattern(ci, _low(body, ci.pattern))
 
 
 def _wb(pattern: str) -> str:
@@ -233,6 +301,13 @@ class Lexicon:
             self.cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
             self.cue_classes_fast.append((cls, LowPattern(self.cue_classes[-1][1],
                                                           _low(_alt(items), _wb_low(_alt(items))))))
+        # Where any cue starts: one zero-width scan over the lower-cased sentence; each class
+        # is then tried only at those positions (see engine.find_cues).
+        cue_union = "|".join(_alt(items) for items in mod.CUES.values())
+        self.cue_starts = _low(cue_union, r"(?<![\w'’])(?=" + _gate_low(cue_union) + r"(?:" + cue_union + r")(?![\w]))")
+        self.cue_classes_cs = [(cls, p.cs) for cls, p in self.cue_classes_fast]
+        if any(p is None for _c, p in self.cue_classes_cs):
+            self.cue_starts = None
         self.post_cue_classes: list[tuple[str, re.Pattern]] = []
         for cls, items in mod.POST_CUES.items():
             self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
@@ -301,6 +376,7 @@ class Lexicon:
         self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
         self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
         self.weekday_re = re.compile(_wb(_words(self.weekdays)), _FLAGS)
+        self.weekday_fast = _fast(self.weekday_re)
         self.speaker_pronoun_re = re.compile(_wb(_alt(getattr(mod, "SPEAKER_PRONOUNS", []))), _FLAGS)
         self.country_anaphora_re = re.compile(
             r"^\s*(?:(?:of|de|d['’]|der|van|av|з|i|in|en|dans)\s+)?" + _wb(_alt(getattr(mod, "COUNTRY_ANAPHORA", []))), _FLAGS)
@@ -314,6 +390,13 @@ class Lexicon:
         actor_body = "|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))
         self.actor_all_fast = LowPattern(self.actor_all_re, _low(actor_body, _wb_low(actor_body)))
         self.stopwords = frozenset(w.lower() for w in mod.STOPWORDS)
+        # Read through their lower-cased twins (the callers use spans, or group texts only
+        # case-insensitively).
+        for name in ("distract_after_re", "distract_before_re", "change_by_re", "count_distract_before_re",
+                     "anaphora_re", "country_anaphora_re", "outlet_calc_re", "qualifier_re", "of_total_re",
+                     "precisely_re"):
+            setattr(self, name, _fast(getattr(self, name)))
+        self.post_cue_classes = [(cls, _fast(p)) for cls, p in self.post_cue_classes]
         # Twins over the lower-cased sentence where only the spans are read.
         self.speech_fast = LowPattern(self.speech_re, _low(_alt(mod.SPEECH_VERBS), _wb_low(_alt(mod.SPEECH_VERBS))))
         self.according_fast = LowPattern(self.according_re, _low(_alt(mod.ACCORDING_TO), _wb_low(_alt(mod.ACCORDING_TO))))
@@ -348,6 +431,18 @@ _SOURCES_LOW_BODY = "|".join("(?P<s%d>%s)" % (i, "(?!x)x" if i in _SOURCE_CASED 
 SOURCES_FAST = LowPattern(SOURCES_ALL, _low(_SOURCES_LOW_BODY, _wb_names_low(_SOURCES_LOW_BODY)))
 SOURCES_CASED = re.compile(_wb_names("|".join("(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES)
                                               if i in _SOURCE_CASED) or "(?!x)x"), _FLAGS)
+_SOURCES_FULL_LOW = "|".join("(?:%s)" % p for i, (p, _c, _k) in enumerate(common.SOURCES) if i not in _SOURCE_CASED)
+_SOURCES_FULL_CASED = re.compile("|".join("(?:%s)" % p for i, (p, _c, _k) in enumerate(common.SOURCES)
+                                           if i in _SOURCE_CASED) or "(?!x)x", _FLAGS)
+SOURCES_FULL_FAST = LowPattern(re.compile("(?:" + _SOURCES_FULL_LOW + ")", _FLAGS),
+                               _low(_SOURCES_FULL_LOW, "(?:" + _SOURCES_FULL_LOW + ")"))
+
+
+def is_source_name(text: str) -> bool:
+    """Is `text` as a whole the name of a known source (SOURCES_FULL.fullmatch)?"""
+    return SOURCES_FULL_FAST.fullmatch(text) is not None or _SOURCES_FULL_CASED.fullmatch(text) is not None
+
+
 SOURCES_FULL = re.compile("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
 TERRITORIES_ALL = re.compile(_wb_names("|".join(
     "(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))), _FLAGS)
