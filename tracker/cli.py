@@ -13,6 +13,7 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -41,7 +42,7 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _fail(message: str, code: int = EXIT_UNUSABLE) -> None:
+def _fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -114,7 +115,6 @@ def _read_bytes(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as error:
         _fail(f"{path}: cannot read: {error.strerror}")
-        raise  # unreachable: _fail exits
 
 
 def _read_jsonl_documents(path: str):

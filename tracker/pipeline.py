@@ -223,9 +223,12 @@ def _origin_order(origin: str) -> tuple[str, int]:
 
 
 def _is_missing(value: object) -> bool:
+    """None, NaN or pandas' NA; containers are never missing (pd.isna would map over them)."""
     import pandas as pd
 
-    return value is None or bool(pd.isna(value)) if not isinstance(value, (list, dict)) else False
+    if isinstance(value, (list, dict)):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 def _write_quarantine(path: Path, rows: list[dict[str, str]], refreshed: set[str]) -> None:
