@@ -24,9 +24,10 @@ from tracker.cli import (
               "ellipsoid, the reference. Default: spherical for DeepState maps, else geodesic.")
 @click.option("--denominator", "denominator_km2", type=float,
               help="Territory area (km²) for shares; default 603,700 for DeepState maps, none otherwise.")
-@click.option("--as-published", is_flag=True,
-              help="DeepState maps: group by DeepState's own colours, as its /areas series does "
-                   "(counts Transnistria in spring 2022); to reproduce the series, not for figures.")
+@click.option("--as-published/--ukraine-only", default=True, show_default=True,
+              help="DeepState maps: group as DeepState's own /areas series does (by colour; it "
+                   "counted Transnistria as occupied until 2022-05-29), or count Ukraine's "
+                   "territory only, as the tracker's computed claims do.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 def area(path: Path, method: str | None, denominator_km2: float | None, as_published: bool,
@@ -34,8 +35,10 @@ def area(path: Path, method: str | None, denominator_km2: float | None, as_publi
     """Print the area of each category of a GeoJSON map (DeepState, ISW, any polygon layer).
 
     DeepState maps are split into its categories (occupied since and before 24.02.2022, grey
-    zone, liberated; satire and non-Ukrainian areas listed as other_territories, never
-    counted), plus occupied_total, their union. Other maps give 'all' and its union.
+    zone, liberated; satire and areas outside Ukraine listed as other_territories, never
+    counted), plus occupied_total, their union. By default the grouping is DeepState's own,
+    so the figures can be set beside its published series; --ukraine-only is the grouping
+    of the tracker's computed claims. Other maps give 'all' and its union.
 
     \b
     Examples:
