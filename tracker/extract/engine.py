@@ -100,8 +100,8 @@ _OF_PREVIOUSLY_HELD = re.compile(
 _OWN_TERRITORY = re.compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
 _CLAUSE_BREAK = re.compile(r";|:|\s[–—]\s")
 _RELATIVE_HOLD = re.compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\s+(?:it|they|\w+)?\s*(?:\w+\s+)?(?:initially|first|originally|had)?\s*(?:controlled|held|occupied|seized|captured)", re.I)
-_DIRECTION = re.compile(
-    r"(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
+_DIRECTION = re.compile(  # the lookahead: where such a name can start at all ("the", a capital)
+    r"(?=[tA-ZÀ-ÖØ-ÞА-ЯІЇЄҐ])(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
 _OF_THEM = re.compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
 _ANOTHER = re.compile(r"(?:another|a\s+further|weitere|encore|nog|ytterligere|ще)\s+$", re.I)
 # ", some 125,000 km²" or "of Ukraine, an estimated 120,000 km²": the figure restated.
@@ -312,12 +312,15 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     if lex.cue_starts is not None and len(low) == len(sentence):
         # Each class as its own left-to-right scan would find it, tried only where some cue
         # starts: a class's next match is its first match at a start past its last end.
-        ends = [0] * len(lex.cue_classes_cs)
+        classes = lex.cue_classes_cs
+        ends = [0] * len(classes)
+        by_char, every = lex.cue_classes_by_char, lex.cue_classes_all
         for sm in lex.cue_starts.finditer(low):
             pos = sm.start()
-            for i, (cls, pat) in enumerate(lex.cue_classes_cs):
+            for i in by_char.get(low[pos:pos + 1], every):
                 if pos < ends[i]:
                     continue
+                cls, pat = classes[i]
                 m = pat.match(low, pos)
                 if m is not None and m.end() > pos:
                     ends[i] = m.end()
@@ -386,8 +389,9 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
     if stop:
         window = window[:stop.start()]
     post = None
+    low_window = window.lower()
     for cls, pat in lex.post_cue_classes:
-        pm = pat.search(window)
+        pm = pat.search_low(window, low_window)
         masked = sum(1 for a, b in zip(raw[:pm.start()], window[:pm.start()]) if a != b) if pm else 0
         if pm and pm.start() - masked <= 45 and (post is None or pm.start() < post.start - m.end):
             if _RELATIVE_BEFORE.search(window[:pm.start()]):
@@ -1038,9 +1042,8 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             bool(lex.word_number_fast.search(sent))
         attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
         state.attributions.append(attribution)
-        agents = _agentive_cached(sent, lex.code) if (has_num or len(units) < 50) else ()
-        subject = next((_resolve_placeholder(a[2], conflict, state) for a in agents), "")
-        state.subjects.append(subject)
+        # The sentence's subject is read only when a later figure needs it (see below).
+        state.subjects.append(sent if (has_num or len(units) < 50) else None)
         if has_num:
             try:
                 mentions = build_mentions(sent, lex)
@@ -1064,11 +1067,28 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     dominant_attr = next((a for a in state.attributions if a is not None and a.label == dominant), None)
 
     claims: list[tuple[Claim, Mention, str]] = []
-    # The nearest earlier subject and attribution of every sentence, in one pass (linear).
-    prev_subjects, last = [], ""
-    for subject in state.subjects:
-        prev_subjects.append(last)
-        last = subject or last
+    # The nearest earlier subject of a sentence with figures, read back only as far as
+    # needed: the subjects of sentences after the last such one are never read. The walks
+    # back meet the previous one's start, so the work stays linear.
+    subjects = state.subjects
+    no_actor = DocState(lex=lex, conflict=conflict, time=ctx, people=state.people)  # last_actor ""
+    walked = [-1, ""]  # (index of the last sentence whose earlier subject was read, that subject)
+
+    def prev_subject_of(idx: int) -> str:
+        j = idx - 1
+        while j >= walked[0] and j >= 0:
+            sent_j = subjects[j]
+            if sent_j is not None:
+                agents = _agentive_cached(sent_j, lex.code)
+                subject = next((_resolve_placeholder(a[2], conflict, no_actor) for a in agents), "")
+                if subject:
+                    walked[0], walked[1] = idx, subject
+                    return subject
+            j -= 1
+        found_before = walked[1] if walked[0] >= 0 else ""
+        walked[0], walked[1] = idx, found_before
+        return found_before
+
     state.prev_attr, last_i = [], -1
     for i, a in enumerate(state.attributions):
         state.prev_attr.append(last_i)
@@ -1076,10 +1096,10 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             last_i = i
     for offset, sent, phrases, attr_idx, captors, mentions in units:
         state.captors = captors
-        state.prev_subject = prev_subjects[attr_idx]
         if mentions is None:
             claims_here = []
         else:
+            state.prev_subject = prev_subject_of(attr_idx)
             try:
                 claims_here = _sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
                                                dominant_attr, mentions)
@@ -1109,6 +1129,36 @@ def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | N
 _LOCATIVE_BEFORE = _fast(_LOCATIVE_BEFORE)
 _ACCORDING_BEFORE = _fast(_ACCORDING_BEFORE)
 _TERRITORY_BREAK = _fast(_TERRITORY_BREAK)
+
+
+class _TerritoryBreak:
+    """`_TERRITORY_BREAK.search`, leaving out its last branch ("de Krim inbegrepen") where
+    none of that branch's words is written: it then cannot match, so the result is the same."""
+
+    _LAST = r"|[,\s](?:de\s+|die\s+|la\s+|the\s+)?\w+\s+(?:inbegrepen|included|eingeschlossen|inclus|comprise?)\b"
+    _WORDS = ("inbegrepen", "included", "eingeschlossen", "inclus", "compris")
+
+    def __init__(self, full: LowPattern) -> None:
+        self.full = full
+        cs = full.cs
+        self.short = None
+        if cs is not None and full.bare is None and cs.pattern.endswith(self._LAST):
+            self.short = re.compile(cs.pattern[:-len(self._LAST)], cs.flags)
+
+    def search(self, text: str):
+        short = self.short
+        if short is None:
+            return self.full.search(text)
+        low = text.lower()
+        if len(low) != len(text):
+            return self.full.ci.search(text)
+        for w in self._WORDS:
+            if w in low:
+                return self.full.cs.search(low)
+        return short.search(low)
+
+
+_TERRITORY_BREAK = _TerritoryBreak(_TERRITORY_BREAK)
 _CLAUSE_START = _fast(_CLAUSE_START)
 
 
@@ -1204,21 +1254,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         mentions = build_mentions(sent, lex)
     if not any(m.measure.kind not in ("none", "linear") for m in mentions):
         return []  # nothing measured (dates, distances, troop counts): no claim here
-    cues = find_cues(sent, lex)
-    actors = _actor_mentions(sent, lex)
-    out: list[tuple[Claim, Mention, str]] = []
-    ctx = state.time
-    month_phrases = [p for p in phrases if p.kind in ("month", "month_end", "first_half", "mid_month")]
-    flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date"}
-    has_flow_period = any(p.kind in flow_phrase_kinds for p in phrases)
-    war_total = has_flow_period and all(
-        p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
-        for p in phrases if p.kind in flow_phrase_kinds)
-    prev_by_kind: dict[str, tuple[str, str]] = {}
-    attribution = _attribution_for(attr_idx, state, dominant, document, sent)
-    calc_m = lex.outlet_calc_re.search(sent)
-    calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
-    state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
+    # The cues, actors and attribution of the sentence are read only once a figure is left
+    # standing (the cues earlier when a qualifier needs them).
+    cues = None
     live: list[Mention] = []
     for m in mentions:
         if m.denominator or m.measure.kind in ("none", "linear"):
@@ -1234,15 +1272,36 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                 if _CHANGE_TO.search(sent, max(0, qm.start("q") - 40), qm.end("q")):
                     # "pushed its share up to 54%": the verb's particle, not a hedge.
                     m.qualifier, m.qualifier_text = "exact", ""
-                elif any(c.start < qm.start("q") and qm.end("q") <= c.end for c in cues):
-                    # "lost control over 86", "die Kontrolle über 86": the verb's preposition.
-                    m.qualifier, m.qualifier_text = "exact", ""
-                    m.qualifier_start = m.num.start
+                else:
+                    if cues is None:
+                        cues = find_cues(sent, lex)
+                    if any(c.start < qm.start("q") and qm.end("q") <= c.end for c in cues):
+                        # "lost control over 86", "die Kontrolle über 86": the verb's preposition.
+                        m.qualifier, m.qualifier_text = "exact", ""
+                        m.qualifier_start = m.num.start
             if m.num.vague:
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):
             continue
         live.append(m)
+    if not live:
+        return []
+    if cues is None:
+        cues = find_cues(sent, lex)
+    actors = _actor_mentions(sent, lex)
+    out: list[tuple[Claim, Mention, str]] = []
+    ctx = state.time
+    month_phrases = [p for p in phrases if p.kind in ("month", "month_end", "first_half", "mid_month")]
+    flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date"}
+    has_flow_period = any(p.kind in flow_phrase_kinds for p in phrases)
+    war_total = has_flow_period and all(
+        p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
+        for p in phrases if p.kind in flow_phrase_kinds)
+    prev_by_kind: dict[str, tuple[str, str]] = {}
+    attribution = _attribution_for(attr_idx, state, dominant, document, sent)
+    calc_m = lex.outlet_calc_re.search(sent)
+    calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
+    state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
     cue_map = {id(m): governing_cue(sent, m, cues, live, lex) for m in live}
     # In a list ("99 percent of Luhansk, 76 percent of Donetsk ... under Russian occupation")
     # the predicate written once after the last item governs every item.

@@ -35,8 +35,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        cut = m.start() + 1 if not m.group(0)[0].isspace() else m.start()
-        if not m.group(0)[0].isspace():
+        g, ms = m.group(0), m.start()
+        if g[0].isspace():
+            cut = ms
+        else:
+            cut = ms + 1
             wm = _WORD_BEFORE.search(text, max(0, cut - 14), cut)
             if wm and wm.group(1).lower().rstrip(".") in _ABBREVIATIONS:
                 # A unit closes a sentence when a capitalised word follows ("505 кв. км. Загалом").
@@ -49,7 +52,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             if cut >= 2 and text[cut - 2].isupper() and (cut < 3 or not text[cut - 3].isalpha()):
                 continue
             # Keep a closing quote or bracket with the sentence it closes.
-            cut = m.start() + len(m.group(0).rstrip())
+            cut = ms + len(g.rstrip())
         _add(text, start, cut, spans)
         start = m.end()
     _add(text, start, len(text), spans)

@@ -43,6 +43,8 @@ def read_measure(sentence: str, num: Numeral, lex: Lexicon) -> Measure:
     if num.fraction:
         return Measure("fraction", "fraction", num.end)
     tail = sentence[num.end:num.end + WINDOW]
+    if lex.unit_any_re.match(tail) is None:
+        return Measure("none", "", num.end)
     for pattern, factor, kind in lex.area_units:
         m = pattern.match(tail)
         if m:

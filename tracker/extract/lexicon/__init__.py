@@ -158,7 +158,6 @@ def _wb_names_low(pattern: str) -> str:
 
 
 _LAST_LOWERED: tuple = ("", "")  # (text, its lower-cased copy or None) of the last long string
-_TINY = 0  # strings shorter than this are read case-insensitively as they are (0: none; no gain measured)
 _SHORT = 120  # windows shorter than this are lower-cased afresh, leaving the sentence's copy cached
 
 
@@ -168,16 +167,15 @@ def _lowered(text: str) -> str | None:
     over the same string object. One tuple is swapped whole, so a reader never sees the text
     of one string with the copy of another."""
     global _LAST_LOWERED
-    if len(text) < _SHORT:
-        low = text.lower()
-        return low if len(low) == len(text) else None
     last = _LAST_LOWERED
     if last[0] is text:
         return last[1]
     low = text.lower()
-    if len(low) != len(text):
+    n = len(text)
+    if len(low) != n:
         low = None
-    _LAST_LOWERED = (text, low)
+    if n >= _SHORT:
+        _LAST_LOWERED = (text, low)
     return low
 
 
@@ -190,6 +188,12 @@ class LowPattern:
     __slots__ = ("ci", "cs", "bare")
 
     def __init__(self, ci: re.Pattern, cs: re.Pattern | None) -> None:
+        if cs is not None and cs.pattern.startswith(("(?<", "\\b", "(?:\\b")):
+            # A pattern that opens with a look-behind gets no quick first-letter test from
+            # `re`: the one-character lookahead of the letters it can start with gives it one.
+            gate = _gate_low(cs.pattern)
+            if gate:
+                cs = re.compile(gate + cs.pattern, cs.flags)
         self.ci, self.cs = ci, cs
         # Named groups cost `re` its quick first-letter test of each branch: the same pattern
         # without them finds the same matches about twice as fast; the named one then runs
@@ -206,8 +210,9 @@ class LowPattern:
                 yield g
 
     def finditer(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
-        if self.cs is not None and len(text) >= _TINY:
-            low = _lowered(text)
+        if self.cs is not None:
+            last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
+            low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
                 if self.bare is not None:
                     return self._named(low, self.bare.finditer(low, pos, endpos))
@@ -222,16 +227,29 @@ class LowPattern:
             return self.cs.finditer(low)
         return self.ci.finditer(text)
 
+    def search_low(self, text: str, low: str):
+        """`search` when the caller has lower-cased `text` already."""
+        cs = self.cs
+        if cs is not None and len(low) == len(text):
+            bare = self.bare
+            if bare is not None:
+                m = bare.search(low)
+                return None if m is None else cs.match(low, m.start())
+            return cs.search(low)
+        return self.ci.search(text)
+
     def match(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
-        if self.cs is not None and len(text) >= _TINY:
-            low = _lowered(text)
+        if self.cs is not None:
+            last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
+            low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
                 return self.cs.match(low, pos, endpos)
         return self.ci.match(text, pos, endpos)
 
     def fullmatch(self, text: str):
-        if self.cs is not None and len(text) >= _TINY:
-            low = _lowered(text)
+        if self.cs is not None:
+            last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
+            low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
                 if self.bare is not None:
                     return self.bare.fullmatch(low) is not None and self.cs.fullmatch(low) or None
@@ -240,8 +258,9 @@ class LowPattern:
 
     def search(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
         cs = self.cs
-        if cs is not None and len(text) >= _TINY:
-            low = _lowered(text)
+        if cs is not None:
+            last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
+            low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
                 bare = self.bare
                 if bare is not None:
@@ -249,6 +268,31 @@ class LowPattern:
                     return None if m is None else cs.match(low, m.start(), endpos)
                 return cs.search(low, pos, endpos)
         return self.ci.search(text, pos, endpos)
+
+
+def _dispatched(lp: LowPattern, parts: list[str]) -> None:
+    """Give `lp` (a word-start lookbehind then the alternation of `parts`) a bare twin that
+    groups the entries by the letter they start with, keeping their order within a letter:
+    at any position only the entries that can start there are tried, and the first of them
+    that matches is the one the plain alternation would have taken."""
+    marker = r"(?<![\w'’])(?:"
+    if lp.bare is None:
+        return
+    pat = lp.bare.pattern
+    i = pat.find(marker)
+    bare_parts = [re.sub(r"\(\?P<\w+>", "(?:", q) for q in parts]
+    if i < 0 or pat[i + len(marker):] != "|".join(bare_parts) + ")":
+        return
+    try:
+        from re import _parser
+        sets = [_first_chars(_parser.parse(q, re.UNICODE)) for q in bare_parts]
+    except Exception:  # noqa: BLE001 - private parser API: keep the plain twin
+        return
+    if not sets or any(c is None or "" in c for c in sets):
+        return
+    groups = ["(?=%s)(?:%s)" % (re.escape(ch), "|".join(q for q, c in zip(bare_parts, sets) if ch in c))
+              for ch in sorted(set().union(*sets))]
+    lp.bare = re.compile(pat[:i] + r"(?<![\w'’])(?:" + "|".join(groups) + ")", re.UNICODE)
 
 
 def _fast(ci: re.Pattern) -> LowPattern:
@@ -308,6 +352,17 @@ class Lexicon:
         self.cue_classes_cs = [(cls, p.cs) for cls, p in self.cue_classes_fast]
         if any(p is None for _c, p in self.cue_classes_cs):
             self.cue_starts = None
+        # Which classes can start with a given (lower-case) letter, in class order: the
+        # classes gated on other letters cannot match there.
+        gates = []
+        for _cls, items in mod.CUES.items():
+            gate = _gate_low(_alt(items))
+            gates.append(None if not gate else set(re.compile("[" + gate[4:-2] + "]").findall(
+                "".join(chr(c) for c in range(0x500)) + "".join(chr(c) for c in range(0x2000, 0x2100)))))
+        letters = set().union(*(g for g in gates if g is not None))
+        self.cue_classes_by_char: dict = {c: tuple(i for i, g in enumerate(gates) if g is None or c in g)
+                                          for c in letters}
+        self.cue_classes_all = tuple(range(len(gates)))  # any other letter: every class
         self.post_cue_classes: list[tuple[str, re.Pattern]] = []
         for cls, items in mod.POST_CUES.items():
             self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
@@ -327,6 +382,11 @@ class Lexicon:
         self.settlement_any_re = re.compile(_wb("(?P<noun>" + _alt(mod.SETTLEMENT_NOUNS) + ")"), _FLAGS)
         self.admin_unit_re = re.compile(
             r"^[\s\u00a0]*(?:(?:" + _alt(mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" + _alt(mod.ADMIN_UNIT_NOUNS) + r")(?![\w])", _FLAGS)
+        # One test of whether any unit follows a numeral at all: most numerals (years,
+        # counts of people) have none, and then no unit pattern is tried one by one.
+        unit_parts = [p for p, _f, _k in mod.AREA_UNITS] + [u.pattern for u in (
+            self.percent_re, self.permille_re, self.settlement_re, self.admin_unit_re, self.linear_re)]
+        self.unit_any_re = re.compile("|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in unit_parts), _FLAGS)
         self.of_total_re = re.compile(r"^\s*(?:" + _alt(mod.OF_THE) + r")\s*(?:[\w'’-]+\s+){0,3}$", _FLAGS)
         # Time.
         self.months: dict[str, int] = {k.lower(): v for k, v in mod.MONTHS.items()}
@@ -359,6 +419,7 @@ class Lexicon:
             body_m, _gate_low("|".join(month_parts)) + r"(?<![\w'’])(?:" + body_m + ")"))
         self.periods_plain_fast = LowPattern(self.periods_plain_re, _low(
             body_p, _gate_low("|".join(plain_parts)) + r"(?<![\w'’])(?:" + body_p + ")"))
+        _dispatched(self.periods_plain_fast, plain_parts)  # (the month entries gained nothing)
         self.month_any_fast = LowPattern(self.month_any_re if hasattr(self, "month_any_re") else
                                          re.compile(_wb(self.month_alt), _FLAGS),
                                          _low(self.month_alt, _wb_low(self.month_alt)))
