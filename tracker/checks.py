@@ -185,11 +185,15 @@ def _falling_stock(row, value: float, frame: pd.DataFrame) -> str:
 
 def write_checks(claims_frame: pd.DataFrame, data_dir: Path, tolerance_pct: float = 5.0) -> bool:
     """Write data/processed/checks.csv deterministically; True when its bytes changed."""
+    return save_checks(build_checks(claims_frame, tolerance_pct), data_dir)
+
+
+def save_checks(checks: pd.DataFrame, data_dir: Path) -> bool:
+    """Validate and write a built checks table; True when the file's bytes changed."""
     from tracker.ledger import frame_to_csv_bytes
     from tracker.schemas import CheckSchema
     from tracker.store import write_if_changed
 
-    checks = build_checks(claims_frame, tolerance_pct)
     CheckSchema.validate(checks, lazy=True)
     path = Path(data_dir) / "processed" / "checks.csv"
     return write_if_changed(path, frame_to_csv_bytes(checks, CHECK_COLUMNS))

@@ -127,13 +127,13 @@ def check(data_dir: Path, tolerance_pct: float) -> None:
     Example:
         tracker check --data-dir data --tolerance 5
     """
-    from tracker.checks import build_checks, write_checks
+    from tracker.checks import build_checks, save_checks
 
     if tolerance_pct < 0:
         _fail("--tolerance must be 0 or more")
     claims = _load_ledger(data_dir)
-    changed = write_checks(claims, data_dir, tolerance_pct)
     checks = build_checks(claims, tolerance_pct)
+    changed = save_checks(checks, data_dir)
     counts = checks["status"].value_counts().to_dict() if not checks.empty else {}
     for row in checks[checks["status"].isin(["exceeds_tolerance", "impossible"])].itertuples():
         click.echo(f"{row.status:<18} {row.claim_id} {row.metric} {row.actor} {row.time}: "

@@ -94,15 +94,23 @@ class RawStore:
 
     def put(self, source_id: str, payload: bytes, *, origin: str, content_type: str,
             retrieved_at: str) -> RawRecord:
-        """Keep `payload`; return its record. Bytes already stored are not written again,
-        and their sidecar keeps the first retrieval time (so re-runs change nothing)."""
+        """Keep `payload`; return its record (see `keep`)."""
+        return self.keep(source_id, payload, origin=origin, content_type=content_type,
+                         retrieved_at=retrieved_at)[0]
+
+    def keep(self, source_id: str, payload: bytes, *, origin: str, content_type: str,
+             retrieved_at: str) -> tuple[RawRecord, bool]:
+        """Keep `payload`; return its record and whether these bytes are new to the source.
+
+        Bytes already stored are not written again, and their sidecar keeps the first
+        retrieval time (so re-runs change nothing)."""
         digest = hashlib.sha256(payload).hexdigest()
         folder = self.root / safe_name(source_id)
         sidecar = folder / f"{digest}{SIDECAR_SUFFIX}"
         if sidecar.exists():
             existing = self._read_sidecar(sidecar)
             if existing is not None and (self.data_dir / existing.path).exists():
-                return existing
+                return existing, False
         extension = _EXTENSIONS.get(content_type.split(";")[0].strip().lower(), ".bin")
         blob = folder / f"{digest}{extension}"
         if not blob.exists():
@@ -114,7 +122,7 @@ class RawStore:
         )
         # The sidecar goes last: its presence means the bytes are complete.
         atomic_write_bytes(sidecar, (json.dumps(asdict(record), indent=2, sort_keys=True) + "\n").encode())
-        return record
+        return record, True
 
     def records(self, source_id: str) -> list[RawRecord]:
         folder = self.root / safe_name(source_id)

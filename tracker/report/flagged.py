@@ -50,14 +50,8 @@ def observation_notes(observations: pd.DataFrame, marks: dict[str, int]) -> dict
     by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
     notes = {}
     for oid, row in by_id.items():
-        parts = []
-        if row["revision_of"]:
-            parts.append(f"revises the first release {_ref(row['revision_of'], marks, by_id)}")
-        if row["superseded_by"]:
-            parts.append(f"revised by {_ref(row['superseded_by'], marks, by_id)}")
-        if row["conflicts_with"]:
-            others = ", ".join(_ref(o, marks, by_id) for o in row["conflicts_with"].split(";"))
-            parts.append(f"copies of the same release disagree: {others}")
+        parts = _relations(row, marks, by_id, ("revises the first release ", "revised by ",
+                                                 "copies of the same release disagree: "))
         if parts:
             notes[oid] = "; ".join(parts)
     return notes
@@ -92,14 +86,22 @@ def _detail(row: dict, marks: dict[str, int], by_id: dict[str, dict]) -> str:
     parts = []
     published = row["first_published_at"] or "date unknown"
     parts.append(f"published {published}; {row['n_citations']} citation(s)")
-    if row["revision_of"]:
-        parts.append(f"first release: {_ref(row['revision_of'], marks, by_id)}")
-    if row["superseded_by"]:
-        parts.append(f"superseded by {_ref(row['superseded_by'], marks, by_id)}")
-    if row["conflicts_with"]:
-        others = ", ".join(_ref(o, marks, by_id) for o in row["conflicts_with"].split(";"))
-        parts.append(f"other copies say {others}")
+    parts += _relations(row, marks, by_id, ("first release: ", "superseded by ", "other copies say "))
     return "; ".join(parts)
+
+
+def _relations(row: dict, marks: dict[str, int], by_id: dict[str, dict],
+               labels: tuple[str, str, str]) -> list[str]:
+    """Revision and disagreement links of one observation, each led by its label."""
+    revises, revised, conflicts = labels
+    parts = []
+    if row["revision_of"]:
+        parts.append(revises + _ref(row["revision_of"], marks, by_id))
+    if row["superseded_by"]:
+        parts.append(revised + _ref(row["superseded_by"], marks, by_id))
+    if row["conflicts_with"]:
+        parts.append(conflicts + ", ".join(_ref(o, marks, by_id) for o in row["conflicts_with"].split(";")))
+    return parts
 
 
 def _mark(oid: str, marks: dict[str, int]) -> str:

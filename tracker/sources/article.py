@@ -42,10 +42,9 @@ def add_article(source: Source, context: Context, collected: Collected, origin: 
                 payload: bytes, content_type: str, *, published: str | None = None,
                 title: str = "") -> None:
     """Keep the bytes of one article, read its text and add its claims (or a reject)."""
-    known = {r.sha256 for r in context.store.records(source.id)}
-    record = context.store.put(source.id, payload, origin=origin,
+    record, is_new = context.store.keep(source.id, payload, origin=origin,
                                content_type=content_type, retrieved_at=context.retrieved_at)
-    collected.documents_new += record.sha256 not in known
+    collected.documents_new += is_new
     is_url = "://" in origin
     article = read_article(payload, content_type, url=origin if is_url else "")
     if not article.text:

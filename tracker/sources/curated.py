@@ -32,10 +32,9 @@ def collect(source: Source, context: Context) -> Collected:
         payload = path.read_bytes()
     except OSError as error:
         raise SourceError(f"{path}: cannot read: {error.strerror}") from None
-    known = {r.sha256 for r in context.store.records(source.id)}
-    record = context.store.put(source.id, payload, origin=str(source.options["path"]),
+    record, is_new = context.store.keep(source.id, payload, origin=str(source.options["path"]),
                                content_type="text/csv", retrieved_at=context.retrieved_at)
-    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
+    collected = Collected(documents_read=1, documents_new=int(is_new))
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as error:

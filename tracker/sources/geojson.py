@@ -61,14 +61,13 @@ def check_options(options: dict) -> str | None:
 
 def collect(source: Source, context: Context) -> Collected:
     payload, origin = read_payload(source, context)
-    known = {r.sha256 for r in context.store.records(source.id)}
     try:
         document = geo.load_collection(payload)
     except geo.GeoError as error:
         raise SourceError(f"{source.id}: {origin}: {error}") from None
-    record = context.store.put(source.id, payload, origin=origin, content_type="application/geo+json",
+    record, is_new = context.store.keep(source.id, payload, origin=origin, content_type="application/geo+json",
                                retrieved_at=context.retrieved_at)
-    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
+    collected = Collected(documents_read=1, documents_new=int(is_new))
     method = str(source.options.get("area_method", "geodesic"))
     scan = geo.scan_features(document)
     selected = [f for f in scan.features if _matches(f.properties, source.options.get("where", {}))]

@@ -61,12 +61,11 @@ def check_options(options: dict) -> str | None:
 def collect(source: Source, context: Context) -> Collected:
     payload, origin = read_payload(source, context)
     rows = _rows(payload, origin, str(source.options.get("format", "auto")), source.id)
-    known = {r.sha256 for r in context.store.records(source.id)}
     is_json = payload.lstrip()[:1] in (b"[", b"{")
-    record = context.store.put(source.id, payload, origin=origin,
+    record, is_new = context.store.keep(source.id, payload, origin=origin,
                                content_type="application/json" if is_json else "text/csv",
                                retrieved_at=context.retrieved_at)
-    collected = Collected(documents_read=1, documents_new=int(record.sha256 not in known))
+    collected = Collected(documents_read=1, documents_new=int(is_new))
     columns: dict[str, str] = source.options["columns"]
     where: dict[str, Any] = source.options.get("where", {})
     metric = str(source.options["metric"])
