@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ class Config:
     sources: list[Source] = field(default_factory=list)
 
 
-def load_config(path: Path, known_kinds: dict[str, tuple[frozenset[str], frozenset[str]]]) -> Config:
+def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> Config:
     """Read and check `path`. `known_kinds` maps a kind to its (required, optional) keys."""
     path = Path(path)
     try:
@@ -122,7 +123,7 @@ def _settings(path: Path, raw: Any) -> Settings:
 
 
 def _source(path: Path, number: int, entry: Any,
-            known_kinds: dict[str, tuple[frozenset[str], frozenset[str]]]) -> Source:
+            known_kinds: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> Source:
     where = f"{path}: source #{number}"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")

@@ -8,6 +8,7 @@ exposes `collect(source, context) -> Collected`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import ModuleType
@@ -85,13 +86,45 @@ class Context:
             self._http.cache.save()
 
 
-def registry() -> dict[str, ModuleType]:
-    modules = [importlib.import_module(f"tracker.sources.{name}") for name in _MODULES]
-    return {module.KIND: module for module in modules}
+class _Registry(Mapping):
+    """Kind -> source module, imported on first use: a job pays only for the kinds it
+    reads (the map kinds load numpy, shapely and pyproj). Each module is named after its
+    KIND."""
+
+    def __getitem__(self, kind: str) -> ModuleType:
+        if kind not in _MODULES:
+            raise KeyError(kind)
+        module = importlib.import_module(f"tracker.sources.{kind}")
+        assert module.KIND == kind
+        return module
+
+    def __iter__(self):
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
 
 
-def known_kinds() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
-    return {kind: (module.REQUIRED, module.OPTIONAL) for kind, module in registry().items()}
+class _KeySpecs(Mapping):
+    """Kind -> (required keys, optional keys), importing only the kinds asked about."""
+
+    def __getitem__(self, kind: str) -> tuple[frozenset[str], frozenset[str]]:
+        module = _Registry()[kind]
+        return module.REQUIRED, module.OPTIONAL
+
+    def __iter__(self):
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+def registry() -> Mapping[str, ModuleType]:
+    return _Registry()
+
+
+def known_kinds() -> Mapping[str, tuple[frozenset[str], frozenset[str]]]:
+    return _KeySpecs()
 
 
 def load_sources(path: Path) -> Config:
