@@ -434,3 +434,76 @@ def test_a_day_ordinal_before_a_month_ends_no_sentence() -> None:
     from tracker.extract.text import split_sentences
     text = "Am 6. August begann der Vorstoß. Danach ging es weiter."
     assert len(split_sentences(text)) == 2
+
+
+# ---------------------------------------------------------------- rules added for issue 3 (session 2)
+
+def test_a_share_retaken_without_a_period_is_dated_like_a_stock() -> None:
+    c = only("Kyiv has already won back about 45 percent of the land Russia grabbed in 2022, the minister said.",
+             published="2023-08-10")
+    assert c.metric == "share_regained_pct"
+    assert (c.period_start, c.period_end, c.as_of) == (None, None, "2023-08-10")
+    # With a period of its own it stays a flow (the month inside the denominator is the
+    # seizure's), and "has since" opens one.
+    c = only("In April Russia lost 10 percent of the area it had seized in March.", published="2022-05-10")
+    assert (c.metric, c.actor, c.period_start, c.period_end, c.as_of) == (
+        "share_lost_pct", "Russia", "2022-04-01", "2022-04-30", None)
+    c = only("In April Ukraine retook 10 percent of the area Russia had seized.", published="2022-05-10")
+    assert (c.metric, c.actor, c.territory) == ("share_regained_pct", "Ukraine", "area seized by Russia")
+    claims = [k for k in run("Having once held 120,000 sq km, Russia has since lost a fifth of it.",
+                             published="2023-02-21") if k.metric == "share_lost_pct"]
+    assert claims and claims[0].as_of is None and claims[0].period_end == "2023-02-21"
+
+
+def test_a_peak_in_the_denominator_does_not_date_the_share() -> None:
+    c = only("Moscow says it has retaken about 70 percent of what Ukraine first occupied in Kursk.",
+             published="2025-03-01")
+    assert (c.metric, c.as_of) == ("share_regained_pct", "2025-03-01")
+
+
+def test_a_clause_after_a_semicolon_keeps_its_period() -> None:
+    claims = run("Maps show Russian troops lost ground within ten days. Ukraine says it retook 90 square "
+                 "kilometres; this month its forces also freed four villages near Vuhledar.", published="2023-06-20")
+    area = next(c for c in claims if c.metric == "area_gained_km2")
+    assert (area.period_start, area.period_end) == ("2023-06-10", "2023-06-20")
+
+
+def test_a_figure_takes_the_period_of_the_sentence_before() -> None:
+    c = only("Het front bewoog in de afgelopen twee maanden nauwelijks. Rusland veroverde 60 vierkante "
+             "kilometer.", published="2024-03-31", language="nl")
+    assert (c.period_start, c.period_end) == ("2024-01-31", "2024-03-31")
+    # A sentence with figures of its own keeps its period to itself.
+    claims = run("Russia took 200 square kilometres in January. Ukraine retook 30 square kilometres.",
+                 published="2024-03-31")
+    assert [(c.period_start, c.period_end) for c in claims] == [("2024-01-01", "2024-01-31")] * 2
+
+
+def test_within_weeks_counts_from_the_event_before_it() -> None:
+    c = only("Die Armee war Anfang Juni in die Region vorgestoßen und hatte dort binnen drei Wochen "
+             "rund 400 Quadratkilometer erobert.", published="2024-09-02", language="de", conflict="russia-ukraine")
+    assert (c.period_start, c.period_end) == ("2024-06-05", "2024-06-26")
+    assert "period_approx" in c.flags
+    c = only("Ukrainian forces captured about 300 square kilometres within ten days, the general said.",
+             published="2024-08-30")
+    assert (c.period_start, c.period_end) == ("2024-08-20", "2024-08-30")
+
+
+def test_an_unnamed_source_after_according_to() -> None:
+    cases = [
+        ("en", "Russia controls 18 percent of Ukraine, according to an anonymous cartographer's count.",
+         "anonymous cartographer"),
+        ("en", "Russian forces seized 300 square kilometres in May, according to Western officials.", "Western officials"),
+        ("fr", "D'après le relevé précis d'un cartographe indépendant, la Russie contrôle 18 % du territoire ukrainien.",
+         "independent cartographer"),
+        ("fr", "Selon des experts militaires, la Russie a conquis 300 km2 en mai.", "military experts"),
+        ("de", "Laut unabhängigen Analysten eroberte Russland im Mai 300 Quadratkilometer.", "independent analysts"),
+        ("nl", "Volgens westerse functionarissen veroverde Rusland in mei 300 vierkante kilometer.", "Western officials"),
+        ("no", "Ifølge uavhengige analytikere erobret Russland 300 kvadratkilometer i mai.", "independent analysts"),
+    ]
+    for lang, text, label in cases:
+        c = only(text, published="2025-06-04", language=lang, conflict="russia-ukraine")
+        assert c.attribution == label, (lang, c.attribution)
+    # A word of the clause between the cue and the noun is no description of the source.
+    c = only("Selon de nombreux experts, la Russie a conquis 300 km2 en mai.", published="2025-06-04",
+             language="fr", publisher="Le Journal")
+    assert c.attribution == "Le Journal"

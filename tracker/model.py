@@ -43,6 +43,12 @@ STOCK_METRICS: tuple[str, ...] = (
 
 METRICS: tuple[str, ...] = FLOW_METRICS + STOCK_METRICS
 
+# Shares of a previously seized area lost or retaken are progress readings: with a period of
+# their own ("since the peak", "in April") they are flows; without one ("has recovered about
+# 50% of the land Russia grabbed") they state how far the recapture stands at a date, and
+# carry as_of instead. Either way exactly one of the two datings is present.
+DUAL_DATED_METRICS: frozenset[str] = frozenset({"share_lost_pct", "share_regained_pct"})
+
 QUALIFIERS: tuple[str, ...] = ("exact", "approx", "at_least", "at_most", "range")
 
 METHODS: tuple[str, ...] = ("reported", "computed", "curated")
@@ -59,6 +65,11 @@ SQ_MILE_KM2 = 2.589988
 
 def is_flow(metric: str) -> bool:
     return metric in FLOW_METRICS
+
+
+def may_be_dated_as_stock(metric: str) -> bool:
+    """A flow metric that may carry as_of instead of a period (see DUAL_DATED_METRICS)."""
+    return metric in DUAL_DATED_METRICS
 
 
 def is_share(metric: str) -> bool:

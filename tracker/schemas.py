@@ -17,6 +17,7 @@ from pandera.typing.pandas import Series
 from tracker.model import (
     CLAIM_COLUMNS,
     DATE_COLUMNS,
+    DUAL_DATED_METRICS,
     FLOAT_COLUMNS,
     INT_COLUMNS,
     FLOW_METRICS,
@@ -100,11 +101,14 @@ class ClaimSchema(pa.DataFrameModel):
         both = df["value_min"].notna() & df["value_max"].notna()
         return ~both | (df["value_min"] <= df["value_max"])
 
-    @pa.dataframe_check(error="a flow (gain, loss, rate) needs period_end and no as_of")
+    @pa.dataframe_check(error="a flow (gain, loss, rate) needs period_end and no as_of (a share lost or retaken may have as_of alone)")
     def flow_has_period(cls, df: pd.DataFrame) -> pd.Series:
         flow = df["metric"].isin(FLOW_METRICS)
         ok = df["period_end"].notna() & df["as_of"].isna()
-        return ~flow | ok
+        # A share lost or retaken may instead be dated like a stock, with no period at all.
+        read_at_date = df["metric"].isin(DUAL_DATED_METRICS) & df["as_of"].notna() & \
+            df["period_start"].isna() & df["period_end"].isna()
+        return ~flow | ok | read_at_date
 
     @pa.dataframe_check(error="a stock (area or share held) needs as_of and no period")
     def stock_has_as_of(cls, df: pd.DataFrame) -> pd.Series:
@@ -235,7 +239,7 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "territory": ("string", "", "Where (canonical name, e.g. Ukraine, Donetsk oblast, Gaza Strip)."),
     "period_start": ("date", "", "First day of the period of a flow (gain, loss, rate), ISO 8601."),
     "period_end": ("date", "", "Last day of the period of a flow, ISO 8601."),
-    "as_of": ("date", "", "Date a stock (area or share held) refers to, ISO 8601."),
+    "as_of": ("date", "", "Date a stock (area or share held), or a share lost or retaken without a period, refers to, ISO 8601."),
     "period_text": ("string", "", "The period as written in the source."),
     "attribution": ("string", "", "Who produced the figure (e.g. AFP analysis of ISW data, DeepState)."),
     "analyst": ("string", "", "Who analysed the data behind the attribution (e.g. AFP)."),

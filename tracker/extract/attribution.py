@@ -252,6 +252,18 @@ def _named_analyst(sentence: str, lex: Lexicon, non_name) -> str | None:
     return None
 
 
+def _unnamed_source(sentence: str, lex: Lexicon) -> str | None:
+    """The unnamed source an "according to" phrase cites ("according to Western officials",
+    "selon un expert militaire"), labelled in English; None when the phrase names none."""
+    if not lex.source_nouns:
+        return None
+    for cm in lex.according_fast.finditer(sentence):
+        label = lex.unnamed_source(sentence[cm.end():cm.end() + 120])
+        if label:
+            return label
+    return None
+
+
 def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
                      non_name) -> Attribution | None:
     """The source named in `sentence`, or None when it names none."""
@@ -296,6 +308,11 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         adjunct = bool(lex.according_fast.search(sentence)) and not lex.speech_fast.search(
             lex.according_re.sub(" ", sentence))
         return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
+    unnamed = _unnamed_source(sentence, lex)
+    if unnamed:
+        # "d'après le décompte d'un cartographe anonyme": vouches like a producer named in
+        # an "according to" adjunct.
+        return Attribution(unnamed, producer=unnamed, generic="adjunct")
     subject = _subject_source(sentence, lex) if speaks else None
     if subject is not None:
         return subject

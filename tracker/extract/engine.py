@@ -39,7 +39,7 @@ from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
 from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,
                                    miles_to_km2, read_measure)
-from tracker.model import Claim, Document, is_flow
+from tracker.model import Claim, Document, is_flow, may_be_dated_as_stock
 
 MAX_SENTENCE = 5000  # longer "sentences" are markup or junk; read only their start
 MAX_NUMERALS = 60  # per sentence
@@ -99,6 +99,7 @@ _OF_PREVIOUSLY_HELD = re.compile(
     r"(?:of\s+)?what\s+\w+\s+(?:had\s+)?(?:first\s+)?(?:seized|captured|occupied|took)|daarvan|davon|de\s+celui|dont)", re.I)
 _OWN_TERRITORY = re.compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
 _CLAUSE_BREAK = re.compile(r";|:|\s[–—]\s")
+_SEMICOLON = re.compile(r";")
 _RELATIVE_HOLD = re.compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\s+(?:it|they|\w+)?\s*(?:\w+\s+)?(?:initially|first|originally|had)?\s*(?:controlled|held|occupied|seized|captured)", re.I)
 _DIRECTION = re.compile(  # the lookahead: where such a name can start at all ("the", a capital)
     r"(?=[tA-ZÀ-ÖØ-ÞА-ЯІЇЄҐ])(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
@@ -352,6 +353,10 @@ _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 _SAID_BEFORE = re.compile(
     r"\b(?:said|says|announced|told|reported|wrote|added|claimed|declared|sagte|erklärte|zei|meldde|sa|a\s+déclaré|"
     r"a\s+annoncé|заявив|заявила|повідомив|повідомила)\s+(?:\w+\s+){0,4}$", re.I)
+# "has since lost a fifth of it": the adverb opens a period from the moment named before.
+_SINCE_ADVERB = re.compile(r"\b(?:has|have|had|hat|heeft|har|a|ont)\s+(?:\w+\s+)?(?:since|seitdem|sindsdien|siden|depuis)\b", re.I)
+# Phrases that date a statement or a state, not a span of fighting.
+_NOT_A_PERIOD = frozenset({"now", "weekday", "date", "peak"})
 _AND_CLAUSE = re.compile(r",\s*(?:and|а|і|та|et|und|en|og|while|whereas|alors\s+que|während|terwijl|mens)\b", re.I)
 _CHANGE_TO = re.compile(
     r"\b(?:push(?:ed|es)?|rose|risen|rises|grew|grown|increased|climbed|jumped|went|raised|brought)\s+"
@@ -397,6 +402,10 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
             if _RELATIVE_BEFORE.search(window[:pm.start()]):
                 continue  # "land that had been held by Russian forces" describes the land
             post = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
+    held_m = _OF_PREVIOUSLY_HELD.match(sentence[m.end:m.end + 120])
+    held_end = m.end + held_m.end() if held_m else None
+    if held_end is not None and post is not None and post.start < held_end:
+        post = None  # "10 percent of the area it had seized": the verb is the denominator's
     left = [c for c in cues if c.end <= m.qualifier_start]
     if post is not None and post.cls == "hold_opp" and \
             not _WITH_BEFORE.search(sentence, max(0, m.qualifier_start - 40), m.qualifier_start):
@@ -410,7 +419,8 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
     verb_final = lex.code in ("de", "nl")
     reach = 60 if verb_final else 25
     right = [c for c in cues if c.start >= m.end and c.start - m.end <= reach and c.cls != "distract"
-             and c.start < nxt_start and not _CONJ_BREAK.search(sentence[m.end:c.start])]
+             and c.start < nxt_start and not _CONJ_BREAK.search(sentence[m.end:c.start])
+             and (held_end is None or c.start >= held_end)]
     if left:
         nearest = left[-1]
         if right and nearest.cls != "outside" and (_CONJ_BREAK.search(sentence[nearest.end:m.start]) or verb_final and
@@ -488,7 +498,21 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
     return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
 
 
-def _agentive(sentence: str, actors: list) -> list:
+class _DateGap:
+    """Whether the word between a preposition and a name is a date ("In April Ukraine
+    retook ...", "In 2023 Russia took ..."): then the name starts the clause, it is no place."""
+
+    _LAST_WORD = re.compile(r"(\w+)\s+$")
+
+    def search(self, text: str, months: dict) -> bool:
+        m = self._LAST_WORD.search(text)
+        return bool(m) and (m.group(1).isdigit() or m.group(1).lower() in months)
+
+
+_DATE_GAP = _DateGap()
+
+
+def _agentive(sentence: str, actors: list, months: dict | None = None) -> list:
     """Actor mentions that can be subjects: not places ('in Ukraine', 'Ukrainian land') and
     not the side of a source ('according to the Ukrainian monitoring group')."""
     usable = []
@@ -497,7 +521,9 @@ def _agentive(sentence: str, actors: list) -> list:
             continue
         if canon not in PLACEHOLDERS and _TERRITORY_NOUN.match(sentence[e:e + 30]):
             continue  # "of Ukrainian territory", "Russia's neighbouring Kursk region"
-        if _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s]) and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I):
+        loc = _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s])
+        if loc and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I) \
+                and not _DATE_GAP.search(loc.group(0), months or {}):
             continue  # "in Oekraïne", "threatened Kyiv" is handled by nearness
         # A placeholder right after a demonym ("Russian army") is that demonym's.
         if canon in PLACEHOLDERS and i > 0 and actors[i - 1][1] >= s - 1 and actors[i - 1][2] not in PLACEHOLDERS:
@@ -509,14 +535,14 @@ def _agentive(sentence: str, actors: list) -> list:
 @functools.lru_cache(maxsize=2048)
 def _agentive_cached(sentence: str, code: str) -> tuple:
     """`_agentive` of a sentence's actor mentions, read once per sentence of a document."""
-    return tuple(_agentive(sentence, list(_actor_mentions_cached(sentence, code))))
+    return tuple(_agentive(sentence, list(_actor_mentions_cached(sentence, code)), lexicon_for(code).months))
 
 
 def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: DocState) -> str:
     """The subject of the cue: an agent after 'by', a V2 subject, or the nearest name before."""
     lex = state.lex
     usable = list(_agentive_cached(sentence, lex.code)) if actors == _actor_mentions(sentence, lex) \
-        else _agentive(sentence, actors)
+        else _agentive(sentence, actors, lex.months)
 
     def resolve(canon: str, pos: int) -> str:
         if canon in PLACEHOLDERS:
@@ -904,6 +930,47 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
 
 # ---------------------------------------------------------------- time
 
+def _in_denominator(sentence: str, m: Mention, p: P.Phrase, lex: Lexicon) -> bool:
+    """Whether a time phrase after a share sits in the clause naming its denominator:
+    "45 percent of the land Russia grabbed in 2022" (a capture verb between, no break)."""
+    if p.start < m.end or p.start - m.end > 90:
+        return False
+    between = sentence[m.end:p.start]
+    if _CLAUSE_BREAK.search(between) or "," in between:
+        return False
+    return any(cls in ("gain", "occupy", "hold") and pat.search(between) for cls, pat in lex.cue_classes)
+
+
+_ANCHOR_KINDS = ("date", "early_month", "mid_month", "month", "weekday")
+
+
+def _anchor_before(phrase: P.Phrase, phrases: list[P.Phrase], ctx: P.TimeContext, lex: Lexicon) -> date | None:
+    """The day of the event named before a "within two weeks" in the same sentence."""
+    before = [q for q in phrases if q.end <= phrase.start and q.kind in _ANCHOR_KINDS]
+    if not before:
+        return None
+    q = before[-1]
+    if q.kind == "month":
+        r = P.resolve(q, ctx, lex, False)
+        return r.period_start
+    return P.resolve(q, ctx, lex, True).as_of
+
+
+_LEAD_IN_KINDS = P.FLOW_KINDS - {"date", "cutoff_date", "weekday", "this_period", "shortly_after"}
+
+
+def _lead_in_period(idx: int, state: DocState) -> P.Phrase | None:
+    """The period of the sentence just before, when that sentence has no figure to hold it:
+    "the maps show Russia lost ground in a week and a half. Ukraine says it retook 100 km²"."""
+    if idx <= 0 or idx > len(state.subjects):
+        return None
+    before = state.subjects[idx - 1]
+    if not before or _HAS_NUMBERISH.search(before):
+        return None
+    found = [p for p in P.find_phrases(before, state.lex) if p.kind in _LEAD_IN_KINDS]
+    return found[-1] if found else None
+
+
 def _phrase_kinds(stock: bool) -> frozenset[str]:
     return P.STOCK_KINDS if stock else P.FLOW_KINDS
 
@@ -925,7 +992,7 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
                     continue  # "3,500 square kilometers and 149 settlements since March"
                 owned[id(p)] = id(o)
                 break
-    best, best_d = None, 10 ** 9
+    best, best_d, best_hard = None, 10 ** 9, False
     for p in phrases:
         if p.kind == "comparison" and p.groups.get("kind") in kinds and p.end <= m.start and \
                 m.start - p.end <= 40 and not any(p.end <= o.start < m.start for o in mentions):
@@ -945,7 +1012,8 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
             d = m.start - p.end + 5
         lo, hi = (p.end, m.start) if p.end <= m.start else (m.end, p.start)
         between = sentence[lo:hi]
-        if _CLAUSE_BREAK.search(between) or _CONJ_BREAK.search(between):
+        hard_break = bool(_SEMICOLON.search(between))
+        if hard_break or _CLAUSE_BREAK.search(between) or _CONJ_BREAK.search(between):
             d += 200  # "..., but every month since August" is another clause's
         if p.end <= m.start:
             if "," in between:
@@ -965,9 +1033,11 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         if p.start >= m.end and _AND_CLAUSE.search(sentence, m.end, p.start):
             d += 50  # "108 651 km², а сьогодні ... 114 493 km²": the next clause's time
         if d < best_d:
-            best, best_d = p, d
-    if stock and best is not None and best_d >= 200:
-        return None  # only phrases of other clauses: the stock is of the cut-off
+            best, best_d, best_hard = p, d, hard_break
+    if best is not None and best_d >= 200 and (stock or best_hard):
+        # Only phrases of other clauses: the stock is of the cut-off; a flow takes the
+        # period spoken of before, not the one of a clause after a semicolon.
+        return None
     return best
 
 
@@ -1336,13 +1406,25 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if not actor:
             continue
         stock = not is_flow(metric)
+        dating = phrases
+        if may_be_dated_as_stock(metric):
+            # "of the land Russia grabbed in 2022", "of what Ukraine first occupied": times
+            # inside the denominator's clause date the seizure, not the share.
+            dating = [p for p in phrases if not _in_denominator(sent, m, p, lex)]
+            if not _SINCE_ADVERB.search(sent, 0, m.start):
+                # "has recovered about 50% of the land Russia grabbed": without a period of
+                # its own the share says how far the recapture stands, dated like a stock.
+                own = choose_phrase(sent, m, dating, live, False)
+                stock = own is None or own.kind in _NOT_A_PERIOD
+            if stock:
+                dating = [p for p in dating if p.kind != "peak"]
         # Month context for "over the month" / "first 30 days of the month".
         earlier_months = [p for p in month_phrases if p.start < m.start]
         if earlier_months:
             r = P.resolve(earlier_months[-1], ctx, lex, stock=False)
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
-        phrase = choose_phrase(sent, m, phrases, live, stock)
+        phrase = choose_phrase(sent, m, dating, live, stock)
         claim = Claim()
         flags = set(m.flags)
         if phrase is not None and phrase.kind == "this_period":
@@ -1352,12 +1434,19 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             dated = [d for d in dated if d is not None]
             res = P.Resolved(period_start=min(dated) if dated else None, period_end=P.open_end(ctx),
                              text=phrase.text)
+        elif phrase is not None and not stock and phrase.kind in P.WITHIN_KINDS and \
+                (anchor := _anchor_before(phrase, phrases, ctx, lex)) is not None:
+            # "invaded Kursk in early August and took 1,100 km² within two weeks": the span
+            # runs from the event named before it.
+            res = P.within(phrase, anchor, lex)
         elif phrase is not None:
             res = P.resolve(phrase, ctx, lex, stock)
             if phrase.kind in ("peak",) and not stock:
                 res = P.Resolved(text=phrase.text)
         elif stock:
             res = P.Resolved(as_of=ctx.cutoff or ctx.ref, text="", unresolved=ctx.ref is None)
+        elif (lead := _lead_in_period(attr_idx, state)) is not None:
+            res = P.resolve(lead, ctx, lex, False)
         elif ctx.last_flow is not None and (len(ctx.last_flow) < 4 or attribution is None or
                                             ctx.last_flow[3] == attribution.label):
             # The period spoken of before, within the same source's account only.

@@ -29,13 +29,18 @@ FLOW_KINDS = frozenset({
     "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
-    "within_n_weeks", "shortly_after", "cutoff_date", "weekday", "this_period",
+    "within_n_weeks", "within_n_days", "shortly_after", "cutoff_date", "weekday", "this_period",
 })
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
     "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months", "weekday",
 })
+
+
+# "within two weeks", "binnen zwei Wochen": a span counted from an event, or back from the
+# publication when no event is named.
+WITHIN_KINDS = frozenset({"within_n_weeks", "within_n_days"})
 
 
 @dataclass
@@ -450,7 +455,28 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         nxt = add_months(date(ctx.last_flow[1].year, ctx.last_flow[1].month, 1), 1)
         r.period_start, r.period_end, r.approx = nxt, last_day(nxt.year, nxt.month), True
         return r
-    if k in ("past_few_days", "within_n_weeks", "shortly_after"):
+    if k in WITHIN_KINDS:
+        days = _within_days(p, lex)
+        if days is None:
+            return Resolved(text=p.text, unresolved=True)
+        r.period_start, r.period_end, r.approx = ref - timedelta(days=days), ref, True
+        return r
+    if k in ("past_few_days", "shortly_after"):
         r.period_end = ref if k == "past_few_days" else None
         return r
     return Resolved(text=p.text, unresolved=True)
+
+
+def _within_days(p: Phrase, lex: Lexicon) -> int | None:
+    n = _number(p.groups.get("n") or p.groups.get("n2"), lex)
+    if not n:
+        return None
+    return 7 * n if p.kind == "within_n_weeks" else n
+
+
+def within(p: Phrase, anchor: date, lex: Lexicon) -> Resolved:
+    """A "within N weeks/days" span starting on the day of the event named before it."""
+    days = _within_days(p, lex)
+    if days is None:
+        return Resolved(text=p.text, unresolved=True)
+    return Resolved(period_start=anchor, period_end=anchor + timedelta(days=days), text=p.text, approx=True)

@@ -115,7 +115,8 @@ def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame["_start"] = _parse_dates(frame["period_start"])
     frame["_end"] = _parse_dates(frame["period_end"])
     frame["_as_of"] = _parse_dates(frame["as_of"])
-    frame["_is_flow"] = frame["metric"].map(is_flow).astype(bool)
+    # A share lost or retaken dated with as_of alone is placed like a stock.
+    frame["_is_flow"] = frame["metric"].map(is_flow).astype(bool) & ~(frame["_as_of"].notna() & frame["_end"].isna())
     frame["_y"] = _plot_value(frame)
     frame["_ref"] = frame["_end"].where(frame["_is_flow"], frame["_as_of"])
     frame["_days"] = (frame["_end"] - frame["_start"]).dt.days + 1

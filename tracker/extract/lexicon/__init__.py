@@ -433,6 +433,16 @@ class Lexicon:
         self.generic_source_re = re.compile(
             r"(?<![\w'’])(?P<np>(?:(?-i:[a-zà-ÿа-яіїєґ][\w'’-]*)\s+){0,3}?(?:(?-i:[A-ZА-ЯІЇЄҐ][\w'’-]*)\s+)?(?P<head>" + _alt(getattr(mod, "GENERIC_SOURCES", [])) +
             r"))\s+(?:[\w'’]+\s+){0,2}$", _FLAGS)
+        # An unnamed source right after "according to": determiner, up to two words, a head
+        # noun, up to two words ("d'un cartographe anonyme", "Western officials").
+        self.source_nouns = {k.lower(): v for k, v in getattr(mod, "SOURCE_NOUNS", {}).items()}
+        self.source_adjectives = {k.lower(): v for k, v in getattr(mod, "SOURCE_ADJECTIVES", {}).items()}
+        word = r"[^\W\d_][\w'’-]*"
+        self.unnamed_source_re = re.compile(
+            r"\s*(?:(?:" + _alt(getattr(mod, "SOURCE_BRIDGE", [])) + r")(?:(?<=['’])|(?![\w]))\s*)?"
+            r"(?:(?:" + _alt(getattr(mod, "SOURCE_DETERMINERS", [])) + r")(?:\s+|(?<=['’])))?"
+            r"(?<![\w])(?P<pre>(?:" + word + r"\s+){0,2}?)(?P<head>" + _words(self.source_nouns) + r")(?![\w])(?:['’]s)?"
+            r"(?P<post>(?:\s+" + word + r"){0,2})", _FLAGS)
         self.same_figure_re = re.compile(_wb(_alt(getattr(mod, "SAME_FIGURE", []))), _FLAGS)
         self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
         self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
@@ -469,6 +479,27 @@ class Lexicon:
             words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
         nouns = _alt(mod.SETTLEMENT_NOUNS)
         self.settlement_any_fast = LowPattern(self.settlement_any_re, _low(nouns, _wb_low("(?P<noun>" + nouns + ")")))
+
+    def unnamed_source(self, text: str) -> str | None:
+        """The English label of an unnamed source at the start of `text` (what follows
+        "according to"), or None: "d'un cartographe anonyme" -> "anonymous cartographer"."""
+        m = self.unnamed_source_re.match(text)
+        if not m:
+            return None
+        head = self.source_nouns[re.sub(r"\s+", " ", m.group("head").lower())]
+        words = []
+        for w in m.group("pre").split():
+            if self.source_adjectives:
+                if w.lower() not in self.source_adjectives:
+                    return None  # a word of the clause, not of the source's description
+                words.append(self.source_adjectives[w.lower()])
+            else:
+                words.append(w)  # English: the description as written
+        for w in m.group("post").split():
+            if w.lower() not in self.source_adjectives:
+                break
+            words.append(self.source_adjectives[w.lower()])
+        return " ".join(words + [head])
 
     def word_value(self, word: str) -> float | None:
         return self.word_numbers.get(re.sub(r"\s+", " ", word.lower()))

@@ -105,6 +105,7 @@ PERIODS = [
     (r"vor\s+einem\s+jahr", "year_ago"),
     (r"anfangs|zunächst|zu\s+(?:ihrem|seinem)\s+höhepunkt", "peak"),
     (r"zuletzt|jetzt|derzeit|inzwischen|mittlerweile|aktuell|heute|noch|bereits", "now"),
+    (r"binnen\s+(?P<n>\w+)\s+tagen|innerhalb\s+von\s+(?P<n2>\w+)\s+tagen", "within_n_days"),
 ]
 SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"meldete", r"schätzt"]
 ACCORDING_TO = [r"laut", r"zufolge", r"nach\s+angaben", r"nach"]
@@ -118,6 +119,27 @@ OUTLET_CALC = [r"das\s+(?:entspricht|bedeutet)", r"nach\s+unseren\s+berechnungen
 SAME_FIGURE = [r"(?:dieselbe|die\s+gleiche)\s+zahl"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analysten", r"beamte", r"quellen", r"experten", r"beobachter", r"armee", r"militär", r"generalstab"]
+# Unnamed sources after "laut" / "nach Angaben" ("laut einem anonymen Kartografen"),
+# labelled in English like every attribution.
+SOURCE_NOUNS = {
+    "analyst": "analyst", "analysten": "analysts", "experte": "expert", "experten": "experts",
+    "militärexperte": "military expert", "militärexperten": "military experts",
+    "beobachter": "observers", "kartograf": "cartographer", "kartografen": "cartographer",
+    "kartograph": "cartographer", "kartographen": "cartographer", "blogger": "bloggers",
+    "militärblogger": "military bloggers", "beamte": "officials", "beamten": "officials", "beamter": "officials",
+    "quelle": "source", "quellen": "sources", "forscher": "researchers",
+}
+SOURCE_ADJECTIVES = {
+    **{"anonym" + e: "anonymous" for e in ("", "e", "en", "er", "em")},
+    **{"unabhängig" + e: "independent" for e in ("", "e", "en", "er", "em")},
+    **{"westlich" + e: "Western" for e in ("e", "en", "er", "em")},
+    **{"ukrainisch" + e: "Ukrainian" for e in ("e", "en", "er", "em")},
+    **{"russisch" + e: "Russian" for e in ("e", "en", "er", "em")},
+    **{"militärisch" + e: "military" for e in ("e", "en", "er", "em")},
+    **{"amerikanisch" + e: "US" for e in ("e", "en", "er", "em")},
+}
+SOURCE_BRIDGE = [r"(?:der|den|die|dem)\s+(?:zählung|berechnung(?:en)?|analyse|schätzung(?:en)?|angaben|daten|karte)(?:\s+[\w-]+)?\s+(?:von|eines|einer|des|der)"]
+SOURCE_DETERMINERS = [r"einem", r"einer", r"eines", r"ein", r"eine", r"den", r"dem", r"der", r"des", r"die", r"mehreren", r"zwei", r"drei"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"er", r"sie"]
 COUNTRY_ANAPHORA = [r"des\s+landes", r"das\s+land"]

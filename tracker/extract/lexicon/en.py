@@ -183,6 +183,8 @@ PERIODS = [
     (r"(?:within|in\s+the\s+next)\s+(?P<n>\w+)\s+months", "within_n_months"),
     (r"at\s+(?:one\s+point|its\s+peak|the\s+peak)|initially|originally|first\s+occupied", "peak"),
     (r"now|currently|at\s+present|today|still|so\s+far|already", "now"),
+    (r"within\s+(?P<n>\w+)\s+weeks", "within_n_weeks"),
+    (r"within\s+(?P<n>\w+)\s+days", "within_n_days"),
 ]
 
 SPEECH_VERBS = [r"said", r"says", r"say", r"told", r"announced", r"claimed", r"claims", r"reported",
@@ -205,6 +207,16 @@ SAME_FIGURE = [r"the\s+same\s+(?:figure|number|estimate)"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"report", r"study", r"survey", r"estimates", r"witnesses", r"analysts", r"(?:war\s+)?bloggers", r"officials", r"leaders", r"commanders", r"sources", r"monitors",
                    r"experts", r"observers", r"army", r"military", r"general\s+staff", r"defen[cs]e\s+ministry"]
+# Unnamed sources after "according to" ("according to an anonymous cartographer's count",
+# "according to Western officials"): head nouns with the English word of the label, the
+# words that may stand between the cue and the source, and the determiners to drop.
+SOURCE_NOUNS = {w: w for w in (
+    "analyst", "analysts", "expert", "experts", "observer", "observers", "cartographer", "cartographers",
+    "mapper", "mappers", "blogger", "bloggers", "official", "officials", "researcher", "researchers",
+    "specialist", "specialists", "monitor", "monitors", "source", "sources", "investigator", "investigators")}
+SOURCE_ADJECTIVES: dict[str, str] = {}  # English labels keep the words as written
+SOURCE_BRIDGE = [r"(?:(?:an?|the)\s+)?(?:estimates?|counts?|tally|calculations?|figures|data|analysis|assessments?)\s+(?:by|from|of)"]
+SOURCE_DETERMINERS = [r"an?", r"the", r"some", r"several", r"two", r"three"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"he", r"she", r"they"]
 COUNTRY_ANAPHORA = [r"the\s+country", r"the\s+whole\s+country"]

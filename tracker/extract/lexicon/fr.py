@@ -106,6 +106,8 @@ PERIODS = [
     (r"il\s+y\s+a\s+un\s+an", "year_ago"),
     (r"au\s+plus\s+fort|initialement", "peak"),
     (r"maintenant|actuellement|désormais|aujourd['’]hui|encore|déjà|n['’]y\s+tient\s+plus", "now"),
+    (r"en\s+(?:l['’]espace\s+de\s+)?(?P<n>\w+)\s+semaines", "within_n_weeks"),
+    (r"en\s+(?:l['’]espace\s+de\s+)?(?P<n>\w+)\s+jours", "within_n_days"),
 ]
 SPEECH_VERBS = [r"a\s+(?:déclaré|affirmé|annoncé|indiqué|estimé)", r"déclare", r"affirme", r"annonce",
                 r"selon", r"d['’]après", r"rapporte", r"estime", r"indique"]
@@ -120,6 +122,27 @@ OUTLET_CALC = [r"ce\s+qui\s+(?:représente|équivaut\s+à|signifie)", r"selon\s+
 SAME_FIGURE = [r"le\s+même\s+chiffre"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analystes", r"responsables", r"sources", r"experts", r"observateurs", r"armée", r"état-major"]
+# Unnamed sources after "selon" / "d'après" ("d'après le décompte d'un cartographe anonyme"),
+# labelled in English like every attribution.
+SOURCE_NOUNS = {
+    "analyste": "analyst", "analystes": "analysts", "expert": "expert", "experts": "experts",
+    "observateur": "observer", "observateurs": "observers", "cartographe": "cartographer",
+    "cartographes": "cartographers", "blogueur": "blogger", "blogueurs": "bloggers",
+    "responsable": "official", "responsables": "officials", "chercheur": "researcher",
+    "chercheurs": "researchers", "spécialiste": "specialist", "spécialistes": "specialists",
+    "source": "source", "sources": "sources",
+}
+SOURCE_ADJECTIVES = {
+    "anonyme": "anonymous", "anonymes": "anonymous", "militaire": "military", "militaires": "military",
+    "indépendant": "independent", "indépendante": "independent", "indépendants": "independent",
+    "occidental": "Western", "occidentale": "Western", "occidentaux": "Western",
+    "ukrainien": "Ukrainian", "ukrainienne": "Ukrainian", "ukrainiens": "Ukrainian",
+    "russe": "Russian", "russes": "Russian", "américain": "US", "américains": "US",
+    "européen": "European", "européens": "European", "israélien": "Israeli", "israéliens": "Israeli",
+}
+# (The cue may already hold the noun: "d'après le décompte" is one cue.)
+SOURCE_BRIDGE = [r"(?:(?:(?:le|la|les|l['’])\s*)?(?:décompte|relevé|bilan|suivi|recensement|évaluation|calculs?|analyse|estimations?|chiffres|données|comptage|cartes?|cartographie|travaux)\s+)?(?:(?!d['’]|de\b|du\b|des\b)[\w-]+\s+)?(?:d['’]|de|du|des)"]
+SOURCE_DETERMINERS = [r"un", r"une", r"des", r"les", r"le", r"la", r"l['’]", r"plusieurs", r"deux", r"trois"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"il", r"elle", r"ils", r"elles"]
 COUNTRY_ANAPHORA = [r"du\s+pays", r"le\s+pays", r"l['’]ensemble\s+du\s+pays"]

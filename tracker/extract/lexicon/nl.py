@@ -93,6 +93,8 @@ PERIODS = [
     (r"een\s+jaar\s+geleden", "year_ago"),
     (r"aanvankelijk|op\s+het\s+hoogtepunt", "peak"),
     (r"nu|momenteel|inmiddels|thans|al", "now"),
+    (r"binnen\s+(?P<n>\w+)\s+weken", "within_n_weeks"),
+    (r"binnen\s+(?P<n>\w+)\s+dagen", "within_n_days"),
 ]
 SPEECH_VERBS = [r"zegt", r"zei", r"meldt", r"meldde", r"volgens", r"stelt", r"verklaarde", r"laten\s+zien"]
 ACCORDING_TO = [r"volgens"]
@@ -106,6 +108,21 @@ OUTLET_CALC = [r"dat\s+(?:komt\s+neer\s+op|betekent)", r"volgens\s+onze\s+bereke
 SAME_FIGURE = [r"hetzelfde\s+(?:cijfer|getal)"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"analisten", r"functionarissen", r"bronnen", r"experts", r"waarnemers", r"leger", r"generale\s+staf"]
+# Unnamed sources after "volgens" ("volgens een anonieme cartograaf"), labelled in English.
+SOURCE_NOUNS = {
+    "analist": "analyst", "analisten": "analysts", "expert": "expert", "experts": "experts",
+    "deskundige": "expert", "deskundigen": "experts", "waarnemer": "observer", "waarnemers": "observers",
+    "cartograaf": "cartographer", "cartografen": "cartographers", "blogger": "blogger", "bloggers": "bloggers",
+    "functionaris": "official", "functionarissen": "officials", "bron": "source", "bronnen": "sources",
+    "onderzoeker": "researcher", "onderzoekers": "researchers",
+}
+SOURCE_ADJECTIVES = {
+    "anoniem": "anonymous", "anonieme": "anonymous", "onafhankelijk": "independent", "onafhankelijke": "independent",
+    "westerse": "Western", "oekraïense": "Ukrainian", "russische": "Russian", "militaire": "military",
+    "amerikaanse": "US", "israëlische": "Israeli",
+}
+SOURCE_BRIDGE = [r"(?:de|het)\s+(?:telling|berekening(?:en)?|analyse|schatting(?:en)?|cijfers|gegevens|kaart)(?:\s+[\w-]+)?\s+(?:van)"]
+SOURCE_DETERMINERS = [r"een", r"de", r"het", r"enkele", r"twee", r"drie"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"hij", r"zij", r"ze"]
 COUNTRY_ANAPHORA = [r"het\s+land", r"van\s+het\s+land"]

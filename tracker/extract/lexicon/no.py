@@ -94,6 +94,8 @@ PERIODS = [
     (r"(?:de\s+)?siste\s+(?P<n>\w+)\s+månedene", "past_n_months"),
     (r"for\s+et\s+år\s+siden", "year_ago"),
     (r"nå|fortsatt|allerede|i\s+dag", "now"),
+    (r"(?:i\s+løpet\s+av|på)\s+(?P<n>\w+)\s+uker", "within_n_weeks"),
+    (r"(?:i\s+løpet\s+av|på)\s+(?P<n>\w+)\s+(?:dager|døgn)", "within_n_days"),
 ]
 SPEECH_VERBS = [r"sa", r"sier", r"fortelle", r"fortalte", r"forteller", r"opplyser", r"opplyste", r"ifølge", r"mener", r"anslår", r"oppga", r"melder"]
 ACCORDING_TO = [r"ifølge"]
@@ -107,6 +109,21 @@ OUTLET_CALC = [r"betyr\s+det", r"det\s+betyr", r"tilsvarer\s+det", r"ifølge\s+v
 SAME_FIGURE = [r"samme\s+tall"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"forsvarsstaben", r"analytikere", r"kilder", r"eksperter", r"observatører", r"hæren", r"generalstaben"]
+# Unnamed sources after "ifølge" ("ifølge en anonym kartograf"), labelled in English.
+SOURCE_NOUNS = {
+    "analytiker": "analyst", "analytikere": "analysts", "ekspert": "expert", "eksperter": "experts",
+    "observatør": "observer", "observatører": "observers", "kartograf": "cartographer",
+    "kartografer": "cartographers", "blogger": "blogger", "bloggere": "bloggers",
+    "tjenestemenn": "officials", "kilde": "source", "kilder": "sources", "forsker": "researcher", "forskere": "researchers",
+}
+SOURCE_ADJECTIVES = {
+    "anonym": "anonymous", "anonyme": "anonymous", "uavhengig": "independent", "uavhengige": "independent",
+    "vestlig": "Western", "vestlige": "Western", "ukrainsk": "Ukrainian", "ukrainske": "Ukrainian",
+    "russisk": "Russian", "russiske": "Russian", "militær": "military", "militære": "military",
+    "amerikansk": "US", "amerikanske": "US",
+}
+SOURCE_BRIDGE = [r"(?:(?:en|et)\s+)?(?:opptelling(?:en)?|beregning(?:en|er)?|analyse(?:n)?|anslag(?:et)?|tall(?:ene)?|kart(?:et)?)(?:\s+[\w-]+)?\s+(?:fra|av|til)"]
+SOURCE_DETERMINERS = [r"en", r"ei", r"et", r"noen", r"to", r"tre"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"han", r"hun"]
 COUNTRY_ANAPHORA = [r"landet"]

@@ -92,6 +92,8 @@ PERIODS = [
     (r"(?:за\s+)?останні\s+(?P<n>\w+)\s+місяц\w*", "past_n_months"),
     (r"рік\s+тому", "year_ago"),
     (r"зараз|тепер|сьогодні|нині|наразі|вже", "now"),
+    (r"за\s+(?P<n>\w+)\s+тижн\w*", "within_n_weeks"),
+    (r"за\s+(?P<n>\w+)\s+(?:днів|дні|доби)", "within_n_days"),
 ]
 SPEECH_VERBS = [r"заявив", r"заявила", r"повідомив", r"повідомила", r"повідомили", r"підрахували",
                 r"нагадали", r"за\s+даними", r"за\s+словами", r"звертають\s+увагу",
@@ -108,6 +110,21 @@ OUTLET_CALC = [r"за\s+нашими\s+підрахунками", r"це\s+оз�
 SAME_FIGURE = [r"таку\s+саму\s+цифру", r"той\s+самий\s+показник"]
 # Head nouns of unnamed sources ("analysts and war bloggers said", "the army said").
 GENERIC_SOURCES = [r"аналітики", r"джерела", r"експерти", r"армія", r"генштаб"]
+# Unnamed sources after "за даними" / "за словами" ("за словами анонімного картографа"),
+# labelled in English.
+SOURCE_NOUNS = {
+    "аналітика": "analyst", "аналітиків": "analysts", "експерта": "expert", "експертів": "experts",
+    "спостерігачів": "observers", "картографа": "cartographer", "картографів": "cartographers",
+    "блогера": "blogger", "блогерів": "bloggers", "джерела": "source", "джерел": "sources",
+    "посадовців": "officials", "дослідників": "researchers",
+}
+SOURCE_ADJECTIVES = {
+    "анонімного": "anonymous", "анонімних": "anonymous", "незалежного": "independent", "незалежних": "independent",
+    "західних": "Western", "західного": "Western", "військового": "military", "військових": "military",
+    "американських": "US", "українських": "Ukrainian", "російських": "Russian",
+}
+SOURCE_BRIDGE: list[str] = []
+SOURCE_DETERMINERS: list[str] = []
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"він", r"вона", r"вони"]
 COUNTRY_ANAPHORA = [r"країни", r"країні"]
