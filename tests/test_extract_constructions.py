@@ -507,3 +507,27 @@ def test_an_unnamed_source_after_according_to() -> None:
     c = only("Selon de nombreux experts, la Russie a conquis 300 km2 en mai.", published="2025-06-04",
              language="fr", publisher="Le Journal")
     assert c.attribution == "Le Journal"
+
+
+def test_the_area_around_a_front_line_town() -> None:
+    cases = [
+        ("en", "Russian forces captured 40 square kilometres around Pokrovsk last week.", "Pokrovsk area (Donetsk oblast)"),
+        ("nl", "Rusland veroverde vorige week 40 vierkante kilometer rond Pokrowsk.", "Pokrovsk area (Donetsk oblast)"),
+        ("fr", "Les forces russes ont pris 40 km2 autour de Koupiansk la semaine dernière.", "Kupiansk area (Kharkiv oblast)"),
+        ("en", "Russia gained 30 square kilometres in the Toretsk sector in May.", "Toretsk sector (Donetsk oblast)"),
+    ]
+    for lang, text, place in cases:
+        c = only(text, published="2025-06-10", language=lang, conflict="russia-ukraine")
+        assert c.territory == place, (lang, c.territory)
+    # "mostly around Pokrovsk" says where most of it lies, not what it measures.
+    c = only("Russian troops advanced over 700 square kilometres of Ukrainian territory in May, mostly around "
+             "Pokrovsk.", published="2025-06-10")
+    assert c.territory == "Ukraine"
+
+
+def test_one_total_over_two_regions_names_both() -> None:
+    c = only("Rebels now hold more than 50 villages and towns in the Aleppo and Idlib regions, the monitor said.",
+             published="2024-11-29", conflict="syria")
+    assert c.territory == "Aleppo and Idlib governorates"
+    c = only("Russia took 500 square kilometres in the Donetsk and Luhansk regions in May.", published="2025-06-10")
+    assert c.territory == "Donetsk and Luhansk oblasts"

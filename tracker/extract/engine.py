@@ -33,7 +33,7 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import (OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
+from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_BEFORE, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
                                      Lexicon, LowPattern, _fast, lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
@@ -614,12 +614,27 @@ def _territories_cached(text: str) -> tuple:
     for tm in TERRITORIES_FAST.finditer(text):
         _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
         out.append((tm.start(), tm.end(), canon, level))
+    directions = []
     for dm in _DIRECTION.finditer(text):
         name, kind = dm.group("name"), dm.group("kind").lower()
         if kind in ("district", "area"):
             continue
         label = "sector" if kind in ("sector", "secteur") else "direction"
-        out.append((dm.start(), dm.end(), f"{name} {label}", 3))
+        town = TOWNS_FAST.fullmatch(name)
+        region = ""
+        if town is not None:
+            name, region = TOWNS[int(town.lastgroup[1:])]
+        out.append((dm.start(), dm.end(), f"{name} {label}" + (f" ({region})" if region else ""), 3))
+        directions.append((dm.start(), dm.end()))
+    for wm in TOWNS_FAST.finditer(text):
+        if any(a <= wm.start() < b for a, b in directions):
+            continue
+        # Only the area around a town is a place a figure lies in ("40 km² around Pokrovsk");
+        # a town named otherwise is usually a landmark of the narrative.
+        near = NEAR_TOWN_BEFORE.search(text, max(0, wm.start() - 40), wm.start())
+        if near and not FOCUS_BEFORE.search(text, max(0, near.start() - 40), near.start()):
+            canon, region = TOWNS[int(wm.lastgroup[1:])]
+            out.append((wm.start(), wm.end(), f"{canon} area ({region})", 3))
     out.sort()
     return tuple(out)
 
@@ -1487,6 +1502,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         listed = enumerated_territories(sent, m) if _family(m) == "share" else []
         territory = listed[0] if listed else \
             find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
+        if not listed:
+            # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
+            territory = _joint_territory(sent, m, territory)
         prev_by_kind[m.measure.kind] = (metric, territory)
         if territory and territory not in COUNTRY_OF_CONFLICT.values():
             state.last_territory = territory
@@ -1510,6 +1528,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             # captured in the Kursk region" -> area of Kursk oblast (Russia) seized by Ukraine.
             holder = OPPONENT.get(actor, "") if metric == "share_regained_pct" else actor
             place = territory if territory and territory not in COUNTRY_OF_CONFLICT.values() else state.last_territory
+            if place and place.endswith(")") and (" area (" in place or " direction (" in place or " sector (" in place):
+                place = ""  # a front's surroundings are no area seized as a whole
             if holder:
                 claim.territory = f"area of {place} seized by {holder}" if place else f"area seized by {holder}"
         if calc_at is not None and calc_at < m.start and document.publisher:
@@ -1568,6 +1588,24 @@ def enumerated_territories(sentence: str, m: Mention) -> list[str]:
             break
         names.append(b[2])
     return names if len(names) >= 2 else []
+
+
+_REGION_KIND = re.compile(r"^(?P<name>.+?) (?P<kind>oblast|governorate|State|state|region)(?P<rest> \(.*\))?$")
+
+
+def _joint_territory(sentence: str, m: Mention, territory: str) -> str:
+    """`territory` joined with the regions listed with it after the figure, when the figure
+    is one total over them: "Aleppo governorate" + "Idlib governorate" -> "Aleppo and Idlib
+    governorates"."""
+    listed = enumerated_territories(sentence, m)
+    if not listed or listed[0] != territory:
+        return territory
+    parts = [_REGION_KIND.match(name) for name in listed]
+    if not all(parts) or len({(p.group("kind").lower(), p.group("rest")) for p in parts}) != 1:
+        return " and ".join([", ".join(listed[:-1]), listed[-1]])
+    names = [p.group("name") for p in parts]
+    kind = parts[0].group("kind")
+    return f"{', '.join(names[:-1])} and {names[-1]} {kind}s{parts[0].group('rest') or ''}"
 
 
 def _overlap(a: Claim, b: Claim) -> bool:

@@ -119,3 +119,45 @@ OFFICIALS = [
     (r"(?:abdel\s+fattah\s+)?al-burhan", "SAF"),
     (r"hemedti|(?:mohamed\s+)?hamdan\s+dagalo", "RSF"),
 ]
+
+# Front-line towns, with their spellings in the six languages and transliterations, and the
+# region they lie in: "around Vuhledar" is the Vuhledar area (Donetsk oblast), whatever the
+# language writes ("rond Voehledar", "autour de Vougledar").
+TOWNS = [
+    (r"pokrovsk|pokrowsk|pokrovs'k|покровськ\w*", "Pokrovsk", "Donetsk oblast"),
+    (r"bakhmut|bachmut|bakhmout|artemivsk|artemovsk|бахмут\w*", "Bakhmut", "Donetsk oblast"),
+    (r"avdiivka|avdiyivka|avdeevka|avdeyevka|awdijiwka|avdijivka|avdiïvka|avdiivka|авдіївк\w*", "Avdiivka", "Donetsk oblast"),
+    (r"vuhledar|ugledar|voehledar|wuhledar|vougledar|vouhledar|вугледар\w*", "Vuhledar", "Donetsk oblast"),
+    (r"chasiv\s+yar|tchassiv\s+iar|tschassiw\s+jar|tsjasiv\s+jar|chasiv\s+jar|часів\s+яр|часовому\s+яру", "Chasiv Yar", "Donetsk oblast"),
+    (r"toretsk|torezk|toretsk|торецьк\w*", "Toretsk", "Donetsk oblast"),
+    (r"kurakhove|kurachowe|koerachove|kourakhove|kurakhovo|курахов\w*", "Kurakhove", "Donetsk oblast"),
+    (r"myrnohrad|myrnograd|мирноград\w*", "Myrnohrad", "Donetsk oblast"),
+    (r"kostiantynivka|kostjantyniwka|konstantinovka|kostiantynivka|kostjantynivka|костянтинівк\w*", "Kostiantynivka", "Donetsk oblast"),
+    (r"siversk|siwersk|сіверськ\w*", "Siversk", "Donetsk oblast"),
+    (r"marinka|marjinka|mariinka|мар['’]їнк\w*", "Marinka", "Donetsk oblast"),
+    (r"selydove|selydowe|selidovo|селидов\w*", "Selydove", "Donetsk oblast"),
+    (r"dobropillia|dobropillja|dobropilya|dobropilja|добропілл\w*", "Dobropillia", "Donetsk oblast"),
+    (r"kramatorsk|краматорськ\w*", "Kramatorsk", "Donetsk oblast"),
+    (r"sloviansk|slovjansk|slawjansk|slaviansk|слов['’]янськ\w*", "Sloviansk", "Donetsk oblast"),
+    (r"velyka\s+novosilka|welyka\s+nowosilka|велик\w+\s+новосілк\w*", "Velyka Novosilka", "Donetsk oblast"),
+    (r"kupiansk|kupjansk|koupiansk|kupyansk|куп['’]янськ\w*", "Kupiansk", "Kharkiv oblast"),
+    (r"vovchansk|wowtschansk|vovtchansk|vovtsjansk|вовчанськ\w*", "Vovchansk", "Kharkiv oblast"),
+    (r"huliaipole|hulyaipole|huljajpole|houliaïpole|гуляйпол\w*", "Huliaipole", "Zaporizhzhia oblast"),
+    (r"robotyne|robotyno|роботин\w*", "Robotyne", "Zaporizhzhia oblast"),
+    (r"orikhiv|orichiw|оріхів\w*", "Orikhiv", "Zaporizhzhia oblast"),
+    (r"kreminna|kreminna|кремінн\w*", "Kreminna", "Luhansk oblast"),
+    (r"sudzha|sudscha|soudja|суджа\w*|судж\w*", "Sudzha", "Kursk oblast (Russia)"),
+]
+# Words before a town that make it the area around it, not the town itself.
+NEAR_TOWN = (r"around|near|outside|close\s+to|in\s+the\s+vicinity\s+of|on\s+the\s+outskirts\s+of|"
+             r"autour\s+de|près\s+de|aux\s+abords\s+de|aux\s+environs\s+de|"
+             r"um|bei|rund\s+um|nahe|nahe\s+bei|in\s+der\s+nähe\s+von|"
+             r"rond|rondom|bij|nabij|in\s+de\s+buurt\s+van|"
+             r"rundt|rundt\s+om|nær|ved|utenfor|"
+             r"біля|поблизу|навколо|під|довкола")
+# A focus adverb before such a place makes it where most of a figure lies, not its scope:
+# "725 km² of Ukrainian territory, mostly around Pokrovsk".
+FOCUS_BEFORE = (r"mostly|mainly|largely|chiefly|especially|particularly|in\s+particular|notably|primarily|"
+                r"above\s+all|vor\s+allem|hauptsächlich|insbesondere|vornehmlich|überwiegend|surtout|notamment|"
+                r"principalement|en\s+particulier|essentiellement|vooral|voornamelijk|met\s+name|hoofdzakelijk|"
+                r"hovedsakelig|særlig|spesielt|først\s+og\s+fremst|переважно|зокрема|особливо|насамперед")
