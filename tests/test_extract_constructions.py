@@ -531,3 +531,24 @@ def test_one_total_over_two_regions_names_both() -> None:
     assert c.territory == "Aleppo and Idlib governorates"
     c = only("Russia took 500 square kilometres in the Donetsk and Luhansk regions in May.", published="2025-06-10")
     assert c.territory == "Donetsk and Luhansk oblasts"
+
+
+def test_since_the_war_began_is_the_start_of_that_war() -> None:
+    c = only("Israel has seized 40 square kilometres of Gaza since the war began, the UN said.",
+             published="2024-01-10", conflict="israel-gaza")
+    assert (c.period_start, c.period_end) == ("2023-10-07", "2024-01-10")
+    c = only("Russia has seized 68,000 square kilometres since the war began.", published="2025-01-10",
+             conflict="russia-ukraine")
+    assert c.period_start == "2022-02-24"
+
+
+def test_since_the_kursk_incursion_in_several_languages() -> None:
+    cases = [
+        ("en", "Ukrainian forces have seized more than 1,300 sq km since their incursion into the Kursk region began."),
+        ("fr", "Les forces ukrainiennes ont pris 1 300 km2 depuis le début de leur offensive dans la région de Koursk."),
+        ("de", "Die ukrainischen Truppen haben seit Beginn ihres Vorstoßes in die Region Kursk 1.300 Quadratkilometer erobert."),
+    ]
+    for lang, text in cases:
+        c = only(text, published="2024-09-01", language=lang, conflict="russia-ukraine")
+        assert (c.actor, c.territory, c.period_start, c.period_end) == (
+            "Ukraine", "Kursk oblast (Russia)", "2024-08-06", "2024-09-01"), lang

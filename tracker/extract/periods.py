@@ -21,11 +21,19 @@ from datetime import date, timedelta
 from tracker.extract.lexicon import Lexicon
 
 INVASION = date(2022, 2, 24)
+# The day each war began, for "since the war began" / "before the war" (a document whose
+# conflict is unknown is read as the war in Ukraine, the tracker's first subject).
+WAR_START = {
+    "": INVASION, "russia-ukraine": INVASION,
+    "israel-gaza": date(2023, 10, 7), "israel-lebanon": date(2023, 10, 8), "sudan": date(2023, 4, 15),
+}
 COUNTEROFFENSIVE_2023 = date(2023, 6, 4)
+# Ukraine's incursion into Russia's Kursk region began on 6 August 2024.
+KURSK_INCURSION = date(2024, 8, 6)
 
 FLOW_KINDS = frozenset({
     "date_range", "since_year_start", "since_month_start", "since_this_month", "since_invasion",
-    "since_counteroffensive", "since_date", "since_month", "since_year", "month_end", "first_n_days",
+    "since_counteroffensive", "since_kursk_incursion", "since_date", "since_month", "since_year", "month_end", "first_n_days",
     "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
@@ -275,7 +283,10 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
     if k == "peak":
         return r  # a peak has no date
     if k == "before_invasion":
-        r.as_of = INVASION - timedelta(days=1)
+        start = WAR_START.get(ctx.conflict)
+        if start is None:
+            return Resolved(text=p.text, unresolved=True)
+        r.as_of = start - timedelta(days=1)
         return r
     if k in ("date", "cutoff_date", "since_date"):
         y = _year_for_month(month, ctx, g.get("y")) if month else None
@@ -342,7 +353,14 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         if stock:
             r.as_of = _end(ctx)
         else:
-            r.period_start, r.period_end = INVASION, _end(ctx)
+            # An unknown war start stays null rather than borrowed from another war.
+            r.period_start, r.period_end = WAR_START.get(ctx.conflict), _end(ctx)
+        return r
+    if k == "since_kursk_incursion":
+        if stock:
+            r.as_of = _end(ctx)
+        else:
+            r.period_start, r.period_end = KURSK_INCURSION, _end(ctx)
         return r
     if k == "since_counteroffensive":
         if ref is not None and ref.year == 2023 and ctx.conflict in ("", "russia-ukraine"):

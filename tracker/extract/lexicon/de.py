@@ -77,6 +77,7 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"seit\s+(?:dem\s+)?(?:beginn\s+)?(?:der|des|dem|ihrer|ihres|seiner|seines)\s+(?:ukrainischen\s+)?(?:kursk-offensive|kursk-vorstoßes|vorstoß(?:es)?\s+(?:in\s+(?:die\s+(?:russische\s+)?(?:grenz)?region\s+)?)?kursk|offensive\s+in\s+(?:der\s+region\s+)?kursk)", "since_kursk_incursion"),
     (r"in\s+(?:diesem|dem\s+gleichen|demselben)\s+zeitraum", "this_period"),
     (r"kurz\s+(?:darauf|danach)", "shortly_after"),
     (r"vom\s+(?P<d>\d{1,2})\.\s*(?:(?P<m>{M})\s+)?bis\s+(?:zum\s+)?(?P<d2>\d{1,2})\.\s*(?P<m2>{M})", "date_range"),

@@ -140,6 +140,9 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:the\s+|its\s+|their\s+|kyiv(?:\'s|’s)\s+|ukraine(?:\'s|’s)\s+)?(?:surprise\s+)?(?:cross-border\s+)?(?:incursion|offensive|operation|attack)\s+(?:into|in|on)\s+(?:russia(?:\'s|’s)\s+)?(?:the\s+)?kursk(?:\s+region)?(?:\s+(?:began|started))?", "since_kursk_incursion"),
+    (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?the\s+kursk\s+(?:incursion|offensive|operation)(?:\s+(?:began|started))?", "since_kursk_incursion"),
+    (r"(?:since|after)\s+(?:the\s+)?(?:ukrainian\s+)?(?:counteroffensive|counter-offensive)\s+(?:began|started)|since\s+the\s+start\s+of\s+the\s+(?:ukrainian\s+)?(?:counteroffensive|counter-offensive)", "since_counteroffensive"),
     (r"(?:over|in|during)\s+(?:this|that|the\s+same)\s+(?:period|time)|in\s+that\s+time", "this_period"),
     (r"shortly\s+(?:afterwards|thereafter)|soon\s+(?:afterwards|after(?=[,.;]))", "shortly_after"),
     (r"from\s+(?P<m>{M})\.?\s+(?P<d>\d{1,2})\s+(?:to|until|through)\s+(?P<m2>{M})\.?\s+(?P<d2>\d{1,2})", "date_range"),

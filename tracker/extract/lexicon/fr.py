@@ -78,6 +78,7 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"depuis\s+(?:le\s+début\s+de\s+)?(?:l[\'’]|son\s+|leur\s+)(?:incursion|offensive|opération)\s+(?:ukrainienne\s+)?(?:dans\s+(?:la\s+région\s+(?:russe\s+)?de\s+)?|en\s+)koursk", "since_kursk_incursion"),
     (r"(?:sur|pendant|durant)\s+(?:cette|la\s+même)\s+période", "this_period"),
     (r"peu\s+(?:après|de\s+temps\s+après)", "shortly_after"),
     (r"du\s+(?P<d>\d{1,2})(?:er)?\s+(?:(?P<m>{M})\s+)?au\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),

@@ -68,6 +68,7 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"sinds\s+(?:het\s+begin\s+van\s+)?de\s+(?:oekraïense\s+)?(?:inval|opmars|operatie|offensief)\s+in\s+(?:de\s+(?:russische\s+)?regio\s+)?koersk", "since_kursk_incursion"),
     (r"in\s+(?:die|deze|dezelfde)\s+periode", "this_period"),
     (r"sinds\s+(?:het\s+)?begin\s+van\s+(?:het\s+jaar|dit\s+jaar|" + _Y + r")", "since_year_start"),
     (r"sinds\s+(?:het\s+)?begin\s+van\s+(?P<m>{M})", "since_month_start"),

@@ -69,6 +69,7 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"siden\s+(?:starten\s+på\s+)?(?:den\s+ukrainske\s+)?(?:innmarsjen|offensiven|operasjonen)\s+i\s+kursk", "since_kursk_incursion"),
     (r"i\s+(?:denne|samme)\s+perioden", "this_period"),
     (r"kort\s+tid\s+etter|like\s+etter", "shortly_after"),
     (r"siden\s+(?:starten|begynnelsen|begynnelse)\s+(?:av|på)\s+(?:året|" + _Y + r")|siden\s+nyttår", "since_year_start"),
