@@ -33,7 +33,7 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_BEFORE, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
+from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_BEFORE, PLACES_FAST, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
                                      Lexicon, LowPattern, _fast, lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
@@ -270,7 +270,9 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
                 continue
             time_follows = any(pat.match(after.lstrip()) for pat, kind in lex.periods
                                if kind in ("month", "year", "past_month", "last_month"))
-            if time_follows or _OF_THEM.match(after):
+            # "just under 14 square kilometres a day, down from 17 a day in January"
+            rate_follows = prev.measure.per_day and lex.per_day_re.match(after)
+            if time_follows or rate_follows or _OF_THEM.match(after):
                 _adopt(m, prev.measure)
                 continue
         # "four groups: 75 taken completely by ..., 98 still held by the regime": the noun
@@ -504,9 +506,18 @@ class _DateGap:
 
     _LAST_WORD = re.compile(r"(\w+)\s+$")
 
+    # "Since the start of the year Russia has seized ...": a time noun, not a place.
+    _TIME_NOUNS = frozenset((
+        "year", "month", "week", "day", "war", "invasion", "offensive", "jahres", "jahr", "monats", "krieges",
+        "année", "mois", "semaine", "guerre", "jaar", "maand", "oorlog", "året", "måneden", "uken", "krigen",
+        "року", "місяця", "тижня", "війни"))
+
     def search(self, text: str, months: dict) -> bool:
         m = self._LAST_WORD.search(text)
-        return bool(m) and (m.group(1).isdigit() or m.group(1).lower() in months)
+        if not m:
+            return False
+        word = m.group(1).lower()
+        return word.isdigit() or word in months or word in self._TIME_NOUNS
 
 
 _DATE_GAP = _DateGap()
@@ -608,11 +619,23 @@ def _territories(text: str) -> list[tuple[int, int, str, int]]:
     return list(_territories_cached(text))
 
 
+def _territories_within(sentence: str, lo: int, hi: int) -> list[tuple[int, int, str, int]]:
+    """The names of `_territories(sentence)` inside sentence[lo:hi], with offsets into that
+    slice: the sentence is scanned once however many windows of it are read."""
+    return [(a - lo, b - lo, canon, level) for a, b, canon, level in _territories_cached(sentence)
+            if lo <= a and b <= hi]
+
+
 @functools.lru_cache(maxsize=4096)
 def _territories_cached(text: str) -> tuple:
     out = []
-    for tm in TERRITORIES_FAST.finditer(text):
-        _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
+    towns = []
+    for tm in PLACES_FAST.finditer(text):
+        group = tm.lastgroup
+        if group[0] == "w":
+            towns.append(tm)
+            continue
+        _pat, canon, level = TERRITORIES[int(group[1:])]
         out.append((tm.start(), tm.end(), canon, level))
     directions = []
     for dm in _DIRECTION.finditer(text):
@@ -626,7 +649,7 @@ def _territories_cached(text: str) -> tuple:
             name, region = TOWNS[int(town.lastgroup[1:])]
         out.append((dm.start(), dm.end(), f"{name} {label}" + (f" ({region})" if region else ""), 3))
         directions.append((dm.start(), dm.end()))
-    for wm in TOWNS_FAST.finditer(text):
+    for wm in towns:
         if any(a <= wm.start() < b for a, b in directions):
             continue
         # Only the area around a town is a place a figure lies in ("40 km² around Pokrovsk");
@@ -667,8 +690,11 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     if lex.country_anaphora_re.match(right) and state.conflict in COUNTRY_OF_CONFLICT:
         return COUNTRY_OF_CONFLICT[state.conflict]
     left = sentence[:m.start]
-    clause_left = left[_last_clause_start(left):]
-    terr_right = _territories(right)
+    clause_at = _last_clause_start(left)
+    clause_left = left[clause_at:]
+    # "45 km² over the month, mostly in the Zaporizhzhia region": where most of it lies.
+    terr_right = [t for t in _territories_within(sentence, m.end, m.end + len(right))
+                  if not FOCUS_BEFORE.search(sentence, max(m.end, m.end + t[0] - 40), m.end + t[0])]
     if terr_right:
         # Most specific first among those right after the figure.
         best = max(terr_right, key=lambda t: (t[3], -t[0]))
@@ -676,14 +702,14 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
             if best[3] == 1 and m.measure.kind not in ("pct", "fraction", "permille"):
                 # "51 km² of Ukrainian land" along a named axis: the axis is the place; the
                 # country is only the denominator of a share.
-                specific = [t for t in _territories(clause_left) if t[3] >= 2]
+                specific = [t for t in _territories_within(sentence, clause_at, m.start) if t[3] >= 2]
                 if specific:
                     return _with_context(specific[-1][2], state, sentence)
             return _with_context(best[2], state, sentence)
     if lex.anaphora_re.search(right[:30]):
         # "there", "the region": the nearest region named before in the sentence, else the
         # last one of the document.
-        near = _territories(left)
+        near = _territories_within(sentence, 0, m.start)
         if any(t[3] >= 2 for t in near):
             # The last place named, or the most specific of its chain ("the Pokrovsk sector
             # of Donetsk Oblast").
@@ -701,7 +727,7 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
         am = None
         for am in lex.anaphora_re.finditer(clause_left):
             pass
-        if am is not None and len(am.group(0)) > 4 and not _territories(clause_left[am.end():]):
+        if am is not None and len(am.group(0)) > 4 and not _territories_within(sentence, clause_at + am.end(), m.start):
             return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
@@ -710,7 +736,7 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
         # "In the south, ..., Ukrainian troops took back 5.2 km²": the southern front.
         word = next(g for g in cm.groups() if g).lower()
         return f"{_COMPASS[word]} front"
-    terr_left = [t for t in _territories(left) if t[3] >= 2 and _frames_figure(left, t)]
+    terr_left = [t for t in _territories_within(sentence, 0, m.start) if t[3] >= 2 and _frames_figure(left, t)]
     if terr_left:
         return _with_context(terr_left[-1][2], state, sentence)
     if terr_right:
@@ -782,6 +808,10 @@ def _with_context(name: str, state: DocState, sentence: str) -> str:
 def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_period: bool,
              state: DocState, war_total: bool = False) -> tuple[str, bool] | None:
     """(metric, actor_is_opponent) or None for a distractor."""
+    if cue is None and m.measure.kind == "area" and m.measure.per_day:
+        # "The offensive had averaged around 18 km² per day": an area per day is a pace of
+        # advance whatever the verb.
+        return ("area_gained_per_day_km2", False)
     if cue is None or cue.cls == "distract":
         return None
     cls = cue.cls
@@ -824,6 +854,8 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
             return ("share_controlled_pct", False)
         if cls == "hold_opp":
             return ("share_controlled_pct", True)
+        if cls == "present":
+            return ("share_present_pct", False)
         if cls == "evac":
             return ("share_under_evacuation_orders_pct", False)
         if cls == "not_evac":
@@ -1454,6 +1486,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             # "invaded Kursk in early August and took 1,100 km² within two weeks": the span
             # runs from the event named before it.
             res = P.within(phrase, anchor, lex)
+        elif phrase is not None and phrase.kind == "the_month" and not earlier_months and ctx.lede_month:
+            # "won back 45 km² over the month" with no month in its sentence: the month the
+            # report is about, not one named in passing ("down from 17 a day in January").
+            spoken, ctx.month = ctx.month, ctx.lede_month
+            res = P.resolve(phrase, ctx, lex, stock)
+            ctx.month = spoken
         elif phrase is not None:
             res = P.resolve(phrase, ctx, lex, stock)
             if phrase.kind in ("peak",) and not stock:
@@ -1492,6 +1530,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month") and \
                     not phrase.groups.get("comparison"):
                 ctx.month = (res.period_start.year, res.period_start.month)
+                if ctx.lede_month is None:
+                    ctx.lede_month = ctx.month
         claim.period_text = res.text
         if res.approx:
             flags.add("period_approx")
@@ -1502,7 +1542,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         listed = enumerated_territories(sent, m) if _family(m) == "share" else []
         territory = listed[0] if listed else \
             find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
-        if not listed:
+        if not listed and territory and territory not in COUNTRY_OF_CONFLICT.values():
             # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
             territory = _joint_territory(sent, m, territory)
         prev_by_kind[m.measure.kind] = (metric, territory)
@@ -1573,13 +1613,16 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
 _ENUM_GAP = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
 
 
+_ENUM_STOP = re.compile(r"[;:\d]")
+
+
 def enumerated_territories(sentence: str, m: Mention) -> list[str]:
     """Regions listed together right after a figure, in order ([] when fewer than two)."""
     right = sentence[m.end:m.end + 100]
-    cut = re.search(r"[;:\d]", right)
+    cut = _ENUM_STOP.search(right)
     if cut:
         right = right[:cut.start()]
-    regions = [t for t in _territories(right) if t[3] == 2]
+    regions = [t for t in _territories_within(sentence, m.end, m.end + len(right)) if t[3] == 2]
     if len(regions) < 2:
         return []
     names = [regions[0][2]]

@@ -66,6 +66,7 @@ class TimeContext:
     ref_precision: str = "day"  # day | month | year | none
     cutoff: date | None = None  # the data cut-off of the analysis, when clear
     month: tuple[int, int] | None = None  # (year, month) last spoken of
+    lede_month: tuple[int, int] | None = None  # the month of the document's first monthly figure
     last_flow: tuple | None = None  # (start, end, text) of the last flow period
     conflict: str = ""
     statement: date | None = None  # the day the reported statements were made ("said on Tuesday")
@@ -333,10 +334,10 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
             first, last, r.approx = date(y, month, 10), date(y, month, 20), True
         elif k == "early_month":
             last, r.approx = date(y, month, 10), True
-        if ref is not None and first <= ref < last and ctx.ref_precision == "day":
+        if ctx.cutoff is not None and first <= ctx.cutoff < last:
+            last = ctx.cutoff  # "figures up to October 27"
+        elif ref is not None and first <= ref < last and ctx.ref_precision == "day":
             last = ref  # the month is still running
-        elif ctx.cutoff is not None and first <= ctx.cutoff < last:
-            last = ctx.cutoff
         r.period_start, r.period_end = first, last
         return r
     if k in ("since_month", "since_month_start"):

@@ -543,6 +543,9 @@ TERRITORIES_FAST = LowPattern(TERRITORIES_ALL, _low(_TERRITORY_BODY, _wb_names_l
 _TOWN_BODY = "|".join("(?P<w%d>%s)" % (i, p) for i, (p, _c, _r) in enumerate(common.TOWNS))
 TOWNS = [(canon, region) for _p, canon, region in common.TOWNS]
 TOWNS_FAST = LowPattern(re.compile(_wb_names(_TOWN_BODY), _FLAGS), _low(_TOWN_BODY, _wb_names_low(_TOWN_BODY)))
+# Territories and towns in one scan (groups t<i> and w<i>): one pass over a window instead of two.
+_PLACES_BODY = _TERRITORY_BODY + "|" + _TOWN_BODY
+PLACES_FAST = LowPattern(re.compile(_wb_names(_PLACES_BODY), _FLAGS), _low(_PLACES_BODY, _wb_names_low(_PLACES_BODY)))
 FOCUS_BEFORE = re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS)
 NEAR_TOWN_BEFORE = re.compile(r"(?<![\w])(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?$", _FLAGS)
 OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)

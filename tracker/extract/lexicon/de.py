@@ -35,6 +35,8 @@ CUES = {
     "hold": [r"kontrolliert\w*", r"kontrolle", r"hielt\w*", r"hält", r"halten", r"besetzt\s+hält", r"besitzt",
              r"in\s+\w+\s+hand", r"unter\s+\w+\s+kontrolle"],
     "net": [r"netto\w*", r"nettogewinn\w*"],
+    # ISW's "observed presence" / infiltration: weaker than control.
+    "present": [r"präsenz", r"präsent", r"infiltr\w*"],
     "evac": [r"evakuierungsanordnung\w*", r"evakuierungsbefehl\w*", r"räumungsbefehl\w*"],
     "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
     "outside": [r"nicht\s+(?:mehr\s+|vollständig\s+)?kontrolliert", r"(?:die\s+)?kontrolle\s+über(?=[^.;]{0,80}\bverlor)",

@@ -57,6 +57,8 @@ CUES = {
         r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
     ],
     "net": [r"net\s+gains?", r"net\s+advance", r"net"],
+    # ISW's "observed presence" / infiltration: weaker than control.
+    "present": [r"(?:observed\s+|infiltration\s+)?presence", r"infiltrat(?:e|ed|es|ing|ion)"],
     "evac": [r"evacuation\s+orders?", r"evacuation\s+zones?", r"displacement\s+orders?"],
     "not_evac": [r"not\s+(?:\w+\s+)?(?:covered|under)\s+(?:by\s+)?evacuation\s+orders?"],
     "outside": [r"(?:does|do|did)\s+not\s+(?:fully\s+|completely\s+)?control",
@@ -71,7 +73,8 @@ CUES = {
         r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
         r"whose", r"moved\s+forward\s+by", r"fighting\s+continues", r"contested",
     ],
-    "same_as_previous": [r"^(?:that|this)\s+(?:is|was|means|works\s+out\s+(?:to|at))", r"^that['’]s", r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
+    "same_as_previous": [r"^(?:that|this)\s+(?:is|was|means|works\s+out\s+(?:to|at))",
+                         r"^(?:that|this|it)\s+(?:compares|compared)\s+(?:with|to)", r"^(?:that|this)\s+(?:is\s+|was\s+)?(?:up|down)\s+from", r"^that['’]s", r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
                          r"equivalent\s+to"],
 }
 # Cues read rightwards from the figure: passives and predicates ("was already in Russian
@@ -93,7 +96,7 @@ DISTRACT_AFTER = [
     r"compared\s+(?:with|to)\b",
     r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
     r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
-    r"of\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people(?!['’]s)|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
+    r"of\s+(?:the\s+|its\s+|their\s+|all\s+|this\s+|that\s+|last\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people(?!['’]s)|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
     r"casualties", r"people\b(?!['’]s)", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
     r"of\s+(?:the\s+)?(?:\w+(?:'s|’s)\s+)?total\s+area",
 ]

@@ -35,6 +35,8 @@ CUES = {
              r"n['’]y\s+tient"],
     "hold_opp": [r"territoires?\s+perdus\s+par"],
     "net": [r"gain\s+net", r"net"],
+    # ISW's "observed presence" / infiltration: weaker than control.
+    "present": [r"présence", r"infiltr\w*"],
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
     "outside": [r"ne\s+contrôl\w+\s+(?:pas|plus)", r"perd\w*\s+(?:le\s+)?contrôle\s+(?:de|d['’]|du|des|sur)", r"échapp\w+\s+(?:au|à)\s+contrôle"],

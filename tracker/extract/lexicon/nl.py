@@ -28,6 +28,8 @@ CUES = {
     "hold": [r"controleer\w*", r"in\s+(?:\w+\s+)?handen", r"onder\s+(?:\w+\s+)?controle", r"houdt", r"hield",
              r"bezet\s+houdt", r"bezette?\s+gebied"],
     "net": [r"netto"],
+    # ISW's "observed presence" / infiltration: weaker than control.
+    "present": [r"aanwezigheid", r"aanwezig", r"infiltr\w*"],
     "evac": [r"evacuatiebevel\w*"],
     "not_evac": [r"niet\s+onder\s+evacuatiebevel\w*"],
     "outside": [r"niet\s+(?:meer\s+|volledig\s+)?(?:in\s+handen|onder\s+controle)", r"(?:de\s+)?controle\s+over(?=[^.;]{0,80}\bverloren)",

@@ -30,6 +30,8 @@ CUES = {
     "hold": [r"kontrollerer", r"kontrollerte", r"kontrollert", r"holder", r"dekker", r"under\s+(?:\w+\s+)?kontroll",
              r"i\s+(?:\w+\s+)?hender", r"okkuperer"],
     "net": [r"netto"],
+    # ISW's "observed presence" / infiltration: weaker than control.
+    "present": [r"tilstedeværelse", r"til\s+stede", r"infiltr\w*"],
     "evac": [r"evakueringsordre\w*"],
     "not_evac": [r"ikke\s+omfattet\s+av\s+evakueringsordre\w*"],
     "outside": [r"ikke\s+(?:lenger\s+)?(?:full\s+)?kontroll", r"(?:mistet|tapt|tapte)\s+(?:den\s+)?kontroll(?:en)?\s+over"],
