@@ -209,6 +209,28 @@ _HEAD_NOUN = re.compile(r"\w*(?:zeitung|agentur|gruppe|denkfabrik|magazin|sender
 _NP_END = re.compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
 
 
+_OF_DATA_AFTER = re.compile(r"\s+(?:of|based\s+on)\s+(?:(?:the\s+)?(?:data|figures|maps)\s+(?:from|of|by|compiled\s+by)\s+)?", re.I)
+
+
+def _analysis_of_producer(sentence: str, producer: str) -> str | None:
+    """The name before "analysis of <producer's> data" when it is no producer itself."""
+    for nm in _ANALYSIS_BY_NAME_RE.finditer(sentence):
+        if not _OF_DATA_AFTER.match(sentence, nm.end()):
+            continue
+        tokens = nm.group("name").split()
+        while tokens and (tokens[0] in TITLE_WORDS or _LEADING_ARTICLE.match(tokens[0] + " ")):
+            tokens.pop(0)
+        name = " ".join(tokens)
+        if len(name) >= 2 and name != producer and not is_source_name(name) or name and _is_relay(name):
+            return name
+    return None
+
+
+def _is_relay(name: str) -> bool:
+    hits = _sources_in(name)
+    return bool(hits) and all(kind in ("relay", "analyst") for _p, _c, kind in hits)
+
+
 def has_analysis_word(sentence: str, lex: Lexicon) -> bool:
     return bool(_ANALYSIS_STEM_FAST.search(sentence) or lex.analysis_fast.search(sentence))
 
@@ -287,6 +309,11 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     if analysts and producers and has_analysis:
         a, p = analysts[0], producers[0]
         return Attribution(f"{a} analysis of {p} data", analyst=a, producer=p)
+    if producers and not analysts and not person and has_analysis_word(sentence, lex):
+        # "a Washington Post analysis of data from the ISW": any outlet can be the analyst.
+        chain = _analysis_of_producer(sentence, producers[0])
+        if chain:
+            return Attribution(f"{chain} analysis of {producers[0]} data", analyst=chain, producer=producers[0])
     named = _named_analyst(sentence, lex, non_name) if speaks and not producers and not analysts and \
         has_analysis_word(sentence, lex) else None
     if named:

@@ -95,7 +95,7 @@ _TERRITORY_NOUN = re.compile(
     r"jord|areal|landet|sol|terres?|grond|ground)\b", re.I)
 _OF_WORDS = re.compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
 _OF_PREVIOUSLY_HELD = re.compile(
-    r"^\s*(?:of\s+)?(?:it|what|the\s+(?:land|territory|area|ground)\s+(?:\w+\s+){0,3}(?:seized|captured|grabbed|occupied|took|taken|had\s+occupied|first\s+occupied)|"
+    r"^\s*(?:of\s+)?(?:it|what|the\s+(?:land|territory|area|ground)\s+(?:\w+\s+){0,3}(?:seized|captured|grabbed|occupied|took|taken|controlled|held|had\s+occupied|first\s+occupied)|"
     r"(?:of\s+)?what\s+\w+\s+(?:had\s+)?(?:first\s+)?(?:seized|captured|occupied|took)|daarvan|davon|de\s+celui|dont)", re.I)
 _OWN_TERRITORY = re.compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
 _CLAUSE_BREAK = re.compile(r";|:|\s[–—]\s")
@@ -731,6 +731,8 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
             return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
+    if not terr_right and state.last_territory and _FOOTHOLD.search(clause_left):
+        return state.last_territory  # "Ukraine's foothold covered 1,300 km²": in the region named before
     cm = _COMPASS_OPENING.match(sentence)
     if cm and cm.end() <= m.start:
         # "In the south, ..., Ukrainian troops took back 5.2 km²": the southern front.
@@ -744,6 +746,7 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     return COUNTRY_OF_CONFLICT.get(state.conflict, "")
 
 
+_FOOTHOLD = re.compile(r"\b(?:foothold|bridgehead|salient|pocket|incursion|brückenkopf\w*|tête\s+de\s+pont|bruggenhoofd|brohode|плацдарм\w*)\b", re.I)
 _TERRITORY_BREAK = re.compile(
     r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"
     r"tegenover|med|inkludert|mot|разом|порівняно|when|where|quand|lorsque|wenn|als|toen|da|коли|"
@@ -1563,6 +1566,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         claim.alt_unit_original = m.alt_unit
         claim.actor = actor
         claim.territory = territory
+        held_before = metric == "share_controlled_pct" and _OF_PREVIOUSLY_HELD.match(sent[m.end:m.end + 120])
+        if held_before and not held_before.group(0).strip().lower() in ("it", "of it"):
+            # "still hold ..., roughly a third of the ground they controlled at the height of
+            # their incursion": a share of what the holder once held.
+            place = territory if territory and territory not in COUNTRY_OF_CONFLICT.values() else state.last_territory
+            claim.territory = f"area of {place} seized by {actor}" if place else f"area seized by {actor}"
         if metric in ("share_regained_pct", "share_lost_pct"):
             # The denominator is an area seized before: "64 percent of the land Ukraine
             # captured in the Kursk region" -> area of Kursk oblast (Russia) seized by Ukraine.
@@ -1622,7 +1631,8 @@ def enumerated_territories(sentence: str, m: Mention) -> list[str]:
     cut = _ENUM_STOP.search(right)
     if cut:
         right = right[:cut.start()]
-    regions = [t for t in _territories_within(sentence, m.end, m.end + len(right)) if t[3] == 2]
+    regions = [t for t in _territories_within(sentence, m.end, m.end + len(right)) if t[3] == 2 and
+               not FOCUS_BEFORE.search(sentence, max(m.end, m.end + t[0] - 40), m.end + t[0])]
     if len(regions) < 2:
         return []
     names = [regions[0][2]]

@@ -295,7 +295,8 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         if d is None:
             return Resolved(text=p.text, unresolved=True)
         if stock:
-            r.as_of = d
+            # "orders issued since March 18 cover 190 km²": held now, not on that day.
+            r.as_of = _end(ctx) if k == "since_date" else d
         elif k == "since_date":
             r.period_start, r.period_end = d, _end(ctx)
         elif k == "cutoff_date":

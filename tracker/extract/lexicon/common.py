@@ -58,6 +58,16 @@ SOURCES = [
     (r"institute\s+for\s+the\s+study\s+of\s+war(?:\s+\(isw\))?|isw(?:s|['’]s?)?|institut\w*\s+(?:américain\s+)?pour\s+l['’]étude\s+de\s+la\s+guerre(?:\s+\(isw\))?|instituts?\s+für\s+kriegsstudien(?:\s+\(isw\))?", "ISW", "producer"),
     (r"deepstate(?:map)?|дипстейт|діпстейт", "DeepState", "producer"),
     (r"agentstvo", "Agentstvo", "producer"),
+    # Other open-source mappers and conflict monitors whose figures reporting relays.
+    (r"black\s+bird\s+group", "Black Bird Group", "producer"),
+    (r"war\s+mapper", "War Mapper", "producer"),
+    (r"militaryland", "MilitaryLand", "producer"),
+    (r"rochan\s+consulting", "Rochan Consulting", "producer"),
+    (r"critical\s+threats(?:\s+project)?", "Critical Threats", "producer"),
+    (r"acled|armed\s+conflict\s+location\s+(?:&|and)\s+event\s+data(?:\s+project)?", "ACLED", "producer"),
+    (r"isp-myanmar|institute\s+for\s+strategy\s+and\s+policy(?:\s*[-–]\s*myanmar)?", "ISP-Myanmar", "producer"),
+    (r"special\s+advisory\s+council\s+for\s+myanmar(?:\s+\(sac-m\))?|sac-m", "SAC-M", "producer"),
+    (r"kivu\s+security\s+tracker|baromètre\s+sécuritaire\s+du\s+kivu", "Kivu Security Tracker", "producer"),
     (r"ua\s+war\s+infographics", "UA War Infographics", "producer"),
     (r"gaza\s+maps(?:\s+analysis)?", "Gaza Maps analysis", "producer"),
     (r"syrian\s+observatory\s+for\s+human\s+rights|sohr|observatoire\s+syrien\s+des\s+droits\s+de\s+l['’]homme", "Syrian Observatory for Human Rights", "producer"),
@@ -157,7 +167,7 @@ NEAR_TOWN = (r"around|near|outside|close\s+to|in\s+the\s+vicinity\s+of|on\s+the\
              r"біля|поблизу|навколо|під|довкола")
 # A focus adverb before such a place makes it where most of a figure lies, not its scope:
 # "725 km² of Ukrainian territory, mostly around Pokrovsk".
-FOCUS_BEFORE = (r"mostly|mainly|largely|chiefly|especially|particularly|in\s+particular|notably|primarily|"
+FOCUS_BEFORE = (r"most\s+of\s+(?:it|them)|mostly|mainly|largely|chiefly|especially|particularly|in\s+particular|notably|primarily|"
                 r"above\s+all|vor\s+allem|hauptsächlich|insbesondere|vornehmlich|überwiegend|surtout|notamment|"
                 r"principalement|en\s+particulier|essentiellement|vooral|voornamelijk|met\s+name|hoofdzakelijk|"
                 r"hovedsakelig|særlig|spesielt|først\s+og\s+fremst|переважно|зокрема|особливо|насамперед")

@@ -55,6 +55,8 @@ CUES = {
         r"control(?:s|led|ling)?", r"hold(?:s|ing)?", r"held", r"occupies", r"occupying",
         r"occupied\s+share", r"(?:its|their|the)\s+share", r"in\s+(?:[\w'’]+\s+)?hands", r"under\s+(?:[\w'’]+\s+){0,2}control",
         r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
+        # "Ukraine's foothold covered some 1,300 km²", "which at its height covered 500 sq mi"
+        r"(?:foothold|bridgehead|salient|pocket|(?:at\s+(?:its|their)\s+(?:height|peak)))\s+(?:\w+\s+){0,2}(?:covered|spanned|covers|spans)",
     ],
     "net": [r"net\s+gains?", r"net\s+advance", r"net"],
     # ISW's "observed presence" / infiltration: weaker than control.
@@ -84,6 +86,7 @@ POST_CUES = {
              r"(?:liberated|captured|seized|taken|freed|overrun|taken\s+completely)\s+by"],
     "regain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:retaken|recaptured|won\s+back|regained)"],
     "outside": [r"(?:were|was|are|is)\s+no\s+longer\s+(?:fully\s+|completely\s+)?under\s+(?:\w+\s+)?control"],
+    "evac": [r"(?:is|are|was|were)\s+(?:\w+\s+){0,3}under\s+(?:\w+\s+){0,2}evacuation\s+orders?"],
     "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+[\w'’]+\s+hands|under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation))",
              r"(?:still\s+)?held\s+by", r"under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation)",
              r"in\s+[\w'’]+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
@@ -160,6 +163,8 @@ PERIODS = [
     # "since launching their incursion on August 6": the event's date opens the period.
     (r"since\s+(?:[\w'’-]+\s+){1,6}?on\s+" + _MD, "since_date"), (r"since\s+(?:[\w'’-]+\s+){1,6}?on\s+" + _DM, "since_date"),
     (r"since\s+(?:early\s+|late\s+|mid-?)?(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
+    # "since launching their counteroffensive in September": the event's month opens the period.
+    (r"since\s+(?:[\w'’-]+\s+){1,6}?in\s+(?:early\s+|late\s+|mid-?)?(?P<m>{M})(?:\s+" + _Y + r")?", "since_month"),
     (r"since\s+" + _Y, "since_year"),
     (r"(?:by|as\s+of|up\s+to|until|through)\s+(?:the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
     (r"(?:at\s+the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
