@@ -192,7 +192,7 @@ def _subject_source(sentence: str, lex: Lexicon) -> Attribution | None:
 # Analyse der Zeitung Haaretz", "een analyse van de krant Haaretz", "en analyse fra avisen
 # Haaretz", "за аналізом видання Haaretz": the analysis word, then the analyst's noun phrase.
 _NAMED_ANALYSIS = {
-    "en": r"(?:analysis|analyses|review|assessment|study|tally|count|investigation|mapping)\s+(?:(?:conducted|carried\s+out|published|done)\s+)?(?:by|from)\s+",
+    "en": r"(?:analysis|analyses|review|assessment|study|tally|count|investigation|mapping)\s+(?:(?:conducted|carried\s+out|published|released|done)(?:\s+[\w'’]+){0,2}\s+)?(?:by|from)\s+",
     "fr": r"(?:analyse|étude|décompte|enquête|comptage)\s+(?:(?:menée|réalisée|publiée)\s+par\s+|par\s+|du\s+|de\s+la\s+|de\s+l['’]|de\s+|d['’])",
     "de": r"(?:analyse|auswertung|berechnung(?:en)?|zählung|untersuchung|recherche)\s+(?:der|des|von|durch)\s+",
     "nl": r"(?:analyse|telling|onderzoek)\s+(?:(?:uitgevoerd\s+)?door|van)\s+",
@@ -250,7 +250,10 @@ def _named_analyst(sentence: str, lex: Lexicon, non_name) -> str | None:
                 if rm.start() > 60:
                     break
                 tokens = [_POSSESSIVE.sub("", t.rstrip(".,")) for t in rm.group(0).split()]
-                while tokens and (non_name(tokens[0]) or tokens[0] in TITLE_WORDS or
+                # "the Israeli newspaper Haaretz" loses its demonym; "Myanmar Peace Monitor",
+                # an organisation's own name, keeps its place word.
+                org = len(tokens) > 1 and tokens[-1].lower() in ORG_WORDS
+                while tokens and ((non_name(tokens[0]) and not org) or tokens[0] in TITLE_WORDS or
                                   _HEAD_NOUN.fullmatch(tokens[0])):
                     tokens.pop(0)
                 if tokens:
@@ -300,6 +303,8 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     # the sentence, no window of it holds one.
     can_name = bool(people.by_surname) or any(" " in r for r in runs)
     person = _person_near(sentence, lex, people, non_name) if speaks and can_name else None
+    if person and any(person in sentence[m.start():m.end()] for m in SOURCES_FAST.finditer(sentence)):
+        person = None  # "the Syrian Observatory for Human Rights said": part of a source's name
     for text in runs:
         if " " not in text:
             continue  # one capitalised word is never a full name to remember

@@ -366,6 +366,7 @@ _CHANGE_TO = re.compile(
 _LAST_MONTH_HINT = re.compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
                               r"vorige\s+maand|forrige\s+måned|минулого\s+місяця|минулий\s+місяць", re.I)
 _SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
+_AFTER_EVENT = re.compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I)
 _WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
 
@@ -1239,9 +1240,12 @@ def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | N
     that pairs a weekday with a speech verb (the last such weekday up to publication)."""
     for s, e in spans[:12]:
         sent = text[s:min(e, s + MAX_SENTENCE)]
-        wm = lex.weekday_fast.search(sent)
-        if wm and lex.speech_fast.search(sent):
-            return P.statement_day(ref, lex.weekdays[wm.group(0).lower()])
+        for wm in lex.weekday_fast.finditer(sent):
+            if P.since_before(sent, wm.start()):
+                continue  # "since Sunday" opens a period; it dates no statement
+            if lex.speech_fast.search(sent):
+                return P.statement_day(ref, lex.weekdays[sent[wm.start():wm.end()].lower()])
+            break
     return None
 
 
@@ -1517,7 +1521,10 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         else:
             res = P.Resolved(period_end=ctx.cutoff or ctx.ref, unresolved=ctx.ref is None)
         if not stock and phrase is not None and phrase.kind == "date" and res.period_start and \
-                _SO_FAR.search(sent, phrase.end):
+                (_SO_FAR.search(sent, phrase.end) or phrase.end <= m.start and
+                 _AFTER_EVENT.search(sent, max(0, phrase.start - 100), phrase.start)):
+            # "Three months after the alliance launched its offensive on October 27, rebels
+            # have captured 35 towns": from that day on.
             # "entered the region on June 8 but have so far gained 8 km²": from that day on.
             res = P.Resolved(period_start=res.period_start, period_end=P.open_end(ctx) or res.period_end,
                              text=res.text)

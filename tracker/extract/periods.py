@@ -37,12 +37,13 @@ FLOW_KINDS = frozenset({
     "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
-    "within_n_weeks", "within_n_days", "shortly_after", "cutoff_date", "weekday", "this_period",
+    "within_n_weeks", "within_n_days", "shortly_after", "cutoff_date", "weekday", "since_weekday", "this_period",
 })
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
     "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months", "weekday",
+    "since_weekday",
 })
 
 
@@ -158,13 +159,25 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
         if any(p.start < e and s < p.end for p in found):
             continue
         found.append(Phrase(s, e, kind, text, _groups(m, sentence, lex.period_groups[idx])))
-    # "on Tuesday", "early on Tuesday": a day counted back from publication.
+    # "on Tuesday", "early on Tuesday": a day counted back from publication; "since Sunday"
+    # opens a period on that day.
     for wm in lex.weekday_fast.finditer(sentence):
         s, e = wm.span()
         if not any(p.start < e and s < p.end for p in found):
-            found.append(Phrase(s, e, "weekday", sentence[s:e], {"w": str(lex.weekdays[sentence[s:e].lower()])}))
+            since = _SINCE_BEFORE.search(sentence, max(0, s - 16), s)
+            kind = "since_weekday" if since else "weekday"
+            start = since.start() if since else s
+            found.append(Phrase(start, e, kind, sentence[start:e], {"w": str(lex.weekdays[sentence[s:e].lower()])}))
     found.sort(key=lambda p: p.start)
     return found
+
+
+_SINCE_BEFORE = re.compile(r"(?<!\w)(?:since|seit|depuis|sinds|siden|з|від)\s+(?:last\s+|dem\s+|le\s+)?$", re.I)
+
+
+def since_before(sentence: str, at: int) -> bool:
+    """Is the word before position `at` "since" (in any language)?"""
+    return _SINCE_BEFORE.search(sentence, max(0, at - 16), at) is not None
 
 
 def _groups(m: re.Match, sentence: str, names: list[tuple[str, str]]) -> dict:
@@ -266,6 +279,15 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
     if k in ("month", "month_end", "mid_month", "first_half", "early_month", "since_month",
              "since_month_start", "first_n_days") and month is None and k != "first_n_days":
         return Resolved(text=p.text, unresolved=True)
+    if k == "since_weekday":
+        day = statement_day(ref, int(g["w"])) if ctx.ref_precision == "day" else None
+        if day is None:
+            return Resolved(text=p.text, unresolved=True)
+        if stock:
+            r.as_of = _end(ctx)
+        else:
+            r.period_start, r.period_end = day, _end(ctx)
+        return r
     if k == "weekday":
         day = statement_day(ref, int(g["w"])) if ctx.ref_precision == "day" else None
         if day is None:

@@ -110,6 +110,7 @@ ORG_WORDS = [
     "Post", "News", "Republic", "Region", "Oblast", "State", "Strip", "Defense", "Defence",
     "Committee", "Movement", "Alliance", "Front", "Brigade", "Regiment", "Parliament", "House",
     "Staff", "Command", "Nations", "Union", "Denkfabrik", "Instituts", "Kremlin",
+    "Monitor", "Tracker", "Network", "Initiative",
 ]
 
 # Officials who state figures: (name pattern, side). A figure stated by an official about

@@ -88,7 +88,7 @@ POST_CUES = {
     "outside": [r"(?:were|was|are|is)\s+no\s+longer\s+(?:fully\s+|completely\s+)?under\s+(?:\w+\s+)?control"],
     "evac": [r"(?:is|are|was|were)\s+(?:\w+\s+){0,3}under\s+(?:\w+\s+){0,2}evacuation\s+orders?"],
     "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+[\w'’]+\s+hands|under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation))",
-             r"(?:still\s+)?held\s+by", r"under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation)",
+             r"(?:still\s+)?held\s+by", r"controlled\s+by", r"occupied\s+by", r"under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation)",
              r"in\s+[\w'’]+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
     "distract": [r"(?:were|was|had\s+been)\s+(?:killed|struck|wounded|damaged|destroyed)"],
     # "99.7% ... under Russian control, with less than 60 sq km left": the rest, held by the other side.
@@ -132,6 +132,7 @@ COUNT_FILLERS = [r"(?-i:[A-Z][\w'’-]+)", r"more", r"other", r"further", r"addi
 SETTLEMENT_NOUNS = [r"settlements?", r"villages?(?:\s+and\s+towns)?", r"towns?(?:\s+and\s+villages)?",
                     r"localities", r"locality", r"hamlets?", r"cities", r"city", r"communities"]
 ADMIN_UNIT_NOUNS = [r"townships?", r"states", r"districts", r"provinces", r"regions", r"points",
+                    r"(?:hilltop\s+|military\s+|border\s+)?positions", r"outposts",
                     r"municipalities", r"counties", r"governorates"]
 OF_THE = [r"of\s+the", r"of", r"out\s+of"]
 
