@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon,
+from tracker.extract.lexicon import (ORG_WORDS, canonical_person, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon,
                                      _fast, is_source_name)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
@@ -80,6 +80,8 @@ def _name_tokens(run: str, non_name) -> tuple | None:
         return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
     if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
         return None
+    if any(_HEAD_NOUN.fullmatch(t) for t in tokens):
+        return None  # "der Analysegruppe DeepState": a group's noun, no person
     return tuple(tokens)
 
 
@@ -324,6 +326,7 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     if named:
         return Attribution(f"{named} analysis", analyst=named, producer=named)
     if person:
+        person = canonical_person(person)
         people.add(person)
         org = producers[0] if producers else ""
         label = f"{person} ({org})" if org else person

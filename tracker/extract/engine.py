@@ -1403,6 +1403,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                         # "lost control over 86", "die Kontrolle über 86": the verb's preposition.
                         m.qualifier, m.qualifier_text = "exact", ""
                         m.qualifier_start = m.num.start
+            if m.qualifier == "exact" and not m.qualifier_text and lex.post_qualifiers:
+                pq = lex.post_qualifier_re.match(sent[m.end:m.end + 20])
+                if pq and m.end > m.num.end:  # after the unit: "450 km² environ"
+                    m.qualifier_text = pq.group("q")
+                    m.qualifier = lex.post_qualifiers[_SPACES.sub(" ", m.qualifier_text.lower())]
             if m.num.vague:
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):
@@ -1416,7 +1421,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     out: list[tuple[Claim, Mention, str]] = []
     ctx = state.time
     month_phrases = [p for p in phrases if p.kind in ("month", "month_end", "first_half", "mid_month")]
-    flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date"}
+    flow_phrase_kinds = P.FLOW_KINDS - {"date", "cutoff_date", "weekday"}
     has_flow_period = any(p.kind in flow_phrase_kinds for p in phrases)
     war_total = has_flow_period and all(
         p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
@@ -1551,11 +1556,13 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         # and B regions" is one total over both.
         listed = enumerated_territories(sent, m) if _family(m) == "share" else []
         territory = listed[0] if listed else \
-            find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or None)
+            find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or
+                           (prev_by_kind.get("_last", ("", ""))[1] if cue is not None and
+                            cue.cls == "same_as_previous" else "") or None)
         if not listed and territory and territory not in COUNTRY_OF_CONFLICT.values():
             # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
             territory = _joint_territory(sent, m, territory)
-        prev_by_kind[m.measure.kind] = (metric, territory)
+        prev_by_kind[m.measure.kind] = prev_by_kind["_last"] = (metric, territory)  # "_last": "including 23 villages"
         if territory and territory not in COUNTRY_OF_CONFLICT.values():
             state.last_territory = territory
         state.last_actor = actor if actor not in ("",) else state.last_actor

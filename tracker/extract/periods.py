@@ -38,12 +38,13 @@ FLOW_KINDS = frozenset({
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
     "within_n_weeks", "within_n_days", "shortly_after", "cutoff_date", "weekday", "since_weekday", "this_period",
+    "last_year",
 })
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
     "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months", "weekday",
-    "since_weekday",
+    "since_weekday", "last_year", "year_end",
 })
 
 
@@ -423,6 +424,19 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         r.period_start, r.period_end = date(ref.year, 1, 1), ref
         if stock:
             r = Resolved(text=p.text, as_of=_end(ctx))
+        return r
+    if k == "year_end":
+        # Read early in a year, "at the end of the year" is the one just ended.
+        y = ref.year - 1 if ref.month <= 3 else ref.year
+        if stock:
+            return Resolved(text=p.text, as_of=date(y, 12, 31))
+        r.period_end = date(y, 12, 31)
+        return r
+    if k == "last_year":
+        y = ref.year - 1
+        if stock:
+            return Resolved(text=p.text, as_of=date(y, 12, 31))
+        r.period_start, r.period_end = date(y, 1, 1), date(y, 12, 31)
         return r
     if k == "last_month":
         prev = add_months(date(ref.year, ref.month, 1), -1)

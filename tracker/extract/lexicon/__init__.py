@@ -443,6 +443,8 @@ class Lexicon:
             r"(?:(?:" + _alt(getattr(mod, "SOURCE_DETERMINERS", [])) + r")(?:\s+|(?<=['’])))?"
             r"(?<![\w])(?P<pre>(?:" + word + r"\s+){0,2}?)(?P<head>" + _words(self.source_nouns) + r")(?![\w])(?:['’]s)?"
             r"(?P<post>(?:\s+" + word + r"){0,2})", _FLAGS)
+        self.post_qualifiers = {k.lower(): v for k, v in getattr(mod, "POST_QUALIFIERS", {}).items()}
+        self.post_qualifier_re = re.compile(r"^[\s\u00a0]*(?P<q>" + _words(self.post_qualifiers) + r")(?![\w])", _FLAGS)
         self.same_figure_re = re.compile(_wb(_alt(getattr(mod, "SAME_FIGURE", []))), _FLAGS)
         self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
         self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
@@ -548,6 +550,17 @@ _PLACES_BODY = _TERRITORY_BODY + "|" + _TOWN_BODY
 PLACES_FAST = LowPattern(re.compile(_wb_names(_PLACES_BODY), _FLAGS), _low(_PLACES_BODY, _wb_names_low(_PLACES_BODY)))
 FOCUS_BEFORE = re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS)
 NEAR_TOWN_BEFORE = re.compile(r"(?<![\w])(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?$", _FLAGS)
+OFFICIAL_NAMES = [(re.compile(p, _FLAGS), name) for p, name in common.OFFICIAL_NAMES]
+
+
+def canonical_person(name: str) -> str:
+    """An official's name in the English spelling the tracker uses, else `name` unchanged."""
+    for pattern, canon in OFFICIAL_NAMES:
+        if pattern.fullmatch(name):
+            return canon
+    return name
+
+
 OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
 OFFICIAL_SIDES = [side for _p, side in common.OFFICIALS]
 TITLE_WORDS = frozenset(w.lower() for w in common.TITLE_WORDS)

@@ -43,7 +43,7 @@ TERRITORIES = [
     (r"darfur", "Darfur region", 2), (r"kordofan", "Kordofan", 2), (r"khartoum", "Khartoum state", 2),
     (r"rakhine(?:\s+state)?", "Rakhine State", 2), (r"shan\s+state", "Shan State", 2),
     (r"chin\s+state", "Chin State", 2),
-    (r"north\s+kivu|nord-kivu", "North Kivu", 2),
+    (r"north\s+kivu|nord-kivu", "North Kivu", 2), (r"south\s+kivu|sud-kivu", "South Kivu", 2),
     (r"aleppo|alep", "Aleppo governorate", 2), (r"idlib", "Idlib governorate", 2),
     (r"hama", "Hama governorate", 2),
     (r"golan", "Golan Heights", 2),
@@ -81,6 +81,7 @@ SOURCES = [
     (r"csis", "CSIS", "producer"),
     (r"afp(?:s|['’]s?)?|agence\s+france-presse|l['’]afp", "AFP", "analyst"),
     (r"(?:the\s+)?guardian", "Guardian", "analyst"),
+    (r"dpa|deutschen?\s+presse-agentur", "dpa", "analyst"),
     (r"(?:the\s+)?new\s+york\s+times|nyt", "The New York Times", "analyst"),
     (r"reuters", "Reuters", "relay"), (r"associated\s+press|ap", "AP", "relay"),
     (r"cnn", "CNN", "relay"), (r"bbc", "BBC", "relay"), (r"ukrinform|укрінформ", "Ukrinform", "relay"),
@@ -96,7 +97,8 @@ TITLE_WORDS = [
     "Lt", "Col", "Colonel", "Major", "Chief", "Staff", "Commander", "Commander-in-Chief", "Secretary",
     "State", "Spokesman", "Spokeswoman", "Spokesperson", "Head", "Mr", "Mrs", "Ms", "Dr", "Professor",
     "Prof", "Senior", "First", "Ukrainian", "Russian", "Israeli", "US", "UN", "Ukraine's", "Russia's",
-    "Präsident", "Präsidenten", "Ministerpräsident", "Président", "Ministre", "Général", "Generalstabschef",
+    "Präsident", "Präsidenten", "Ministerpräsident", "Oberbefehlshaber", "Oberbefehlshabers", "Armeechef",
+    "Armeechefs", "Verteidigungsminister", "Verteidigungsministers", "Generalstabschefs", "Président", "Ministre", "Général", "Generalstabschef",
     "Presidenten", "Президент", "Генерал", "Uhr", "Sunday", "Monday", "Tuesday", "Wednesday",
     "Thursday", "Friday", "Saturday", "Speaking", "In", "On", "The", "A", "And", "But", "He", "She",
     "Telegram", "Facebook", "Kremlin", "Chairman", "Army", "Navy", "Acting", "Leader", "Junta",
@@ -129,6 +131,20 @@ OFFICIALS = [
     (r"duwa\s+lashi\s+la|(?:u\s+)?yee\s+mon", "Myanmar resistance forces"),
     (r"(?:abdel\s+fattah\s+)?al-burhan", "SAF"),
     (r"hemedti|(?:mohamed\s+)?hamdan\s+dagalo", "RSF"),
+]
+
+# The English spelling of officials whose names each language transliterates its own way
+# ("Olexander Syrskyj", "Wolodymyr Selenskyj", "Vladimir Poutine").
+OFFICIAL_NAMES = [
+    (r"(?:[\w'’]+\s+)?(?:zelensk\w*|selenskyj|zelenskyj|zelenskiy)|зеленськ\w*", "Volodymyr Zelensky"),
+    (r"(?:[\w'’]+\s+)?(?:syrsk\w*|syrskij)|сирськ\w*", "Oleksandr Syrskyi"),
+    (r"(?:[\w'’]+\s+)?(?:zaluzhn\w*|saluschnyj|zaloujny\w*)|залужн\w*", "Valerii Zaluzhnyi"),
+    (r"(?:[\w'’]+\s+)?(?:putin|poutine|poetin)|путін\w*", "Vladimir Putin"),
+    (r"(?:[\w'’]+\s+)?(?:gerasimov|gerassimow|guerassimov)|герасимов\w*", "Valery Gerasimov"),
+    (r"(?:[\w'’]+\s+)?(?:shoigu|schoigu|choïgou|sjojgoe)", "Sergei Shoigu"),
+    (r"(?:[\w'’]+\s+)?(?:belousov|beloussow|belooussov|beloesov)|бєлоусов\w*", "Andrei Belousov"),
+    (r"(?:[\w'’]+\s+)?(?:budanov|budanow|boudanov|boedanov)|буданов\w*", "Kyrylo Budanov"),
+    (r"(?:[\w'’]+\s+)?(?:netanyahu|netanjahu|netanyahou)", "Benjamin Netanyahu"),
 ]
 
 # Front-line towns, with their spellings in the six languages and transliterations, and the

@@ -16,6 +16,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"zwischen", r"von"]
 RANGE_AND = [r"und", r"bis"]
+# Hedges written after the figure and its unit ("450 km² environ").
+POST_QUALIFIERS = {"oder mehr": "at_least"}
 QUALIFIERS = {
     "etwa": "approx", "rund": "approx", "ungefähr": "approx", "circa": "approx", "ca.": "approx",
     "zirka": "approx", "annähernd": "approx", "gut": "at_least", "mehr als": "at_least",
@@ -25,7 +27,7 @@ QUALIFIERS = {
     "durchschnittlich mehr als": "at_least", "gut über": "at_least", "etwas mehr als": "at_least",
 }
 CUES = {
-    "gain": [r"erober\w*", r"eingenommen", r"nahmen", r"nahm", r"einnahmen", r"vorgerückt", r"vorger[üu]ckt\w*",
+    "gain": [r"erober\w*", r"eingenommen", r"rückt(?:e|en)?(?=\s+(?:\w+\s+){0,6}?um\s)", r"nahmen", r"nahm", r"einnahmen", r"vorgerückt", r"vorger[üu]ckt\w*",
              r"vormarsch", r"vorgestoßen", r"gewonnen", r"gewinnen", r"geländegewinne?n?", r"gebietsgewinne?n?",
              r"befreit\w*", r"besetzt\w*(?=\s+(?:im|in|seit))", r"unter\s+(?:ihre|seine)\s+kontrolle\s+gebracht",
              r"eingenommen\s+hat", r"erobert\s+wurden", r"gewann\w*", r"zurückerober\w*"],
@@ -41,7 +43,7 @@ CUES = {
     "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
     "outside": [r"nicht\s+(?:mehr\s+|vollständig\s+)?kontrolliert", r"(?:die\s+)?kontrolle\s+über(?=[^.;]{0,80}\bverlor)",
                 r"(?:die\s+)?kontrolle\s+verloren\s+über"],
-    "same_as_previous": [r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
+    "same_as_previous": [r"darunter", r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
     "distract": [r"fläche\s+des", r"fläche\s+von", r"groß\s+wie", r"größer\s+als", r"umfasst", r"getötet\w*",
                  r"verletzt\w*", r"menschen", r"einwohner\w*", r"soldaten", r"kilometer\s+vor", r"tagen",
                  r"vertrieben\w*", r"vermint\w*", r"beschädigt\w*", r"mal", r"weniger"],
@@ -52,12 +54,13 @@ POST_CUES = {
              r"unter\s+(?:\w+\s+){0,2}kontrolle"],
     "distract": [],
 }
-DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)", r"mal\b", r"prozentpunkte",
+DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)",
+                  r"(?:mehr|weniger)\s+als\s+(?:im|in|der|die|das|(?:19|20)\d\d)\b", r"mal\b", r"prozentpunkte",
                   r"der\s+(?:bevölkerung|einwohner|gewinne|geländegewinne|einnahmen)", r"(?:menschen|einwohner|soldaten|tote)",
                   r"vor\s+dem\b"]
 # Before a percentage these make it a relative change ("slowed by 40%").
 CHANGE_BY = [r"(?:verlangsamt\w*|gesunken|gestiegen|zurückgegangen|verringert\w*|erhöht\w*|sank|stieg)\s+(?:sich\s+)?um\s+(?:fast|etwa|rund|knapp)?\s*"]
-DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"[€$£]", r"bis\s+auf", r"nur\s+noch"]
+DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"(?:das|die|der)\s+mit", r"[€$£]", r"bis\s+auf", r"nur\s+noch"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:quadratkilometer[ns]?|km²|km2|qkm|quadrat-?kilometer)(?![\w])", 1.0, "km2"),
     (r"^[\s\u00a0]*(?:quadratmeilen?)(?![\w])", 2.589988, "mi2"),
@@ -79,6 +82,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"zum\s+jahresende|am\s+jahresende|ende\s+(?:des|letzten)\s+jahres", "year_end"),
+    (r"(?:gegenüber|verglichen\s+mit)\s+(?:dem\s+)?(?P<m>{M})(?!\s*\d)", "month"),
+    (r"im\s+vergangenen\s+jahr|(?:im\s+)?letzten\s+jahr|im\s+vorjahr", "last_year"),
     (r"seit\s+(?:dem\s+)?(?:beginn\s+)?(?:der|des|dem|ihrer|ihres|seiner|seines)\s+(?:ukrainischen\s+)?(?:kursk-offensive|kursk-vorstoßes|vorstoß(?:es)?\s+(?:in\s+(?:die\s+(?:russische\s+)?(?:grenz)?region\s+)?)?kursk|offensive\s+in\s+(?:der\s+region\s+)?kursk)", "since_kursk_incursion"),
     (r"in\s+(?:diesem|dem\s+gleichen|demselben)\s+zeitraum", "this_period"),
     (r"kurz\s+(?:darauf|danach)", "shortly_after"),
@@ -110,7 +116,7 @@ PERIODS = [
     (r"zuletzt|jetzt|derzeit|inzwischen|mittlerweile|aktuell|heute|noch|bereits", "now"),
     (r"binnen\s+(?P<n>\w+)\s+tagen|innerhalb\s+von\s+(?P<n2>\w+)\s+tagen", "within_n_days"),
 ]
-SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"meldete", r"schätzt"]
+SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"nach\s+angaben", r"meldete", r"schätzt"]
 ACCORDING_TO = [r"laut", r"zufolge", r"nach\s+angaben", r"nach"]
 ANALYSIS_WORDS = [r"berechnungen", r"auswertung", r"analyse", r"afp-berechnungen", r"ausgewertet", r"zählung"]
 PRECISELY = [r"genauer\s+gesagt", r"genau"]
@@ -145,8 +151,8 @@ SOURCE_BRIDGE = [r"(?:der|den|die|dem)\s+(?:zählung|berechnung(?:en)?|analyse|s
 SOURCE_DETERMINERS = [r"einem", r"einer", r"eines", r"ein", r"eine", r"den", r"dem", r"der", r"des", r"die", r"mehreren", r"zwei", r"drei"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"er", r"sie"]
-COUNTRY_ANAPHORA = [r"des\s+landes", r"das\s+land"]
-TERRITORY_ANAPHORA = [r"dort", r"dortigen", r"der\s+region", r"die\s+region"]
+COUNTRY_ANAPHORA = [r"des\s+landes", r"das\s+land", r"des\s+nachbarlandes", r"das\s+nachbarland"]
+TERRITORY_ANAPHORA = [r"dort", r"dortigen", r"der\s+region", r"die\s+region", r"der\s+grenzregion", r"dem\s+gebiet"]
 SPEAKER_SIDE = [r"unsere\s+truppen", r"seine\s+truppen"]
 ACTORS = [
     (r"russ(?:land|lands|ische[nrms]?|en)|moskau[s]?|kreml", "Russia"),

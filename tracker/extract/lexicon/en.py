@@ -20,6 +20,8 @@ FRACTIONS = [
 RANGE_OPEN = [r"between", r"from"]
 RANGE_AND = [r"and", r"to"]
 
+# Hedges written after the figure and its unit ("450 km² environ").
+POST_QUALIFIERS = {"or so": "approx", "or more": "at_least"}
 QUALIFIERS = {
     "about": "approx", "around": "approx", "roughly": "approx", "some": "approx",
     "approximately": "approx", "an estimated": "approx", "estimated": "approx",
@@ -75,7 +77,7 @@ CUES = {
         r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
         r"whose", r"moved\s+forward\s+by", r"fighting\s+continues", r"contested",
     ],
-    "same_as_previous": [r"^(?:that|this)\s+(?:is|was|means|works\s+out\s+(?:to|at))",
+    "same_as_previous": [r"including", r"^(?:that|this)\s+(?:is|was|means|works\s+out\s+(?:to|at))",
                          r"^(?:that|this|it)\s+(?:compares|compared)\s+(?:with|to)", r"^(?:that|this)\s+(?:is\s+|was\s+)?(?:up|down)\s+from", r"^that['’]s", r"(?:that|this|which)\s+(?:equals|is\s+equal\s+to|amounts\s+to|represents|corresponds\s+to)",
                          r"equivalent\s+to"],
 }
@@ -97,7 +99,7 @@ POST_CUES = {
 # Directly after a figure+unit these make it a comparison or someone else's share.
 DISTRACT_AFTER = [
     r"compared\s+(?:with|to)\b",
-    r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during)\b",
+    r"(?:more|less|fewer|larger|smaller|bigger)\b(?!\s+than)", r"(?:more|less)\s+than\s+(?:in|the|a|during|(?:19|20)\d\d)\b",
     r"times\b", r"points?\b", r"(?:square\s+)?(?:kilomet(?:er|re)|mile)?\s*(?:area|zone|strip)\b",
     r"of\s+(?:the\s+|its\s+|their\s+|all\s+|this\s+|that\s+|last\s+)?(?:[\w'’-]+(?:'s|’s)\s+)?(?:[\w-]+\s+)?(?:population|people(?!['’]s)|residents|inhabitants|civilians|revenue|income|budget|financing|funding|needs|gains?|advances?|progress|casualties|forces|troops|army|homes|buildings)\b",
     r"casualties", r"people\b(?!['’]s)", r"residents", r"soldiers", r"troops", r"fighters", r"civilians",
@@ -147,6 +149,9 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:by|at|as\s+of)\s+(?:the\s+)?(?:end\s+of\s+(?:the|last)\s+year|year-end|year\s+end)", "year_end"),
+    (r"(?:compared\s+(?:with|to)|against|versus|vs\.?)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"last\s+year|the\s+previous\s+year", "last_year"),
     (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:the\s+|its\s+|their\s+|kyiv(?:\'s|’s)\s+|ukraine(?:\'s|’s)\s+)?(?:surprise\s+)?(?:cross-border\s+)?(?:incursion|offensive|operation|attack)\s+(?:into|in|on)\s+(?:russia(?:\'s|’s)\s+)?(?:the\s+)?kursk(?:\s+region)?(?:\s+(?:began|started))?", "since_kursk_incursion"),
     (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?the\s+kursk\s+(?:incursion|offensive|operation)(?:\s+(?:began|started))?", "since_kursk_incursion"),
     (r"(?:since|after)\s+(?:the\s+)?(?:ukrainian\s+)?(?:counteroffensive|counter-offensive)\s+(?:began|started)|since\s+the\s+start\s+of\s+the\s+(?:ukrainian\s+)?(?:counteroffensive|counter-offensive)", "since_counteroffensive"),
@@ -225,7 +230,8 @@ GENERIC_SOURCES = [r"report", r"study", r"survey", r"estimates", r"witnesses", r
 SOURCE_NOUNS = {w: w for w in (
     "analyst", "analysts", "expert", "experts", "observer", "observers", "cartographer", "cartographers",
     "mapper", "mappers", "blogger", "bloggers", "official", "officials", "researcher", "researchers",
-    "specialist", "specialists", "monitor", "monitors", "source", "sources", "investigator", "investigators")}
+    "specialist", "specialists", "monitor", "monitors", "source", "sources", "investigator", "investigators",
+    "civil society")}
 SOURCE_ADJECTIVES: dict[str, str] = {}  # English labels keep the words as written
 SOURCE_BRIDGE = [r"(?:(?:an?|the)\s+)?(?:estimates?|counts?|tally|calculations?|figures|data|analysis|assessments?)\s+(?:by|from|of)"]
 SOURCE_DETERMINERS = [r"an?", r"the", r"some", r"several", r"two", r"three"]

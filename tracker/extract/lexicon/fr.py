@@ -15,6 +15,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"entre", r"de"]
 RANGE_AND = [r"et", r"à"]
+# Hedges written after the figure and its unit ("450 km² environ").
+POST_QUALIFIERS = {"environ": "approx", "au moins": "at_least"}
 QUALIFIERS = {
     "environ": "approx", "quelque": "approx", "quelques": "approx", "près de": "at_most",
     "autour de": "approx", "approximativement": "approx", "à peu près": "approx", "plus de": "at_least",
@@ -30,7 +32,7 @@ CUES = {
     "regain": [r"repris\w*", r"reconqui\w*", r"repren\w*", r"récupér\w*"],
     "loss": [r"perdu\w*", r"perd\w*", r"pertes?", r"cédé\w*", r"abandonn\w*"],
     "occupy": [r"occup[ée]\w*"],
-    "hold": [r"contrôl\w*", r"tien[ts]?", r"tenait", r"tenaient", r"détient", r"détenait", r"occupait",
+    "hold": [r"contrôl\w*", r"tien[ts]?", r"tiennent", r"tenait", r"tenaient", r"détient", r"détenait", r"occupait",
              r"occupe", r"occupent", r"sous\s+(?:le\s+)?contrôle", r"entre\s+les\s+mains", r"aux\s+mains",
              r"n['’]y\s+tient"],
     "hold_opp": [r"territoires?\s+perdus\s+par"],
@@ -40,7 +42,7 @@ CUES = {
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
     "outside": [r"ne\s+contrôl\w+\s+(?:pas|plus)", r"perd\w*\s+(?:le\s+)?contrôle\s+(?:de|d['’]|du|des|sur)", r"échapp\w+\s+(?:au|à)\s+contrôle"],
-    "same_as_previous": [r"^(?:c['’]est|cela\s+(?:fait|représente))", r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
+    "same_as_previous": [r"dont", r"contre(?!-)", r"^(?:c['’]est|cela\s+(?:fait|représente))", r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
     "distract": [r"superficie", r"couvr\w*", r"s['’]étend\w*", r"comparable", r"taille", r"tués?",
                  r"blessés?", r"morts?", r"déplacés?", r"habitants?", r"population", r"soldats",
                  r"combattants", r"mis\s+hors\s+de\s+combat",
@@ -54,7 +56,7 @@ POST_CUES = {
 }
 DISTRACT_AFTER = [r"(?:de\s+)?plus\b(?!\s+de)", r"de\s+moins", r"fois", r"points?\b",
                   r"d[eu]s?\s+(?:la\s+)?(?:population|habitants|gains?|progression|recettes|revenus|financement|besoins)",
-                  r"des\s+gains", r"(?:de\s+)?(?:personnes|habitants|civils|soldats|morts|tués|blessés)"]
+                  r"des\s+gains", r"de\s+(?:ces|ses|leurs|cette)\s+(?:gains|avancées|conquêtes|progression)", r"(?:de\s+)?(?:personnes|habitants|civils|soldats|morts|tués|blessés)"]
 # Before a percentage these make it a relative change ("slowed by 40%").
 CHANGE_BY = [r"(?:ralenti|baissé|diminué|augmenté|progressé|chuté|reculé)\s+de\s+(?:près\s+de\s+|environ\s+)?"]
 DISTRACT_BEFORE = [r"taille\s+de", r"superficie\s+de", r"[€$£]", r"à\s+moins\s+de", r"à", r"de\s+plus\s+de\s+(?=\d)"]
@@ -80,6 +82,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:à\s+la\s+)?fin\s+(?:de\s+l['’]année|d['’]année|de\s+l['’]an)(?:\s+dernière)?", "year_end"),
+    (r"(?:par\s+rapport\s+à|comparé\s+à|contre)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"l['’]an\s+dernier|l['’]année\s+(?:dernière|précédente)", "last_year"),
     (r"depuis\s+(?:le\s+début\s+de\s+)?(?:l[\'’]|son\s+|leur\s+)(?:incursion|offensive|opération)\s+(?:ukrainienne\s+)?(?:dans\s+(?:la\s+région\s+(?:russe\s+)?de\s+)?|en\s+)koursk", "since_kursk_incursion"),
     (r"(?:sur|pendant|durant)\s+(?:cette|la\s+même)\s+période", "this_period"),
     (r"peu\s+(?:après|de\s+temps\s+après)", "shortly_after"),
@@ -133,7 +138,7 @@ SOURCE_NOUNS = {
     "cartographes": "cartographers", "blogueur": "blogger", "blogueurs": "bloggers",
     "responsable": "official", "responsables": "officials", "chercheur": "researcher",
     "chercheurs": "researchers", "spécialiste": "specialist", "spécialistes": "specialists",
-    "source": "source", "sources": "sources",
+    "source": "source", "sources": "sources", "société civile": "civil society",
 }
 SOURCE_ADJECTIVES = {
     "anonyme": "anonymous", "anonymes": "anonymous", "militaire": "military", "militaires": "military",
@@ -141,7 +146,7 @@ SOURCE_ADJECTIVES = {
     "occidental": "Western", "occidentale": "Western", "occidentaux": "Western",
     "ukrainien": "Ukrainian", "ukrainienne": "Ukrainian", "ukrainiens": "Ukrainian",
     "russe": "Russian", "russes": "Russian", "américain": "US", "américains": "US",
-    "européen": "European", "européens": "European", "israélien": "Israeli", "israéliens": "Israeli",
+    "européen": "European", "européens": "European", "locale": "local", "local": "local", "locaux": "local", "israélien": "Israeli", "israéliens": "Israeli",
 }
 # (The cue may already hold the noun: "d'après le décompte" is one cue.)
 SOURCE_BRIDGE = [r"(?:(?:(?:le|la|les|l['’])\s*)?(?:décompte|relevé|bilan|suivi|recensement|évaluation|calculs?|analyse|estimations?|chiffres|données|comptage|cartes?|cartographie|travaux)\s+)?(?:(?!d['’]|de\b|du\b|des\b)[\w-]+\s+)?(?:d['’]|de|du|des)"]

@@ -13,6 +13,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"tussen"]
 RANGE_AND = [r"en", r"tot"]
+# Hedges written after the figure and its unit ("450 km² environ").
+POST_QUALIFIERS = {"of meer": "at_least"}
 QUALIFIERS = {
     "ongeveer": "approx", "zo'n": "approx", "zo’n": "approx", "circa": "approx", "rond": "approx",
     "ruwweg": "approx", "ruim": "at_least", "meer dan": "at_least", "minstens": "at_least",
@@ -34,7 +36,7 @@ CUES = {
     "not_evac": [r"niet\s+onder\s+evacuatiebevel\w*"],
     "outside": [r"niet\s+(?:meer\s+|volledig\s+)?(?:in\s+handen|onder\s+controle)", r"(?:de\s+)?controle\s+over(?=[^.;]{0,80}\bverloren)",
                 r"(?:de\s+)?controle\s+verloren\s+over"],
-    "same_as_previous": [r"^(?:dat|dit)\s+(?:is|zijn|was|waren)", r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
+    "same_as_previous": [r"waaronder", r"^(?:dat|dit)\s+(?:is|zijn|was|waren)", r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
     "distract": [r"groter\s+dan", r"oppervlakte", r"keer", r"doden", r"gewonden", r"inwoners",
                  r"mensen", r"soldaten", r"fractie"],
 }
@@ -70,6 +72,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:aan\s+het\s+)?eind(?:e)?\s+(?:van\s+)?(?:het|vorig)\s+jaar|bij\s+de\s+jaarwisseling", "year_end"),
+    (r"(?:vergeleken\s+met|tegenover)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"vorig\s+jaar|(?:het\s+)?afgelopen\s+jaar", "last_year"),
     (r"sinds\s+(?:het\s+begin\s+van\s+)?de\s+(?:oekraïense\s+)?(?:inval|opmars|operatie|offensief)\s+in\s+(?:de\s+(?:russische\s+)?regio\s+)?koersk", "since_kursk_incursion"),
     (r"in\s+(?:die|deze|dezelfde)\s+periode", "this_period"),
     (r"sinds\s+(?:het\s+)?begin\s+van\s+(?:het\s+jaar|dit\s+jaar|" + _Y + r")", "since_year_start"),

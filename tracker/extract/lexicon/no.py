@@ -14,6 +14,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"mellom"]
 RANGE_AND = [r"og", r"til"]
+# Hedges written after the figure and its unit ("450 km² environ").
+POST_QUALIFIERS = {"eller mer": "at_least"}
 QUALIFIERS = {
     "omkring": "approx", "rundt": "approx", "cirka": "approx", "ca.": "approx", "om lag": "approx",
     "anslagsvis": "approx", "drøyt": "at_least", "mer enn": "at_least", "over": "at_least",
@@ -35,7 +37,7 @@ CUES = {
     "evac": [r"evakueringsordre\w*"],
     "not_evac": [r"ikke\s+omfattet\s+av\s+evakueringsordre\w*"],
     "outside": [r"ikke\s+(?:lenger\s+)?(?:full\s+)?kontroll", r"(?:mistet|tapt|tapte)\s+(?:den\s+)?kontroll(?:en)?\s+over"],
-    "same_as_previous": [r"^det\s+(?:er|var|utgjør)", r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
+    "same_as_previous": [r"(?:deriblant|blant\s+dem|inkludert)", r"^det\s+(?:er|var|utgjør)", r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
     "distract": [r"samlet\s+areal", r"areal\s+på", r"mindre\s+enn\s+(?=[A-ZÆØÅ])", r"større\s+enn", r"bredde",
                  r"drept\w*", r"såret", r"mennesker", r"innbyggere", r"soldater", r"ganger"],
 }
@@ -71,6 +73,8 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"ved\s+årsskiftet|ved\s+utgangen\s+av\s+(?:året|fjoråret)|ved\s+nyttår", "year_end"),
+    (r"i\s+fjor|forrige\s+år", "last_year"),
     (r"siden\s+(?:starten\s+på\s+)?(?:den\s+ukrainske\s+)?(?:innmarsjen|offensiven|operasjonen)\s+i\s+kursk", "since_kursk_incursion"),
     (r"i\s+(?:denne|samme)\s+perioden", "this_period"),
     (r"kort\s+tid\s+etter|like\s+etter", "shortly_after"),
