@@ -674,6 +674,10 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     cut = _CLAUSE_BREAK.search(right)
     if cut:
         right = right[:cut.start()]
+    for said in _SAID_AFTER_COMMA.finditer(right):
+        if lex.speech_fast.match(right, said.end()):
+            right = right[:said.start()]  # "..., said Syrskyi on Ukrainian television": not where it lies
+            break
     nxt_num = _NEXT_FIGURE.search(right)
     if nxt_num and _OF_TOTAL_GAP.fullmatch(right[:nxt_num.start()]):
         # "about 800 of the 1,376 square kilometers of Kursk": read past the whole it is part of.
@@ -969,7 +973,10 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
                     lex.settlement_any_fast.search(head) or not (_territories(head) or _TERRITORY_NOUN.search(head)):
                 return True
         elif not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
-            return True
+            # "In Donetsk ...; Ukraine still controls about a third (there)." ends its clause
+            # on the fraction, the region named before it.
+            if not (_CLAUSE_END.match(after) and any(t[3] >= 2 for t in _territories(sentence[:m.start]))):
+                return True
         head = after[:25].lower()
         if _long_months(lex.code).search(head) or \
                 re.match(r"^\s*(?:of|de|der|van|av)\s+(?:the\s+|la\s+|l['’])?(?:year|month|week|century|année|mois|jahres|jaar|året|року)", head):
@@ -992,6 +999,38 @@ def _in_denominator(sentence: str, m: Mention, p: P.Phrase, lex: Lexicon) -> boo
     return any(cls in ("gain", "occupy", "hold") and pat.search(between) for cls, pat in lex.cue_classes)
 
 
+_OPENERS = frozenset({"this_year", "since_year_start", "since_month", "since_month_start", "since_date",
+                      "since_invasion", "since_kursk_incursion"})
+_CUTOFFS = frozenset({"month_end", "cutoff_date"})
+
+
+def _with_sentence_cutoff(res: P.Resolved, phrase: P.Phrase, phrases: list[P.Phrase], ctx: P.TimeContext,
+                          lex: Lexicon) -> P.Resolved:
+    """One period from two phrases of a sentence: "this year up to the end of August",
+    "Per 30. november ... i år": the opener gives the start, the cut-off the end."""
+    if phrase.kind in _OPENERS:
+        ends = [q for q in phrases if q.kind in _CUTOFFS]
+        if ends:
+            end = P.resolve(ends[-1], ctx, lex, True).as_of
+            if end is not None and res.period_start <= end:
+                return P.Resolved(period_start=res.period_start, period_end=end, text=f"{phrase.text} … {ends[-1].text}",
+                                  approx=res.approx)
+    elif phrase.kind in _CUTOFFS:
+        starts = [q for q in phrases if q.kind in _OPENERS]
+        if starts:
+            start = P.resolve(starts[0], ctx, lex, False).period_start
+            end = P.resolve(phrase, ctx, lex, True).as_of
+            if start is not None and end is not None and start <= end:
+                return P.Resolved(period_start=start, period_end=end, text=f"{starts[0].text} … {phrase.text}",
+                                  approx=res.approx)
+    return res
+
+
+# "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
+_SAID_AFTER_COMMA = re.compile(r",\s*")
+_INCLUDING = re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I)
+_CONTRAST = re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I)
+_CLAUSE_END = re.compile(r"^\s*(?:[.;,)]|$)")
 _ANCHOR_KINDS = ("date", "early_month", "mid_month", "month", "weekday")
 
 
@@ -1180,7 +1219,8 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         if not captured_before and lex.settlement_any_fast.search(sent):
             gain = dict(lex.cue_classes).get("gain")
             captured_before = bool(gain and gain.search(sent))
-    ctx.cutoff = _cutoff([(u[1], u[2]) for u in units], ctx, lex)
+    # An analysis cut-off is read where figures are ("Goma fell at the end of January" is no cut-off).
+    ctx.cutoff = _cutoff([(u[1], u[2]) for u in units if u[5] is not None], ctx, lex)
     if ctx.ref_precision == "day":
         ctx.statement = _statement_day(text, spans, lex, ctx.ref)
     found = [a.label for a in state.attributions if a is not None]
@@ -1439,8 +1479,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         cm, cn = cue_map[id(m)], cue_map[id(n)]
         if cn is None or not cn.post or (cm is not None and cm.post):
             continue
-        if _family(m) != _family(n) or n.start - m.end > 45 or _CLAUSE_BREAK.search(sent[m.end:n.start]):
-            continue
+        if _family(m) != _family(n) or n.start - m.end > 45 or _CLAUSE_BREAK.search(sent[m.end:n.start]) or \
+                _CONTRAST.search(sent[m.end:n.start]):
+            continue  # "held 21 percent, against 42 percent controlled by the rebels": two holders
         if any(m.end <= c.start < n.start for c in cues):
             continue
         cue_map[id(m)] = cn
@@ -1466,10 +1507,13 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             continue
         stock = not is_flow(metric)
         dating = phrases
+        if metric.endswith("_pct") and _OF_PREVIOUSLY_HELD.match(sent[m.end:m.end + 120]):
+            # "a third of the ground they controlled at the height of their incursion"
+            dating = [p for p in phrases if not _in_denominator(sent, m, p, lex)]
         if may_be_dated_as_stock(metric):
             # "of the land Russia grabbed in 2022", "of what Ukraine first occupied": times
             # inside the denominator's clause date the seizure, not the share.
-            dating = [p for p in phrases if not _in_denominator(sent, m, p, lex)]
+            dating = [p for p in dating if not _in_denominator(sent, m, p, lex)]
             if not _SINCE_ADVERB.search(sent, 0, m.start):
                 # "has recovered about 50% of the land Russia grabbed": without a period of
                 # its own the share says how far the recapture stands, dated like a stock.
@@ -1533,6 +1577,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             # "entered the region on June 8 but have so far gained 8 km²": from that day on.
             res = P.Resolved(period_start=res.period_start, period_end=P.open_end(ctx) or res.period_end,
                              text=res.text)
+        if not stock and phrase is not None and res.period_start is not None:
+            res = _with_sentence_cutoff(res, phrase, phrases, ctx, lex)
         if res.unresolved:
             flags.add("period_unresolved")
         if stock:
@@ -1558,7 +1604,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         territory = listed[0] if listed else \
             find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or
                            (prev_by_kind.get("_last", ("", ""))[1] if cue is not None and
-                            cue.cls == "same_as_previous" else "") or None)
+                            cue.cls == "same_as_previous" or _INCLUDING.search(sent, max(0, m.qualifier_start - 14),
+                                                                               m.qualifier_start) else "") or None)
         if not listed and territory and territory not in COUNTRY_OF_CONFLICT.values():
             # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
             territory = _joint_territory(sent, m, territory)

@@ -155,6 +155,13 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
         text = whole.strip()
         if not text:
             continue
+        if kind == "compared_month":
+            # "par rapport à décembre (465 km²)": the month of the figure compared with, as
+            # any compared figure's own date ("than in September, when it was 447 km²").
+            groups = _groups(m, sentence, lex.period_groups[idx])
+            groups["kind"] = "month"
+            found.append(Phrase(s, e, "comparison", text, groups))
+            continue
         # Trim leading whitespace from the span so offsets point at words.
         s += len(whole) - len(whole.lstrip())
         if any(p.start < e and s < p.end for p in found):

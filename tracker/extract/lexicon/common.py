@@ -31,7 +31,7 @@ TERRITORIES = [
     (r"syria\w*|syrie\w*|syrien\w*|sirië|сирі\w*", "Syria", 1),
     (r"donet[sz]k\w*|donezk\w*|донецьк\w*|донеччин\w*|донецької|donbas\w*|donbass\w*|донбас\w*", "Donetsk oblast", 2),
     (r"luhansk\w*|lugansk\w*|luhans'k|луганськ\w*|луганщин\w*", "Luhansk oblast", 2),
-    (r"zaporizh\w*|zaporozh\w*|zaporijia|saporischschja|saporischja|запоріж\w*", "Zaporizhzhia oblast", 2),
+    (r"zaporizh\w*|zaporozh\w*|zaporijia|saporischschja|saporischja|запоріж\w*|запорізьк\w*", "Zaporizhzhia oblast", 2),
     (r"kherson\w*|cherson\w*|херсон\w*", "Kherson oblast", 2),
     (r"kharkiv\w*|kharkov\w*|charkiw\w*|kharkiw|харків\w*|харківщин\w*", "Kharkiv oblast", 2),
     (r"sumy|сумськ\w*|сумщин\w*", "Sumy oblast", 2),
@@ -72,6 +72,7 @@ SOURCES = [
     (r"gaza\s+maps(?:\s+analysis)?", "Gaza Maps analysis", "producer"),
     (r"syrian\s+observatory\s+for\s+human\s+rights|sohr|observatoire\s+syrien\s+des\s+droits\s+de\s+l['’]homme", "Syrian Observatory for Human Rights", "producer"),
     (r"unifil", "UNIFIL", "producer"),
+    (r"monusco", "MONUSCO", "producer"),
     # "the UN said", not "a UN official" or "the UN peacekeeping mission" (named elsewhere).
     (r"(?-i:UN)(?=\s+(?:said|says|reported|estimated|estimates|figures|data)\b)|the\s+united\s+nations|l['’]onu|(?-i:ООН)",
      "UN", "producer"),

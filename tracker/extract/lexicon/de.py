@@ -83,13 +83,13 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"zum\s+jahresende|am\s+jahresende|ende\s+(?:des|letzten)\s+jahres", "year_end"),
-    (r"(?:gegenüber|verglichen\s+mit)\s+(?:dem\s+)?(?P<m>{M})(?!\s*\d)", "month"),
+    (r"(?:gegenüber|verglichen\s+mit)\s+(?:dem\s+)?(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"im\s+vergangenen\s+jahr|(?:im\s+)?letzten\s+jahr|im\s+vorjahr", "last_year"),
     (r"seit\s+(?:dem\s+)?(?:beginn\s+)?(?:der|des|dem|ihrer|ihres|seiner|seines)\s+(?:ukrainischen\s+)?(?:kursk-offensive|kursk-vorstoßes|vorstoß(?:es)?\s+(?:in\s+(?:die\s+(?:russische\s+)?(?:grenz)?region\s+)?)?kursk|offensive\s+in\s+(?:der\s+region\s+)?kursk)", "since_kursk_incursion"),
     (r"in\s+(?:diesem|dem\s+gleichen|demselben)\s+zeitraum", "this_period"),
     (r"kurz\s+(?:darauf|danach)", "shortly_after"),
     (r"vom\s+(?P<d>\d{1,2})\.\s*(?:(?P<m>{M})\s+)?bis\s+(?:zum\s+)?(?P<d2>\d{1,2})\.\s*(?P<m2>{M})", "date_range"),
-    (r"seit\s+(?:jahresbeginn|jahresanfang|anfang\s+des\s+jahres|beginn\s+des\s+jahres|anfang\s+" + _Y + r")", "since_year_start"),
+    (r"seit\s+(?:jahresbeginn|jahresanfang|neujahr|anfang\s+des\s+jahres|beginn\s+des\s+jahres|anfang\s+" + _Y + r")", "since_year_start"),
     (r"seit\s+(?:anfang|beginn)\s+(?P<m>{M})", "since_month_start"),
     (r"seit\s+(?:kriegsbeginn|beginn\s+des\s+(?:krieges|angriffskrieges|einmarschs?)|dem\s+einmarsch|der\s+invasion)", "since_invasion"),
     (r"vor\s+(?:dem\s+)?(?:kriegsbeginn|einmarsch|der\s+invasion)", "before_invasion"),

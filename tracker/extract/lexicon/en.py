@@ -150,7 +150,7 @@ _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
 PERIODS = [
     (r"(?:by|at|as\s+of)\s+(?:the\s+)?(?:end\s+of\s+(?:the|last)\s+year|year-end|year\s+end)", "year_end"),
-    (r"(?:compared\s+(?:with|to)|against|versus|vs\.?)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"(?:compared\s+(?:with|to)|against|versus|vs\.?)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"last\s+year|the\s+previous\s+year", "last_year"),
     (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?(?:the\s+|its\s+|their\s+|kyiv(?:\'s|’s)\s+|ukraine(?:\'s|’s)\s+)?(?:surprise\s+)?(?:cross-border\s+)?(?:incursion|offensive|operation|attack)\s+(?:into|in|on)\s+(?:russia(?:\'s|’s)\s+)?(?:the\s+)?kursk(?:\s+region)?(?:\s+(?:began|started))?", "since_kursk_incursion"),
     (r"(?:since|from)\s+(?:the\s+(?:start|beginning)\s+of\s+)?the\s+kursk\s+(?:incursion|offensive|operation)(?:\s+(?:began|started))?", "since_kursk_incursion"),
@@ -158,7 +158,7 @@ PERIODS = [
     (r"(?:over|in|during)\s+(?:this|that|the\s+same)\s+(?:period|time)|in\s+that\s+time", "this_period"),
     (r"shortly\s+(?:afterwards|thereafter)|soon\s+(?:afterwards|after(?=[,.;]))", "shortly_after"),
     (r"from\s+(?P<m>{M})\.?\s+(?P<d>\d{1,2})\s+(?:to|until|through)\s+(?P<m2>{M})\.?\s+(?P<d2>\d{1,2})", "date_range"),
-    (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+year|this\s+year|" + _Y + r")", "since_year_start"),
+    (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the\s+year|this\s+year|" + _Y + r")|since\s+(?:the\s+)?new\s+year", "since_year_start"),
     (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "since_month_start"),
     (r"(?:since|from)\s+(?:the\s+)?(?:start|beginning)\s+of\s+the\s+month", "since_this_month"),
     (r"from\s+the\s+beginning\s+of\s+the\s+month", "since_this_month"),
@@ -198,7 +198,7 @@ PERIODS = [
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+year", "past_year"),
     (r"a\s+year\s+(?:ago|earlier)", "year_ago"),
     (r"(?:within|in\s+the\s+next)\s+(?P<n>\w+)\s+months", "within_n_months"),
-    (r"at\s+(?:one\s+point|its\s+peak|the\s+peak)|initially|originally|first\s+occupied", "peak"),
+    (r"at\s+(?:one\s+point|(?:its|their)\s+(?:peak|height)|the\s+(?:peak|height)\s+of\s+\w+)|initially|originally|first\s+occupied", "peak"),
     (r"now|currently|at\s+present|today|still|so\s+far|already", "now"),
     (r"within\s+(?P<n>\w+)\s+weeks", "within_n_weeks"),
     (r"within\s+(?P<n>\w+)\s+days", "within_n_days"),

@@ -83,7 +83,7 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"(?:à\s+la\s+)?fin\s+(?:de\s+l['’]année|d['’]année|de\s+l['’]an)(?:\s+dernière)?", "year_end"),
-    (r"(?:par\s+rapport\s+à|comparé\s+à|contre)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"(?:par\s+rapport\s+à|comparé\s+à|contre)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"l['’]an\s+dernier|l['’]année\s+(?:dernière|précédente)", "last_year"),
     (r"depuis\s+(?:le\s+début\s+de\s+)?(?:l[\'’]|son\s+|leur\s+)(?:incursion|offensive|opération)\s+(?:ukrainienne\s+)?(?:dans\s+(?:la\s+région\s+(?:russe\s+)?de\s+)?|en\s+)koursk", "since_kursk_incursion"),
     (r"(?:sur|pendant|durant)\s+(?:cette|la\s+même)\s+période", "this_period"),
@@ -149,7 +149,7 @@ SOURCE_ADJECTIVES = {
     "européen": "European", "européens": "European", "locale": "local", "local": "local", "locaux": "local", "israélien": "Israeli", "israéliens": "Israeli",
 }
 # (The cue may already hold the noun: "d'après le décompte" is one cue.)
-SOURCE_BRIDGE = [r"(?:(?:(?:le|la|les|l['’])\s*)?(?:décompte|relevé|bilan|suivi|recensement|évaluation|calculs?|analyse|estimations?|chiffres|données|comptage|cartes?|cartographie|travaux)\s+)?(?:(?!d['’]|de\b|du\b|des\b)[\w-]+\s+)?(?:d['’]|de|du|des)"]
+SOURCE_BRIDGE = [r"(?:(?:(?:le|la|les|l['’]|un|une)\s*)?(?:décompte|relevé|bilan|suivi|recensement|évaluation|calculs?|analyse|estimations?|chiffres|données|comptage|cartes?|cartographie|travaux)\s+)?(?:(?!d['’]|de\b|du\b|des\b)[\w-]+\s+)?(?:d['’]|de|du|des)"]
 SOURCE_DETERMINERS = [r"un", r"une", r"des", r"les", r"le", r"la", r"l['’]", r"plusieurs", r"deux", r"trois"]
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"il", r"elle", r"ils", r"elles"]

@@ -22,7 +22,7 @@ QUALIFIERS = {
     "hooguit": "at_most", "nagenoeg": "at_most", "krap": "at_most", "slechts": "exact",
 }
 CUES = {
-    "gain": [r"verover\w*", r"ingenomen", r"innam\w*", r"bevrijd\w*", r"opgerukt", r"terreinwinst\w*",
+    "gain": [r"verover\w*", r"ingenomen", r"innam\w*", r"nam(?:en)?(?=[^.;]{0,80}\bin\b)", r"bevrijd\w*", r"opgerukt", r"terreinwinst\w*",
              r"gewonnen", r"bezet(?=\s+in)"],
     "regain": [r"herover\w*", r"heroverd", r"teruggewonnen", r"terugveroverd"],
     "loss": [r"verloren", r"prijsgeven", r"prijsgegeven", r"moeten\s+opgeven", r"opgeven", r"verlies\w*"],
@@ -73,7 +73,7 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
     (r"(?:aan\s+het\s+)?eind(?:e)?\s+(?:van\s+)?(?:het|vorig)\s+jaar|bij\s+de\s+jaarwisseling", "year_end"),
-    (r"(?:vergeleken\s+met|tegenover)\s+(?P<m>{M})(?!\s*\d)", "month"),
+    (r"(?:vergeleken\s+met|tegenover)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"vorig\s+jaar|(?:het\s+)?afgelopen\s+jaar", "last_year"),
     (r"sinds\s+(?:het\s+begin\s+van\s+)?de\s+(?:oekraïense\s+)?(?:inval|opmars|operatie|offensief)\s+in\s+(?:de\s+(?:russische\s+)?regio\s+)?koersk", "since_kursk_incursion"),
     (r"in\s+(?:die|deze|dezelfde)\s+periode", "this_period"),
