@@ -604,3 +604,40 @@ def test_official_names_in_english_spelling_and_named_tallies() -> None:
     c = only("Russia captured roughly 1,600 square miles in 2024, according to a Washington Post analysis of data "
              "from the Institute for the Study of War.", published="2025-01-03")
     assert c.attribution == "Washington Post analysis of ISW data"
+
+
+def test_an_opener_and_a_cut_off_in_one_sentence_make_one_period() -> None:
+    c = only("Rusland heeft dit jaar tot en met eind augustus ruim 3.100 vierkante kilometer Oekraïens grondgebied "
+             "veroverd.", published="2024-09-10", language="nl", conflict="russia-ukraine")
+    assert (c.period_start, c.period_end) == ("2024-01-01", "2024-08-31")
+    c = only("Per 30. november hadde russiske styrker tatt kontroll over drøyt 3 600 kvadratkilometer ukrainsk "
+             "territorium i år.", published="2024-12-03", language="no", conflict="russia-ukraine")
+    assert (c.period_start, c.period_end, c.qualifier) == ("2024-01-01", "2024-11-30", "at_least")
+
+
+def test_an_event_date_in_another_sentence_is_no_cut_off() -> None:
+    claims = run("M23-opprørerne har siden nyttår tatt kontroll over minst 30 byer og tettsteder. Goma, med rundt to "
+                 "millioner innbyggere, falt til opprørerne i slutten av januar.", published="2025-03-04",
+                 language="no", conflict="drc")
+    assert [(c.value, c.period_start, c.period_end) for c in claims] == [(30.0, "2025-01-01", "2025-03-04")]
+
+
+def test_a_clause_final_fraction_of_the_region_named_before() -> None:
+    claims = run("In de provincie Donetsk heeft het Russische leger nu bijna tweederde van het gebied in handen; "
+                 "Oekraïne controleert er nog ongeveer een derde.", published="2024-09-15", language="nl")
+    assert [(c.actor, c.value, c.territory) for c in claims] == [
+        ("Russia", 66.7, "Donetsk oblast"), ("Ukraine", 33.3, "Donetsk oblast")]
+
+
+def test_contrasted_shares_keep_their_own_holders() -> None:
+    claims = run("A study found that at the end of September the military firmly held only 21 percent of the "
+                 "country's territory, against 42 percent controlled by resistance groups.", published="2025-11-04",
+                 conflict="myanmar")
+    assert [(c.actor, c.value) for c in claims] == [("Myanmar junta", 21.0), ("Myanmar resistance forces", 42.0)]
+
+
+def test_a_peak_inside_the_denominator_does_not_date_the_share() -> None:
+    claims = run("Ukrainian troops still hold about 450 square kilometres of Russia's Kursk region, roughly a third of "
+                 "the ground they controlled at the height of their incursion.", published="2025-01-20")
+    share = next(c for c in claims if c.metric == "share_controlled_pct")
+    assert (share.as_of, share.territory) == ("2025-01-20", "area of Kursk oblast (Russia) seized by Ukraine")

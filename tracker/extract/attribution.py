@@ -76,12 +76,12 @@ def _name_tokens(run: str, non_name) -> tuple | None:
         tokens.pop(0)
     while tokens and (tokens[-1] in TITLE_WORDS or non_name(tokens[-1])):
         tokens.pop()
-    if is_source_name(" ".join(tokens)):
-        return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
     if any(non_name(t) or t.lower() in ORG_WORDS or "-" in t and t.lower().endswith("based") for t in tokens):
         return None
     if any(_HEAD_NOUN.fullmatch(t) for t in tokens):
         return None  # "der Analysegruppe DeepState": a group's noun, no person
+    if is_source_name(" ".join(tokens)):
+        return None  # "the Krasnaya Zvezda newspaper" is an outlet, not a speaker
     return tuple(tokens)
 
 
@@ -343,7 +343,7 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         adjunct = bool(lex.according_fast.search(sentence)) and not lex.speech_fast.search(
             lex.according_re.sub(" ", sentence))
         return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
-    unnamed = _unnamed_source(sentence, lex)
+    unnamed = _unnamed_source(sentence, lex) if speaks else None  # the cues are speech verbs too
     if unnamed:
         # "d'après le décompte d'un cartographe anonyme": vouches like a producer named in
         # an "according to" adjunct.

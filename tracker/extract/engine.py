@@ -33,7 +33,7 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_BEFORE, PLACES_FAST, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
+from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_THEN_NAME, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
                                      Lexicon, LowPattern, _fast, lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
@@ -630,13 +630,8 @@ def _territories_within(sentence: str, lo: int, hi: int) -> list[tuple[int, int,
 @functools.lru_cache(maxsize=4096)
 def _territories_cached(text: str) -> tuple:
     out = []
-    towns = []
-    for tm in PLACES_FAST.finditer(text):
-        group = tm.lastgroup
-        if group[0] == "w":
-            towns.append(tm)
-            continue
-        _pat, canon, level = TERRITORIES[int(group[1:])]
+    for tm in TERRITORIES_FAST.finditer(text):
+        _pat, canon, level = TERRITORIES[int(tm.lastgroup[1:])]
         out.append((tm.start(), tm.end(), canon, level))
     directions = []
     for dm in _DIRECTION.finditer(text):
@@ -650,13 +645,13 @@ def _territories_cached(text: str) -> tuple:
             name, region = TOWNS[int(town.lastgroup[1:])]
         out.append((dm.start(), dm.end(), f"{name} {label}" + (f" ({region})" if region else ""), 3))
         directions.append((dm.start(), dm.end()))
-    for wm in towns:
-        if any(a <= wm.start() < b for a, b in directions):
+    # Only the area around a town is a place a figure lies in ("40 km² around Pokrovsk"); a
+    # town named otherwise is usually a landmark of the narrative.
+    for near in NEAR_TOWN_THEN_NAME.finditer(text):
+        wm = TOWNS_FAST.match(text, near.end())
+        if wm is None or any(a <= wm.start() < b for a, b in directions):
             continue
-        # Only the area around a town is a place a figure lies in ("40 km² around Pokrovsk");
-        # a town named otherwise is usually a landmark of the narrative.
-        near = NEAR_TOWN_BEFORE.search(text, max(0, wm.start() - 40), wm.start())
-        if near and not FOCUS_BEFORE.search(text, max(0, near.start() - 40), near.start()):
+        if not FOCUS_BEFORE.search(text, max(0, near.start() - 40), near.start()):
             canon, region = TOWNS[int(wm.lastgroup[1:])]
             out.append((wm.start(), wm.end(), f"{canon} area ({region})", 3))
     out.sort()

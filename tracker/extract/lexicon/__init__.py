@@ -203,11 +203,10 @@ class LowPattern:
             self.bare = re.compile(re.sub(r"\(\?P<\w+>", "(?:", cs.pattern), re.UNICODE)
 
     def _named(self, low: str, matches):
-        cs = self.cs
-        for m in matches:
-            g = cs.match(low, m.start())
-            if g is not None:
-                yield g
+        match = self.cs.match
+        # A list, not a generator: the callers read every match, and a comprehension costs
+        # less per item than resuming a generator.
+        return [g for m in matches if (g := match(low, m.start())) is not None]
 
     def finditer(self, text: str, pos: int = 0, endpos: int = 2 ** 62):
         if self.cs is not None:
@@ -545,11 +544,12 @@ TERRITORIES_FAST = LowPattern(TERRITORIES_ALL, _low(_TERRITORY_BODY, _wb_names_l
 _TOWN_BODY = "|".join("(?P<w%d>%s)" % (i, p) for i, (p, _c, _r) in enumerate(common.TOWNS))
 TOWNS = [(canon, region) for _p, canon, region in common.TOWNS]
 TOWNS_FAST = LowPattern(re.compile(_wb_names(_TOWN_BODY), _FLAGS), _low(_TOWN_BODY, _wb_names_low(_TOWN_BODY)))
-# Territories and towns in one scan (groups t<i> and w<i>): one pass over a window instead of two.
-_PLACES_BODY = _TERRITORY_BODY + "|" + _TOWN_BODY
-PLACES_FAST = LowPattern(re.compile(_wb_names(_PLACES_BODY), _FLAGS), _low(_PLACES_BODY, _wb_names_low(_PLACES_BODY)))
+# Where a town name can stand for the area around it: right after "around", "near", "rond"...
+# and a capital. Scanning for these few words first spares a scan for every town name.
+_NEAR_BODY = r"(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?"
+NEAR_TOWN_THEN_NAME = LowPattern(re.compile(r"(?<![\w'’])(?:" + _NEAR_BODY + ")", _FLAGS),
+                                 _low(_NEAR_BODY, _gate_low(_NEAR_BODY) + r"(?<![\w'’])(?:" + _NEAR_BODY + ")"))
 FOCUS_BEFORE = re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS)
-NEAR_TOWN_BEFORE = re.compile(r"(?<![\w])(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?$", _FLAGS)
 OFFICIAL_NAMES = [(re.compile(p, _FLAGS), name) for p, name in common.OFFICIAL_NAMES]
 
 

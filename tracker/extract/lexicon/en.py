@@ -204,7 +204,7 @@ PERIODS = [
     (r"within\s+(?P<n>\w+)\s+days", "within_n_days"),
 ]
 
-SPEECH_VERBS = [r"said", r"says", r"say", r"told", r"announced", r"claimed", r"claims", r"reported",
+SPEECH_VERBS = [r"said", r"says", r"citing", r"say", r"told", r"announced", r"claimed", r"claims", r"reported",
                 r"reports", r"wrote", r"stated", r"added", r"(?<!an\s)estimated", r"estimates", r"acknowledged",
                 r"admitted", r"found", r"finds", r"concluded", r"showed", r"shows", r"according\s+to",
                 r"cited", r"putting", r"puts", r"put", r"backed", r"saying", r"quoted", r"gave", r"gives",
