@@ -67,3 +67,14 @@ def test_claim_id_is_stable_and_depends_on_the_figure():
     assert claim()["claim_id"] != claim(url="https://example.org/b")["claim_id"]
     # 701 and 701.0 are the same figure whatever type they arrive as
     assert claim(value=701)["claim_id"] == claim(value=701.0)["claim_id"]
+
+
+def test_a_share_retaken_may_be_dated_as_of_a_day_but_other_flows_may_not():
+    retaken = claim(metric="share_regained_pct", value=50.0, period_start=None, period_end=None, as_of="2023-07-23")
+    good, bad = split_valid(pd.DataFrame([retaken]))
+    assert len(good) == 1 and bad.empty
+    (reason,) = reasons(claim(metric="share_gained_pct", value=1.0, period_start=None, period_end=None,
+                              as_of="2025-10-07"))
+    assert "a flow" in reason
+    (reason,) = reasons(claim(metric="share_regained_pct", value=50.0, as_of="2023-07-23"))  # both datings
+    assert "a flow" in reason
