@@ -641,3 +641,26 @@ def test_a_peak_inside_the_denominator_does_not_date_the_share() -> None:
                  "the ground they controlled at the height of their incursion.", published="2025-01-20")
     share = next(c for c in claims if c.metric == "share_controlled_pct")
     assert (share.as_of, share.territory) == ("2025-01-20", "area of Kursk oblast (Russia) seized by Ukraine")
+
+
+def test_date_ranges_first_months_and_the_previous_month() -> None:
+    c = only("Between 1 and 15 July alone Russian troops took 298 square kilometres, the report said.",
+             published="2025-11-04")
+    assert (c.period_start, c.period_end) == ("2025-07-01", "2025-07-15")
+    c = only("Ses troupes avaient repris 16 km² dans la région de Soumy entre le 1er et le 15 juillet.",
+             published="2025-07-16", language="fr", conflict="russia-ukraine")
+    assert (c.territory, c.period_start, c.period_end) == ("Sumy oblast", "2025-07-01", "2025-07-15")
+    c = only("In the first nine months of the year Russian forces seized 3,640 square kilometres.", published="2025-11-04")
+    assert (c.period_start, c.period_end) == ("2025-01-01", "2025-09-30")
+    claims = run("Moscow's forces captured 412 square kilometres last month, down from 498 square kilometres the "
+                 "previous month. Over the month Ukrainian units won back 57 square kilometres.", published="2026-03-02")
+    assert [(c.value, c.period_start) for c in claims] == [
+        (412.0, "2026-02-01"), (498.0, "2026-01-01"), (57.0, "2026-02-01")]
+
+
+def test_taking_control_is_a_gain_and_only_so_much_is_still_held() -> None:
+    claims = run("L'armée russe a pris le contrôle de 305 km² de territoire ukrainien le mois dernier. Selon la même "
+                 "analyse, l'Ukraine ne contrôle plus qu'environ 39 % de la région de Donetsk.", published="2024-04-01",
+                 language="fr")
+    assert [(c.metric, c.actor, c.qualifier) for c in claims] == [
+        ("area_gained_km2", "Russia", "exact"), ("share_controlled_pct", "Ukraine", "approx")]

@@ -727,7 +727,8 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
         am = None
         for am in lex.anaphora_re.finditer(clause_left):
             pass
-        if am is not None and len(am.group(0)) > 4 and not _territories_within(sentence, clause_at + am.end(), m.start):
+        if am is not None and (len(am.group(0)) > 4 or "'" in am.group(0) or "’" in am.group(0)) and \
+                not _territories_within(sentence, clause_at + am.end(), m.start):
             return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
@@ -970,7 +971,8 @@ def _is_distractor_context(sentence: str, m: Mention, lex: Lexicon) -> bool:
         elif not (_OF_WORDS.match(after) or re.match(r"^\s*(?:de\s+|d['’])", after)):
             # "In Donetsk ...; Ukraine still controls about a third (there)." ends its clause
             # on the fraction, the region named before it.
-            if not (_CLAUSE_END.match(after) and any(t[3] >= 2 for t in _territories(sentence[:m.start]))):
+            compared = _CONTRAST.search(sentence, max(0, m.start - 25), m.start)
+            if not ((_CLAUSE_END.match(after) or compared) and any(t[3] >= 2 for t in _territories(sentence[:m.start]))):
                 return True
         head = after[:25].lower()
         if _long_months(lex.code).search(head) or \
@@ -1098,7 +1100,10 @@ def choose_phrase(sentence: str, m: Mention, phrases: list[P.Phrase], mentions: 
         lo, hi = (p.end, m.start) if p.end <= m.start else (m.end, p.start)
         between = sentence[lo:hi]
         hard_break = bool(_SEMICOLON.search(between))
-        if hard_break or _CLAUSE_BREAK.search(between) or _CONJ_BREAK.search(between):
+        if hard_break or _CLAUSE_BREAK.search(between) or _CONJ_BREAK.search(between) or \
+                p.start >= m.end and _CONTRAST.search(between):
+            # "..., but every month since August", "17 percent, against a quarter a year
+            # earlier": another clause's, or the compared figure's
             d += 200  # "..., but every month since August" is another clause's
         if p.end <= m.start:
             if "," in between:

@@ -38,13 +38,13 @@ FLOW_KINDS = frozenset({
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
     "within_n_weeks", "within_n_days", "shortly_after", "cutoff_date", "weekday", "since_weekday", "this_period",
-    "last_year",
+    "last_year", "date_range_md", "first_n_months", "previous_month",
 })
 STOCK_KINDS = frozenset({
     "now", "peak", "date", "cutoff_date", "month_end", "month", "mid_month", "year_ago",
     "before_invasion", "past_week", "since_year_start", "since_invasion", "since_date",
     "since_month", "last_month", "this_month", "this_year", "early_month", "within_n_months", "weekday",
-    "since_weekday", "last_year", "year_end",
+    "since_weekday", "last_year", "year_end", "previous_month",
 })
 
 
@@ -154,6 +154,11 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
             continue
         text = whole.strip()
         if not text:
+            continue
+        if kind == "previous_month":
+            # "down from 498 km² the previous month": a compared figure's own month, which
+            # is not the period later figures go on speaking of.
+            found.append(Phrase(s, e, kind, text, {"comparison": "1"}))
             continue
         if kind == "compared_month":
             # "par rapport à décembre (465 km²)": the month of the figure compared with, as
@@ -334,6 +339,9 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         else:
             r.period_start = r.period_end = d
         return r
+    if k == "date_range_md":
+        k = "date_range"  # "between July 1 and 15": the second month is the first's
+        g = {**g, "m2": g.get("m2") or g.get("m")}
     if k == "date_range":
         m1 = _month_of(lex, g.get("m")) or _month_of(lex, g.get("m2"))
         m2 = _month_of(lex, g.get("m2"))
@@ -431,6 +439,22 @@ def _resolve(p: Phrase, ctx: TimeContext, lex: Lexicon, stock: bool) -> Resolved
         r.period_start, r.period_end = date(ref.year, 1, 1), ref
         if stock:
             r = Resolved(text=p.text, as_of=_end(ctx))
+        return r
+    if k == "first_n_months":
+        n = _number(g.get("n"), lex)
+        y = int(g["y"]) if g.get("y") else (ref.year if ref else None)
+        if not n or not y or n > 12:
+            return Resolved(text=p.text, unresolved=True)
+        r.period_start, r.period_end = date(y, 1, 1), last_day(y, n)
+        return r
+    if k == "previous_month":
+        # "down from 498 km² the previous month": the month before the one spoken of.
+        base = ctx.lede_month or ctx.month
+        first = date(base[0], base[1], 1) if base else date(ref.year, ref.month, 1)
+        prev = add_months(first, -1)
+        if stock:
+            return Resolved(text=p.text, as_of=last_day(prev.year, prev.month))
+        r.period_start, r.period_end = prev, last_day(prev.year, prev.month)
         return r
     if k == "year_end":
         # Read early in a year, "at the end of the year" is the one just ended.

@@ -34,7 +34,7 @@ CUES = {
     "regain": [r"zurückerober\w*", r"zurückgewonnen", r"zurückgeholt", r"rückerober\w*"],
     "loss": [r"verloren", r"verlieren", r"verlor", r"verluste?n?", r"aufgeben", r"aufgegeben", r"abgeben"],
     "occupy": [r"besetzt\w*", r"okkupiert\w*"],
-    "hold": [r"kontrolliert\w*", r"kontrolle", r"hielt\w*", r"hält", r"halten", r"besetzt\s+hält", r"besitzt",
+    "hold": [r"kontrolliert\w*", r"kontrolle", r"hielt\w*", r"hält", r"halten", r"halte", r"besetzt\s+hält", r"besitzt",
              r"in\s+\w+\s+hand", r"unter\s+\w+\s+kontrolle"],
     "net": [r"netto\w*", r"nettogewinn\w*"],
     # ISW's "observed presence" / infiltration: weaker than control.
@@ -60,7 +60,7 @@ DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)",
                   r"vor\s+dem\b"]
 # Before a percentage these make it a relative change ("slowed by 40%").
 CHANGE_BY = [r"(?:verlangsamt\w*|gesunken|gestiegen|zurückgegangen|verringert\w*|erhöht\w*|sank|stieg)\s+(?:sich\s+)?um\s+(?:fast|etwa|rund|knapp)?\s*"]
-DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"(?:das|die|der)\s+mit", r"[€$£]", r"bis\s+auf", r"nur\s+noch"]
+DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"(?:das|die|der)\s+mit", r"[€$£]", r"bis\s+auf"]
 AREA_UNITS = [
     (r"^[\s\u00a0]*(?:quadratkilometer[ns]?|km²|km2|qkm|quadrat-?kilometer)(?![\w])", 1.0, "km2"),
     (r"^[\s\u00a0]*(?:quadratmeilen?)(?![\w])", 2.589988, "mi2"),
@@ -82,6 +82,12 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?P<n>\w+)\s+tagen", "past_n_days"),
+    (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?P<n>\w+)\s+wochen", "past_n_weeks"),
+    (r"(?:vom|zwischen\s+dem)\s+(?P<d>\d{1,2})\.\s+(?:(?P<m>{M})\s+)?(?:bis(?:\s+zum)?|und(?:\s+dem)?)\s+(?P<d2>\d{1,2})\.\s+(?P<m2>{M})", "date_range"),
+    (r"in\s+den\s+ersten\s+(?P<n>\w+)\s+monaten\s+(?:des\s+jahres|dieses\s+jahres|" + _Y + r")", "first_n_months"),
+    (r"im\s+vormonat|im\s+monat\s+davor", "previous_month"),
+    (r"für\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month"),
     (r"zum\s+jahresende|am\s+jahresende|ende\s+(?:des|letzten)\s+jahres", "year_end"),
     (r"(?:gegenüber|verglichen\s+mit)\s+(?:dem\s+)?(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"im\s+vergangenen\s+jahr|(?:im\s+)?letzten\s+jahr|im\s+vorjahr", "last_year"),

@@ -48,7 +48,7 @@ CUES = {
     "regain": [
         r"re(?:took|taken|take|takes|taking)", r"recaptur(?:e|es|ed|ing)", r"regain(?:s|ed|ing)?",
         r"regained\s+control\s+of", r"won\s+back", r"win(?:s|ning)?\s+back", r"t(?:ook|aken)\s+back",
-        r"recover(?:s|ed|ing)?", r"reclaim(?:s|ed|ing)?",
+        r"recover(?:s|ed|ing)?", r"reclaim(?:s|ed|ing)?", r"claw(?:ed|s|ing)?\s+back",
     ],
     "loss": [r"los(?:e|es|t|ing)", r"ced(?:e|ed|ing)", r"surrender(?:s|ed|ing)?", r"loss\s+of",
              r"give\s+up", r"gave\s+up"],
@@ -88,7 +88,8 @@ POST_CUES = {
              r"(?:liberated|captured|seized|taken|freed|overrun|taken\s+completely)\s+by"],
     "regain": [r"(?:had|have|has|was|were)\s+(?:been\s+)?(?:retaken|recaptured|won\s+back|regained)"],
     "outside": [r"(?:were|was|are|is)\s+no\s+longer\s+(?:fully\s+|completely\s+)?under\s+(?:\w+\s+)?control"],
-    "evac": [r"(?:is|are|was|were)\s+(?:\w+\s+){0,3}under\s+(?:\w+\s+){0,2}evacuation\s+orders?"],
+    "evac": [r"(?:is|are|was|were)\s+(?:\w+\s+){0,3}under\s+(?:\w+\s+){0,2}evacuation\s+orders?",
+             r"(?:has|have|had)\s+been\s+(?:placed|put)\s+under\s+(?:\w+\s+){0,2}evacuation\s+orders?"],
     "hold": [r"(?:is|was|are|were|remains?|remained)\s+(?:\w+\s+){0,2}(?:in\s+[\w'’]+\s+hands|under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation))",
              r"(?:still\s+)?held\s+by", r"controlled\s+by", r"occupied\s+by", r"under\s+(?:[\w'’]+\s+){0,2}(?:control|occupation)",
              r"in\s+[\w'’]+\s+hands", r"(?:are|is)\s+(?:completely|fully)\s+(?:stable|controlled)"],
@@ -149,6 +150,11 @@ _Y = r"(?P<y>(?:19|20)\d\d)"
 _MD = r"(?P<m>{M})\.?\s+" + _D + r"(?:,?\s+" + _Y + r")?"
 _DM = _D + r"\s+(?:of\s+)?(?P<m>{M})\.?(?:,?\s+" + _Y + r")?"
 PERIODS = [
+    (r"between\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:(?P<m>{M})\s+)?and\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>{M})", "date_range"),
+    (r"between\s+(?P<m>{M})\s+(?P<d>\d{1,2})\s+and\s+(?:(?P<m2>{M})\s+)?(?P<d2>\d{1,2})", "date_range_md"),
+    (r"from\s+(?P<d>\d{1,2})\s+(?:(?P<m>{M})\s+)?to\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),
+    (r"(?:in\s+|over\s+|during\s+)?the\s+first\s+(?P<n>\w+)\s+months\s+of\s+(?:the\s+year|this\s+year|" + _Y + r")", "first_n_months"),
+    (r"(?:in\s+|over\s+|during\s+)?the\s+(?:previous|preceding)\s+month|a\s+month\s+earlier", "previous_month"),
     (r"(?:by|at|as\s+of)\s+(?:the\s+)?(?:end\s+of\s+(?:the|last)\s+year|year-end|year\s+end)", "year_end"),
     (r"(?:compared\s+(?:with|to)|against|versus|vs\.?)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"last\s+year|the\s+previous\s+year", "last_year"),

@@ -18,7 +18,7 @@ RANGE_AND = [r"et", r"à"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"environ": "approx", "au moins": "at_least"}
 QUALIFIERS = {
-    "environ": "approx", "quelque": "approx", "quelques": "approx", "près de": "at_most",
+    "environ": "approx", "d'environ": "approx", "d’environ": "approx", "qu'environ": "approx", "qu’environ": "approx", "quelque": "approx", "quelques": "approx", "près de": "at_most",
     "autour de": "approx", "approximativement": "approx", "à peu près": "approx", "plus de": "at_least",
     "au moins": "at_least", "dépasse": "at_least", "dépassé": "at_least", "au-delà de": "at_least",
     "presque": "at_most", "moins de": "at_most", "moins d'": "at_most", "jusqu'à": "at_most",
@@ -26,7 +26,7 @@ QUALIFIERS = {
     "plus d'": "at_least", "plus d’": "at_least", "moins d’": "at_most", "seulement": "exact",
 }
 CUES = {
-    "gain": [r"pris\w*", r"prend\w*", r"conqui[st]\w*", r"progress\w*", r"avanc[ée]\w*", r"gagn[ée]\w*",
+    "gain": [r"(?:a|ont|avait|avaient)\s+pris\s+le\s+contrôle", r"pris\s+le\s+contrôle", r"prend\w*\s+le\s+contrôle", r"pris\w*", r"prend\w*", r"conqui[st]\w*", r"progress\w*", r"avanc[ée]\w*", r"gagn[ée]\w*",
              r"gains?", r"lib[ée]r[ée]\w*", r"empar[ée]\w*", r"maîtres?", r"s['’]est\s+emparée?",
              r"occup[ée]\s+(?:en|au\s+cours)", r"grignot\w*", r"avait\s+pris"],
     "regain": [r"repris\w*", r"reconqui\w*", r"repren\w*", r"récupér\w*"],
@@ -41,7 +41,7 @@ CUES = {
     "present": [r"présence", r"infiltr\w*"],
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
-    "outside": [r"ne\s+contrôl\w+\s+(?:pas|plus)", r"perd\w*\s+(?:le\s+)?contrôle\s+(?:de|d['’]|du|des|sur)", r"échapp\w+\s+(?:au|à)\s+contrôle"],
+    "outside": [r"ne\s+contrôl\w+\s+(?:pas|plus)(?!\s+qu)", r"perd\w*\s+(?:le\s+)?contrôle\s+(?:de|d['’]|du|des|sur)", r"échapp\w+\s+(?:au|à)\s+contrôle"],
     "same_as_previous": [r"dont", r"contre(?!-)", r"^(?:c['’]est|cela\s+(?:fait|représente))", r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
     "distract": [r"superficie", r"couvr\w*", r"s['’]étend\w*", r"comparable", r"taille", r"tués?",
                  r"blessés?", r"morts?", r"déplacés?", r"habitants?", r"population", r"soldats",
@@ -82,6 +82,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})(?:er)?\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"entre\s+le\s+(?P<d>\d{1,2})(?:er)?\s+(?:(?P<m>{M})\s+)?et\s+le\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),
+    (r"(?:au\s+cours\s+des|durant\s+les|sur\s+les|pendant\s+les)\s+(?P<n>\w+)\s+premiers\s+mois\s+de\s+(?:l['’]année|" + _Y + r")", "first_n_months"),
+    (r"le\s+mois\s+précédent|un\s+mois\s+plus\s+tôt", "previous_month"),
     (r"(?:à\s+la\s+)?fin\s+(?:de\s+l['’]année|d['’]année|de\s+l['’]an)(?:\s+dernière)?", "year_end"),
     (r"(?:par\s+rapport\s+à|comparé\s+à|contre)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"l['’]an\s+dernier|l['’]année\s+(?:dernière|précédente)", "last_year"),
@@ -154,7 +157,7 @@ SOURCE_DETERMINERS = [r"un", r"une", r"des", r"les", r"le", r"la", r"l['’]", r
 # Pronouns that keep a reported speaker in view in the next sentence.
 SPEAKER_PRONOUNS = [r"il", r"elle", r"ils", r"elles"]
 COUNTRY_ANAPHORA = [r"du\s+pays", r"le\s+pays", r"l['’]ensemble\s+du\s+pays"]
-TERRITORY_ANAPHORA = [r"y", r"la\s+région", r"le\s+territoire", r"la\s+zone"]
+TERRITORY_ANAPHORA = [r"y", r"n['’]y", r"la\s+région", r"le\s+territoire", r"la\s+zone"]
 SPEAKER_SIDE = [r"nos\s+troupes", r"ses\s+troupes", r"nos\s+forces"]
 ACTORS = [
     (r"russ(?:ie|e|es)|l['’]armée\s+russe|moscou|kremlin|les\s+russes", "Russia"),

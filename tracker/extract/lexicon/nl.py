@@ -22,7 +22,7 @@ QUALIFIERS = {
     "hooguit": "at_most", "nagenoeg": "at_most", "krap": "at_most", "slechts": "exact",
 }
 CUES = {
-    "gain": [r"verover\w*", r"ingenomen", r"innam\w*", r"nam(?:en)?(?=[^.;]{0,80}\bin\b)", r"bevrijd\w*", r"opgerukt", r"terreinwinst\w*",
+    "gain": [r"verover\w*", r"ingenomen", r"kwam(?:en)?\s+er(?=[^.;]{0,80}\bbij\b)", r"innam\w*", r"nam(?:en)?(?=[^.;]{0,80}\bin\b)", r"bevrijd\w*", r"opgerukt", r"terreinwinst\w*",
              r"gewonnen", r"bezet(?=\s+in)"],
     "regain": [r"herover\w*", r"heroverd", r"teruggewonnen", r"terugveroverd"],
     "loss": [r"verloren", r"prijsgeven", r"prijsgegeven", r"moeten\s+opgeven", r"opgeven", r"verlies\w*"],
@@ -72,6 +72,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\s+(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:tussen|van)\s+(?P<d>\d{1,2})\s+(?:(?P<m>{M})\s+)?(?:en|tot(?:\s+en\s+met)?)\s+(?P<d2>\d{1,2})\s+(?P<m2>{M})", "date_range"),
+    (r"(?:in\s+)?de\s+eerste\s+(?P<n>\w+)\s+maanden\s+van\s+(?:het\s+jaar|dit\s+jaar|" + _Y + r")", "first_n_months"),
+    (r"de\s+maand\s+(?:ervoor|daarvoor)|(?:in\s+)?de\s+voorgaande\s+maand", "previous_month"),
     (r"(?:aan\s+het\s+)?eind(?:e)?\s+(?:van\s+)?(?:het|vorig)\s+jaar|bij\s+de\s+jaarwisseling", "year_end"),
     (r"(?:vergeleken\s+met|tegenover)\s+(?P<m>{M})(?!\s*\d)", "compared_month"),
     (r"vorig\s+jaar|(?:het\s+)?afgelopen\s+jaar", "last_year"),

@@ -73,6 +73,9 @@ MONTHS = {
 _Y = r"(?P<y>(?:19|20)\d\d)"
 _DM = r"(?<!\d)(?P<d>\d{1,2})\.\s*(?P<m>{M})(?:\s+" + _Y + r")?"
 PERIODS = [
+    (r"(?:mellom|fra)\s+(?P<d>\d{1,2})\.\s+(?:(?P<m>{M})\s+)?(?:og|til)\s+(?P<d2>\d{1,2})\.\s+(?P<m2>{M})", "date_range"),
+    (r"(?:i\s+)?(?:de|dei)\s+første\s+(?P<n>\w+)\s+månedene\s+(?:av|i)\s+(?:året|" + _Y + r")", "first_n_months"),
+    (r"måneden\s+før|(?:i\s+)?forrige\s+måned", "previous_month"),
     (r"ved\s+årsskiftet|ved\s+utgangen\s+av\s+(?:året|fjoråret)|ved\s+nyttår", "year_end"),
     (r"i\s+fjor|forrige\s+år", "last_year"),
     (r"siden\s+(?:starten\s+på\s+)?(?:den\s+ukrainske\s+)?(?:innmarsjen|offensiven|operasjonen)\s+i\s+kursk", "since_kursk_incursion"),
