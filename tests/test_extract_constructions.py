@@ -664,3 +664,21 @@ def test_taking_control_is_a_gain_and_only_so_much_is_still_held() -> None:
                  language="fr")
     assert [(c.metric, c.actor, c.qualifier) for c in claims] == [
         ("area_gained_km2", "Russia", "exact"), ("share_controlled_pct", "Ukraine", "approx")]
+
+
+def test_bare_ranges_and_restatements_of_the_figure_before() -> None:
+    c = only("Israel holds 100 to 120 square kilometres of Gaza.", published="2025-04-16", conflict="israel-gaza")
+    assert (c.qualifier, c.value_min, c.value_max) == ("range", 100.0, 120.0)
+    claims = run("Het leger heeft ongeveer 30 procent van de Gazastrook in handen. Volgens de krant gaat het om 100 tot "
+                 "120 vierkante kilometer.", published="2025-04-16", language="nl", conflict="israel-gaza")
+    assert [c.metric for c in claims] == ["share_controlled_pct", "area_controlled_km2"]
+
+
+def test_no_agent_inside_a_withdrawal_or_a_name() -> None:
+    claims = run("Die ukrainische Armee hat seit Anfang Oktober 4.700 Quadratkilometer zurückerobert. Allein in den "
+                 "vergangenen drei Tagen, nach dem Abzug der russischen Truppen, seien 41 Ortschaften befreit worden.",
+                 published="2022-11-13", language="de", conflict="russia-ukraine")
+    assert [(c.actor, c.period_start) for c in claims] == [("Ukraine", "2022-10-01"), ("Ukraine", "2022-11-10")]
+    c = only("The Arakan Army said it had overrun the headquarters of the junta's Western Regional Military Command, "
+             "giving the group control of 14 of Rakhine State's 17 townships.", published="2024-12-22", conflict="myanmar")
+    assert c.actor == "Arakan Army"

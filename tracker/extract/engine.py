@@ -366,6 +366,7 @@ _CHANGE_TO = re.compile(
 _LAST_MONTH_HINT = re.compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
                               r"vorige\s+maand|forrige\s+måned|минулого\s+місяця|минулий\s+місяць", re.I)
 _SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
+_SINCE_EVENT = re.compile(r"\b(?:since|seit|depuis|sinds|siden|від)\b[^.;,]{0,60}$", re.I)
 _AFTER_EVENT = re.compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I)
 _WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
@@ -501,6 +502,15 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
     return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
 
 
+_WITHDRAWAL_BEFORE = re.compile(
+    r"\b(?:withdrawal|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|terugtrekking|aftocht|tilbaketrekning\w*|"
+    r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I)
+_INSIDE_NAME = re.compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
+_PLACE_NOUN_BEFORE = re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I)
+# A possessive name before a capitalised name: "the junta's Western Regional Military Command".
+_POSSESSIVE_OF_NAME = re.compile(r"['’]s\s+(?-i:[A-Z])(?!\w*\s+(?:forces|troops|army))")
+
+
 class _DateGap:
     """Whether the word between a preposition and a name is a date ("In April Ukraine
     retook ...", "In 2023 Russia took ..."): then the name starts the clause, it is no place."""
@@ -533,6 +543,12 @@ def _agentive(sentence: str, actors: list, months: dict | None = None) -> list:
             continue
         if canon not in PLACEHOLDERS and _TERRITORY_NOUN.match(sentence[e:e + 30]):
             continue  # "of Ukrainian territory", "Russia's neighbouring Kursk region"
+        if _WITHDRAWAL_BEFORE.search(sentence, max(0, s - 45), s) or _PLACE_NOUN_BEFORE.search(sentence, max(0, s - 25), s):
+            continue  # "after the withdrawal of Russian troops", "de territoire ukrainien": no agent
+        if canon in PLACEHOLDERS and sentence[s:s + 1].isupper() and _INSIDE_NAME.search(sentence, max(0, s - 30), s):
+            continue  # "Western Regional Military Command": a word of a name, no army
+        if _POSSESSIVE_OF_NAME.match(sentence, e - 2):
+            continue  # "the headquarters of the junta's Western Regional Military Command"
         loc = _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s])
         if loc and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I) \
                 and not _DATE_GAP.search(loc.group(0), months or {}):
@@ -1579,6 +1595,10 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                              text=res.text)
         if not stock and phrase is not None and res.period_start is not None:
             res = _with_sentence_cutoff(res, phrase, phrases, ctx, lex)
+        if stock and phrase is not None and phrase.kind in ("date", "month", "mid_month", "early_month") and \
+                _SINCE_EVENT.search(sent, max(0, phrase.start - 70), phrase.start):
+            # "holds 30 percent since the fighting resumed in mid-March": held now, not then.
+            res = P.Resolved(as_of=P.open_end(ctx), text=res.text)
         if res.unresolved:
             flags.add("period_unresolved")
         if stock:

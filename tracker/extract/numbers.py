@@ -202,7 +202,10 @@ def _join_ranges(sentence: str, nums: list[Numeral], lex) -> list[Numeral]:
             before = sentence[max(0, n.start - 12):n.start]
             is_hyphen = bool(_HYPHEN_GAP.fullmatch(gap)) and not n.in_words
             is_between = bool(lex.range_and_re.fullmatch(gap)) and bool(lex.range_open_re.search(before))
-            if (is_hyphen or is_between) and nxt.value > n.value:
+            # "100 to 120 square kilometres": two figures of one size, not a year or a day
+            is_bare = not is_between and bool(lex.range_bare_re.fullmatch(gap)) and not n.in_words and \
+                not (1900 <= n.value <= 2100) and n.value >= nxt.value / 3
+            if (is_hyphen or is_between or is_bare) and nxt.value > n.value:
                 merged = Numeral(n.start, nxt.end, nxt.value, sentence[n.start:nxt.end],
                                  in_words=n.in_words or nxt.in_words,
                                  range_min=n.value, range_max=nxt.value)

@@ -333,6 +333,7 @@ class Lexicon:
         fraction_parts = list(parts)
         self.range_open_re = re.compile(_wb(_alt(mod.RANGE_OPEN)) + r"\s*$", _FLAGS)
         self.range_and_re = re.compile(r"\s*(?:" + _alt(mod.RANGE_AND) + r")\s*", _FLAGS)
+        self.range_bare_re = re.compile(r"\s+(?:" + _alt(getattr(mod, "RANGE_BARE", [])) + r")\s+", _FLAGS)
         # Qualifier cues sit immediately before the numeral.
         self.qualifiers: dict[str, str] = {k.lower(): v for k, v in mod.QUALIFIERS.items()}
         self.qualifier_re = re.compile(

@@ -16,6 +16,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"zwischen", r"von"]
 RANGE_AND = [r"und", r"bis"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"bis"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"oder mehr": "at_least"}
 QUALIFIERS = {
@@ -43,7 +45,7 @@ CUES = {
     "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
     "outside": [r"nicht\s+(?:mehr\s+|vollständig\s+)?kontrolliert", r"(?:die\s+)?kontrolle\s+über(?=[^.;]{0,80}\bverlor)",
                 r"(?:die\s+)?kontrolle\s+verloren\s+über"],
-    "same_as_previous": [r"darunter", r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
+    "same_as_previous": [r"(?:es\s+)?handelt\s+(?:es\s+)?sich\s+um", r"darunter", r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
     "distract": [r"fläche\s+des", r"fläche\s+von", r"groß\s+wie", r"größer\s+als", r"umfasst", r"getötet\w*",
                  r"verletzt\w*", r"menschen", r"einwohner\w*", r"soldaten", r"kilometer\s+vor", r"tagen",
                  r"vertrieben\w*", r"vermint\w*", r"beschädigt\w*", r"mal", r"weniger"],

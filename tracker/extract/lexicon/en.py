@@ -19,6 +19,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"between", r"from"]
 RANGE_AND = [r"and", r"to"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"to"]
 
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"or so": "approx", "or more": "at_least"}
@@ -180,7 +182,7 @@ PERIODS = [
     (r"since\s+" + _Y, "since_year"),
     (r"(?:by|as\s+of|up\s+to|until|through)\s+(?:the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
     (r"(?:at\s+the\s+)?end\s+of\s+(?P<m>{M})(?:\s+" + _Y + r")?", "month_end"),
-    (r"(?:by|as\s+of|up\s+to|until|through)\s+" + _MD, "cutoff_date"),
+    (r"(?:by|as\s+of|up\s+to|until|through|(?:run|runs|ran|running|go|goes|went)\s+(?:up\s+)?to)\s+" + _MD, "cutoff_date"),
     (r"(?:by|as\s+of|up\s+to|until|through)\s+" + _DM, "cutoff_date"),
     (r"(?:first|opening)\s+(?P<n>\d{1,2})\s+days\s+of\s+(?:the\s+month|(?P<m>{M}))", "first_n_days"),
     (r"first\s+half\s+of\s+(?P<m>{M})", "first_half"),

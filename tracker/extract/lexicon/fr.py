@@ -15,6 +15,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"entre", r"de"]
 RANGE_AND = [r"et", r"à"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"à"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"environ": "approx", "au moins": "at_least"}
 QUALIFIERS = {
@@ -42,7 +44,7 @@ CUES = {
     "evac": [r"ordres?\s+d['’]évacuation", r"zones?\s+d['’]évacuation"],
     "not_evac": [r"pas\s+(?:\w+\s+)?(?:couvert|concern)\w*\s+par\s+(?:des\s+|les\s+)?ordres?\s+d['’]évacuation"],
     "outside": [r"ne\s+contrôl\w+\s+(?:pas|plus)(?!\s+qu)", r"perd\w*\s+(?:le\s+)?contrôle\s+(?:de|d['’]|du|des|sur)", r"échapp\w+\s+(?:au|à)\s+contrôle"],
-    "same_as_previous": [r"dont", r"contre(?!-)", r"^(?:c['’]est|cela\s+(?:fait|représente))", r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
+    "same_as_previous": [r"il\s+s['’]agit\s+d[e'’]", r"dont", r"contre(?!-)", r"^(?:c['’]est|cela\s+(?:fait|représente))", r"soit", r"ce\s+qui\s+représente", r"l['’]équivalent\s+de"],
     "distract": [r"superficie", r"couvr\w*", r"s['’]étend\w*", r"comparable", r"taille", r"tués?",
                  r"blessés?", r"morts?", r"déplacés?", r"habitants?", r"population", r"soldats",
                  r"combattants", r"mis\s+hors\s+de\s+combat",

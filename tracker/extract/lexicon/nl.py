@@ -13,6 +13,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"tussen"]
 RANGE_AND = [r"en", r"tot"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"tot"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"of meer": "at_least"}
 QUALIFIERS = {
@@ -36,7 +38,7 @@ CUES = {
     "not_evac": [r"niet\s+onder\s+evacuatiebevel\w*"],
     "outside": [r"niet\s+(?:meer\s+|volledig\s+)?(?:in\s+handen|onder\s+controle)", r"(?:de\s+)?controle\s+over(?=[^.;]{0,80}\bverloren)",
                 r"(?:de\s+)?controle\s+verloren\s+over"],
-    "same_as_previous": [r"waaronder", r"^(?:dat|dit)\s+(?:is|zijn|was|waren)", r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
+    "same_as_previous": [r"gaat\s+het\s+om", r"waaronder", r"^(?:dat|dit)\s+(?:is|zijn|was|waren)", r"dat\s+is", r"wat\s+overeenkomt\s+met", r"goed\s+voor"],
     "distract": [r"groter\s+dan", r"oppervlakte", r"keer", r"doden", r"gewonden", r"inwoners",
                  r"mensen", r"soldaten", r"fractie"],
 }

@@ -14,6 +14,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"mellom"]
 RANGE_AND = [r"og", r"til"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"til"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {"eller mer": "at_least"}
 QUALIFIERS = {
@@ -37,7 +39,7 @@ CUES = {
     "evac": [r"evakueringsordre\w*"],
     "not_evac": [r"ikke\s+omfattet\s+av\s+evakueringsordre\w*"],
     "outside": [r"ikke\s+(?:lenger\s+)?(?:full\s+)?kontroll", r"(?:mistet|tapt|tapte)\s+(?:den\s+)?kontroll(?:en)?\s+over"],
-    "same_as_previous": [r"(?:deriblant|blant\s+dem|inkludert)", r"^det\s+(?:er|var|utgjør)", r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
+    "same_as_previous": [r"det\s+dreier\s+seg\s+om", r"(?:deriblant|blant\s+dem|inkludert)", r"^det\s+(?:er|var|utgjør)", r"det\s+tilsvarer", r"tilsvarer", r"betyr\s+det\s+at"],
     "distract": [r"samlet\s+areal", r"areal\s+på", r"mindre\s+enn\s+(?=[A-ZÆØÅ])", r"større\s+enn", r"bredde",
                  r"drept\w*", r"såret", r"mennesker", r"innbyggere", r"soldater", r"ganger"],
 }

@@ -15,6 +15,8 @@ FRACTIONS = [
 ]
 RANGE_OPEN = [r"від", r"між"]
 RANGE_AND = [r"до", r"і", r"та"]
+# "100 to 120 square kilometres": a range without an opening word.
+RANGE_BARE = [r"до"]
 # Hedges written after the figure and its unit ("450 km² environ").
 POST_QUALIFIERS = {}
 QUALIFIERS = {
