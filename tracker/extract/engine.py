@@ -637,10 +637,9 @@ def _territories(text: str) -> list[tuple[int, int, str, int]]:
 
 
 def _territories_within(sentence: str, lo: int, hi: int) -> list[tuple[int, int, str, int]]:
-    """The names of `_territories(sentence)` inside sentence[lo:hi], with offsets into that
-    slice: the sentence is scanned once however many windows of it are read."""
-    return [(a - lo, b - lo, canon, level) for a, b, canon, level in _territories_cached(sentence)
-            if lo <= a and b <= hi]
+    """The names in sentence[lo:hi], with offsets into that slice. Only the window is scanned:
+    most figures are placed by the few words after them."""
+    return list(_territories_cached(sentence[lo:hi]))
 
 
 @functools.lru_cache(maxsize=4096)
