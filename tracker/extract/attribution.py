@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tracker.extract.lexicon import (ORG_WORDS, canonical_person, SOURCES, SOURCES_CASED, SOURCES_FAST, SOURCES_FULL, TITLE_WORDS, Lexicon,
-                                     _fast, is_source_name)
+from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, TITLE_WORDS, Lexicon, _fast,
+                                     canonical_person, is_source_name)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -223,7 +223,8 @@ def _analysis_of_producer(sentence: str, producer: str) -> str | None:
         while tokens and (tokens[0] in TITLE_WORDS or _LEADING_ARTICLE.match(tokens[0] + " ")):
             tokens.pop(0)
         name = " ".join(tokens)
-        if len(name) >= 2 and name != producer and not is_source_name(name) or name and _is_relay(name):
+        # An outlet nobody lists as a source, or one listed as a relay ("a Reuters analysis").
+        if len(name) >= 2 and name != producer and (not is_source_name(name) or _is_relay(name)):
             return name
     return None
 

@@ -33,8 +33,9 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
-from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_THEN_NAME, TOWNS, TOWNS_FAST, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES, TERRITORIES_ALL, TERRITORIES_FAST,
-                                     Lexicon, LowPattern, _fast, lexicon_for)
+from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_THEN_NAME, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES,
+                                     TERRITORIES_ALL, TERRITORIES_FAST, TOWNS, TOWNS_FAST, Lexicon, LowPattern, _fast,
+                                     lexicon_for)
 from tracker.extract.numbers import Numeral, find_numerals
 from tracker.extract.text import clean, guess_language, split_sentences
 from tracker.extract.units import (Measure, conversion_consistent, is_conversion_gap,

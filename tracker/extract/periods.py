@@ -33,7 +33,8 @@ KURSK_INCURSION = date(2024, 8, 6)
 
 FLOW_KINDS = frozenset({
     "date_range", "since_year_start", "since_month_start", "since_this_month", "since_invasion",
-    "since_counteroffensive", "since_kursk_incursion", "since_date", "since_month", "since_year", "month_end", "first_n_days",
+    "since_counteroffensive", "since_kursk_incursion", "since_date", "since_month", "since_year", "month_end",
+    "first_n_days",
     "first_half", "mid_month", "early_month", "date", "month", "year", "this_year", "past_month",
     "last_month", "this_month", "the_month", "past_week", "past_day", "past_n_days",
     "past_n_weeks", "past_n_months", "past_year", "past_few_days", "past_10_days",
