@@ -682,3 +682,16 @@ def test_no_agent_inside_a_withdrawal_or_a_name() -> None:
     c = only("The Arakan Army said it had overrun the headquarters of the junta's Western Regional Military Command, "
              "giving the group control of 14 of Rakhine State's 17 townships.", published="2024-12-22", conflict="myanmar")
     assert c.actor == "Arakan Army"
+
+
+def test_officials_and_ministries_named_in_several_languages() -> None:
+    c = only("Die ukrainische Armee hat seit Anfang Oktober mehr als 4.700 Quadratkilometer in der Region Cherson "
+             "zurückerobert, wie Verteidigungsminister Olexij Resnikow am Samstag mitteilte.", published="2022-11-13",
+             language="de", conflict="russia-ukraine")
+    assert c.attribution == "Oleksii Reznikov"
+    c = only("Nach Schätzung des britischen Verteidigungsministeriums hält Russland in der Region Cherson nur noch "
+             "rund ein Viertel des Gebiets.", published="2022-11-13", language="de", conflict="russia-ukraine")
+    assert (c.attribution, c.value, c.territory) == ("UK Ministry of Defence", 25.0, "Kherson oblast")
+    c = only("The Arakan Army (AA) said on Saturday it now controls 14 of Rakhine State's 17 townships.",
+             published="2024-12-22", conflict="myanmar")
+    assert c.attribution == "Arakan Army"

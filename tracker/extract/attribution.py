@@ -52,6 +52,12 @@ class PeopleRegistry:
 
 
 def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
+    words = run.split()
+    for k in (2, 1):
+        # A known official, however spelled: "Defence Minister Israel Katz", "Resnikow".
+        tail = " ".join(words[-k:]).rstrip(".,")
+        if len(words) >= k and canonical_person(tail) != tail:
+            return canonical_person(tail)
     if run in people.cleaned:
         tokens = people.cleaned[run]
     else:
@@ -148,7 +154,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|an?|l['’]|la|le|les|un|une|die|der|das
 
 
 _GOVERNMENT_OF = {"Russia": "Russian government", "Ukraine": "Ukrainian government", "Israel": "Israeli government"}
-_SUBJECT_GAP = re.compile(r"\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
+_SUBJECT_GAP = re.compile(r"(?:\s+\([A-Z]{2,6}\))?\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
 _LOCATIVE = re.compile(r"(?<![\w'’])(?:in|i|en|im|dans|à|op|у|в|на|near|from|to)\s+(?:the\s+)?$", re.I)
 _ANALYST_HEADS = re.compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|report|stud|survey|аналіт|експерт|ekspert)", re.I)
 _POSTPOSITIONS = ("according", "selon", "laut", "volgens", "ifølge", "за ", "zufolge", "nach", "d'après", "d’après")

@@ -77,7 +77,9 @@ SOURCES = [
     (r"(?-i:UN)(?=\s+(?:said|says|reported|estimated|estimates|figures|data)\b)|the\s+united\s+nations|l['’]onu|(?-i:ООН)",
      "UN", "producer"),
     (r"ocha|un\s+humanitarian\s+(?:monitors|office)|un\s+office\s+for\s+the\s+coordination\s+of\s+humanitarian\s+affairs", "UN OCHA", "producer"),
-    (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod", "UK Ministry of Defence", "producer"),
+    (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod|britischen\s+verteidigungsministeriums?|"
+     r"ministère\s+britannique\s+de\s+la\s+défense|britse\s+ministerie\s+van\s+defensie|britiske\s+forsvarsdepartementet",
+     "UK Ministry of Defence", "producer"),
     (r"nug(?:(?:'s|’s)\s+(?:defen[cs]e\s+)?ministry)?|national\s+unity\s+government", "NUG Ministry of Defense", "producer"),
     (r"csis", "CSIS", "producer"),
     (r"afp(?:s|['’]s?)?|agence\s+france-presse|l['’]afp", "AFP", "analyst"),
@@ -87,7 +89,7 @@ SOURCES = [
     (r"reuters", "Reuters", "relay"), (r"associated\s+press|ap", "AP", "relay"),
     (r"cnn", "CNN", "relay"), (r"bbc", "BBC", "relay"), (r"ukrinform|укрінформ", "Ukrinform", "relay"),
     (r"tass|ria\s+novosti|interfax", "TASS", "relay"), (r"anadolu", "Anadolu", "relay"),
-    (r"rfi", "RFI", "relay"), (r"ynet", "Ynet", "relay"),
+    (r"rfi", "RFI", "relay"), (r"ynet", "Ynet", "relay"), (r"haaretz", "Haaretz", "relay"),
     (r"times\s+of\s+israel", "Times of Israel", "relay"), (r"jerusalem\s+post", "Jerusalem Post", "relay"),
     (r"krasnaya\s+zvezda", "Krasnaya Zvezda", "relay"), (r"telegram", "Telegram", "relay"),
 ]
@@ -103,6 +105,7 @@ TITLE_WORDS = [
     "Presidenten", "Президент", "Генерал", "Uhr", "Sunday", "Monday", "Tuesday", "Wednesday",
     "Thursday", "Friday", "Saturday", "Speaking", "In", "On", "The", "A", "And", "But", "He", "She",
     "Telegram", "Facebook", "Kremlin", "Chairman", "Army", "Navy", "Acting", "Leader", "Junta",
+    "Only", "Even", "Also", "Now", "Still", "Some", "About", "More", "Nearly", "Almost", "Meanwhile", "However",
     "Lt-Gen", "Lieutenant", "Sergeant",
 ]
 
@@ -146,6 +149,8 @@ OFFICIAL_NAMES = [
     (r"(?:[\w'’]+\s+)?(?:belousov|beloussow|belooussov|beloesov)|бєлоусов\w*", "Andrei Belousov"),
     (r"(?:[\w'’]+\s+)?(?:budanov|budanow|boudanov|boedanov)|буданов\w*", "Kyrylo Budanov"),
     (r"(?:[\w'’]+\s+)?(?:netanyahu|netanjahu|netanyahou)", "Benjamin Netanyahu"),
+    (r"(?:israel\s+)?katz", "Israel Katz"),
+    (r"(?:[\w'’]+\s+)?(?:reznikov|resnikow|reznikow|réznikov)|резніков\w*", "Oleksii Reznikov"),
 ]
 
 # Front-line towns, with their spellings in the six languages and transliterations, and the

@@ -124,7 +124,7 @@ PERIODS = [
     (r"zuletzt|jetzt|derzeit|inzwischen|mittlerweile|aktuell|heute|noch|bereits", "now"),
     (r"binnen\s+(?P<n>\w+)\s+tagen|innerhalb\s+von\s+(?P<n2>\w+)\s+tagen", "within_n_days"),
 ]
-SPEECH_VERBS = [r"sagte", r"sagt", r"erklärte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"nach\s+angaben", r"meldete", r"schätzt"]
+SPEECH_VERBS = [r"sagte", r"sagt", r"sagten", r"erklärte", r"mitteilte", r"mitteilten", r"räumte\s+ein", r"betonte", r"teilte\s+mit", r"berichtete", r"laut", r"zufolge", r"nach\s+angaben", r"meldete", r"schätzt"]
 ACCORDING_TO = [r"laut", r"zufolge", r"nach\s+angaben", r"nach"]
 ANALYSIS_WORDS = [r"berechnungen", r"auswertung", r"analyse", r"afp-berechnungen", r"ausgewertet", r"zählung"]
 PRECISELY = [r"genauer\s+gesagt", r"genau"]
