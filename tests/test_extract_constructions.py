@@ -695,3 +695,9 @@ def test_officials_and_ministries_named_in_several_languages() -> None:
     c = only("The Arakan Army (AA) said on Saturday it now controls 14 of Rakhine State's 17 townships.",
              published="2024-12-22", conflict="myanmar")
     assert c.attribution == "Arakan Army"
+
+
+def test_a_side_that_speaks_through_its_staff_keeps_its_gains() -> None:
+    c = only("Ukraine's General Staff said its forces had retaken 20 square kilometres near Kupiansk.",
+             published="2025-06-05")
+    assert (c.actor, c.attribution) == ("Ukraine", "Ukrainian General Staff")

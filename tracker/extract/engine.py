@@ -506,6 +506,7 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
 _WITHDRAWAL_BEFORE = re.compile(
     r"\b(?:withdrawal|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|terugtrekking|aftocht|tilbaketrekning\w*|"
     r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I)
+_OF_BEFORE = re.compile(r"\b(?:of|de|du|des|van|av|von)\s+(?:the\s+|la\s+|le\s+|l['’]|de\s+)?$", re.I)
 _INSIDE_NAME = re.compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
 _PLACE_NOUN_BEFORE = re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I)
 # A possessive name before a capitalised name: "the junta's Western Regional Military Command".
@@ -548,7 +549,7 @@ def _agentive(sentence: str, actors: list, months: dict | None = None) -> list:
             continue  # "after the withdrawal of Russian troops", "de territoire ukrainien": no agent
         if canon in PLACEHOLDERS and sentence[s:s + 1].isupper() and _INSIDE_NAME.search(sentence, max(0, s - 30), s):
             continue  # "Western Regional Military Command": a word of a name, no army
-        if _POSSESSIVE_OF_NAME.match(sentence, e - 2):
+        if _POSSESSIVE_OF_NAME.match(sentence, e - 2) and _OF_BEFORE.search(sentence, max(0, s - 12), s):
             continue  # "the headquarters of the junta's Western Regional Military Command"
         loc = _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s])
         if loc and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I) \
