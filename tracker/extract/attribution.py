@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, TITLE_WORDS, Lexicon, _fast,
-                                     canonical_person, is_source_name)
+                                     canonical_person, is_source_name, may_name_official)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
@@ -52,16 +52,10 @@ class PeopleRegistry:
 
 
 def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
-    words = run.split()
-    for k in (2, 1):
-        # A known official, however spelled: "Defence Minister Israel Katz", "Resnikow".
-        tail = " ".join(words[-k:]).rstrip(".,")
-        if len(words) >= k and canonical_person(tail) != tail:
-            return canonical_person(tail)
     if run in people.cleaned:
         tokens = people.cleaned[run]
     else:
-        tokens = _name_tokens(run, non_name)
+        tokens = _official_tokens(run) or _name_tokens(run, non_name)
         if len(people.cleaned) < 5000:
             people.cleaned[run] = tokens
     if tokens is None:
@@ -70,6 +64,21 @@ def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
         return " ".join(tokens)
     if len(tokens) == 1:
         return people.lookup(tokens[0])
+    return None
+
+
+def _official_tokens(run: str) -> tuple | None:
+    """A known official however spelled or titled ("Defence Minister Israel Katz", "Olexij
+    Resnikow"): the tokens of the English spelling, else None."""
+    if not may_name_official(run):
+        return None
+    words = run.split()
+    for k in (2, 1):
+        if len(words) >= k:
+            tail = " ".join(words[-k:]).rstrip(".,")
+            canon = canonical_person(tail)
+            if canon != tail:
+                return tuple(canon.split())
     return None
 
 
