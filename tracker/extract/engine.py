@@ -503,12 +503,36 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
     return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
 
 
+class _Gated:
+    """A case-insensitive pattern tried only where one of its words is written: the lower-cased
+    window is first scanned for those words case-sensitively, which costs far less than the
+    case-insensitive pattern tried at every position of the window."""
+
+    def __init__(self, pattern: re.Pattern, words: str) -> None:
+        self.pattern = pattern
+        self.words = re.compile(words)
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None):
+        end = len(text) if endpos is None else endpos
+        if self.words.search(text[pos:end].lower()) is None:
+            return None
+        return self.pattern.search(text, pos, end)
+
+
 _WITHDRAWAL_BEFORE = re.compile(
     r"\b(?:withdrawal|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|terugtrekking|aftocht|tilbaketrekning\w*|"
     r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I)
 _OF_BEFORE = re.compile(r"\b(?:of|de|du|des|van|av|von)\s+(?:the\s+|la\s+|le\s+|l['’]|de\s+)?$", re.I)
+_WITHDRAWAL_BEFORE = _Gated(_WITHDRAWAL_BEFORE, r"withdraw|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|"
+                                                r"terugtrek|aftocht|tilbaketrek|відступ|виведен")
 _INSIDE_NAME = re.compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
 _PLACE_NOUN_BEFORE = re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I)
+_PLACE_NOUN_BEFORE = _Gated(_PLACE_NOUN_BEFORE, r"territ|sol|terres|grondgebied|територ")
+_SINCE_EVENT = _Gated(_SINCE_EVENT, r"since|seit|depuis|sinds|siden|від")
+_AFTER_EVENT = _Gated(_AFTER_EVENT, r"after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи")
+FOCUS_BEFORE = _Gated(FOCUS_BEFORE, r"most|main|large|chief|especial|particul|notabl|primar|above|vor\s+allem|haupts|insbes|"
+                                    r"vornehm|überwieg|surtout|notamm|princip|essentiel|vooral|voornam|met\s+name|hoofdz|"
+                                    r"hovedsak|særlig|spesielt|først|переваж|зокрема|особлив|насамперед")
 # A possessive name before a capitalised name: "the junta's Western Regional Military Command".
 _POSSESSIVE_OF_NAME = re.compile(r"['’]s\s+(?-i:[A-Z])(?!\w*\s+(?:forces|troops|army))")
 
@@ -1042,8 +1066,10 @@ def _with_sentence_cutoff(res: P.Resolved, phrase: P.Phrase, phrases: list[P.Phr
 
 # "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
 _SAID_AFTER_COMMA = re.compile(r",\s*")
-_INCLUDING = re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I)
-_CONTRAST = re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I)
+_INCLUDING = _Gated(re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I),
+                    r"including|among|darunter|dont|waaronder|deriblant|inkludert|числі")
+_CONTRAST = _Gated(re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I),
+                   r"against|versus|compared|while|whereas|contre|gegenüber|tegen|mot|проти")
 _CLAUSE_END = re.compile(r"^\s*(?:[.;,)]|$)")
 _ANCHOR_KINDS = ("date", "early_month", "mid_month", "month", "weekday")
 
