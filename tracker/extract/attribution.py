@@ -223,6 +223,7 @@ _ANALYSIS_BY_NAME_RE = re.compile(
 # Common nouns German writes with a capital, before the name: "der Zeitung Haaretz".
 _HEAD_NOUN = re.compile(r"\w*(?:zeitung|agentur|gruppe|denkfabrik|magazin|sender|portal|plattform|blatt|website|"
                         r"projekt|organisation|dienst|institut|nachrichten\w*)", re.I)
+_HEAD_NOUN = _fast(_HEAD_NOUN)
 _NP_END = re.compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
 
 

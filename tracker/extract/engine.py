@@ -1336,6 +1336,14 @@ def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | N
 _LOCATIVE_BEFORE = _fast(_LOCATIVE_BEFORE)
 _ACCORDING_BEFORE = _fast(_ACCORDING_BEFORE)
 _TERRITORY_BREAK = _fast(_TERRITORY_BREAK)
+# The case-insensitive window tests of the engine, read the same way (each is tried many times
+# per sentence; a case-sensitive scan of the lower-cased text costs far less).
+for _name in ("_POST_STOP", "_CONJ_BREAK", "_AND_CLAUSE", "_COORDINATED", "_RELATIVE_BEFORE", "_SAID_BEFORE",
+              "_TERRITORY_NOUN", "_OF_PREVIOUSLY_HELD", "_OF_WORDS", "_OF_TOTAL_GAP", "_SO_FAR", "_CHANGE_TO",
+              "_LAST_MONTH_HINT", "_SINCE_ADVERB", "_WITH_BEFORE", "_FROM_BEFORE", "_RELATIVE_HOLD", "_OF_THEM", "_ANOTHER",
+              "_APPOSITION", "_NOT_BARE_AFTER", "_OF_OWN", "_NOT_PLACE_OF", "_OF_CHAIN", "_FRONTED_OF"):
+    if isinstance(globals()[_name], re.Pattern):
+        globals()[_name] = _fast(globals()[_name])
 
 
 class _TerritoryBreak:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from tracker.extract.lexicon import Lexicon
+from tracker.extract.lexicon import Lexicon, _fast
 
 INVASION = date(2022, 2, 24)
 # The day each war began, for "since the war began" / "before the war" (a document whose
@@ -122,7 +122,8 @@ _SUPERLATIVE_BEFORE = re.compile(
 
 
 # "44% less territory than in August": the month is the comparison's, not the figure's.
-_THAN_BEFORE = re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.I)
+_THAN_BEFORE = _fast(re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.I))
+_SUPERLATIVE_BEFORE = _fast(_SUPERLATIVE_BEFORE)
 
 
 def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
