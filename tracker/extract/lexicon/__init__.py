@@ -546,7 +546,7 @@ _TOWN_BODY = "|".join("(?P<w%d>%s)" % (i, p) for i, (p, _c, _r) in enumerate(com
 TOWNS = [(canon, region) for _p, canon, region in common.TOWNS]
 TOWNS_FAST = LowPattern(re.compile(_wb_names(_TOWN_BODY), _FLAGS), _low(_TOWN_BODY, _wb_names_low(_TOWN_BODY)))
 # Where a town name can stand for the area around it: right after "around", "near", "rond"...
-# and a capital. Scanning for these few words first spares a scan for every town name.
+# Scanning for these few words first spares a scan for every town name.
 _NEAR_BODY = r"(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?"
 NEAR_TOWN_THEN_NAME = LowPattern(re.compile(r"(?<![\w'’])(?:" + _NEAR_BODY + ")", _FLAGS),
                                  _low(_NEAR_BODY, _gate_low(_NEAR_BODY) + r"(?<![\w'’])(?:" + _NEAR_BODY + ")"))
