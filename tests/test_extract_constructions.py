@@ -701,3 +701,19 @@ def test_a_side_that_speaks_through_its_staff_keeps_its_gains() -> None:
     c = only("Ukraine's General Staff said its forces had retaken 20 square kilometres near Kupiansk.",
              published="2025-06-05")
     assert (c.actor, c.attribution) == ("Ukraine", "Ukrainian General Staff")
+
+
+def test_areas_per_day_outside_an_account_of_gains_are_no_claims() -> None:
+    assert run("Deminers can clear only about 2 square kilometres a day, the agency said. The fires burned 40 square "
+               "kilometres a day in August.", published="2025-06-05") == []
+    claims = run("Belousov said Russian forces took 6,300 square kilometres this year. The offensive had averaged "
+                 "around 18 square kilometres per day, he said.", published="2025-12-17")
+    assert [c.metric for c in claims] == ["area_gained_km2", "area_gained_per_day_km2"]
+
+
+def test_new_constructions_leave_distractors_alone() -> None:
+    text = ("Men aged 18 to 60 may not leave the country. Russia lost 500 soldiers in the battle, including 20 "
+            "officers. That compares with 40,000 casualties a year earlier. According to local residents, 300 people "
+            "fled the village. Shelling near Pokrovsk killed 5 people and damaged 40 homes. The security zone is "
+            "between 1 and 3 kilometres wide.")
+    assert run(text, published="2025-06-05") == []

@@ -853,9 +853,9 @@ def _with_context(name: str, state: DocState, sentence: str) -> str:
 def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_period: bool,
              state: DocState, war_total: bool = False) -> tuple[str, bool] | None:
     """(metric, actor_is_opponent) or None for a distractor."""
-    if cue is None and m.measure.kind == "area" and m.measure.per_day:
-        # "The offensive had averaged around 18 km² per day": an area per day is a pace of
-        # advance whatever the verb.
+    if cue is None and m.measure.kind == "area" and m.measure.per_day and state.last_metric_class in ("gain", "regain"):
+        # "... took 6,300 km² this year. The offensive had averaged around 18 km² per day": in
+        # an account of gains, an area per day is their pace whatever the verb.
         return ("area_gained_per_day_km2", False)
     if cue is None or cue.cls == "distract":
         return None

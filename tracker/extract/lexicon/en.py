@@ -74,7 +74,7 @@ CUES = {
     "distract": [
         r"covering", r"covers", r"spans?", r"measur(?:es|ed|ing)", r"total\s+area",
         r"size\s+of", r"as\s+large\s+as", r"larger\s+than", r"bigger\s+than", r"comparable\s+to",
-        r"contaminated", r"mined", r"damaged", r"home\s+to", r"country\s+of", r"makes?\s+up",
+        r"contaminated", r"mined", r"damaged", r"demin\w*", r"de-min\w*", r"burn(?:ed|t|s|ing)?", r"fires?", r"home\s+to", r"country\s+of", r"makes?\s+up",
         r"accounts?\s+for", r"accounted\s+for", r"struck", r"spread\s+to", r"fought\s+over",
         r"surrounded", r"encircled", r"swept", r"equal\s+to", r"packed\s+into", r"killed",
         r"whose", r"moved\s+forward\s+by", r"fighting\s+continues", r"contested",
