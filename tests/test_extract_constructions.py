@@ -717,3 +717,10 @@ def test_new_constructions_leave_distractors_alone() -> None:
             "fled the village. Shelling near Pokrovsk killed 5 people and damaged 40 homes. The security zone is "
             "between 1 and 3 kilometres wide.")
     assert run(text, published="2025-06-05") == []
+
+
+def test_a_figure_of_the_compared_month_in_german() -> None:
+    claims = run("DeepState hat für Januar russische Geländegewinne von 427 Quadratkilometern verzeichnet, deutlich "
+                 "weniger als im Dezember, als es 593 Quadratkilometer waren.", published="2025-02-15", language="de",
+                 conflict="russia-ukraine")
+    assert [(c.value, c.period_start) for c in claims] == [(427.0, "2025-01-01"), (593.0, "2024-12-01")]

@@ -45,7 +45,7 @@ CUES = {
     "not_evac": [r"nicht\s+von\s+evakuierungs\w+\s+betroffen"],
     "outside": [r"nicht\s+(?:mehr\s+|vollständig\s+)?kontrolliert", r"(?:die\s+)?kontrolle\s+über(?=[^.;]{0,80}\bverlor)",
                 r"(?:die\s+)?kontrolle\s+verloren\s+über"],
-    "same_as_previous": [r"(?:es\s+)?handelt\s+(?:es\s+)?sich\s+um", r"darunter", r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
+    "same_as_previous": [r"als\s+es(?=\s+(?:noch\s+|erst\s+|nur\s+)?[\d.,]+)", r"(?:es\s+)?handelt\s+(?:es\s+)?sich\s+um", r"darunter", r"^das\s+(?:sind|ist|waren|war|macht)", r"das\s+entspricht", r"was\s+(?:etwa\s+)?\w*\s*entspricht", r"entspricht"],
     "distract": [r"fläche\s+des", r"fläche\s+von", r"groß\s+wie", r"größer\s+als", r"umfasst", r"getötet\w*",
                  r"verletzt\w*", r"menschen", r"einwohner\w*", r"soldaten", r"kilometer\s+vor", r"tagen",
                  r"vertrieben\w*", r"vermint\w*", r"beschädigt\w*", r"mal", r"weniger"],
