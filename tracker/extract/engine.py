@@ -133,6 +133,16 @@ class Mention:
     inherited: bool = False
     denominator: bool = False
     precise: bool = False
+    held_end: int = -2  # end of "of the land X seized" after the figure: -1 none, -2 not read yet
+
+
+def _previously_held_end(sentence: str, m: Mention) -> int | None:
+    """Where "of the land Ukraine captured" (a previously seized area) ends after the figure,
+    read once per figure."""
+    if m.held_end == -2:
+        held = _OF_PREVIOUSLY_HELD.match(sentence[m.end:m.end + 120])
+        m.held_end = m.end + held.end() if held else -1
+    return None if m.held_end < 0 else m.held_end
 
 
 @dataclass
@@ -367,8 +377,8 @@ _CHANGE_TO = re.compile(
 _LAST_MONTH_HINT = re.compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
                               r"vorige\s+maand|forrige\s+måned|минулого\s+місяця|минулий\s+місяць", re.I)
 _SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
-_SINCE_EVENT = re.compile(r"\b(?:since|seit|depuis|sinds|siden|від)\b[^.;,]{0,60}$", re.I)
-_AFTER_EVENT = re.compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I)
+_SINCE_EVENT = _fast(re.compile(r"\b(?:since|seit|depuis|sinds|siden|від)\b[^.;,]{0,60}$", re.I))
+_AFTER_EVENT = _fast(re.compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I))
 _WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
 
@@ -407,8 +417,7 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
             if _RELATIVE_BEFORE.search(window[:pm.start()]):
                 continue  # "land that had been held by Russian forces" describes the land
             post = Cue(m.end + pm.start(), m.end + pm.end(), cls, pm.group(0), post=True)
-    held_m = _OF_PREVIOUSLY_HELD.match(sentence[m.end:m.end + 120])
-    held_end = m.end + held_m.end() if held_m else None
+    held_end = _previously_held_end(sentence, m)
     if held_end is not None and post is not None and post.start < held_end:
         post = None  # "10 percent of the area it had seized": the verb is the denominator's
     left = [c for c in cues if c.end <= m.qualifier_start]
@@ -503,61 +512,32 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
     return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
 
 
-class _Gated:
-    """A case-insensitive pattern tried only where one of its words is written: the lower-cased
-    window is first scanned for those words case-sensitively, which costs far less than the
-    case-insensitive pattern tried at every position of the window."""
-
-    def __init__(self, pattern: re.Pattern, words: str) -> None:
-        self.pattern = pattern
-        self.words = re.compile(words)
-
-    def search(self, text: str, pos: int = 0, endpos: int | None = None):
-        end = len(text) if endpos is None else endpos
-        if self.words.search(text[pos:end].lower()) is None:
-            return None
-        return self.pattern.search(text, pos, end)
-
-
-_WITHDRAWAL_BEFORE = re.compile(
+_WITHDRAWAL_BEFORE = _fast(re.compile(
     r"\b(?:withdrawal|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|terugtrekking|aftocht|tilbaketrekning\w*|"
-    r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I)
+    r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I))
 _OF_BEFORE = re.compile(r"\b(?:of|de|du|des|van|av|von)\s+(?:the\s+|la\s+|le\s+|l['’]|de\s+)?$", re.I)
-_WITHDRAWAL_BEFORE = _Gated(_WITHDRAWAL_BEFORE, r"withdraw|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|"
-                                                r"terugtrek|aftocht|tilbaketrek|відступ|виведен")
 _INSIDE_NAME = re.compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
-_PLACE_NOUN_BEFORE = re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I)
-_PLACE_NOUN_BEFORE = _Gated(_PLACE_NOUN_BEFORE, r"territ|sol|terres|grondgebied|територ")
-_SINCE_EVENT = _Gated(_SINCE_EVENT, r"since|seit|depuis|sinds|siden|від")
-_AFTER_EVENT = _Gated(_AFTER_EVENT, r"after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи")
-FOCUS_BEFORE = _Gated(FOCUS_BEFORE, r"most|main|large|chief|especial|particul|notabl|primar|above|vor\s+allem|haupts|insbes|"
-                                    r"vornehm|überwieg|surtout|notamm|princip|essentiel|vooral|voornam|met\s+name|hoofdz|"
-                                    r"hovedsak|særlig|spesielt|først|переваж|зокрема|особлив|насамперед")
+_PLACE_NOUN_BEFORE = _fast(re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I))
 # A possessive name before a capitalised name: "the junta's Western Regional Military Command".
 _POSSESSIVE_OF_NAME = re.compile(r"['’]s\s+(?-i:[A-Z])(?!\w*\s+(?:forces|troops|army))")
 
 
-class _DateGap:
-    """Whether the word between a preposition and a name is a date ("In April Ukraine
-    retook ...", "In 2023 Russia took ..."): then the name starts the clause, it is no place."""
-
-    _LAST_WORD = re.compile(r"(\w+)\s+$")
-
-    # "Since the start of the year Russia has seized ...": a time noun, not a place.
-    _TIME_NOUNS = frozenset((
-        "year", "month", "week", "day", "war", "invasion", "offensive", "jahres", "jahr", "monats", "krieges",
-        "année", "mois", "semaine", "guerre", "jaar", "maand", "oorlog", "året", "måneden", "uken", "krigen",
-        "року", "місяця", "тижня", "війни"))
-
-    def search(self, text: str, months: dict) -> bool:
-        m = self._LAST_WORD.search(text)
-        if not m:
-            return False
-        word = m.group(1).lower()
-        return word.isdigit() or word in months or word in self._TIME_NOUNS
+_LAST_WORD = re.compile(r"(\w+)\s+$")
+# "Since the start of the year Russia has seized ...": a time noun, not a place.
+_TIME_NOUNS = frozenset((
+    "year", "month", "week", "day", "war", "invasion", "offensive", "jahres", "jahr", "monats", "krieges",
+    "année", "mois", "semaine", "guerre", "jaar", "maand", "oorlog", "året", "måneden", "uken", "krigen",
+    "року", "місяця", "тижня", "війни"))
 
 
-_DATE_GAP = _DateGap()
+def _ends_in_date_word(text: str, months: dict) -> bool:
+    """Is the word between a preposition and a name a date ("In April Ukraine retook ...",
+    "In 2023 Russia took ...")? Then the name starts the clause; it is no place."""
+    m = _LAST_WORD.search(text)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    return word.isdigit() or word in months or word in _TIME_NOUNS
 
 
 def _agentive(sentence: str, actors: list, months: dict | None = None) -> list:
@@ -577,7 +557,7 @@ def _agentive(sentence: str, actors: list, months: dict | None = None) -> list:
             continue  # "the headquarters of the junta's Western Regional Military Command"
         loc = _LOCATIVE_BEFORE.search(sentence[max(0, s - 30):s])
         if loc and not re.match(r"\s*(?:forces|troops|army|armée|truppen|troepen|styrker|військ)", sentence[e:e + 12], re.I) \
-                and not _DATE_GAP.search(loc.group(0), months or {}):
+                and not _ends_in_date_word(loc.group(0), months or {}):
             continue  # "in Oekraïne", "threatened Kyiv" is handled by nearness
         # A placeholder right after a demonym ("Russian army") is that demonym's.
         if canon in PLACEHOLDERS and i > 0 and actors[i - 1][1] >= s - 1 and actors[i - 1][2] not in PLACEHOLDERS:
@@ -662,12 +642,6 @@ def _territories(text: str) -> list[tuple[int, int, str, int]]:
     return list(_territories_cached(text))
 
 
-def _territories_within(sentence: str, lo: int, hi: int) -> list[tuple[int, int, str, int]]:
-    """The names in sentence[lo:hi], with offsets into that slice. Only the window is scanned:
-    most figures are placed by the few words after them."""
-    return list(_territories_cached(sentence[lo:hi]))
-
-
 @functools.lru_cache(maxsize=4096)
 def _territories_cached(text: str) -> tuple:
     out = []
@@ -731,11 +705,9 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     if lex.country_anaphora_re.match(right) and state.conflict in COUNTRY_OF_CONFLICT:
         return COUNTRY_OF_CONFLICT[state.conflict]
     left = sentence[:m.start]
-    clause_at = _last_clause_start(left)
-    clause_left = left[clause_at:]
+    clause_left = left[_last_clause_start(left):]
     # "45 km² over the month, mostly in the Zaporizhzhia region": where most of it lies.
-    terr_right = [t for t in _territories_within(sentence, m.end, m.end + len(right))
-                  if not FOCUS_BEFORE.search(sentence, max(m.end, m.end + t[0] - 40), m.end + t[0])]
+    terr_right = [t for t in _territories(right) if not FOCUS_BEFORE.search(right, max(0, t[0] - 40), t[0])]
     if terr_right:
         # Most specific first among those right after the figure.
         best = max(terr_right, key=lambda t: (t[3], -t[0]))
@@ -743,14 +715,14 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
             if best[3] == 1 and m.measure.kind not in ("pct", "fraction", "permille"):
                 # "51 km² of Ukrainian land" along a named axis: the axis is the place; the
                 # country is only the denominator of a share.
-                specific = [t for t in _territories_within(sentence, clause_at, m.start) if t[3] >= 2]
+                specific = [t for t in _territories(clause_left) if t[3] >= 2]
                 if specific:
                     return _with_context(specific[-1][2], state, sentence)
             return _with_context(best[2], state, sentence)
     if lex.anaphora_re.search(right[:30]):
         # "there", "the region": the nearest region named before in the sentence, else the
         # last one of the document.
-        near = _territories_within(sentence, 0, m.start)
+        near = _territories(left)
         if any(t[3] >= 2 for t in near):
             # The last place named, or the most specific of its chain ("the Pokrovsk sector
             # of Donetsk Oblast").
@@ -769,7 +741,7 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
         for am in lex.anaphora_re.finditer(clause_left):
             pass
         if am is not None and (len(am.group(0)) > 4 or "'" in am.group(0) or "’" in am.group(0)) and \
-                not _territories_within(sentence, clause_at + am.end(), m.start):
+                not _territories(clause_left[am.end():]):
             return state.last_territory  # "she said the area won back contained 300 settlements"
     if prev_same:
         return prev_same
@@ -780,7 +752,7 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
         # "In the south, ..., Ukrainian troops took back 5.2 km²": the southern front.
         word = next(g for g in cm.groups() if g).lower()
         return f"{_COMPASS[word]} front"
-    terr_left = [t for t in _territories_within(sentence, 0, m.start) if t[3] >= 2 and _frames_figure(left, t)]
+    terr_left = [t for t in _territories(left) if t[3] >= 2 and _frames_figure(left, t)]
     if terr_left:
         return _with_context(terr_left[-1][2], state, sentence)
     if terr_right:
@@ -1066,10 +1038,8 @@ def _with_sentence_cutoff(res: P.Resolved, phrase: P.Phrase, phrases: list[P.Phr
 
 # "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
 _SAID_AFTER_COMMA = re.compile(r",\s*")
-_INCLUDING = _Gated(re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I),
-                    r"including|among|darunter|dont|waaronder|deriblant|inkludert|числі")
-_CONTRAST = _Gated(re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I),
-                   r"against|versus|compared|while|whereas|contre|gegenüber|tegen|mot|проти")
+_INCLUDING = _fast(re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I))
+_CONTRAST = _fast(re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I))
 _CLAUSE_END = re.compile(r"^\s*(?:[.;,)]|$)")
 _ANCHOR_KINDS = ("date", "early_month", "mid_month", "month", "weekday")
 
@@ -1342,8 +1312,7 @@ for _name in ("_POST_STOP", "_CONJ_BREAK", "_AND_CLAUSE", "_COORDINATED", "_RELA
               "_TERRITORY_NOUN", "_OF_PREVIOUSLY_HELD", "_OF_WORDS", "_OF_TOTAL_GAP", "_SO_FAR", "_CHANGE_TO",
               "_LAST_MONTH_HINT", "_SINCE_ADVERB", "_WITH_BEFORE", "_FROM_BEFORE", "_RELATIVE_HOLD", "_OF_THEM", "_ANOTHER",
               "_APPOSITION", "_NOT_BARE_AFTER", "_OF_OWN", "_NOT_PLACE_OF", "_OF_CHAIN", "_FRONTED_OF"):
-    if isinstance(globals()[_name], re.Pattern):
-        globals()[_name] = _fast(globals()[_name])
+    globals()[_name] = _fast(globals()[_name])
 
 
 class _TerritoryBreak:
@@ -1518,6 +1487,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         p.kind in ("since_invasion", "since_year") and p.groups.get("y", "2022") in ("2022",)
         for p in phrases if p.kind in flow_phrase_kinds)
     prev_by_kind: dict[str, tuple[str, str]] = {}
+    last_territory_here = ""  # the place of the sentence's previous figure
     attribution = _attribution_for(attr_idx, state, dominant, document, sent)
     calc_m = lex.outlet_calc_re.search(sent)
     calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
@@ -1558,7 +1528,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             continue
         stock = not is_flow(metric)
         dating = phrases
-        if metric.endswith("_pct") and _OF_PREVIOUSLY_HELD.match(sent[m.end:m.end + 120]):
+        if metric.endswith("_pct") and _previously_held_end(sent, m) is not None:
             # "a third of the ground they controlled at the height of their incursion"
             dating = [p for p in phrases if not _in_denominator(sent, m, p, lex)]
         if may_be_dated_as_stock(metric):
@@ -1658,13 +1628,13 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         listed = enumerated_territories(sent, m) if _family(m) == "share" else []
         territory = listed[0] if listed else \
             find_territory(sent, m, state, prev_by_kind.get(m.measure.kind, ("", ""))[1] or
-                           (prev_by_kind.get("_last", ("", ""))[1] if cue is not None and
-                            cue.cls == "same_as_previous" or _INCLUDING.search(sent, max(0, m.qualifier_start - 14),
-                                                                               m.qualifier_start) else "") or None)
+                           (last_territory_here if cue is not None and cue.cls == "same_as_previous" or
+                            _INCLUDING.search(sent, max(0, m.qualifier_start - 14), m.qualifier_start) else "") or None)
         if not listed and territory and territory not in COUNTRY_OF_CONFLICT.values():
             # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
             territory = _joint_territory(sent, m, territory)
-        prev_by_kind[m.measure.kind] = prev_by_kind["_last"] = (metric, territory)  # "_last": "including 23 villages"
+        prev_by_kind[m.measure.kind] = (metric, territory)
+        last_territory_here = territory  # "..., including 23 villages": the whole's place
         if territory and territory not in COUNTRY_OF_CONFLICT.values():
             state.last_territory = territory
         state.last_actor = actor if actor not in ("",) else state.last_actor
@@ -1682,8 +1652,8 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         claim.alt_unit_original = m.alt_unit
         claim.actor = actor
         claim.territory = territory
-        held_before = metric == "share_controlled_pct" and _OF_PREVIOUSLY_HELD.match(sent[m.end:m.end + 120])
-        if held_before and not held_before.group(0).strip().lower() in ("it", "of it"):
+        held_end = _previously_held_end(sent, m) if metric == "share_controlled_pct" else None
+        if held_end is not None and sent[m.end:held_end].strip().lower() not in ("it", "of it"):
             # "still hold ..., roughly a third of the ground they controlled at the height of
             # their incursion": a share of what the holder once held.
             place = territory if territory and territory not in COUNTRY_OF_CONFLICT.values() else state.last_territory
@@ -1747,8 +1717,8 @@ def enumerated_territories(sentence: str, m: Mention) -> list[str]:
     cut = _ENUM_STOP.search(right)
     if cut:
         right = right[:cut.start()]
-    regions = [t for t in _territories_within(sentence, m.end, m.end + len(right)) if t[3] == 2 and
-               not FOCUS_BEFORE.search(sentence, max(m.end, m.end + t[0] - 40), m.end + t[0])]
+    regions = [t for t in _territories(right) if t[3] == 2 and
+               not FOCUS_BEFORE.search(right, max(0, t[0] - 40), t[0])]
     if len(regions) < 2:
         return []
     names = [regions[0][2]]

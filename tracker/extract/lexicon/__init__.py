@@ -550,7 +550,7 @@ TOWNS_FAST = LowPattern(re.compile(_wb_names(_TOWN_BODY), _FLAGS), _low(_TOWN_BO
 _NEAR_BODY = r"(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?"
 NEAR_TOWN_THEN_NAME = LowPattern(re.compile(r"(?<![\w'’])(?:" + _NEAR_BODY + ")", _FLAGS),
                                  _low(_NEAR_BODY, _gate_low(_NEAR_BODY) + r"(?<![\w'’])(?:" + _NEAR_BODY + ")"))
-FOCUS_BEFORE = re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS)
+FOCUS_BEFORE = _fast(re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS))
 _OFFICIAL_NAMES_ALL = re.compile("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _n) in enumerate(common.OFFICIAL_NAMES)),
                                  _FLAGS)
 _OFFICIAL_CANON = [name for _p, name in common.OFFICIAL_NAMES]
