@@ -1206,6 +1206,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
 
     spans = split_sentences(text)
     captured_before = False
+    pending: list[str | None] = []  # per sentence: the text whose source is read, or None
     units = []  # (start, sentence, phrases) of sentences worth reading
     for s, e in spans:
         if e - s > MAX_SENTENCE:
@@ -1213,8 +1214,8 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         sent = text[s:e]
         has_num = bool(_HAS_NUMBERISH.search(sent)) or bool(lex.fraction_fast.search(sent)) or \
             bool(lex.word_number_fast.search(sent))
-        attribution = find_attribution(sent, lex, state.people, non_name) if (has_num or len(units) < 50) else None
-        state.attributions.append(attribution)
+        # The source is read later, in order and only as far as a figure needs it.
+        pending.append(sent if (has_num or len(units) < 50) else None)
         # The sentence's subject is read only when a later figure needs it (see below).
         state.subjects.append(sent if (has_num or len(units) < 50) else None)
         if has_num:
@@ -1227,7 +1228,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             # can set the month spoken of or the analysis cut-off (a month name, "last month").
             phrases = P.find_phrases(sent, lex) if measured or lex.month_any_fast.search(sent) or \
                 _LAST_MONTH_HINT.search(sent) else []
-            units.append((s, sent, phrases, len(state.attributions) - 1, captured_before,
+            units.append((s, sent, phrases, len(pending) - 1, captured_before,
                           mentions if measured else None))
         if not captured_before and lex.settlement_any_fast.search(sent):
             gain = dict(lex.cue_classes).get("gain")
@@ -1236,9 +1237,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     ctx.cutoff = _cutoff([(u[1], u[2]) for u in units if u[5] is not None], ctx, lex)
     if ctx.ref_precision == "day":
         ctx.statement = _statement_day(text, spans, lex, ctx.ref)
-    found = [a.label for a in state.attributions if a is not None]
-    dominant = Counter(found).most_common(1)[0][0] if found else ""
-    dominant_attr = next((a for a in state.attributions if a is not None and a.label == dominant), None)
+    sources = _Sources(pending, state, non_name)
 
     claims: list[tuple[Claim, Mention, str]] = []
     # The nearest earlier subject of a sentence with figures, read back only as far as
@@ -1263,11 +1262,6 @@ def extract_document(document: Document, version: str) -> list[Claim]:
         walked[0], walked[1] = idx, found_before
         return found_before
 
-    state.prev_attr, last_i = [], -1
-    for i, a in enumerate(state.attributions):
-        state.prev_attr.append(last_i)
-        if a is not None:
-            last_i = i
     for offset, sent, phrases, attr_idx, captors, mentions in units:
         state.captors = captors
         if mentions is None:
@@ -1276,7 +1270,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             state.prev_subject = prev_subject_of(attr_idx)
             try:
                 claims_here = _sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
-                                               dominant_attr, mentions)
+                                               sources, mentions)
             except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
                 claims_here = []  # one unreadable sentence never costs the rest of the document
         claims.extend(claims_here)
@@ -1286,6 +1280,41 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
     return _deduplicate(claims)
+
+
+class _Sources:
+    """The source of each sentence (`find_attribution`), read in document order and only as
+    far as a figure needs: the sentences after the last figure are read only when a figure
+    falls back on the document's most frequent source. Reading in order keeps the people
+    registry as it would be had every sentence been read: a bare surname resolves against
+    the full names met before it."""
+
+    def __init__(self, pending: list[str | None], state: DocState, non_name) -> None:
+        self.pending, self.state, self.non_name = pending, state, non_name
+        self.last = -1  # index of the nearest attribution read so far
+        self._dominant: list = []  # memo: [] until read, then [Attribution | None]
+        state.attributions, state.prev_attr = [], []
+
+    def read_through(self, k: int) -> None:
+        """Read the sources of sentences 0..k (those not read yet)."""
+        state = self.state
+        found, prev = state.attributions, state.prev_attr
+        while len(found) <= k and len(found) < len(self.pending):
+            sent = self.pending[len(found)]
+            prev.append(self.last)
+            found.append(find_attribution(sent, state.lex, state.people, self.non_name) if sent is not None else None)
+            if found[-1] is not None:
+                self.last = len(found) - 1
+
+    def dominant(self) -> Attribution | None:
+        """The document's most frequent source (the first of them to be named on a tie)."""
+        if not self._dominant:
+            self.read_through(len(self.pending) - 1)
+            found = self.state.attributions
+            labels = [a.label for a in found if a is not None]
+            top = Counter(labels).most_common(1)[0][0] if labels else ""
+            self._dominant.append(next((a for a in found if a is not None and a.label == top), None))
+        return self._dominant[0]
 
 
 def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | None:
@@ -1384,7 +1413,7 @@ def outlet_name(publisher: str) -> str:
     return main.strip()
 
 
-def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
+def _attribution_for(idx: int, state: DocState, sources: "_Sources",
                      document: Document, sentence: str = "") -> Attribution | None:
     """The sentence's own source; else the previous source when it carries over; else the
     document's analysis, else the outlet.
@@ -1392,6 +1421,7 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
     A producer or analysis (ISW, an AFP analysis) carries over the sentences that follow.
     A person's word carries over only into a sentence that still reports speech ("she
     said", "he added"); a sentence without it is the outlet's own narrative."""
+    sources.read_through(idx)
     own = state.attributions[idx]
     if own is not None and own.generic == "group":
         # "the analysts note ...": the analysts of the producer the document already named.
@@ -1419,6 +1449,7 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
             broke = True  # outside the lede, "according to ISW" vouches for its own sentence only
         else:
             return prev
+    dominant = sources.dominant()  # read only here: it needs every sentence's source
     if dominant is not None and (reports or not (broke or dominant.person)):
         return dominant  # "a UN official said": the official the document names
     if document.default_attribution:
@@ -1431,7 +1462,7 @@ def _attribution_for(idx: int, state: DocState, dominant: Attribution | None,
 
 def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                      phrases: list[P.Phrase], attr_idx: int, state: DocState,
-                     dominant: Attribution | None, mentions: list[Mention] | None = None
+                     sources: "_Sources", mentions: list[Mention] | None = None
                      ) -> list[tuple[Claim, Mention, str]]:
     lex = state.lex
     if mentions is None:
@@ -1488,7 +1519,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         for p in phrases if p.kind in flow_phrase_kinds)
     prev_by_kind: dict[str, tuple[str, str]] = {}
     last_territory_here = ""  # the place of the sentence's previous figure
-    attribution = _attribution_for(attr_idx, state, dominant, document, sent)
+    attribution = _attribution_for(attr_idx, state, sources, document, sent)
     calc_m = lex.outlet_calc_re.search(sent)
     calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
     state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
