@@ -54,6 +54,15 @@ class PeopleRegistry:
 def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
     if run in people.cleaned:
         tokens = people.cleaned[run]
+    elif len(run.split()) == 1 and not may_name_official(run):
+        # One word names a person only as the surname of one met before: without that
+        # surname in the registry, whatever the word is, it names nobody.
+        word = _POSSESSIVE.sub("", run.strip().rstrip(".,"))
+        if people.lookup(word) is None:
+            return None
+        tokens = _name_tokens(run, non_name)
+        if len(people.cleaned) < 5000:
+            people.cleaned[run] = tokens
     else:
         tokens = _official_tokens(run) or _name_tokens(run, non_name)
         if len(people.cleaned) < 5000:
@@ -100,10 +109,12 @@ def _name_tokens(run: str, non_name) -> tuple | None:
     return tuple(tokens)
 
 
-def _sources_in(sentence: str) -> list[tuple[int, str, str]]:
+def _sources_in(sentence: str, found: list | None = None) -> list[tuple[int, str, str]]:
+    """(start, canonical name, kind) of each source named, the first time it is named;
+    `found` is `SOURCES_FAST`'s matches in `sentence` when the caller has them."""
     hits = []
     seen = set()
-    found = list(SOURCES_FAST.finditer(sentence))
+    found = list(SOURCES_FAST.finditer(sentence)) if found is None else found
     # The case-sensitive entries ("UN said", "ООН", "the United Nations", "l'ONU") only where
     # their letters are.
     if ("UN" in sentence or "ООН" in sentence or "nited" in sentence or "NITED" in sentence or
@@ -124,34 +135,59 @@ _BY_AFTER = re.compile(r"\s*by\b")
 _TITLE_GAP = re.compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
 
 
+def _runs_in(runs: list[tuple[int, int, str]], start: int, end: int) -> list[tuple[int, int, str]] | None:
+    """The capitalised runs of `sentence[start:end]`, as offsets within it, taken from the
+    sentence's own runs; None when a run crosses either edge. `_RUN` has no look-around, so
+    a run that lies wholly inside the window is what a scan of the window would find."""
+    inside = []
+    for s, e, text in runs:
+        if s < start < e or s < end < e:
+            return None
+        if start <= s and e <= end:
+            inside.append((s - start, e - start, text))
+    return inside
+
+
+def _scan_runs(window: str) -> list[tuple[int, int, str]]:
+    return [(rm.start(), rm.end(), rm.group(0)) for rm in _RUN.finditer(window)]
+
+
 def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
-                 non_name) -> str | None:
-    """The named speaker of a sentence: left of a speech verb, after it, or after 'according to'."""
+                 non_name, runs: list[tuple[int, int, str]]) -> str | None:
+    """The named speaker of a sentence: left of a speech verb, after it, or after 'according to'.
+    `runs` are the sentence's capitalised runs (start, end, text)."""
     best: tuple[int, str] | None = None
     for vm in lex.speech_fast.finditer(sentence):
-        left = sentence[max(0, vm.start() - 90):vm.start()]
-        runs = list(_RUN.finditer(left))
-        for rm in list(reversed(runs))[:3]:
-            name = _clean_name(rm.group(0), people, non_name)
+        left_start = max(0, vm.start() - 90)
+        left = sentence[left_start:vm.start()]
+        left_runs = _runs_in(runs, left_start, vm.start())
+        if left_runs is None:
+            left_runs = _scan_runs(left)
+        for _s, e, text in left_runs[:-4:-1]:  # the last three, nearest first
+            name = _clean_name(text, people, non_name)
             if name:
-                dist = len(left) - rm.end()
+                dist = len(left) - e
                 if best is None or dist < best[0]:
                     best = (dist, name)
                 break
-        right = sentence[vm.end():vm.end() + 70]
+        right_end = min(len(sentence), vm.end() + 70)
+        right = sentence[vm.end():right_end]
         if _BY_AFTER.match(right):
             continue  # "the area cited by Malyar" describes the area; the speaker is elsewhere
+        right_runs = _runs_in(runs, vm.end(), right_end)
+        if right_runs is None:
+            right_runs = _scan_runs(right)
         # V2 and inverted order: "sa Ukrainas president Volodymyr Zelenskyj at ..."
         last_end = 0
-        for rm in _RUN.finditer(right):
-            if rm.start() > 25 and not (last_end and _TITLE_GAP.fullmatch(right[last_end:rm.start()])):
+        for s, e, text in right_runs:
+            if s > 25 and not (last_end and _TITLE_GAP.fullmatch(right[last_end:s])):
                 break
-            name = _clean_name(rm.group(0), people, non_name)
+            name = _clean_name(text, people, non_name)
             if name:
-                if best is None or rm.start() < best[0]:
-                    best = (rm.start(), name)
+                if best is None or s < best[0]:
+                    best = (s, name)
                 break
-            last_end = rm.end()
+            last_end = e
             if not _TITLE_GAP.fullmatch(right[last_end:last_end + 1] or " "):
                 break
     return best[1] if best else None
@@ -311,18 +347,22 @@ def _unnamed_source(sentence: str, lex: Lexicon) -> str | None:
 def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
                      non_name) -> Attribution | None:
     """The source named in `sentence`, or None when it names none."""
-    sources = _sources_in(sentence)
+    named_sources = list(SOURCES_FAST.finditer(sentence))
+    sources = _sources_in(sentence, named_sources)
     producers = [c for _, c, k in sources if k == "producer"]
     analysts = [c for _, c, k in sources if k == "analyst"]
     relays = [c for _, c, k in sources if k == "relay"]
-    has_analysis = bool(analysts) and has_analysis_word(sentence, lex)
     speaks = lex.speech_fast.search(sentence) is not None
-    runs = [r.group(0) for r in _RUN.finditer(sentence)]
+    # An analysis word matters only beside a named source or a speech verb (see below).
+    analysis_word = (analysts or producers or speaks) and has_analysis_word(sentence, lex)
+    has_analysis = bool(analysts) and analysis_word
+    run_spans = _scan_runs(sentence)
+    runs = [text for _s, _e, text in run_spans]
     # A speaker is a name of two words or more, or a surname met before: without either in
     # the sentence, no window of it holds one.
     can_name = bool(people.by_surname) or any(" " in r for r in runs)
-    person = _person_near(sentence, lex, people, non_name) if speaks and can_name else None
-    if person and any(person in sentence[m.start():m.end()] for m in SOURCES_FAST.finditer(sentence)):
+    person = _person_near(sentence, lex, people, non_name, run_spans) if speaks and can_name else None
+    if person and any(person in sentence[m.start():m.end()] for m in named_sources):
         person = None  # "the Syrian Observatory for Human Rights said": part of a source's name
     for text in runs:
         if " " not in text:
@@ -333,13 +373,13 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     if analysts and producers and has_analysis:
         a, p = analysts[0], producers[0]
         return Attribution(f"{a} analysis of {p} data", analyst=a, producer=p)
-    if producers and not analysts and not person and has_analysis_word(sentence, lex):
+    if producers and not analysts and not person and analysis_word:
         # "a Washington Post analysis of data from the ISW": any outlet can be the analyst.
         chain = _analysis_of_producer(sentence, producers[0])
         if chain:
             return Attribution(f"{chain} analysis of {producers[0]} data", analyst=chain, producer=producers[0])
     named = _named_analyst(sentence, lex, non_name) if speaks and not producers and not analysts and \
-        has_analysis_word(sentence, lex) else None
+        analysis_word else None
     if named:
         return Attribution(f"{named} analysis", analyst=named, producer=named)
     if person:
