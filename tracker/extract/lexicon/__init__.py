@@ -15,6 +15,7 @@ import re
 from types import ModuleType
 
 from tracker.extract.lexicon import common, de, en, fr, nl, no, uk
+from tracker.extract.prefilter import prefilter_for
 
 _MODULES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "nl": nl, "no": no, "uk": uk}
 LANGUAGES: tuple[str, ...] = tuple(_MODULES)
@@ -179,13 +180,18 @@ def _lowered(text: str) -> str | None:
     return low
 
 
+_PREFILTER_MIN = 80  # strings shorter than this are scanned by `re` alone (setup would cost more)
+
+
 class LowPattern:
     """A case-insensitive pattern with, when possible, a case-sensitive twin for lower-cased
     text: `finditer` and `search` take the original string and give the same spans and
     groups' spans (group texts come from the lower-cased string; callers that need the
-    written text slice the original)."""
+    written text slice the original). A whole long string is scanned through the twin's
+    prefilter when it has one: the pattern is tried only where one of its literal prefixes
+    is written (see `prefilter`)."""
 
-    __slots__ = ("ci", "cs", "bare")
+    __slots__ = ("ci", "cs", "bare", "pre")
 
     def __init__(self, ci: re.Pattern, cs: re.Pattern | None) -> None:
         if cs is not None and cs.pattern.startswith(("(?<", "\\b", "(?:\\b")):
@@ -201,6 +207,29 @@ class LowPattern:
         self.bare = None
         if cs is not None and "(?P<" in cs.pattern and "(?P=" not in cs.pattern:
             self.bare = re.compile(re.sub(r"\(\?P<\w+>", "(?:", cs.pattern), re.UNICODE)
+        # A pattern opening with a literal is already scanned fast by `re` itself.
+        self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith("(?") else None
+
+    def _prefiltered(self, low: str) -> list:
+        """Every match in `low`, left to right and without overlap, as a scan finds them."""
+        match = self.cs.match
+        found = []
+        end = 0
+        for start in self.pre.starts(low):
+            if start >= end:
+                m = match(low, start)
+                if m is not None:
+                    found.append(m)
+                    end = m.end()
+        return found
+
+    def _first(self, low: str):
+        match = self.cs.match
+        for start in self.pre.starts(low):
+            m = match(low, start)
+            if m is not None:
+                return m
+        return None
 
     def _named(self, low: str, matches):
         match = self.cs.match
@@ -213,6 +242,8 @@ class LowPattern:
             last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
             low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
+                if self.pre is not None and not pos and endpos >= len(low) >= _PREFILTER_MIN:
+                    return self._prefiltered(low)
                 if self.bare is not None:
                     return self._named(low, self.bare.finditer(low, pos, endpos))
                 return self.cs.finditer(low, pos, endpos)
@@ -221,6 +252,8 @@ class LowPattern:
     def finditer_low(self, text: str, low: str):
         """`finditer` when the caller has lower-cased `text` already."""
         if self.cs is not None and len(low) == len(text):
+            if self.pre is not None and len(low) >= _PREFILTER_MIN:
+                return self._prefiltered(low)
             if self.bare is not None:
                 return self._named(low, self.bare.finditer(low))
             return self.cs.finditer(low)
@@ -230,6 +263,8 @@ class LowPattern:
         """`search` when the caller has lower-cased `text` already."""
         cs = self.cs
         if cs is not None and len(low) == len(text):
+            if self.pre is not None and len(low) >= _PREFILTER_MIN:
+                return self._first(low)
             bare = self.bare
             if bare is not None:
                 m = bare.search(low)
@@ -261,6 +296,8 @@ class LowPattern:
             last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
             low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
+                if self.pre is not None and not pos and endpos >= len(low) >= _PREFILTER_MIN:
+                    return self._first(low)
                 bare = self.bare
                 if bare is not None:
                     m = bare.search(low, pos, endpos)

@@ -1,0 +1,138 @@
+"""Where a pattern can match: the literal prefixes every match of a regular expression starts
+with, found in one pass by an Aho-Corasick automaton.
+
+Python's `re` tries a pattern that opens with a look-around or a large alternation at every
+position of a text, at tens of nanoseconds a position. When every match of a pattern begins
+with one of a known set of literal strings ("russ", "moscow", "the k"...), one pass of the
+automaton (in C) finds where those strings occur, and the pattern is tried there alone. The
+matches are those a scan would find: a match can only start where one of its prefixes is
+written, and the candidates are tried left to right, each after the end of the last match.
+"""
+
+from __future__ import annotations
+
+import re
+from re import _constants as C  # noqa: N812 - the parser's opcodes
+from re import _parser
+
+import ahocorasick
+
+MAX_PREFIX = 5  # characters of a prefix worth knowing: longer ones add no selectivity
+MAX_CLASS = 6  # a character class of more members than this starts no literal
+
+
+class _Unknown(Exception):
+    """A match could start with something that is not a literal (\\w, a wide class, ...)."""
+
+
+def _class_members(items) -> list[str]:
+    chars: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL:
+            chars.append(chr(av))
+        elif op is C.RANGE and av[1] - av[0] < MAX_CLASS:
+            chars.extend(chr(c) for c in range(av[0], av[1] + 1))
+        else:
+            raise _Unknown
+    if len(chars) > MAX_CLASS:
+        raise _Unknown
+    return chars
+
+
+def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
+    """(prefix, whole) pairs such that every match of `items[i:]` starts with one prefix;
+    `whole` says the prefix is all that `items[i:]` matched, so what follows may extend it."""
+    if i >= len(items):
+        return {("", True)}
+    op, av = items[i]
+    if op in (C.ASSERT, C.ASSERT_NOT, C.AT):
+        return _heads(items, i + 1)  # zero-width: the match is tried where the text starts
+    if op is C.LITERAL:
+        first = {(chr(av), True)}
+    elif op is C.IN:
+        first = {(c, True) for c in _class_members(av)}
+    elif op is C.SUBPATTERN:
+        if av[1] & re.IGNORECASE:
+            raise _Unknown  # "(?i:...)": its literals stand for either case
+        first = _heads(list(av[3]))
+    elif op is C.BRANCH:
+        first = set()
+        for branch in av[1]:
+            first |= _heads(list(branch))
+    elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        low, high, body = av
+        inner = _heads(list(body))
+        if high == 1:
+            first = inner | ({("", True)} if low == 0 else set())
+        else:
+            # Repeated: the first round's prefix is known, not where the rounds end.
+            first = {(h, False) for h, _w in inner if h}
+            if low == 0 or any(not h for h, _w in inner):
+                first.add(("", True))
+    else:
+        raise _Unknown
+    out: set[tuple[str, bool]] = set()
+    rest: set[tuple[str, bool]] | None = None
+    rest_unknown = False
+    for head, whole in first:
+        if not whole or len(head) >= MAX_PREFIX:
+            if not head:
+                raise _Unknown
+            out.add((head[:MAX_PREFIX], False))
+            continue
+        if rest is None and not rest_unknown:
+            try:
+                rest = _heads(items, i + 1)
+            except _Unknown:
+                rest_unknown = True
+        if rest_unknown:
+            if not head:
+                raise _Unknown
+            out.add((head, False))
+            continue
+        for tail, tail_whole in rest:
+            joined = head + tail
+            out.add((joined[:MAX_PREFIX], tail_whole and len(joined) <= MAX_PREFIX))
+    return out
+
+
+def literal_prefixes(pattern: str) -> frozenset[str] | None:
+    """The literal prefixes every match of the case-sensitive `pattern` starts with, or None
+    when a match could start otherwise (or be empty)."""
+    try:
+        heads = _heads(list(_parser.parse(pattern)))
+    except (_Unknown, RecursionError, re.error, TypeError, ValueError, AttributeError):
+        return None
+    prefixes = frozenset(h for h, _w in heads)
+    if not prefixes or "" in prefixes:
+        return None
+    return prefixes
+
+
+class Prefilter:
+    """The start offsets at which any of a set of literal prefixes is written."""
+
+    __slots__ = ("automaton",)
+
+    def __init__(self, prefixes: frozenset[str]) -> None:
+        automaton = ahocorasick.Automaton()
+        for prefix in prefixes:
+            automaton.add_word(prefix, len(prefix) - 1)
+        automaton.make_automaton()
+        self.automaton = automaton
+
+    def starts(self, text: str) -> list[int]:
+        """Offsets in `text` where a prefix starts, in order, each once."""
+        return sorted({end - back for end, back in self.automaton.iter(text)})
+
+
+def prefilter_for(pattern: re.Pattern, min_prefix: int = 2) -> Prefilter | None:
+    """A prefilter for a case-sensitive compiled pattern whose matches all start with literal
+    prefixes of at least `min_prefix` characters (shorter ones, written everywhere, would
+    leave little to skip), else None."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    prefixes = literal_prefixes(pattern.pattern)
+    if prefixes is None or min(map(len, prefixes)) < min_prefix:
+        return None
+    return Prefilter(prefixes)
