@@ -15,7 +15,7 @@ import re
 from types import ModuleType
 
 from tracker.extract.lexicon import common, de, en, fr, nl, no, uk
-from tracker.extract.prefilter import prefilter_for
+from tracker.extract.prefilter import blank_spaces, prefilter_for
 
 _MODULES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "nl": nl, "no": no, "uk": uk}
 LANGUAGES: tuple[str, ...] = tuple(_MODULES)
@@ -180,7 +180,21 @@ def _lowered(text: str) -> str | None:
     return low
 
 
-_PREFILTER_MIN = 80  # strings shorter than this are scanned by `re` alone (setup would cost more)
+_LAST_BLANKED: tuple = ("", "")  # (lower-cased string, its copy with white space blanked)
+
+
+def _blanked(low: str) -> str:
+    """`blank_spaces(low)`, computed once for the string the patterns of a sentence share."""
+    global _LAST_BLANKED
+    last = _LAST_BLANKED
+    if last[0] is low:
+        return last[1]
+    blanked = blank_spaces(low)
+    _LAST_BLANKED = (low, blanked)
+    return blanked
+
+
+_PREFILTER_MIN = 40  # strings shorter than this are scanned by `re` alone (setup would cost more)
 
 
 class LowPattern:
@@ -208,14 +222,14 @@ class LowPattern:
         if cs is not None and "(?P<" in cs.pattern and "(?P=" not in cs.pattern:
             self.bare = re.compile(re.sub(r"\(\?P<\w+>", "(?:", cs.pattern), re.UNICODE)
         # A pattern opening with a literal is already scanned fast by `re` itself.
-        self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith("(?") else None
+        self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith(("(?=", "(?<", "(?!", "\\b")) else None
 
     def _prefiltered(self, low: str) -> list:
         """Every match in `low`, left to right and without overlap, as a scan finds them."""
         match = self.cs.match
         found = []
         end = 0
-        for start in self.pre.starts(low):
+        for start in self.pre.starts(_blanked(low)):
             if start >= end:
                 m = match(low, start)
                 if m is not None:
@@ -225,7 +239,7 @@ class LowPattern:
 
     def _first(self, low: str):
         match = self.cs.match
-        for start in self.pre.starts(low):
+        for start in self.pre.starts(_blanked(low)):
             m = match(low, start)
             if m is not None:
                 return m
