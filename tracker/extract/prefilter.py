@@ -17,7 +17,7 @@ from re import _parser
 
 import ahocorasick
 
-MAX_PREFIX = 5  # characters of a prefix worth knowing: longer ones add no selectivity
+MAX_PREFIX = 8  # characters of a prefix worth knowing: longer ones add no selectivity
 MAX_CLASS = 6  # a character class of more members than this starts no literal
 
 
@@ -123,10 +123,15 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
         heads = _heads(list(_parser.parse(pattern)))
     except (_Unknown, RecursionError, re.error, TypeError, ValueError, AttributeError):
         return None
-    prefixes = frozenset(h for h, _w in heads)
+    prefixes = {h for h, _w in heads}
     if not prefixes or "" in prefixes:
         return None
-    return prefixes
+    # "russia" already marks every start "russian" would: the longer one only adds hits.
+    kept: list[str] = []
+    for prefix in sorted(prefixes, key=len):
+        if not any(prefix.startswith(k) for k in kept):
+            kept.append(prefix)
+    return frozenset(kept)
 
 
 class Prefilter:
@@ -147,7 +152,7 @@ class Prefilter:
         return sorted({end - back for end, back in self.automaton.iter(text)})
 
 
-def prefilter_for(pattern: re.Pattern, min_prefix: int = 2) -> Prefilter | None:
+def prefilter_for(pattern: re.Pattern, min_prefix: int = 1) -> Prefilter | None:
     """A prefilter for a case-sensitive compiled pattern whose matches all start with literal
     prefixes of at least `min_prefix` characters (shorter ones, written everywhere, would
     leave little to skip), else None."""
