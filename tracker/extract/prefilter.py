@@ -15,9 +15,9 @@ import re
 from re import _constants as C  # noqa: N812 - the parser's opcodes
 from re import _parser
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, Implementation
 
-MAX_PREFIX = 8  # characters of a prefix worth knowing: longer ones add no selectivity
+MAX_PREFIX = 8  # characters of a prefix worth knowing (measured: longer ones skip no more)
 MAX_CLASS = 6  # a character class of more members than this starts no literal
 
 
@@ -140,25 +140,20 @@ class Prefilter:
     __slots__ = ("automaton",)
 
     def __init__(self, prefixes: frozenset[str]) -> None:
-        automaton = ahocorasick.Automaton()
-        for prefix in prefixes:
-            automaton.add_word(prefix, len(prefix) - 1)
-        automaton.make_automaton()
-        self.automaton = automaton
+        # A DFA: the fastest scan, at a build cost paid once per pattern at import.
+        self.automaton = AhoCorasick(sorted(prefixes), implementation=Implementation.DFA)
 
     def starts(self, text: str) -> list[int]:
-        """Offsets in `text` where a prefix starts, in order, each once; `text` has its white
-        space blanked (`blank_spaces`)."""
-        return sorted({end - back for end, back in self.automaton.iter(text)})
+        """Offsets (in characters) in `text` where a prefix starts, in order, each once;
+        `text` has its white space blanked (`blank_spaces`)."""
+        return sorted({start for _i, start, _end in self.automaton.find_matches_as_indexes(text, overlapping=True)})
 
 
-def prefilter_for(pattern: re.Pattern, min_prefix: int = 1) -> Prefilter | None:
-    """A prefilter for a case-sensitive compiled pattern whose matches all start with literal
-    prefixes of at least `min_prefix` characters (shorter ones, written everywhere, would
-    leave little to skip), else None."""
+def prefilter_for(pattern: re.Pattern) -> Prefilter | None:
+    """A prefilter for a case-sensitive compiled pattern whose matches all start with known
+    literal prefixes, else None. Even a one-letter prefix pays: the automaton's pass costs
+    less than `re` trying the pattern at every position."""
     if pattern.flags & re.IGNORECASE:
         return None
     prefixes = literal_prefixes(pattern.pattern)
-    if prefixes is None or min(map(len, prefixes)) < min_prefix:
-        return None
-    return Prefilter(prefixes)
+    return None if prefixes is None else Prefilter(prefixes)

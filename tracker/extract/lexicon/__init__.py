@@ -225,24 +225,26 @@ class LowPattern:
         self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith(("(?=", "(?<", "(?!", "\\b")) else None
 
     def _prefiltered(self, low: str) -> list:
-        """Every match in `low`, left to right and without overlap, as a scan finds them."""
+        """Every match in `low`, left to right and without overlap, as a scan finds them.
+        A candidate is tried with the bare twin (quicker) and read again with the named one
+        only where it matches."""
         match = self.cs.match
+        test = self.bare.match if self.bare is not None else match
         found = []
         end = 0
         for start in self.pre.starts(_blanked(low)):
-            if start >= end:
+            if start >= end and test(low, start) is not None:
                 m = match(low, start)
-                if m is not None:
-                    found.append(m)
-                    end = m.end()
+                found.append(m)
+                end = m.end()
         return found
 
     def _first(self, low: str):
-        match = self.cs.match
+        """The leftmost match in `low`, as `search` finds it."""
+        test = self.bare.match if self.bare is not None else self.cs.match
         for start in self.pre.starts(_blanked(low)):
-            m = match(low, start)
-            if m is not None:
-                return m
+            if test(low, start) is not None:
+                return self.cs.match(low, start)
         return None
 
     def _named(self, low: str, matches):
