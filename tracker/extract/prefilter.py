@@ -146,7 +146,11 @@ class Prefilter:
     def starts(self, text: str) -> list[int]:
         """Offsets (in characters) in `text` where a prefix starts, in order, each once;
         `text` has its white space blanked (`blank_spaces`)."""
-        return sorted({start for _i, start, _end in self.automaton.find_matches_as_indexes(text, overlapping=True)})
+        # No two prefixes start alike (`literal_prefixes` drops one that extends another), so
+        # the starts are distinct; they come in the order the prefixes end.
+        starts = [start for _i, start, _end in self.automaton.find_matches_as_indexes(text, overlapping=True)]
+        starts.sort()
+        return starts
 
 
 def prefilter_for(pattern: re.Pattern) -> Prefilter | None:
