@@ -41,8 +41,9 @@ def test_no_prefixes_where_a_match_can_start_anywhere_or_be_empty():
 
 
 def test_starts_are_ordered_and_unique():
-    pre = Prefilter(frozenset({"ab", "b", "abc"}))
-    assert pre.starts("xabcab b") == [1, 2, 4, 5, 7]
+    # Prefixes end in another order than they start: "abc" at 1 ends after "b" at 2.
+    pre = Prefilter(frozenset({"abc", "b", "ca"}))
+    assert pre.starts("xabcab b") == [1, 2, 3, 5, 7]
 
 
 def _scan(lp: LowPattern, low: str) -> list[tuple[int, int]]:
@@ -101,3 +102,17 @@ def test_the_public_methods_take_the_prefilter_on_long_strings_only():
     assert lp.search("in Kyiv").span() == (3, 7)
     # A window of a long string (pos, endpos) is read by `re` as before.
     assert lp.search(long_text, 10, 20).span() == lp.ci.search(long_text, 10, 20).span()
+
+
+CUE_WORDS = ["seized", "captured", "took", "taken", "control", "of", "retook", "lost", "hold", "held", "advanced",
+             "pris", "le", "contrôle", "erobert", "veroverd", "захопили", "russia", "the", "a", "km²", "since"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CUE_WORDS), st.sampled_from(GAPS)), min_size=10, max_size=60))
+def test_cue_positions_are_those_of_the_scan(pieces):
+    low = "".join(w + g for w, g in pieces)
+    for code in LANGUAGES:
+        lex = lexicon_for(code)
+        if lex.cue_starts is not None:
+            assert lex.cue_positions(low) == [m.start() for m in lex.cue_starts.finditer(low)], code

@@ -329,8 +329,7 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
         classes = lex.cue_classes_cs
         ends = [0] * len(classes)
         by_char, every = lex.cue_classes_by_char, lex.cue_classes_all
-        for sm in lex.cue_starts.finditer(low):
-            pos = sm.start()
+        for pos in lex.cue_positions(low):
             for i in by_char.get(low[pos:pos + 1], every):
                 if pos < ends[i]:
                     continue

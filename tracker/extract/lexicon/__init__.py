@@ -405,6 +405,8 @@ class Lexicon:
         self.cue_classes_cs = [(cls, p.cs) for cls, p in self.cue_classes_fast]
         if any(p is None for _c, p in self.cue_classes_cs):
             self.cue_starts = None
+        # The scan's zero-width matches lie where one of the cues' prefixes is written.
+        self._cue_prefilter = prefilter_for(re.compile(cue_union, re.UNICODE)) if self.cue_starts is not None else None
         # Which classes can start with a given (lower-case) letter, in class order: the
         # classes gated on other letters cannot match there.
         gates = []
@@ -534,6 +536,15 @@ class Lexicon:
             words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
         nouns = _alt(mod.SETTLEMENT_NOUNS)
         self.settlement_any_fast = LowPattern(self.settlement_any_re, _low(nouns, _wb_low("(?P<noun>" + nouns + ")")))
+
+    def cue_positions(self, low: str) -> list[int]:
+        """Where a cue starts in the lower-cased sentence `low`: the offsets at which
+        `cue_starts` matches, as its scan finds them (needs `cue_starts`)."""
+        starts = self.cue_starts
+        if self._cue_prefilter is not None and len(low) >= _PREFILTER_MIN:
+            at = starts.match
+            return [p for p in self._cue_prefilter.starts(_blanked(low)) if at(low, p) is not None]
+        return [m.start() for m in starts.finditer(low)]
 
     def unnamed_source(self, text: str) -> str | None:
         """The English label of an unnamed source at the start of `text` (what follows
