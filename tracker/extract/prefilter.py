@@ -25,38 +25,18 @@ class _Unknown(Exception):
     """A match could start with something that is not a literal (\\w, a wide class, ...)."""
 
 
-_SPACE_CATEGORIES = (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE)
-
-
-def _char(code: int) -> str:
-    """A literal as the automaton reads it: any white space as a blank (see `blank_spaces`)."""
-    c = chr(code)
-    return " " if c.isspace() else c
-
-
 def _class_members(items) -> list[str]:
     chars: set[str] = set()
     for op, av in items:
         if op is C.LITERAL:
-            chars.add(_char(av))
+            chars.add(chr(av))
         elif op is C.RANGE and av[1] - av[0] < MAX_CLASS:
-            chars.update(_char(c) for c in range(av[0], av[1] + 1))
-        elif op is C.CATEGORY and av in _SPACE_CATEGORIES:
-            chars.add(" ")
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))
         else:
             raise _Unknown
-    if len(chars) > MAX_CLASS:
+    if len(chars) > MAX_CLASS or any(c.isspace() for c in chars):
         raise _Unknown
     return sorted(chars)
-
-
-_OTHER_SPACE = re.compile(r"[^\S ]")
-
-
-def blank_spaces(text: str) -> str:
-    """`text` with every white-space character (what `\\s` matches) as a blank: the copy the
-    automaton reads, with the offsets of `text`."""
-    return _OTHER_SPACE.sub(" ", text) if _OTHER_SPACE.search(text) else text
 
 
 def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
@@ -68,7 +48,11 @@ def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
     if op in (C.ASSERT, C.ASSERT_NOT, C.AT):
         return _heads(items, i + 1)  # zero-width: the match is tried where the text starts
     if op is C.LITERAL:
-        first = {(_char(av), True)}
+        if chr(av).isspace():
+            # A prefix ends before white space: "\\s" is any of many characters, and reading
+            # them all as one would cost a copy of every string scanned.
+            raise _Unknown
+        first = {(chr(av), True)}
     elif op is C.IN:
         first = {(c, True) for c in _class_members(av)}
     elif op is C.SUBPATTERN:
@@ -144,8 +128,7 @@ class Prefilter:
         self.automaton = AhoCorasick(sorted(prefixes), implementation=Implementation.DFA)
 
     def starts(self, text: str) -> list[int]:
-        """Offsets (in characters) in `text` where a prefix starts, in order, each once;
-        `text` has its white space blanked (`blank_spaces`)."""
+        """Offsets (in characters) in `text` where a prefix starts, in order, each once."""
         # No two prefixes start alike (`literal_prefixes` drops one that extends another), so
         # the starts are distinct; they come in the order the prefixes end.
         starts = [start for _i, start, _end in self.automaton.find_matches_as_indexes(text, overlapping=True)]

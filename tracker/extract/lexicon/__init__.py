@@ -15,7 +15,7 @@ import re
 from types import ModuleType
 
 from tracker.extract.lexicon import common, de, en, fr, nl, no, uk
-from tracker.extract.prefilter import blank_spaces, prefilter_for
+from tracker.extract.prefilter import prefilter_for
 
 _MODULES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "nl": nl, "no": no, "uk": uk}
 LANGUAGES: tuple[str, ...] = tuple(_MODULES)
@@ -180,20 +180,6 @@ def _lowered(text: str) -> str | None:
     return low
 
 
-_LAST_BLANKED: tuple = ("", "")  # (lower-cased string, its copy with white space blanked)
-
-
-def _blanked(low: str) -> str:
-    """`blank_spaces(low)`, computed once for the string the patterns of a sentence share."""
-    global _LAST_BLANKED
-    last = _LAST_BLANKED
-    if last[0] is low:
-        return last[1]
-    blanked = blank_spaces(low)
-    _LAST_BLANKED = (low, blanked)
-    return blanked
-
-
 _PREFILTER_MIN = 40  # strings shorter than this are scanned by `re` alone (setup would cost more)
 
 
@@ -232,7 +218,7 @@ class LowPattern:
         test = self.bare.match if self.bare is not None else match
         found = []
         end = 0
-        for start in self.pre.starts(_blanked(low)):
+        for start in self.pre.starts(low):
             if start >= end and test(low, start) is not None:
                 m = match(low, start)
                 found.append(m)
@@ -242,7 +228,7 @@ class LowPattern:
     def _first(self, low: str):
         """The leftmost match in `low`, as `search` finds it."""
         test = self.bare.match if self.bare is not None else self.cs.match
-        for start in self.pre.starts(_blanked(low)):
+        for start in self.pre.starts(low):
             if test(low, start) is not None:
                 return self.cs.match(low, start)
         return None
@@ -543,7 +529,7 @@ class Lexicon:
         starts = self.cue_starts
         if self._cue_prefilter is not None and len(low) >= _PREFILTER_MIN:
             at = starts.match
-            return [p for p in self._cue_prefilter.starts(_blanked(low)) if at(low, p) is not None]
+            return [p for p in self._cue_prefilter.starts(low) if at(low, p) is not None]
         return [m.start() for m in starts.finditer(low)]
 
     def unnamed_source(self, text: str) -> str | None:
