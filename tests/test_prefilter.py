@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.extract.lexicon import LANGUAGES, SOURCES_FAST, TERRITORIES_FAST, LowPattern, _fast, lexicon_for
-from tracker.extract.prefilter import Prefilter, literal_prefixes, prefilter_for
+from tracker.extract.prefilter import WHITE_SPACE, Prefilter, literal_prefixes, prefilter_for
 
 
 def test_prefixes_of_an_alternation_behind_a_lookbehind():
@@ -21,12 +21,17 @@ def test_an_optional_opening_gives_both_starts():
     assert literal_prefixes(r"(?:the-)?enemy") == {"the-enem", "enemy"}  # capped at 8
 
 
-def test_a_prefix_ends_before_white_space():
-    # "\s" is any of many characters: the prefix stops before it.
-    assert literal_prefixes(r"(?:a|one)\s+third") == {"a", "one"}
-    assert literal_prefixes(r"two[\s-]thirds") == {"two"}
-    assert literal_prefixes(r"(?:the\s+)?enemy") == {"the", "enemy"}
-    assert literal_prefixes(r"\s+km") is None
+def test_white_space_ends_a_prefix():
+    # "\s+" may be several characters of many kinds: the prefix takes the first and stops.
+    assert literal_prefixes(r"(?:a|one)\s+third") == {w + c for w in ("a", "one") for c in WHITE_SPACE}
+    assert literal_prefixes(r"two[\s-]thirds") == {"two-thir"} | {"two" + c for c in WHITE_SPACE}
+    assert literal_prefixes(r"(?:the\s+)?enemy") == {"enemy"} | {"the" + c for c in WHITE_SPACE}
+    assert literal_prefixes(r"a thing") == {"a "}
+
+
+def test_white_space_is_what_backslash_s_matches():
+    matched = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert sorted(WHITE_SPACE) == matched
 
 
 def test_prefixes_are_capped():

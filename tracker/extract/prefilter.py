@@ -3,7 +3,7 @@ with, found in one pass by an Aho-Corasick automaton.
 
 Python's `re` tries a pattern that opens with a look-around or a large alternation at every
 position of a text, at tens of nanoseconds a position. When every match of a pattern begins
-with one of a known set of literal strings ("russ", "moscow", "the k"...), one pass of the
+with one of a known set of literal strings ("russia", "moscow", "the "...), one pass of the
 automaton (in C) finds where those strings occur, and the pattern is tried there alone. The
 matches are those a scan would find: a match can only start where one of its prefixes is
 written, and the candidates are tried left to right, each after the end of the last match.
@@ -25,18 +25,30 @@ class _Unknown(Exception):
     """A match could start with something that is not a literal (\\w, a wide class, ...)."""
 
 
-def _class_members(items) -> list[str]:
+# What "\\s" matches in a str pattern: the characters `str.isspace` accepts (a test keeps the
+# two the same). A prefix ends after its white space: the text behind it varies too much.
+WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_SPACE_CATEGORIES = (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE)
+
+
+def _class_members(items) -> set[tuple[str, bool]]:
+    """(character, whole) for each member of a character class; white space ends a prefix."""
     chars: set[str] = set()
+    spaces: set[str] = set()
     for op, av in items:
         if op is C.LITERAL:
-            chars.add(chr(av))
+            (spaces if chr(av).isspace() else chars).add(chr(av))
         elif op is C.RANGE and av[1] - av[0] < MAX_CLASS:
-            chars.update(chr(c) for c in range(av[0], av[1] + 1))
+            for code in range(av[0], av[1] + 1):
+                (spaces if chr(code).isspace() else chars).add(chr(code))
+        elif op is C.CATEGORY and av in _SPACE_CATEGORIES:
+            spaces.update(WHITE_SPACE)
         else:
             raise _Unknown
-    if len(chars) > MAX_CLASS or any(c.isspace() for c in chars):
+    if len(chars) > MAX_CLASS:
         raise _Unknown
-    return sorted(chars)
+    return {(c, True) for c in chars} | {(c, False) for c in spaces}
 
 
 def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
@@ -48,13 +60,9 @@ def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
     if op in (C.ASSERT, C.ASSERT_NOT, C.AT):
         return _heads(items, i + 1)  # zero-width: the match is tried where the text starts
     if op is C.LITERAL:
-        if chr(av).isspace():
-            # A prefix ends before white space: "\\s" is any of many characters, and reading
-            # them all as one would cost a copy of every string scanned.
-            raise _Unknown
-        first = {(chr(av), True)}
+        first = {(chr(av), not chr(av).isspace())}
     elif op is C.IN:
-        first = {(c, True) for c in _class_members(av)}
+        first = _class_members(av)
     elif op is C.SUBPATTERN:
         if av[1] & re.IGNORECASE:
             raise _Unknown  # "(?i:...)": its literals stand for either case
@@ -110,10 +118,11 @@ def literal_prefixes(pattern: str) -> frozenset[str] | None:
     prefixes = {h for h, _w in heads}
     if not prefixes or "" in prefixes:
         return None
-    # "russia" already marks every start "russian" would: the longer one only adds hits.
+    # "russia" already marks every start "russian" would: the longer one only adds hits. In
+    # sorted order the strings a prefix starts follow it, so one pass drops them.
     kept: list[str] = []
-    for prefix in sorted(prefixes, key=len):
-        if not any(prefix.startswith(k) for k in kept):
+    for prefix in sorted(prefixes):
+        if not kept or not prefix.startswith(kept[-1]):
             kept.append(prefix)
     return frozenset(kept)
 
