@@ -4,7 +4,7 @@ with, found in one pass by an Aho-Corasick automaton.
 Python's `re` tries a pattern that opens with a look-around or a large alternation at every
 position of a text, at tens of nanoseconds a position. When every match of a pattern begins
 with one of a known set of literal strings ("russia", "moscow", "the "...), one pass of the
-automaton (in C) finds where those strings occur, and the pattern is tried there alone. The
+automaton (compiled code) finds where those strings occur, and the pattern is tried there alone. The
 matches are those a scan would find: a match can only start where one of its prefixes is
 written, and the candidates are tried left to right, each after the end of the last match.
 """

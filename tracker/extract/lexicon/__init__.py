@@ -215,9 +215,17 @@ class LowPattern:
         A candidate is tried with the bare twin (quicker) and read again with the named one
         only where it matches."""
         match = self.cs.match
-        test = self.bare.match if self.bare is not None else match
         found = []
         end = 0
+        if self.bare is None:
+            for start in self.pre.starts(low):
+                if start >= end:
+                    m = match(low, start)
+                    if m is not None:
+                        found.append(m)
+                        end = m.end()
+            return found
+        test = self.bare.match
         for start in self.pre.starts(low):
             if start >= end and test(low, start) is not None:
                 m = match(low, start)
@@ -227,10 +235,17 @@ class LowPattern:
 
     def _first(self, low: str):
         """The leftmost match in `low`, as `search` finds it."""
-        test = self.bare.match if self.bare is not None else self.cs.match
+        match = self.cs.match
+        if self.bare is None:
+            for start in self.pre.starts(low):
+                m = match(low, start)
+                if m is not None:
+                    return m
+            return None
+        test = self.bare.match
         for start in self.pre.starts(low):
             if test(low, start) is not None:
-                return self.cs.match(low, start)
+                return match(low, start)
         return None
 
     def _named(self, low: str, matches):
