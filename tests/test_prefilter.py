@@ -122,3 +122,15 @@ def test_cue_positions_are_those_of_the_scan(pieces):
         lex = lexicon_for(code)
         if lex.cue_starts is not None:
             assert lex.cue_positions(low) == [m.start() for m in lex.cue_starts.finditer(low)], code
+
+
+BOUNDARY_PIECES = [".", "!", "?", "…", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "A", "b", "7", "\"", "”", "(", "[",
+                   "»", "’", "Б", " \n ", ". ", ".\n", "km", "sq", "6"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(BOUNDARY_PIECES), max_size=60))
+def test_sentence_boundaries_are_those_of_the_scan(pieces):
+    from tracker.extract.text import _BOUNDARY, boundaries
+    text = "".join(pieces)
+    assert [m.span() for m in boundaries(text)] == [m.span() for m in _BOUNDARY.finditer(text)]

@@ -30,11 +30,37 @@ def clean(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+# Where a boundary can start: a stop, or a line break (the run of white space around it).
+_BOUNDARY_AT = re.compile(r"[.!?…\r\n]")
+
+
+def boundaries(text: str) -> list[re.Match]:
+    """The matches `_BOUNDARY.finditer(text)` gives, found by trying the pattern only where
+    one can start: at a stop, or at the start of the white space around a line break (the
+    scan itself would try every position). A boundary never ends inside white space, so a
+    run of it is always read from its start."""
+    found = []
+    end = 0
+    match = _BOUNDARY.match
+    for c in _BOUNDARY_AT.finditer(text):
+        pos = c.start()
+        if pos < end:
+            continue
+        if text[pos] in "\r\n":
+            while pos > end and text[pos - 1].isspace():
+                pos -= 1
+        m = match(text, pos)
+        if m is not None:
+            found.append(m)
+            end = m.end()
+    return found
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of sentences in `text`, stripped of surrounding whitespace."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _BOUNDARY.finditer(text):
+    for m in boundaries(text):
         g, ms = m.group(0), m.start()
         if g[0].isspace():
             cut = ms
