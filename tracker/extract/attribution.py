@@ -54,15 +54,11 @@ class PeopleRegistry:
 def _clean_name(run: str, people: PeopleRegistry, non_name) -> str | None:
     if run in people.cleaned:
         tokens = people.cleaned[run]
-    elif len(run.split()) == 1 and not may_name_official(run):
-        # One word names a person only as the surname of one met before: without that
-        # surname in the registry, whatever the word is, it names nobody.
-        word = _POSSESSIVE.sub("", run.strip().rstrip(".,"))
-        if people.lookup(word) is None:
-            return None
-        tokens = _name_tokens(run, non_name)
-        if len(people.cleaned) < 5000:
-            people.cleaned[run] = tokens
+    elif len(run.split()) == 1 and not may_name_official(run) and \
+            people.lookup(_POSSESSIVE.sub("", run.rstrip(".,"))) is None:
+        # One word names a person only as an official's surname or the surname of one met
+        # before: without either, whatever the word is, it names nobody.
+        return None
     else:
         tokens = _official_tokens(run) or _name_tokens(run, non_name)
         if len(people.cleaned) < 5000:
