@@ -724,3 +724,24 @@ def test_a_figure_of_the_compared_month_in_german() -> None:
                  "weniger als im Dezember, als es 593 Quadratkilometer waren.", published="2025-02-15", language="de",
                  conflict="russia-ukraine")
     assert [(c.value, c.period_start) for c in claims] == [(427.0, "2025-01-01"), (593.0, "2024-12-01")]
+
+
+# ---------------------------------------------------------------- sources read lazily
+
+def test_a_figure_before_any_source_takes_the_source_named_after_it() -> None:
+    # The sources of the sentences after the last figure are read only when a figure falls
+    # back on the document's most frequent source: here they must be.
+    c = only("Russia took 500 km² in May. The Institute for the Study of War gave that figure in its "
+             "daily update. Fighting went on.", publisher="Example Post")
+    assert c.attribution == "ISW"
+
+
+def test_a_speakers_windows_read_the_sentences_runs() -> None:
+    from tracker.extract.attribution import _runs_in, _scan_runs
+    sentence = "Oleksandr Syrskyi, the commander, said on Monday that Pokrovsk held."
+    runs = _scan_runs(sentence)
+    # A window cutting through "Oleksandr Syrskyi" is scanned afresh; one around it is not.
+    assert _runs_in(runs, 5, 40) is None
+    inside = _runs_in(runs, 0, 40)
+    assert inside == [(0, 17, "Oleksandr Syrskyi")]
+    assert inside == _scan_runs(sentence[0:40])
