@@ -12,10 +12,14 @@ written, and the candidates are tried left to right, each after the end of the l
 from __future__ import annotations
 
 import re
-from re import _constants as C  # noqa: N812 - the parser's opcodes
-from re import _parser
 
 from ahocorasick_rs import AhoCorasick, Implementation
+
+try:  # the parser of `re` is private: where it has moved, patterns are scanned by `re` alone
+    from re import _constants as C  # noqa: N812 - the parser's opcodes
+    from re import _parser
+except ImportError:  # pragma: no cover - the Pythons this project runs on have both
+    C = _parser = None
 
 MAX_PREFIX = 8  # characters of a prefix worth knowing (measured: longer ones skip no more)
 MAX_CLASS = 6  # a character class of more members than this starts no literal
@@ -29,7 +33,7 @@ class _Unknown(Exception):
 # two the same). A prefix ends after its white space: the text behind it varies too much.
 WHITE_SPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-_SPACE_CATEGORIES = (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE)
+_SPACE_CATEGORIES = (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE) if C is not None else ()
 
 
 def _class_members(items) -> set[tuple[str, bool]]:
@@ -111,6 +115,8 @@ def _heads(items: list, i: int = 0) -> set[tuple[str, bool]]:
 def literal_prefixes(pattern: str) -> frozenset[str] | None:
     """The literal prefixes every match of the case-sensitive `pattern` starts with, or None
     when a match could start otherwise (or be empty)."""
+    if _parser is None:
+        return None
     try:
         heads = _heads(list(_parser.parse(pattern)))
     except (_Unknown, RecursionError, re.error, TypeError, ValueError, AttributeError):
