@@ -745,3 +745,26 @@ def test_a_speakers_windows_read_the_sentences_runs() -> None:
     inside = _runs_in(runs, 0, 40)
     assert inside == [(0, 17, "Oleksandr Syrskyi")]
     assert inside == _scan_runs(sentence[0:40])
+
+
+# ---------------------------------------------------------------- numbers written in words
+
+def test_tens_and_units_written_as_one_number_in_each_language() -> None:
+    cases = [
+        ("RSF fighters captured thirty-eight localities in North Darfur, the group said.", "en", "RSF"),
+        ("Les rebelles du M23 ont pris trente-huit localités depuis janvier.", "fr", "M23"),
+        ("Die russische Armee hat seit Januar achtunddreißig Ortschaften erobert.", "de", "Russia"),
+        ("De Russen hebben sinds januari achtendertig dorpen veroverd.", "nl", "Russia"),
+        ("Russiske styrker har tatt trettiåtte landsbyer siden januar.", "no", "Russia"),
+        ("Російські війська захопили тридцять вісім населених пунктів з початку року.", "uk", "Russia"),
+    ]
+    for text, language, actor in cases:
+        c = only(text, language=language)
+        assert (c.metric, c.value, c.actor) == ("settlements_captured", 38, actor), language
+
+
+def test_compound_number_words_are_valued_and_distractors_stay_out() -> None:
+    assert lexicon_for("fr").word_value("vingt et un") == 21
+    assert lexicon_for("en").word_value("ninety-nine") == 99
+    assert lexicon_for("en").word_value("twenty") == 20
+    assert run("The offensive lasted twenty-four hours and killed thirty-two people.") == []

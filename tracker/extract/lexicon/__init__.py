@@ -372,8 +372,20 @@ class Lexicon:
         self.mod = mod
         self.word_numbers: dict[str, float] = {k.lower(): v for k, v in mod.WORD_NUMBERS.items()}
         self.scales: dict[str, float] = {k.lower().rstrip("."): v for k, v in mod.SCALES.items()}
+        # Tens and units written as one number ("thirty-eight", "achtunddreißig"), from the
+        # language's own tens and unit words; tried before the single words.
+        tens = {w: v for w, v in self.word_numbers.items() if v in range(20, 100, 10) and " " not in w}
+        units = {w: v for w, v in self.word_numbers.items() if v in range(1, 10) and " " not in w}
+        template = getattr(mod, "COMPOUND_NUMBER", "")
+        self._tens, self._units = tens, units
+        self._compound_re = re.compile(
+            template.replace("{tens}", "(?P<t>" + _words(tens) + ")").replace("{units}", "(?P<u>" + _words(units) + ")"),
+            _FLAGS) if template and tens and units else None
+        compound = template.replace("{tens}", "(?:" + _words(tens) + ")").replace(
+            "{units}", "(?:" + _words(units) + ")") + "|" if self._compound_re is not None else ""
+        self._word_number_body = compound + _words(self.word_numbers)
         self.word_number_re = re.compile(
-            r"(?<![\w'’-])(?P<w>" + _words(self.word_numbers) + r")(?![\w])", _FLAGS)
+            r"(?<![\w'’-])(?P<w>" + self._word_number_body + r")(?![\w])", _FLAGS)
         self.scale_re = re.compile(
             r"[ \u00a0]?(?P<scale>" + _words(mod.SCALES) + r")(?![\w])\.?", _FLAGS)
         # Fractions: one named group per entry so the match says which fraction it was.
@@ -532,7 +544,7 @@ class Lexicon:
         self.analysis_fast = LowPattern(self.analysis_re, _low(_alt(mod.ANALYSIS_WORDS), _wb_low(_alt(mod.ANALYSIS_WORDS))))
         self.fraction_fast = LowPattern(self.fraction_re, _low(
             "|".join(fraction_parts), r"(?<![\w-])(?:" + "|".join(fraction_parts) + r")(?![\w])"))
-        words = _words(self.word_numbers)
+        words = self._word_number_body
         self.word_number_fast = LowPattern(self.word_number_re, _low(
             words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
         nouns = _alt(mod.SETTLEMENT_NOUNS)
@@ -569,7 +581,13 @@ class Lexicon:
         return " ".join(words + [head])
 
     def word_value(self, word: str) -> float | None:
-        return self.word_numbers.get(re.sub(r"\s+", " ", word.lower()))
+        """The value of a number word or of tens and units written together."""
+        value = self.word_numbers.get(re.sub(r"\s+", " ", word.lower()))
+        if value is None and self._compound_re is not None:
+            cm = self._compound_re.fullmatch(word)
+            if cm:
+                value = self._tens[cm.group("t").lower()] + self._units[cm.group("u").lower()]
+        return value
 
     def fraction_value(self, group: str) -> float | None:
         return self._fraction_values.get(group)

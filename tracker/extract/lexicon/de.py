@@ -3,9 +3,12 @@
 WORD_NUMBERS = {
     "ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
     "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwanzig": 20,
-    "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100, "tausend": 1000,
+    "dreißig": 30, "vierzig": 40, "fünfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90,
+    "hundert": 100, "tausend": 1000,
     "einhundert": 100, "eintausend": 1000,
 }
+# "achtunddreißig", "einundzwanzig": the units, "und", the tens.
+COMPOUND_NUMBER = r"{units}und{tens}"
 SCALES = {"Million": 1e6, "Millionen": 1e6, "Mio": 1e6, "tausend": 1e3, "Tsd": 1e3, "Milliarden": 1e9, "Mrd": 1e9}
 FRACTIONS = [
     (r"(?:ein(?:em|en)?|1)\s+drittel", 33.3), (r"zwei\s+drittel", 66.7), (r"(?:ein(?:em|en)?)\s+viertel", 25.0),

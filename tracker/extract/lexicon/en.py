@@ -8,6 +8,8 @@ WORD_NUMBERS = {
     "eighty": 80, "ninety": 90, "a hundred": 100, "one hundred": 100, "a thousand": 1000,
     "dozen": 12, "a dozen": 12,
 }
+# Tens and units written as one number ("thirty-eight").
+COMPOUND_NUMBER = r"{tens}-{units}"
 SCALES = {"million": 1e6, "millions": 1e6, "mln": 1e6, "m": 1e6, "thousand": 1e3, "billion": 1e9, "bn": 1e9}
 
 # (pattern, percent); a negative percent marks a vague lower bound ("most of").

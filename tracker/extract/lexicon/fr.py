@@ -6,6 +6,8 @@ WORD_NUMBERS = {
     "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
     "une dizaine": 10, "une centaine": 100,
 }
+# "trente-huit", "vingt et un", "quarante-et-un".
+COMPOUND_NUMBER = r"{tens}(?:-et-|\s+et\s+|-){units}"
 SCALES = {"million": 1e6, "millions": 1e6, "mille": 1e3, "milliard": 1e9, "milliards": 1e9, "Md": 1e9}
 FRACTIONS = [
     (r"(?:un|1)\s+tiers", 33.3), (r"deux\s+tiers", 66.7), (r"(?:un|1)\s+quart", 25.0),

@@ -3,8 +3,11 @@
 WORD_NUMBERS = {
     "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
     "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "twintig": 20, "dertig": 30,
-    "veertig": 40, "vijftig": 50, "honderd": 100, "duizend": 1000,
+    "veertig": 40, "vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90,
+    "honderd": 100, "duizend": 1000,
 }
+# "achtendertig", "tweeëntwintig": the units, "en", the tens.
+COMPOUND_NUMBER = r"{units}(?:en|ën){tens}"
 SCALES = {"miljoen": 1e6, "duizend": 1e3, "mln": 1e6, "miljard": 1e9}
 FRACTIONS = [
     (r"(?:een|één)\s?derde|eenderde", 33.3), (r"twee\s?derde|tweederde", 66.7), (r"een\s+kwart", 25.0),

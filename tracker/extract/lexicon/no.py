@@ -3,8 +3,11 @@
 WORD_NUMBERS = {
     "én": 1, "ett": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7, "syv": 7,
     "åtte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12, "tjue": 20, "tretti": 30, "førti": 40,
-    "femti": 50, "hundre": 100, "tusen": 1000, "ett tusen": 1000,
+    "femti": 50, "seksti": 60, "sytti": 70, "åtti": 80, "nitti": 90, "hundre": 100, "tusen": 1000,
+    "ett tusen": 1000,
 }
+# "trettiåtte", "førtifem": the tens, then the units.
+COMPOUND_NUMBER = r"{tens}{units}"
 SCALES = {"millioner": 1e6, "million": 1e6, "mill": 1e6, "tusen": 1e3, "milliarder": 1e9}
 FRACTIONS = [
     (r"en\s+tredjedel|én\s+tredjedel|en\s+tredel", 33.3), (r"to\s+tredjedeler|to\s+tredeler", 66.7),
