@@ -768,3 +768,25 @@ def test_compound_number_words_are_valued_and_distractors_stay_out() -> None:
     assert lexicon_for("en").word_value("ninety-nine") == 99
     assert lexicon_for("en").word_value("twenty") == 20
     assert run("The offensive lasted twenty-four hours and killed thirty-two people.") == []
+
+
+# ---------------------------------------------------------------- towns, spokesmen, British intelligence
+
+def test_a_share_of_a_town_is_the_town() -> None:
+    c = only("Russian forces now control about 70 percent of Pokrovsk, the ISW said.")
+    assert (c.metric, c.territory) == ("share_controlled_pct", "Pokrovsk (town)")
+    c = only("Ifølge britisk militær etterretning kontrollerer russiske styrker nå omkring 65 prosent av Bakhmut.",
+             language="no")
+    assert (c.territory, c.attribution) == ("Bakhmut (town)", "UK Ministry of Defence")
+    # A district named after the town is no share of the town.
+    assert only("Russia holds 40% of the Pokrovsk district, ISW said.").territory != "Pokrovsk (town)"
+
+
+def test_an_official_named_by_surname_alone_is_the_speaker() -> None:
+    c = only("Russian forces took 40 square kilometres last week, Syrskyi said.")
+    assert c.attribution == "Oleksandr Syrskyi"
+    c = only("Російські війська контролюють 65% Бахмута, заявив Череватий.", language="uk")
+    assert (c.territory, c.attribution) == ("Bakhmut (town)", "Serhii Cherevatyi")
+    c = only("Den ukrainske hærens talsmann Serhij Tsjerevatyj sier at ukrainske styrker fortsatt holder mer enn "
+             "en tredjedel av Bakhmut.", language="no")
+    assert (c.actor, c.attribution) == ("Ukraine", "Serhii Cherevatyi")

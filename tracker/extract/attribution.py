@@ -354,9 +354,9 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
     has_analysis = bool(analysts) and analysis_word
     run_spans = _scan_runs(sentence)
     runs = [text for _s, _e, text in run_spans]
-    # A speaker is a name of two words or more, or a surname met before: without either in
-    # the sentence, no window of it holds one.
-    can_name = bool(people.by_surname) or any(" " in r for r in runs)
+    # A speaker is a name of two words or more, a surname met before or an official's
+    # surname ("заявив Череватий"): without any of them in the sentence, no window holds one.
+    can_name = bool(people.by_surname) or any(" " in r or may_name_official(r) for r in runs)
     person = _person_near(sentence, lex, people, non_name, run_spans) if speaks and can_name else None
     if person and any(person in sentence[m.start():m.end()] for m in named_sources):
         person = None  # "the Syrian Observatory for Human Rights said": part of a source's name

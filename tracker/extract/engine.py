@@ -703,6 +703,13 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     # "of the country" is the country at war.
     if lex.country_anaphora_re.match(right) and state.conflict in COUNTRY_OF_CONFLICT:
         return COUNTRY_OF_CONFLICT[state.conflict]
+    # "about 70 percent of Pokrovsk", "mer enn en tredjedel av Bakhmut", "65% Бахмута": a share
+    # of the town itself.
+    if m.measure.kind in ("pct", "fraction", "permille"):
+        om = _OF_TOWN.match(right) if lex.code != "uk" else _OF_TOWN_UK.match(right)
+        wm = TOWNS_FAST.match(right, om.end()) if om else None
+        if wm is not None and not _TOWN_PART_AFTER.match(right, wm.end()):
+            return f"{TOWNS[int(wm.lastgroup[1:])][0]} (town)"
     left = sentence[:m.start]
     clause_left = left[_last_clause_start(left):]
     # "45 km² over the month, mostly in the Zaporizhzhia region": where most of it lies.
@@ -759,6 +766,12 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     return COUNTRY_OF_CONFLICT.get(state.conflict, "")
 
 
+_OF_TOWN = re.compile(r"\s*(?:of|av|de|du|von|van|з|із)\s+(?:the\s+(?:town|city)\s+of\s+|la\s+ville\s+de\s+|"
+                      r"der\s+stadt\s+|de\s+stad\s+|byen\s+)?", re.I)
+_OF_TOWN_UK = re.compile(r"\s*(?:(?:з|із)\s+)?(?:міста\s+)?", re.I)
+# "of the Pokrovsk district": a district or front named after the town, not the town.
+_TOWN_PART_AFTER = re.compile(r"\s*(?:district|direction|sector|area|region|raion|oblast|axis|front|rayon|"
+                              r"richtung|secteur|richting|retning|район\w*|напрям\w*|area)\b", re.I)
 _FOOTHOLD = re.compile(r"\b(?:foothold|bridgehead|salient|pocket|incursion|brückenkopf\w*|tête\s+de\s+pont|bruggenhoofd|brohode|плацдарм\w*)\b", re.I)
 _TERRITORY_BREAK = re.compile(
     r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"

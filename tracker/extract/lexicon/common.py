@@ -78,7 +78,11 @@ SOURCES = [
      "UN", "producer"),
     (r"ocha|un\s+humanitarian\s+(?:monitors|office)|un\s+office\s+for\s+the\s+coordination\s+of\s+humanitarian\s+affairs", "UN OCHA", "producer"),
     (r"(?:uk\s+)?ministry\s+of\s+defen[cs]e|british\s+(?:defen[cs]e\s+)?intelligence|uk\s+mod|britischen\s+verteidigungsministeriums?|"
-     r"ministère\s+britannique\s+de\s+la\s+défense|britse\s+ministerie\s+van\s+defensie|britiske\s+forsvarsdepartementet",
+     r"ministère\s+britannique\s+de\s+la\s+défense|britse\s+ministerie\s+van\s+defensie|britiske\s+forsvarsdepartementet|"
+     # British (military) intelligence, the ministry's daily updates, in each language.
+     r"britisk\s+(?:militær\s+)?etterretning|renseignement(?:s)?\s+(?:militaires?\s+)?britanniques?|"
+     r"britische[nr]?\s+(?:militär)?geheimdienst(?:e|es|s)?|britse\s+(?:militaire\s+)?inlichtingendienst(?:en)?|"
+     r"британськ\w+\s+(?:військов\w+\s+)?розвідк\w*",
      "UK Ministry of Defence", "producer"),
     (r"nug(?:(?:'s|’s)\s+(?:defen[cs]e\s+)?ministry)?|national\s+unity\s+government", "NUG Ministry of Defense", "producer"),
     (r"csis", "CSIS", "producer"),
@@ -127,6 +131,9 @@ OFFICIALS = [
     (r"(?:hanna\s+)?mal[iy]ar|маляр", "Ukraine"),
     (r"(?:valerii\s+|valeriy\s+)?zaluzhn\w*|залужн\w*", "Ukraine"),
     (r"(?:oleksii\s+)?reznikov|(?:rustem\s+)?umerov", "Ukraine"),
+    # Army spokesmen often quoted on the front: Serhii Cherevatyi, Viktor Trehubov, Nazar Voloshyn.
+    (r"(?:serhii\s+|serhiy\s+)?cherevat\w*|череват\w*|(?:viktor\s+)?trehubov|трегубов\w*|(?:nazar\s+)?voloshyn|волошин\w*",
+     "Ukraine"),
     (r"(?:vladimir\s+)?putin|путін\w*", "Russia"),
     (r"(?:valery\s+)?gerasimov|герасимов\w*", "Russia"),
     (r"(?:sergei\s+)?shoigu|(?:andrei\s+)?belousov|(?:sergei\s+)?rudsko[iy]|(?:igor\s+)?konashenkov", "Russia"),
@@ -151,6 +158,10 @@ OFFICIAL_NAMES = [
     (r"(?:[\w'’]+\s+)?(?:netanyahu|netanjahu|netanyahou)", "Benjamin Netanyahu"),
     (r"(?:israel\s+)?katz", "Israel Katz"),
     (r"(?:[\w'’]+\s+)?(?:reznikov|resnikow|reznikow|réznikov)|резніков\w*", "Oleksii Reznikov"),
+    (r"(?:[\w'’]+\s+)?(?:cherevat\w*|tsjerevat\w*|tscherewat\w*|tcherevat\w*|czerewat\w*)|череват\w*", "Serhii Cherevatyi"),
+    (r"(?:[\w'’]+\s+)?(?:trehubov|trehubow|tregubov|trehoubov|trechoebov)|трегубов\w*", "Viktor Trehubov"),
+    (r"(?:[\w'’]+\s+)?(?:voloshyn|woloschyn|volochyne|volosjyn|wolosjyn)|волошин\w*", "Nazar Voloshyn"),
+    (r"(?:[\w'’]+\s+)?(?:maliar|malyar|maljar|maliare)|маляр", "Hanna Maliar"),
 ]
 
 # Front-line towns, with their spellings in the six languages and transliterations, and the
