@@ -790,3 +790,11 @@ def test_an_official_named_by_surname_alone_is_the_speaker() -> None:
     c = only("Den ukrainske hærens talsmann Serhij Tsjerevatyj sier at ukrainske styrker fortsatt holder mer enn "
              "en tredjedel av Bakhmut.", language="no")
     assert (c.actor, c.attribution) == ("Ukraine", "Serhii Cherevatyi")
+
+
+def test_villages_lost_are_captured_by_the_other_side_in_every_two_sided_war() -> None:
+    c = only("The Congolese army lost four villages on the Kavumu-Bukavu axis, its spokesman said.", conflict="drc")
+    assert (c.metric, c.actor) == ("settlements_captured", "M23")
+    c = only("Le porte-parole de l'armée congolaise a reconnu mardi la perte de quatre localités.", language="fr",
+             conflict="drc")
+    assert (c.metric, c.actor) == ("settlements_captured", "M23")

@@ -78,7 +78,8 @@ COUNTRY_OF_CONFLICT = {
 DEFAULT_ACTOR = {"russia-ukraine": "Russia", "israel-gaza": "Israel", "israel-lebanon": "Israel"}
 OPPONENT = {
     "Russia": "Ukraine", "Ukraine": "Russia", "Myanmar junta": "Myanmar resistance forces",
-    "Myanmar resistance forces": "Myanmar junta", "RSF": "SAF", "SAF": "RSF",
+    "Myanmar resistance forces": "Myanmar junta", "RSF": "SAF", "SAF": "RSF", "FARDC": "M23", "M23": "FARDC",
+    "Syrian government forces": "HTS-led opposition", "HTS-led opposition": "Syrian government forces",
 }
 DEMONYM = {"Russia": "Russian", "Ukraine": "Ukrainian", "Israel": "Israeli", "Myanmar junta": "Myanmar",
            "SAF": "Sudanese", "Syrian government forces": "Syrian", "FARDC": "Congolese"}
