@@ -798,3 +798,42 @@ def test_villages_lost_are_captured_by_the_other_side_in_every_two_sided_war() -
     c = only("Le porte-parole de l'armée congolaise a reconnu mardi la perte de quatre localités.", language="fr",
              conflict="drc")
     assert (c.metric, c.actor) == ("settlements_captured", "M23")
+
+
+# ---------------------------------------------------------------- rules from a third evaluation set
+
+def test_gains_written_as_coming_under_control() -> None:
+    c = only("Im gesamten Jahr 2025 brachten Moskaus Truppen damit rund 5.900 Quadratkilometer unter ihre Kontrolle.",
+             language="de")
+    assert (c.metric, c.actor, c.value) == ("area_gained_km2", "Russia", 5900.0)
+    c = only("Depuis le 1er janvier, plus de 2.900 km² sont passés sous le contrôle des forces russes.", language="fr")
+    assert (c.metric, c.actor, c.qualifier) == ("area_gained_km2", "Russia", "at_least")
+    c = only("Генштаб РФ стверджує, що російські війська від початку року взяли під контроль 37 населених пунктів.",
+             language="uk")
+    assert (c.metric, c.actor, c.value) == ("settlements_captured", "Russia", 37)
+    c = only("I Donetsk-regionen alene har russerne lagt under seg minst 1 600 kvadratkilometer.", language="no")
+    assert (c.metric, c.value, c.qualifier) == ("area_gained_km2", 1600.0, "at_least")
+
+
+def test_holdings_and_hedges_of_the_third_set() -> None:
+    c = only("The Arakan Army now governs about 90 percent of Rakhine's territory, its spokesman said.", conflict="myanmar")
+    assert (c.metric, c.actor, c.value) == ("share_controlled_pct", "Arakan Army", 90.0)
+    c = only("Totalt har Russland i år tatt nærmere 2700 kvadratkilometer.", language="no")
+    assert c.qualifier == "at_most"
+    c = only("Motstandsgrupper og etniske væpnede organisasjoner har full kontroll over 42 prosent.", language="no",
+             conflict="myanmar")
+    assert (c.metric, c.actor) == ("share_controlled_pct", "Myanmar resistance forces")
+    c = only("The Kurdish-led Syrian Democratic Forces (SDF) hold about a quarter of the country.", conflict="syria")
+    assert c.actor == "SDF"
+
+
+def test_sizes_and_wholes_are_no_claims() -> None:
+    # The area after "of Syria's" is the whole the share is of.
+    c = only("Government forces now control around 58 percent of Syria's 185,180 square kilometres.", conflict="syria")
+    assert (c.metric, c.value) == ("share_controlled_pct", 58.0)
+    assert run("Die Halbinsel Krim, die rund 27.000 Quadratkilometer groß ist, wurde 2014 annektiert.", language="de") == []
+
+
+def test_a_direction_named_after_an_oblast_is_named_in_english() -> None:
+    c = only("Сили оборони звільнили понад 400 кв. км на Запорізькому напрямку.", language="uk")
+    assert c.territory == "Zaporizhzhia direction (Zaporizhzhia oblast)"

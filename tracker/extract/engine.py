@@ -235,7 +235,17 @@ def build_mentions(sentence: str, lex: Lexicon) -> list[Mention]:
         mentions.append(m)
         i += 1
     _inherit_units(sentence, mentions, lex)
+    # "around 58 percent of Syria's 185,180 square kilometres": the area is the whole the
+    # share is of, no claim of its own.
+    for share, whole in zip(mentions, mentions[1:]):
+        if share.measure.kind in ("pct", "fraction") and whole.measure.kind == "area" and \
+                _OF_WHOLE_AREA.fullmatch(sentence[share.end:whole.qualifier_start or whole.start]):
+            whole.denominator = True
     return mentions
+
+
+_OF_WHOLE_AREA = re.compile(r"\s*(?:of|de|du|des|von|van|av|з)\s+(?:the\s+|its\s+|their\s+|la\s+|le\s+|l['’]|der\s+|des\s+)?"
+                            r"(?:[\w-]+(?:'s|’s)\s+)?(?:total\s+|entire\s+|whole\s+)?", re.I)
 
 
 def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None:
@@ -360,6 +370,7 @@ _COORDINATED = re.compile(
 _RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
 _CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
 _BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
+_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:brought|brachten|brachte|gebracht|brakte|bracht|brachten)(?![\w])[^.;:]*$", re.I))
 _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
@@ -426,7 +437,8 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
         post = Cue(post.start, post.end, "hold", post.text, post=True)  # "Ukraine has 60 km² left"
     if post is not None:
         # "brought 45,426 km² under Moscow's control" is a gain, not a holding.
-        if post.cls == "hold" and left and _BRING.fullmatch(left[-1].text.strip()):
+        if post.cls == "hold" and (left and _BRING.fullmatch(left[-1].text.strip()) or
+                                   _BRING_BEFORE.search(sentence, max(0, m.qualifier_start - 60), m.qualifier_start)):
             return Cue(post.start, post.end, "gain", post.text, post=True)
         return post
     nxt_start = min([o.start for o in mentions if o.start > m.start] + [len(sentence)])
@@ -658,6 +670,11 @@ def _territories_cached(text: str) -> tuple:
         region = ""
         if town is not None:
             name, region = TOWNS[int(town.lastgroup[1:])]
+        elif (oblast := TERRITORIES_FAST.fullmatch(name)) is not None and \
+                TERRITORIES[int(oblast.lastgroup[1:])][1].endswith(" oblast"):
+            # "на Запорізькому напрямку": the direction named after an oblast, in English.
+            region = TERRITORIES[int(oblast.lastgroup[1:])][1]
+            name = region[:-len(" oblast")]
         out.append((dm.start(), dm.end(), f"{name} {label}" + (f" ({region})" if region else ""), 3))
         directions.append((dm.start(), dm.end()))
     # Only the area around a town is a place a figure lies in ("40 km² around Pokrovsk"); a

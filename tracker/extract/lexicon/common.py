@@ -16,6 +16,8 @@ ACTORS = [
     (r"hamas", "Hamas"), (r"hezbollah", "Hezbollah"),
     (r"zsu|зсу|сили\s+оборони", "Ukraine"),
     (r"tsahal|idf", "Israel"),
+    (r"sdf|syrian\s+democratic\s+forces|forces\s+démocratiques\s+syriennes|fds|demokratischen\s+kräfte\s+syriens|"
+     r"syrische\s+democratische\s+strijdkrachten|syriske\s+demokratiske\s+styrker|сили\s+демократичної\s+сирії", "SDF"),
 ]
 
 # (pattern, canonical name, level): level 1 = country, 2 = region, 3 = town or sector.

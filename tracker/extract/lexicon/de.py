@@ -62,7 +62,7 @@ POST_CUES = {
 DISTRACT_AFTER = [r"mehr\b(?!\s+als)", r"weniger\b(?!\s+als)",
                   r"(?:mehr|weniger)\s+als\s+(?:im|in|der|die|das|(?:19|20)\d\d)\b", r"mal\b", r"prozentpunkte",
                   r"der\s+(?:bevölkerung|einwohner|gewinne|geländegewinne|einnahmen)", r"(?:menschen|einwohner|soldaten|tote)",
-                  r"vor\s+dem\b"]
+                  r"vor\s+dem\b", r"groß\s+(?:ist|sind|war|waren)\b"]
 # Before a percentage these make it a relative change ("slowed by 40%").
 CHANGE_BY = [r"(?:verlangsamt\w*|gesunken|gestiegen|zurückgegangen|verringert\w*|erhöht\w*|sank|stieg)\s+(?:sich\s+)?um\s+(?:fast|etwa|rund|knapp)?\s*"]
 DISTRACT_BEFORE = [r"fläche\s+von", r"größe\s+von", r"(?:das|die|der)\s+mit", r"[€$£]", r"bis\s+auf"]

@@ -59,6 +59,7 @@ CUES = {
     "occupy": [r"occupied", r"occupy(?:ing)?"],
     "hold": [
         r"control(?:s|led|ling)?", r"hold(?:s|ing)?", r"held", r"occupies", r"occupying",
+        r"govern(?:s|ed|ing)?", r"administer(?:s|ed|ing)?",
         r"occupied\s+share", r"(?:its|their|the)\s+share", r"in\s+(?:[\w'’]+\s+)?hands", r"under\s+(?:[\w'’]+\s+){0,2}control",
         r"under\s+(?:\w+\s+)?occupation", r"keeps?", r"retains?", r"ha(?:s|ve)\s+(?:now\s+)?left",
         # "Ukraine's foothold covered some 1,300 km²", "which at its height covered 500 sq mi"

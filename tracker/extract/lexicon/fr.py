@@ -30,7 +30,7 @@ QUALIFIERS = {
     "plus d'": "at_least", "plus d’": "at_least", "moins d’": "at_most", "seulement": "exact",
 }
 CUES = {
-    "gain": [r"(?:a|ont|avait|avaient)\s+pris\s+le\s+contrôle", r"pris\s+le\s+contrôle", r"prend\w*\s+le\s+contrôle", r"pris\w*", r"prend\w*", r"conqui[st]\w*", r"progress\w*", r"avanc[ée]\w*", r"gagn[ée]\w*",
+    "gain": [r"(?:sont|est|étaient)\s+pass[ée]e?s?\s+sous\s+(?:le\s+)?contrôle", r"(?:a|ont|avait|avaient)\s+pris\s+le\s+contrôle", r"pris\s+le\s+contrôle", r"prend\w*\s+le\s+contrôle", r"pris\w*", r"prend\w*", r"conqui[st]\w*", r"progress\w*", r"avanc[ée]\w*", r"gagn[ée]\w*",
              r"gains?", r"lib[ée]r[ée]\w*", r"empar[ée]\w*", r"maîtres?", r"s['’]est\s+emparée?",
              r"occup[ée]\s+(?:en|au\s+cours)", r"grignot\w*", r"avait\s+pris"],
     "regain": [r"repris\w*", r"reconqui\w*", r"repren\w*", r"récupér\w*"],
@@ -53,7 +53,8 @@ CUES = {
                  r"minées?", r"endommag\w*", r"besoins?", r"financement"],
 }
 POST_CUES = {
-    "gain": [r"(?:a|ont|avait|avaient)\s+été\s+(?:pris|conquis|libérés?)", r"(?:pris|conquis)\s+par"],
+    "gain": [r"(?:a|ont|avait|avaient)\s+été\s+(?:pris|conquis|libérés?)", r"(?:pris|conquis)\s+par",
+             r"(?:sont|est|étaient|était)\s+pass[ée]e?s?\s+sous\s+(?:le\s+)?contrôle"],
     "hold": [r"(?:est|sont|était|étaient)\s+(?:\w+\s+){0,2}(?:sous\s+(?:\w+\s+){0,2}contrôle|occupée?s?|entre\s+les\s+mains|aux\s+mains)",
              r"sous\s+(?:\w+\s+){0,2}contrôle"],
     "distract": [],

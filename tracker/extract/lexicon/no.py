@@ -24,17 +24,19 @@ POST_QUALIFIERS = {"eller mer": "at_least"}
 QUALIFIERS = {
     "omkring": "approx", "rundt": "approx", "cirka": "approx", "ca.": "approx", "om lag": "approx",
     "anslagsvis": "approx", "drøyt": "at_least", "mer enn": "at_least", "over": "at_least",
-    "minst": "at_least", "i overkant av": "at_least", "nesten": "at_most", "nær": "at_most",
+    "minst": "at_least", "i overkant av": "at_least", "nesten": "at_most", "nær": "at_most", "nærmere": "at_most",
     "mindre enn": "at_most", "under": "at_most", "opptil": "at_most", "så mye som": "at_most",
     "inntil": "at_most", "bare": "exact", "kun": "exact",
 }
 CUES = {
     "gain": [r"tatt", r"tok", r"tar", r"erobret", r"erobre", r"frigjort", r"frigjøre", r"rykket\s+fram",
-             r"vunnet", r"okkupert(?=\s+i)", r"gjenerobret", r"tatt\s+tilbake", r"overtatt"],
+             r"vunnet", r"okkupert(?=\s+i)", r"gjenerobret", r"tatt\s+tilbake", r"overtatt",
+             r"lagt\s+under\s+seg", r"la\s+under\s+seg"],
     "regain": [r"gjenerobret", r"tatt\s+tilbake", r"tok\s+tilbake", r"gjenvunnet"],
     "loss": [r"mistet", r"tapt", r"tapte", r"gitt\s+opp"],
     "occupy": [r"okkupert"],
     "hold": [r"kontrollerer", r"kontrollerte", r"kontrollert", r"holder", r"dekker", r"under\s+(?:\w+\s+)?kontroll",
+             r"har\s+(?:full\s+|fullstendig\s+)?kontroll\s+over",
              r"i\s+(?:\w+\s+)?hender", r"okkuperer"],
     "net": [r"netto"],
     # ISW's "observed presence" / infiltration: weaker than control.
@@ -149,6 +151,7 @@ ACTORS = [
     (r"ukraina\w*|ukrainske|kyiv|kiev|landet(?=\s+har\s+frigjort)", "Ukraine"),
     (r"israel\w*|israelske", "Israel"),
     (r"fienden|okkupantene", "ENEMY"), (r"hæren|militæret", "ARMY"), (r"opprørerne|opprørere", "REBELS"),
+    (r"motstandsgrupp\w*|motstandsbevegels\w*|etniske\s+væpnede\s+(?:organisasjoner|grupper)", "OPPOSITION"),
 ]
 STOPWORDS = ["og", "i", "det", "som", "en", "på", "er", "av", "for", "til", "med", "har", "at",
              "den", "ikke", "om", "et", "de", "fra", "var", "sa", "seg", "ble", "også", "etter"]
