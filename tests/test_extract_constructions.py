@@ -837,3 +837,19 @@ def test_sizes_and_wholes_are_no_claims() -> None:
 def test_a_direction_named_after_an_oblast_is_named_in_english() -> None:
     c = only("Сили оборони звільнили понад 400 кв. км на Запорізькому напрямку.", language="uk")
     assert c.territory == "Zaporizhzhia direction (Zaporizhzhia oblast)"
+
+
+def test_an_area_and_its_share_joined_by_or_share_the_predicate() -> None:
+    claims = run("As of May 31, a total of 113,482 square kilometers, or 18.8% of Ukraine, was under Russian "
+                 "occupation, according to DeepState.", published="2025-06-01")
+    assert sorted((c.metric, c.value, c.actor) for c in claims) == [
+        ("area_controlled_km2", 113482.0, "Russia"), ("share_controlled_pct", 18.8, "Russia")]
+
+
+def test_a_hedge_after_the_figure_and_a_sides_figures_as_source() -> None:
+    c = only("Ukraine's General Staff said Russia had captured 280 square kilometres at most in October.",
+             published="2025-11-21")
+    assert (c.qualifier, c.qualifier_text) == ("at_most", "at most")
+    # "Nach ukrainischen Angaben": whose figures, not who holds the ground.
+    c = only("Nach ukrainischen Angaben hält Russland weiterhin etwa fünf Prozent des Gebiets Charkiw.", language="de")
+    assert (c.metric, c.actor, c.territory) == ("share_controlled_pct", "Russia", "Kharkiv oblast")

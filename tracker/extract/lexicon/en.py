@@ -25,7 +25,7 @@ RANGE_AND = [r"and", r"to"]
 RANGE_BARE = [r"to"]
 
 # Hedges written after the figure and its unit ("450 km² environ").
-POST_QUALIFIERS = {"or so": "approx", "or more": "at_least"}
+POST_QUALIFIERS = {"or so": "approx", "or more": "at_least", "at most": "at_most", "at least": "at_least"}
 QUALIFIERS = {
     "about": "approx", "around": "approx", "roughly": "approx", "some": "approx",
     "approximately": "approx", "an estimated": "approx", "estimated": "approx",
