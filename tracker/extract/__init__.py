@@ -14,7 +14,7 @@ from tracker.extract.engine import extract_document, guess_conflict
 from tracker.extract.text import guess_language
 from tracker.model import Claim, Document
 
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 
 __all__ = ["EXTRACTOR_VERSION", "extract", "guess_conflict", "guess_language"]
 

@@ -370,7 +370,7 @@ _COORDINATED = re.compile(
 _RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
 _CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
 _BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
-_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:brought|brachten|brachte|gebracht|brakte|bracht|brachten)(?![\w])[^.;:]*$", re.I))
+_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:brought|brachten|brachte|gebracht|brakte|bracht)(?![\w])[^.;:]*$", re.I))
 _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
