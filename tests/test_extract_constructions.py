@@ -853,3 +853,10 @@ def test_a_hedge_after_the_figure_and_a_sides_figures_as_source() -> None:
     # "Nach ukrainischen Angaben": whose figures, not who holds the ground.
     c = only("Nach ukrainischen Angaben hält Russland weiterhin etwa fünf Prozent des Gebiets Charkiw.", language="de")
     assert (c.metric, c.actor, c.territory) == ("share_controlled_pct", "Russia", "Kharkiv oblast")
+
+
+def test_a_second_reported_clause_keeps_its_own_predicate() -> None:
+    claims = run("Army spokesman Brig. Gen. Nabil Abdallah said troops had retaken 37 villages and towns in Gezira over "
+                 "the past week and that seven of the state's eight localities were now back under army control.",
+                 published="2025-01-13", conflict="sudan")
+    assert ("settlements_captured", 37, "SAF") in [(c.metric, c.value, c.actor) for c in claims]

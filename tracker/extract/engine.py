@@ -1568,7 +1568,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         # area and its share joined by "or" are one figure twice, under one predicate.
         restated = _family(m) != _family(n) and _OR_RESTATED.fullmatch(sent[m.end:n.qualifier_start]) is not None
         if (_family(m) != _family(n) and not restated) or n.start - m.end > 45 or \
-                _CLAUSE_BREAK.search(sent[m.end:n.start]) or \
+                _CLAUSE_BREAK.search(sent[m.end:n.start]) or _AND_THAT.search(sent[m.end:n.start]) or \
                 _CONTRAST.search(sent[m.end:n.start]):
             continue  # "held 21 percent, against 42 percent controlled by the rebels": two holders
         if any(m.end <= c.start < n.start for c in cues):
@@ -1773,6 +1773,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     return out
 
 
+# "had retaken 37 villages ... and that seven localities were now back under army control":
+# a second reported clause has its own predicate.
+_AND_THAT = re.compile(r"\b(?:and|und|et|en|og|і|та)\s+(?:that|dass|que|qu['’]|dat|at|що)\b", re.I)
 _OR_RESTATED = re.compile(r"\s*,?\s*(?:or|soit|oder|of|eller|або|чи)\s+", re.I)
 _ENUM_GAP = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
 
