@@ -636,7 +636,7 @@ def test_contrasted_shares_keep_their_own_holders() -> None:
     assert [(c.actor, c.value) for c in claims] == [("Myanmar junta", 21.0), ("Myanmar resistance forces", 42.0)]
 
 
-def test_a_peak_inside_the_denominator_does_not_date_the_share() -> None:
+def test_a_share_of_ground_held_at_a_peak_is_dated_now() -> None:
     claims = run("Ukrainian troops still hold about 450 square kilometres of Russia's Kursk region, roughly a third of "
                  "the ground they controlled at the height of their incursion.", published="2025-01-20")
     share = next(c for c in claims if c.metric == "share_controlled_pct")

@@ -369,8 +369,9 @@ _COORDINATED = re.compile(
     r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and)\s*(?!(?:up|down)\s+from|compared|against|after|than|from\b)(?:\w+\s+){0,2}$", re.I)
 _RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
 _CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
-_BRING = re.compile(r"br(?:ought|ing|ings|inging)|put|placed|gebracht|brachten|brakte|brought", re.I)
-_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:brought|brachten|brachte|gebracht|brakte|bracht)(?![\w])[^.;:]*$", re.I))
+_BROUGHT = r"brought|brachten|brachte|gebracht|brakte|bracht"
+_BRING = re.compile(r"br(?:ing|ings|inging)|put|placed|" + _BROUGHT, re.I)
+_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:" + _BROUGHT + r")(?![\w])[^.;:]*$", re.I))
 _FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
@@ -792,7 +793,7 @@ _OF_TOWN = re.compile(r"\s*(?:of|av|de|du|von|van|з|із)\s+(?:the\s+(?:town|ci
 _OF_TOWN_UK = re.compile(r"\s*(?:(?:з|із)\s+)?(?:міста\s+)?", re.I)
 # "of the Pokrovsk district": a district or front named after the town, not the town.
 _TOWN_PART_AFTER = re.compile(r"\s*(?:district|direction|sector|area|region|raion|oblast|axis|front|rayon|"
-                              r"richtung|secteur|richting|retning|район\w*|напрям\w*|area)\b", re.I)
+                              r"richtung|secteur|richting|retning|район\w*|напрям\w*)\b", re.I)
 _FOOTHOLD = re.compile(r"\b(?:foothold|bridgehead|salient|pocket|incursion|brückenkopf\w*|tête\s+de\s+pont|bruggenhoofd|brohode|плацдарм\w*)\b", re.I)
 _TERRITORY_BREAK = re.compile(
     r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"
@@ -1069,8 +1070,9 @@ def _with_sentence_cutoff(res: P.Resolved, phrase: P.Phrase, phrases: list[P.Phr
     return res
 
 
-# "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
+# "..., said Syrskyi": a comma before a speech verb ends the place of the figure.
 _SAID_AFTER_COMMA = re.compile(r",\s*")
+# "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
 _INCLUDING = _fast(re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I))
 _CONTRAST = _fast(re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I))
 _CLAUSE_END = re.compile(r"^\s*(?:[.;,)]|$)")
@@ -1315,6 +1317,9 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     return _deduplicate(claims)
 
 
+_UNREAD = object()  # the dominant source before it is read
+
+
 class _Sources:
     """The source of each sentence (`find_attribution`), read in document order and only as
     far as a figure needs: the sentences after the last figure are read only when a figure
@@ -1325,7 +1330,7 @@ class _Sources:
     def __init__(self, pending: list[str | None], state: DocState, non_name) -> None:
         self.pending, self.state, self.non_name = pending, state, non_name
         self.last = -1  # index of the nearest attribution read so far
-        self._dominant: list = []  # memo: [] until read, then [Attribution | None]
+        self._dominant: Attribution | None | object = _UNREAD
         state.attributions, state.prev_attr = [], []
 
     def read_through(self, k: int) -> None:
@@ -1341,13 +1346,13 @@ class _Sources:
 
     def dominant(self) -> Attribution | None:
         """The document's most frequent source (the first of them to be named on a tie)."""
-        if not self._dominant:
+        if self._dominant is _UNREAD:
             self.read_through(len(self.pending) - 1)
             found = self.state.attributions
             labels = [a.label for a in found if a is not None]
             top = Counter(labels).most_common(1)[0][0] if labels else ""
-            self._dominant.append(next((a for a in found if a is not None and a.label == top), None))
-        return self._dominant[0]
+            self._dominant = next((a for a in found if a is not None and a.label == top), None)
+        return self._dominant
 
 
 def _statement_day(text: str, spans, lex: Lexicon, ref: date | None) -> date | None:
@@ -1565,10 +1570,9 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if cn is None or not cn.post or (cm is not None and cm.post):
             continue
         # "113,482 square kilometers, or 18.8% of Ukraine, was under Russian occupation": an
-        # area and its share joined by "or" are one figure twice, under one predicate.
-        restated = _family(m) != _family(n) and _OR_RESTATED.fullmatch(sent[m.end:n.qualifier_start]) is not None
-        if (_family(m) != _family(n) and not restated) or n.start - m.end > 45 or \
-                _CLAUSE_BREAK.search(sent[m.end:n.start]) or _AND_THAT.search(sent[m.end:n.start]) or \
+        # area and its share restated after it are one figure twice, under one predicate.
+        if _family(m) != _family(n) and not is_conversion_gap(sent[m.end:n.qualifier_start]) or \
+                n.start - m.end > 45 or _CLAUSE_BREAK.search(sent[m.end:n.start]) or _AND_THAT.search(sent[m.end:n.start]) or \
                 _CONTRAST.search(sent[m.end:n.start]):
             continue  # "held 21 percent, against 42 percent controlled by the rebels": two holders
         if any(m.end <= c.start < n.start for c in cues):
@@ -1776,7 +1780,6 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
 # "had retaken 37 villages ... and that seven localities were now back under army control":
 # a second reported clause has its own predicate.
 _AND_THAT = re.compile(r"\b(?:and|und|et|en|og|і|та)\s+(?:that|dass|que|qu['’]|dat|at|що)\b", re.I)
-_OR_RESTATED = re.compile(r"\s*,?\s*(?:or|soit|oder|of|eller|або|чи)\s+", re.I)
 _ENUM_GAP = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
 
 
