@@ -24,7 +24,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 # Keys every source may carry, whatever its kind.
 COMMON_KEYS = frozenset({"id", "kind", "conflict", "language", "attribution", "publisher",
-                         "enabled", "description"})
+                         "enabled", "description", "allow_outside"})
 
 
 class ConfigError(Exception):
@@ -42,11 +42,15 @@ class Settings:
     per_host_delay_s: float = 1.0
     max_redirects: int = 5
     check_tolerance_pct: float = 5.0  # reported vs computed difference that gets flagged
+    max_request_s: float = 120.0  # wall time for one request, body included (timeout_s bounds each read)
+    max_host_failures: int = 5  # failed requests to one host in a run before it is skipped
+    allow_private_hosts: bool = False  # loopback, private and link-local addresses (tests, intranets)
 
 
 _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries": int,
                   "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
-                  "max_redirects": int, "check_tolerance_pct": float}
+                  "max_redirects": int, "check_tolerance_pct": float, "max_request_s": float,
+                  "max_host_failures": int, "allow_private_hosts": bool}
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Source:
     language: str | None = None
     attribution: str = ""
     publisher: str = ""
+    allow_outside: bool = False  # may read local files outside the folder of sources.toml
 
     def path_option(self, key: str) -> Path:
         """An option holding a path, resolved against the directory of sources.toml."""
@@ -114,6 +119,12 @@ def _settings(path: Path, raw: Any) -> Settings:
     values = {}
     for key, value in raw.items():
         kind = _SETTING_TYPES[key]
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: [settings]: key {key!r} must be true or false "
+                                  f"(got {value!r})")
+            values[key] = value
+            continue
         if kind is not str and (isinstance(value, bool) or not isinstance(value, (int, float))
                                 or value < 0):
             raise ConfigError(f"{path}: [settings]: key {key!r} must be a non-negative number "
@@ -148,4 +159,5 @@ def _source(path: Path, number: int, entry: Any,
         id=source_id, kind=kind, options=options, base_dir=path.resolve().parent,
         conflict=str(entry.get("conflict", "")), language=str(language) if language else None,
         attribution=str(entry.get("attribution", "")), publisher=str(entry.get("publisher", "")),
+        allow_outside=entry.get("allow_outside") is True,
     )
