@@ -102,7 +102,8 @@ def bench(pages: int) -> dict[str, float]:
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
             (folder / "sources.toml").write_text(
-                '[settings]\ncontact = "bench@example.org"\nper_host_delay_s = 0\nretries = 0\n\n'
+                '[settings]\ncontact = "bench@example.org"\nper_host_delay_s = 0\nretries = 0\n'
+                'allow_private_hosts = true\n\n'  # the bench server is on loopback
                 f'[[source]]\nid = "bench"\nkind = "feed"\nurl = "http://127.0.0.1:{server.server_port}/feed.xml"\n'
                 f"max_entries = {pages}\nconflict = \"russia-ukraine\"\n", encoding="utf-8")
             first_s, first_mib = run_job(folder)

@@ -13,8 +13,10 @@ from tracker.config import Settings
 from tracker.documents import decode_text
 from tracker.http import FetchError, HttpClient, ValidatorCache, retry_after_s
 
+# The test server listens on loopback, which a real run refuses (see test_hostile_fetch.py).
 FAST = Settings(contact="t@example.org", timeout_s=1.0, retries=2, backoff_s=0.01,
-                per_host_delay_s=0.0, max_bytes=10_000, max_retry_after_s=5.0)
+                per_host_delay_s=0.0, max_bytes=10_000, max_retry_after_s=5.0,
+                allow_private_hosts=True)
 
 
 def client(tmp_path=None, settings: Settings = FAST, **kwargs) -> HttpClient:
@@ -103,7 +105,7 @@ def test_slow_server_times_out(httpserver: HTTPServer):
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
-    settings = Settings(timeout_s=0.5, retries=0, per_host_delay_s=0.0)
+    settings = Settings(timeout_s=0.5, retries=0, per_host_delay_s=0.0, allow_private_hosts=True)
     with pytest.raises(FetchError, match="timed out"):
         client(settings=settings).get(httpserver.url_for("/slow"))
 
@@ -158,7 +160,7 @@ def test_non_http_url_is_refused_before_any_request():
 def test_requests_to_one_host_are_spaced(httpserver: HTTPServer):
     httpserver.expect_request("/p").respond_with_data("x")
     waits: list[float] = []
-    settings = Settings(per_host_delay_s=5.0, retries=0)
+    settings = Settings(per_host_delay_s=5.0, retries=0, allow_private_hosts=True)
     c = client(settings=settings, sleep=waits.append)
     c.get(httpserver.url_for("/p"))
     c.get(httpserver.url_for("/p"))

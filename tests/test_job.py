@@ -6,6 +6,7 @@ import csv
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -17,7 +18,7 @@ from tracker.ledger import read_claims
 
 NOW = {"TRACKER_NOW": "2026-01-02T03:04:05Z"}
 SETTINGS = ('[settings]\ncontact = "t@example.org"\ntimeout_s = 2\nretries = 1\nbackoff_s = 0.01\n'
-            'per_host_delay_s = 0\n\n')
+            'per_host_delay_s = 0\nallow_private_hosts = true\n\n')  # the test server is on loopback
 
 ARTICLE = """<html><head><title>{title}</title>
 <meta property="article:published_time" content="2025-12-01T08:00:00Z"></head>
@@ -186,7 +187,7 @@ def test_two_runs_started_at_once_do_not_interleave(tmp_path: Path, httpserver: 
     assert claims["claim_id"].is_unique
 
 
-def _failing_routes(httpserver: HTTPServer) -> dict[str, tuple[str, str]]:
+def _failing_routes(httpserver: HTTPServer, slow_done: threading.Event) -> dict[str, tuple[str, str]]:
     """Each way a page can fail: route -> (expected error text, description)."""
     httpserver.expect_request("/404").respond_with_data("", status=404)
     httpserver.expect_request("/410").respond_with_data("", status=410)
@@ -199,9 +200,7 @@ def _failing_routes(httpserver: HTTPServer) -> dict[str, tuple[str, str]]:
     httpserver.expect_request("/big").respond_with_data(b"x" * 200_000)
 
     def slow(request):
-        import time
-
-        time.sleep(2.5)
+        slow_done.wait(2.5)  # set when the test ends, so the server is free for the next test
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
@@ -211,7 +210,8 @@ def _failing_routes(httpserver: HTTPServer) -> dict[str, tuple[str, str]]:
 
 
 def test_every_failure_is_recorded_and_nothing_stored_is_lost(tmp_path: Path, httpserver: HTTPServer):
-    routes = _failing_routes(httpserver)
+    slow_done = threading.Event()
+    routes = _failing_routes(httpserver, slow_done)
     good = tmp_path / "good.txt"
     good.write_text("Russian forces seized 310 square kilometres of Ukrainian territory in "
                     "November, according to an AFP analysis of ISW data.", encoding="utf-8")
@@ -233,3 +233,13 @@ def test_every_failure_is_recorded_and_nothing_stored_is_lost(tmp_path: Path, ht
         assert row["consecutive_failures"] == "1"
     assert rows["good"]["status"] == "ok"
     assert (tmp_path / "data" / "processed" / "claims.csv").read_bytes() == ledger_before
+    _drain_slow_requests(httpserver, slow_done, expected=2)
+
+
+def _drain_slow_requests(httpserver: HTTPServer, slow_done: threading.Event, expected: int) -> None:
+    """The test server answers one request at a time: let it finish the timed-out ones
+    here, or they would be answered (and logged) during the next test."""
+    slow_done.set()
+    deadline = time.monotonic() + 10
+    while sum(r.path == "/slow" for r, _ in httpserver.log) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)

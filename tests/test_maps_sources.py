@@ -16,7 +16,8 @@ from tracker.sources import load_sources
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
-FAST = '[settings]\ncontact = "t@example.org"\nper_host_delay_s = 0\nretries = 0\n\n'
+FAST = ('[settings]\ncontact = "t@example.org"\nper_host_delay_s = 0\nretries = 0\n'
+        'allow_private_hosts = true\n\n')  # the test server is on loopback
 
 
 def box(lon0, lat0, lon1, lat1):

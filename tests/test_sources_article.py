@@ -25,7 +25,8 @@ according to an AFP analysis of data from the Institute for the Study of War.</p
 
 def write_sources(folder: Path, body: str) -> Path:
     path = folder / "sources.toml"
-    path.write_text('[settings]\ncontact = "test@example.org"\ntimeout_s = 3\n\n' + body,
+    path.write_text('[settings]\ncontact = "test@example.org"\ntimeout_s = 3\n'
+                    'allow_private_hosts = true\n\n' + body,
                     encoding="utf-8")
     return path
 

@@ -6,11 +6,20 @@ connect and read timeouts, retries with exponential backoff on connection errors
 requests (ETag / Last-Modified) so unchanged pages cost a 304, a cap on the body size and
 on redirects, and only http and https at every hop. Callers get the exact bytes back,
 never decoded text, so what is stored in data/raw is what the server sent.
+
+Defensive against the server too: one request (redirects, retries and body included) has a
+wall-time budget (`max_request_s`) that a trickling server cannot stretch; a host that keeps
+failing is skipped for the rest of the run (`max_host_failures`); and unless
+`allow_private_hosts` is set, no request reaches a loopback, private, link-local or other
+non-public address, whether a feed entry names it or a redirect leads there.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -19,6 +28,9 @@ from typing import Callable
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from tracker import __version__
 from tracker.config import Settings
@@ -62,6 +74,152 @@ def check_url(url: str) -> None:
         raise FetchError(url, f"scheme {scheme or '(none)'!r} is not allowed; use http or https")
 
 
+def address_kind(address: str) -> str | None:
+    """Why an IP address is no place to fetch from ('loopback', 'private', ...), or None.
+
+    The order matters only for the message: 127.0.0.1 is loopback before it is private.
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    except ValueError:
+        return "unparsable"
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+    for kind, flag in (("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                       ("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+                       ("reserved", ip.is_reserved), ("private", ip.is_private)):
+        if flag:
+            return kind
+    # Shared (100.64.0.0/10) and other special ranges are neither private nor public.
+    return None if ip.is_global else "non-public"
+
+
+def refusal(url: str, host: str, address: str, kind: str) -> FetchError:
+    return FetchError(url, f"{host} is at {address}, a {kind} address: refused "
+                           "(set allow_private_hosts = true in [settings] to allow it)")
+
+
+class _Guard:
+    """The limits of one `get`, seen by the connections it opens or reuses.
+
+    A per-read timeout cannot stop a server that sends one byte a second: every read
+    succeeds. So a timer shuts the socket down when the wall-time budget is spent, which
+    ends whatever read is blocked (status line, headers or body). A budget of 0 means none.
+    """
+
+    def __init__(self, budget_s: float, check_address: bool) -> None:
+        self.budget_s = budget_s
+        self.expires_at = time.monotonic() + budget_s if budget_s > 0 else float("inf")
+        self.check_address = check_address
+        self.expired = False
+        self.refused: tuple[str, str] | None = None  # (address, kind) met at connect time
+        self._connection: HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(budget_s, self._expire) if budget_s > 0 else None
+
+    def __enter__(self) -> "_Guard":
+        _ACTIVE.guard = self
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            self._connection = None  # a late timer must not touch a pooled connection
+        _ACTIVE.guard = None
+
+    def remaining_s(self) -> float:
+        return max(0.0, self.expires_at - time.monotonic())
+
+    def attach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("the request's time budget is spent")
+            self._connection = connection
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sock = getattr(self._connection, "sock", None)
+            if sock is not None:
+                try:
+                    # socket.socket's own shutdown: on a TLS socket it leaves the SSL object
+                    # alone and simply wakes the reader with end of file.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
+
+
+_ACTIVE = threading.local()  # the _Guard of the get() running on this thread
+
+
+def _active_guard() -> _Guard | None:
+    return getattr(_ACTIVE, "guard", None)
+
+
+class _GuardedMixin:
+    """urllib3 connection hooks: attach to the running guard, check the connected peer."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()  # type: ignore[misc]
+        guard = _active_guard()
+        # The name was checked before the request, but DNS may answer differently the
+        # second time (rebinding); the peer actually connected to is what counts. Through
+        # a proxy the peer is the proxy, and the name is resolved there: that window stays.
+        if guard is not None and guard.check_address and self.proxy is None:  # type: ignore[attr-defined]
+            address = sock.getpeername()[0]
+            kind = address_kind(address)
+            if kind:
+                sock.close()
+                guard.refused = (address, kind)
+                raise OSError(f"connected to {address}, a {kind} address")
+        return sock
+
+    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        guard = _active_guard()
+        if guard is not None:
+            guard.attach(self)  # type: ignore[arg-type]
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _GuardedHTTPConnection(_GuardedMixin, HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_GuardedMixin, HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+_GUARDED_POOLS = {"http": _GuardedHTTPPool, "https": _GuardedHTTPSPool}
+
+
+class _GuardedAdapter(HTTPAdapter):
+    """requests' adapter with connections that obey the running _Guard."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _GUARDED_POOLS
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):  # type: ignore[no-untyped-def]
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # SOCKS proxies bring their own connection classes; only the per-read timeouts
+        # bound those requests.
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _GUARDED_POOLS
+        return manager
+
+
 class ValidatorCache:
     """ETag and Last-Modified per URL, kept in data/state (operational, not data)."""
 
@@ -103,29 +261,65 @@ class HttpClient:
     def __post_init__(self) -> None:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent(self.settings)
+        adapter = _GuardedAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self._last_request_at: dict[str, float] = {}
+        self._failures: dict[str, int] = {}  # host -> failed attempts in this client's life
 
     def get(self, url: str, *, conditional: bool = True) -> Fetched:
-        """GET `url`, following redirects by hand so every hop is checked."""
+        """GET `url`, following redirects by hand so every hop is checked.
+
+        The whole call (every hop, retry, wait and the body) fits in `max_request_s`.
+        """
         check_url(url)
-        current = url
-        seen = {current}
-        for _ in range(self.settings.max_redirects + 1):
-            headers = self._validators(url) if conditional else {}
-            response = self._request_with_retries(current, headers)
-            with response:
-                if response.status_code in REDIRECT_STATUSES:
-                    location = response.headers.get("Location")
-                    if not location:
-                        raise FetchError(url, f"HTTP {response.status_code} without a Location")
-                    current = urljoin(current, location)
-                    check_url(current)
-                    if current in seen:
-                        raise FetchError(url, f"redirect loop at {current}")
-                    seen.add(current)
-                    continue
-                return self._finish(url, current, response)
-        raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+        with _Guard(self.settings.max_request_s, not self.settings.allow_private_hosts) as guard:
+            current = url
+            seen = {current}
+            for _ in range(self.settings.max_redirects + 1):
+                self._check_address(current)
+                headers = self._validators(url) if conditional else {}
+                response = self._request_with_retries(current, headers, guard)
+                with response:
+                    if response.status_code in REDIRECT_STATUSES:
+                        location = response.headers.get("Location")
+                        if not location:
+                            raise FetchError(url, f"HTTP {response.status_code} without a Location")
+                        current = urljoin(current, location)
+                        check_url(current)
+                        if current in seen:
+                            raise FetchError(url, f"redirect loop at {current}")
+                        seen.add(current)
+                        continue
+                    return self._finish(url, current, response, guard)
+            raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+
+    def _check_address(self, url: str) -> None:
+        """Refuse a URL whose host resolves to a non-public address (unless allowed).
+
+        Every address the name resolves to must be public: a hostile name may answer with
+        a public and a private one. The connection itself checks its peer again (see
+        _GuardedMixin), which closes the window of a name that resolves differently the
+        second time, except through a proxy.
+        """
+        if self.settings.allow_private_hosts:
+            return
+        parts = urlsplit(url)
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            raise FetchError(url, "invalid port in the URL") from None
+        if not host:
+            raise FetchError(url, "no host in the URL")
+        port = port or (443 if parts.scheme.lower() == "https" else 80)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            return  # the request fails on the same name and says so, with retries
+        for *_, sockaddr in infos:
+            kind = address_kind(str(sockaddr[0]))
+            if kind:
+                raise refusal(url, host, str(sockaddr[0]), kind)
 
     def _validators(self, url: str) -> dict[str, str]:
         entry = self.cache.get(url)
@@ -136,13 +330,13 @@ class HttpClient:
             headers["If-Modified-Since"] = entry["last_modified"]
         return headers
 
-    def _finish(self, url: str, final_url: str, response: requests.Response) -> Fetched:
+    def _finish(self, url: str, final_url: str, response: requests.Response, guard: _Guard) -> Fetched:
         content_type = response.headers.get("Content-Type", "")
         if response.status_code == 304:
             return Fetched(url=final_url, status=304, content_type=content_type, body=b"")
         if response.status_code >= 400:
             raise FetchError(url, f"HTTP {response.status_code}", response.status_code)
-        body = self._read_capped(url, response)
+        body = self._read_capped(url, response, guard)
         etag = response.headers.get("ETag", "")
         last_modified = response.headers.get("Last-Modified", "")
         return Fetched(url=final_url, status=response.status_code, content_type=content_type,
@@ -152,23 +346,27 @@ class HttpClient:
         """Keep the validators of a response once its bytes are safely stored."""
         self.cache.put(url, fetched.etag, fetched.last_modified)
 
-    def _request_with_retries(self, url: str, headers: dict[str, str]) -> requests.Response:
-        timeout = (min(10.0, self.settings.timeout_s), self.settings.timeout_s)
+    def _request_with_retries(self, url: str, headers: dict[str, str], guard: _Guard) -> requests.Response:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
+            self._check_host_failures(url)
             self._wait_for_host(url)
+            left_s = guard.remaining_s()
+            if left_s <= 0:
+                raise self._over_budget(url)
+            # Neither timeout may outlast the budget: the timer would end the read anyway,
+            # but a timeout names the cause more plainly.
+            timeout = (min(10.0, self.settings.timeout_s, left_s), min(self.settings.timeout_s, left_s))
             try:
                 response = self.session.get(url, headers=headers, timeout=timeout, stream=True,
                                             allow_redirects=False)
-            except requests.Timeout:
-                problem, wait_s = f"timed out after {self.settings.timeout_s:g} s", None
-            except requests.ConnectionError:
-                problem, wait_s = "connection failed", None
             except requests.RequestException as error:
-                raise FetchError(url, f"request failed: {error.__class__.__name__}") from None
+                problem = self._request_problem(url, error, guard)
+                wait_s = None
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
+                self._count_failure(url)
                 problem = f"HTTP {response.status_code}"
                 wait_s = retry_after_s(response.headers.get("Retry-After"))
                 response.close()
@@ -180,12 +378,47 @@ class HttpClient:
                                      response.status_code)
             if attempt + 1 == attempts:
                 raise FetchError(url, f"{problem} after {attempts} attempt(s)")
-            self.sleep(wait_s if wait_s is not None else self.settings.backoff_s * (2 ** attempt))
+            wait_s = wait_s if wait_s is not None else self.settings.backoff_s * (2 ** attempt)
+            if wait_s >= guard.remaining_s():
+                raise FetchError(url, f"{problem}; waiting {wait_s:g} s to retry would pass "
+                                      f"max_request_s = {self.settings.max_request_s:g} s")
+            self.sleep(wait_s)
         raise AssertionError("unreachable")
+
+    def _request_problem(self, url: str, error: requests.RequestException, guard: _Guard) -> str:
+        """What went wrong with one attempt, for a retry; raises when retrying is pointless."""
+        if guard.refused is not None:
+            address, kind = guard.refused
+            raise refusal(url, urlsplit(url).hostname or "", address, kind) from None
+        if not isinstance(error, (requests.Timeout, requests.ConnectionError)):
+            raise FetchError(url, f"request failed: {error.__class__.__name__}") from None
+        self._count_failure(url)
+        if guard.expired:
+            raise self._over_budget(url) from None
+        if isinstance(error, requests.Timeout):
+            return f"timed out after {self.settings.timeout_s:g} s"
+        return "connection failed"
+
+    def _over_budget(self, url: str) -> FetchError:
+        return FetchError(url, f"no complete answer within max_request_s = "
+                               f"{self.settings.max_request_s:g} s (one request, body included)")
+
+    def _check_host_failures(self, url: str) -> None:
+        """The circuit breaker: a host that failed too often is not asked again this run."""
+        limit = self.settings.max_host_failures
+        host = _host_key(url)
+        failures = self._failures.get(host, 0)
+        if limit > 0 and failures >= limit:  # 0 turns the breaker off
+            raise FetchError(url, f"host {host} skipped for the rest of this run after "
+                                  f"{failures} failed requests (max_host_failures = {limit})")
+
+    def _count_failure(self, url: str) -> None:
+        host = _host_key(url)
+        self._failures[host] = self._failures.get(host, 0) + 1
 
     def _wait_for_host(self, url: str) -> None:
         """Space requests to one host by the configured delay (politeness, not speed)."""
-        host = urlsplit(url).netloc.lower()
+        host = _host_key(url)
         last = self._last_request_at.get(host)
         if last is not None:
             remaining = self.settings.per_host_delay_s - (self.clock() - last)
@@ -193,7 +426,7 @@ class HttpClient:
                 self.sleep(remaining)
         self._last_request_at[host] = self.clock()
 
-    def _read_capped(self, url: str, response: requests.Response) -> bytes:
+    def _read_capped(self, url: str, response: requests.Response, guard: _Guard) -> bytes:
         limit = self.settings.max_bytes
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit and "gzip" not in response.headers.get("Content-Encoding", ""):
@@ -207,8 +440,27 @@ class HttpClient:
                     raise FetchError(url, f"response is over the {limit}-byte cap")
                 chunks.append(chunk)
         except requests.RequestException as error:
+            self._count_failure(url)
+            if guard.expired:
+                raise self._over_budget(url) from None
             raise FetchError(url, f"body not received: {error.__class__.__name__}") from None
+        if guard.expired:
+            # A body without a length ends at end of file, which is also what the timer's
+            # shutdown looks like: never keep such a cut body as the whole page.
+            self._count_failure(url)
+            raise self._over_budget(url)
         return b"".join(chunks)
+
+
+def _host_key(url: str) -> str:
+    """host:port in lower case, the unit of politeness and of the circuit breaker."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
 
 
 def retry_after_s(value: str | None) -> float | None:
