@@ -8,6 +8,8 @@ exposes `collect(source, context) -> Collected`.
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +18,7 @@ from typing import Any, Callable
 
 from pathlib import Path
 
-from tracker.config import Config, Settings
+from tracker.config import Config, Settings, Source
 from tracker.model import Claim
 from tracker.store import RawStore
 
@@ -25,6 +27,73 @@ _MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table")
 
 class SourceError(Exception):
     """The source as a whole failed (unreadable file, HTTP error); others go on."""
+
+
+def read_local_file(source: Source, path: Path, settings: Settings, *, label: str = "",
+                    limit_bytes: int | None = None) -> bytes:
+    """The bytes of a local file a source names, read as defensively as a download.
+
+    The path is resolved (symlinks included) and must lie in the folder of sources.toml
+    unless the source sets `allow_outside`; it must be a regular file, checked before
+    opening so that a FIFO or a device is never opened (a FIFO blocks the job, /dev/zero
+    never ends); at most `limit_bytes` (default `settings.max_bytes`) are read. Failures
+    raise SourceError naming the file as the source wrote it (`label`).
+    """
+    label = label or str(path)
+    limit = settings.max_bytes if limit_bytes is None else limit_bytes
+    raise_hint = ("raise 'max_bytes' on the source or in [settings]" if limit_bytes is not None
+                  else "raise 'max_bytes' in [settings]")
+    resolved = _resolve_inside(source, path, label)
+    try:
+        info = os.stat(resolved)
+        _check_regular(label, info.st_mode)
+        if info.st_size > limit:
+            raise SourceError(f"{label}: {info.st_size:,} bytes, over the {limit:,}-byte cap ({raise_hint})")
+        # O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it
+        # still returns at once; the fstat below then refuses it. O_NOFOLLOW: nor may the
+        # resolved name have become a symlink.
+        handle = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        raise SourceError(f"{label}: cannot read: {error.strerror}") from None
+    with os.fdopen(handle, "rb") as file:
+        _check_regular(label, os.fstat(file.fileno()).st_mode)
+        try:
+            # One byte more than allowed tells a file that grew (or whose size the system
+            # does not report, as in /proc) from one that fits.
+            payload = file.read(limit + 1)
+        except OSError as error:
+            raise SourceError(f"{label}: cannot read: {error.strerror}") from None
+    if len(payload) > limit:
+        raise SourceError(f"{label}: more than {limit:,} bytes, over the {limit:,}-byte cap ({raise_hint})")
+    return payload
+
+
+def _resolve_inside(source: Source, path: Path, label: str) -> Path:
+    """`path` with every symlink resolved; outside the sources folder only if allowed."""
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise SourceError(f"{label}: no such file") from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop
+        raise SourceError(f"{label}: cannot resolve the path: {getattr(error, 'strerror', None) or error}") from None
+    base = source.base_dir.resolve()
+    if not source.allow_outside and not resolved.is_relative_to(base):
+        raise SourceError(f"{label}: {resolved} is outside {base}, the folder of sources.toml "
+                          "(set allow_outside = true on the source to read it)")
+    return resolved
+
+
+def _check_regular(label: str, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise SourceError(f"{label}: not a regular file ({_file_kind(mode)}); only files are read")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a plain file"
 
 
 @dataclass
@@ -57,6 +126,10 @@ class Context:
     now: datetime
     settings: Settings
     progress: Callable[[str], None] = lambda message: None
+    # True when the ledger may lack claims of documents already in data/raw (a first run,
+    # a crash after raw bytes were kept, a repaired ledger): sources then read what they
+    # stored again instead of skipping it, and conditional requests are not sent.
+    rederive: bool = False
     _http: Any = None
 
     @property
@@ -77,7 +150,7 @@ class Context:
         from tracker.http import FetchError
 
         try:
-            return self.http().get(url)
+            return self.http().get(url, conditional=not self.rederive)
         except FetchError as error:
             raise SourceError(str(error)) from None
 

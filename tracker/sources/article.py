@@ -10,7 +10,7 @@ from __future__ import annotations
 from tracker.config import Source
 from tracker.documents import read_article
 from tracker.model import Document
-from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
 
 KIND = "article"
 REQUIRED = frozenset()
@@ -88,18 +88,15 @@ def _read(source: Source, context: Context):
         return
     path = source.path_option("path")
     label = str(source.options["path"])
-    if path.is_dir():
+    is_folder = path.is_dir()
+    if is_folder:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in _SUFFIXES)
         if not files:
             raise SourceError(f"{label}: folder has no .txt or .html file")
-    elif path.is_file():
-        files = [path]
     else:
-        raise SourceError(f"{label}: no such file or folder")
+        files = [path]  # missing, a FIFO or a device: read_local_file says which, unopened
     for file in files:
-        origin = f"{label.rstrip('/')}/{file.name}" if path.is_dir() else label
-        try:
-            payload = file.read_bytes()
-        except OSError as error:
-            raise SourceError(f"{origin}: cannot read: {error.strerror}") from None
+        origin = f"{label.rstrip('/')}/{file.name}" if is_folder else label
+        # Each file on its own: a folder's entry may be a symlink out of the project.
+        payload = read_local_file(source, file, context.settings, label=origin)
         yield origin, payload, _SUFFIXES.get(file.suffix.lower(), "text/plain")

@@ -14,7 +14,7 @@ import math
 
 from tracker.config import Source
 from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, Claim
-from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
 
 KIND = "curated"
 REQUIRED = frozenset({"path"})
@@ -28,10 +28,7 @@ _ACCEPTED = set(CLAIM_COLUMNS) - _MANAGED
 
 def collect(source: Source, context: Context) -> Collected:
     path = source.path_option("path")
-    try:
-        payload = path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"{path}: cannot read: {error.strerror}") from None
+    payload = read_local_file(source, path, context.settings, label=str(path))
     record, is_new = context.store.keep(source.id, payload, origin=str(source.options["path"]),
                                content_type="text/csv", retrieved_at=context.retrieved_at)
     collected = Collected(documents_read=1, documents_new=int(is_new))

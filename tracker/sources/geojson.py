@@ -27,7 +27,7 @@ from typing import Any
 from tracker import geo
 from tracker.config import Source
 from tracker.model import METRICS
-from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
 from tracker.sources._maps import (
     check_denominator,
     check_method,
@@ -106,14 +106,9 @@ def read_payload(source: Source, context: Context) -> tuple[bytes, str]:
         url = str(source.options["url"])
         return context.fetch(url).body, url
     path = source.path_option("path")
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise SourceError(f"{source.id}: {path}: {size:,} bytes, over the {limit:,}-byte cap "
-                              "(raise 'max_bytes' on the source or in [settings])")
-        return path.read_bytes(), str(source.options["path"])
-    except OSError as error:
-        raise SourceError(f"{source.id}: {path}: cannot read: {error.strerror}") from None
+    payload = read_local_file(source, path, context.settings, label=f"{source.id}: {path}",
+                              limit_bytes=limit)
+    return payload, str(source.options["path"])
 
 
 def _matches(properties: dict[str, Any], where: dict[str, Any]) -> bool:
