@@ -56,3 +56,18 @@ def bundled(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "inputs", tmp_path / "inputs")
     shutil.copy(REPO / "sources.toml", tmp_path / "sources.toml")
     return tmp_path
+
+
+def as_stored(claims: "pd.DataFrame") -> "pd.DataFrame":
+    """Hand-made claims as the ledger stores them: a citation URL where none was given and
+    each claim_id the hash of the row's content (the ledger refuses anything else)."""
+    import pandas as pd
+
+    from tracker.model import claim_id
+
+    rows = claims.reset_index(drop=True).to_dict("records")
+    for number, row in enumerate(rows):
+        if not row.get("url") and not row.get("source_id"):
+            row["url"] = f"https://example.org/story-{number}"
+        row["claim_id"] = claim_id(row)
+    return pd.DataFrame(rows, columns=list(claims.columns))

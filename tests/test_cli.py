@@ -69,7 +69,10 @@ def test_validate_flags_a_hand_edited_ledger(project: Path):
     ledger = data / "processed" / "claims.csv"
     ledger.write_text(ledger.read_text().replace(",19.3,", ",190.3,"), encoding="utf-8")
     result = runner.invoke(cli, ["validate", "--data-dir", str(data)])
-    assert result.exit_code == 1 and "between 0 and 100" in result.output
+    # A damaged ledger is unusable input: every problem is listed with its line and column.
+    assert result.exit_code == 2 and "between 0 and 100" in result.output
+    assert "column claim_id" in result.output and "does not match the row's content" in result.output
+    assert "1 failing" in result.stderr
 
 
 def test_sources_lists_and_checks(project: Path):

@@ -118,6 +118,8 @@ from tracker.cli import cli  # noqa: E402
 from tracker.export import export_all  # noqa: E402
 from tracker.ledger import write_claims  # noqa: E402
 
+from conftest import as_stored  # noqa: E402
+
 CHECKS = pd.DataFrame([
     {"check_id": "0" * 16, "claim_id": "b2", "metric": "area_gained_km2", "actor": "Russia",
      "territory": "Ukraine", "time": "2025-11-01/2025-11-30", "reported_value": "701",
@@ -221,13 +223,13 @@ def test_parquet_round_trips_with_types(claims, tmp_path):
 
 def test_cli_export_reads_checks_when_present(claims, tmp_path):
     data = tmp_path / "data"
-    write_claims(data / "processed" / "claims.csv",
-                 claims.assign(claim_id=["b2b2b2b2b2b2b2b2", "a1a1a1a1a1a1a1a1", "c3c3c3c3c3c3c3c3"]))
+    stored = as_stored(claims)
+    write_claims(data / "processed" / "claims.csv", stored)
     out = tmp_path / "export"
     result = CliRunner().invoke(cli, ["export", "--data-dir", str(data), "--out", str(out), "--sqlite"])
     assert result.exit_code == 0, result.output
     assert not (out / "checks.csv").exists()
-    CHECKS.assign(claim_id="b2b2b2b2b2b2b2b2").to_csv(data / "processed" / "checks.csv", index=False)
+    CHECKS.assign(claim_id=stored["claim_id"].iloc[0]).to_csv(data / "processed" / "checks.csv", index=False)
     result = CliRunner().invoke(cli, ["export", "--data-dir", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "checks.csv").exists()

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.ledger import write_claims
+
+from conftest import as_stored
 from tracker.model import CLAIM_COLUMNS, Claim
 from tracker.report import build_report, references_lines
 
@@ -132,11 +134,13 @@ def test_pdf_text_has_the_changes_the_table_and_failed_checks(claims, tmp_path):
 
 def test_cli_report_reads_checks_when_present_and_rejects_a_bad_window(claims, tmp_path):
     data = tmp_path / "data"
-    write_claims(data / "processed" / "claims.csv", claims)
+    stored = as_stored(claims)
+    write_claims(data / "processed" / "claims.csv", stored)
     out = tmp_path / "reports"
     result = CliRunner().invoke(cli, ["report", "--data-dir", str(data), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    pd.DataFrame([{"claim_id": "aaaaaaaaaaaaaaa3", "status": "impossible", "detail": "too big"}]).to_csv(
+    third = stored.loc[claims["claim_id"].eq("aaaaaaaaaaaaaaa3").to_numpy(), "claim_id"].iloc[0]
+    pd.DataFrame([{"claim_id": third, "status": "impossible", "detail": "too big"}]).to_csv(
         data / "processed" / "checks.csv", index=False)
     result = CliRunner().invoke(cli, ["report", "--data-dir", str(data), "--out", str(out),
                                       "--conflict", "russia-ukraine", "--metric", "area_gained_km2"])

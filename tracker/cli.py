@@ -10,8 +10,9 @@ import csv
 import io
 import json
 import os
+import re
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import NoReturn
 
@@ -34,7 +35,10 @@ def _now() -> datetime:
             moment = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
         except ValueError:
             raise click.UsageError(f"TRACKER_NOW={pinned!r} is not an ISO 8601 date-time") from None
-        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=timezone.utc)
+        # Retrieval times are written in UTC: '2026-01-01T02:00:00+02:00' is midnight UTC.
+        return moment.astimezone(timezone.utc)
     return datetime.now(timezone.utc)
 
 
@@ -42,12 +46,50 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
+class CommandFailed(Exception):
+    """A command cannot go on; `code` is its exit code (see the module docstring)."""
+
+    def __init__(self, message: str, code: int = EXIT_UNUSABLE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 def _fail(message: str, code: int = EXIT_UNUSABLE) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+    raise CommandFailed(message, code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _finish(step) -> int:
+    """Run one command's body: its exit code, or the code of the failure it reported.
+
+    Foreseeable faults of the disk (full, read-only, a file that cannot be replaced) are
+    reported in one line like every other error, never as a traceback."""
+    try:
+        return step()
+    except CommandFailed as failure:
+        click.echo(f"error: {failure}", err=True)
+        return failure.code
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        click.echo(f"error: {where}{error.strerror or error}", err=True)
+        return EXIT_UNUSABLE
+
+
+# A scheduled job waits for another one at most this long; longer means something is stuck.
+MAX_WAIT_S = 24 * 3600.0
+
+
+class _Commands(click.Group):
+    """The command group; a CommandFailed from any command ends in one line and its code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CommandFailed as failure:
+            click.echo(f"error: {failure}", err=True)
+            ctx.exit(failure.code)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tracker")
 def cli() -> None:
     """Track cited figures of territory held and taken in wars.
@@ -170,8 +212,8 @@ def _print_claims(rows: list[dict], output_format: str, columns: list[str]) -> N
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
               show_default=True, help="The sources to read.")
 @data_dir_option
-@click.option("--wait", "wait_s", type=float, default=0.0, show_default=True,
-              help="Seconds to wait for another running job to finish before giving up.")
+@click.option("--wait", "wait_s", type=click.FloatRange(0, MAX_WAIT_S), default=0.0, show_default=True,
+              help="Seconds to wait for another running job to finish before giving up (at most a day).")
 def ingest(sources_path: Path, data_dir: Path, wait_s: float) -> None:
     """Read every source, keep the raw bytes, extract and store the claims.
 
@@ -179,7 +221,7 @@ def ingest(sources_path: Path, data_dir: Path, wait_s: float) -> None:
     Example:
         tracker ingest --sources sources.toml --data-dir data
     """
-    sys.exit(_ingest(sources_path, data_dir, wait_s))
+    sys.exit(_finish(lambda: _ingest(sources_path, data_dir, wait_s)))
 
 
 def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
@@ -193,19 +235,27 @@ def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
     except ConfigError as error:
         _fail(str(error))
     now = _now()
-    log = _open_log(data_dir)
+    try:
+        log = _open_log(data_dir)
+    except OSError as error:
+        _fail(f"{data_dir}: cannot write the job's log: {error.strerror}")
 
     def progress(message: str) -> None:
         _progress(message)
-        log.write(f"{now:%Y-%m-%dT%H:%M:%SZ} {message}\n")
+        try:
+            log.write(f"{now:%Y-%m-%dT%H:%M:%SZ} {message}\n")
+        except OSError:
+            pass  # a full disk must not stop the job for its log; the ledger writes say so
 
-    try:
-        result = run_ingest(config, data_dir, now, progress=progress, wait_s=wait_s)
-    except StoreError as error:
-        log.close()
-        _fail(str(error))
-    progress(f"ingest: {result.summary()}")
-    log.close()
+    with log:
+        try:
+            result = run_ingest(config, data_dir, now, progress=progress, wait_s=wait_s)
+        except StoreError as error:
+            _fail(f"{error}; the stored ledger is unchanged")
+        except OSError as error:
+            where = f"{error.filename}: " if error.filename else ""
+            _fail(f"{where}{error.strerror or error}; the stored ledger is unchanged")
+        progress(f"ingest: {result.summary()}")
     return result.exit_code
 
 
@@ -233,19 +283,33 @@ def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, u
     Example:
         tracker report --out reports --conflict russia-ukraine --since 2024-01-01
     """
-    sys.exit(_report(data_dir, out, conflict, since, until, list(metrics) or None))
+    sys.exit(_finish(lambda: _report(data_dir, out, conflict, since, until, list(metrics) or None)))
+
+
+_WINDOW_BOUND = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+def _check_window(option: str, text: str | None) -> None:
+    """--since/--until: YYYY, YYYY-MM or YYYY-MM-DD naming a real day or month."""
+    if text is None:
+        return
+    try:
+        if not _WINDOW_BOUND.fullmatch(text):
+            raise ValueError
+        date.fromisoformat((text + "-01-01")[:10] if len(text) < 10 else text)
+    except ValueError:
+        _fail(f"{option} {text!r}: expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
 
 
 def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str | None = None,
             until: str | None = None, metrics: list[str] | None = None) -> int:
     from tracker.report import build_report
 
-    claims = _load_ledger(data_dir)
-    try:
-        result = build_report(claims, out, conflict=conflict, since=since, until=until,
-                              metrics=metrics, progress=_progress, checks=_load_checks(data_dir))
-    except ValueError as error:  # a malformed --since/--until
-        _fail(str(error))
+    _check_window("--since", since)
+    _check_window("--until", until)
+    claims = _load_ledger(data_dir, purpose="report")
+    result = build_report(claims, out, conflict=conflict, since=since, until=until,
+                          metrics=metrics, progress=_progress, checks=_load_checks(data_dir))
     _progress(f"report: {len(result.charts)} chart(s)"
               + (f", {result.pdf}" if result.pdf else ", no PDF (no data to plot)"))
     return EXIT_OK
@@ -265,15 +329,15 @@ def export(data_dir: Path, out: Path, parquet: bool, sqlite: bool) -> None:
     Example:
         tracker export --out reports/export --sqlite
     """
-    sys.exit(_export(data_dir, out, parquet=parquet, sqlite=sqlite))
+    sys.exit(_finish(lambda: _export(data_dir, out, parquet=parquet, sqlite=sqlite)))
 
 
 def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False) -> int:
     from tracker.export import export_all
 
     try:
-        written = export_all(_load_ledger(data_dir), out, checks=_load_checks(data_dir),
-                             parquet=parquet, sqlite=sqlite)
+        written = export_all(_load_ledger(data_dir, purpose="export"), out,
+                             checks=_load_checks(data_dir), parquet=parquet, sqlite=sqlite)
     except ImportError as error:
         _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
@@ -297,20 +361,29 @@ def _load_checks(data_dir: Path):
 @cli.command()
 @data_dir_option
 def validate(data_dir: Path) -> None:
-    """Check the stored ledger against its schema; list every failing row.
+    """Check the stored ledger: its structure, every cell, every claim_id against the
+    row's content and every schema rule; list each problem with its line and column.
+
+    Exit 0 when the ledger is sound, 2 when it is damaged (see `tracker repair`).
 
     \b
     Example:
         tracker validate --data-dir data
     """
-    from tracker.schemas import split_valid
+    from tracker.ledger import audit_ledger, problem_line
 
-    claims = _load_ledger(data_dir)
-    _, rejected = split_valid(claims)
-    for _, row in rejected.iterrows():
-        click.echo(f"{row['claim_id']}: {row['reason']}")
-    click.echo(f"validate: {len(claims)} claim(s), {len(rejected)} failing", err=True)
-    sys.exit(EXIT_RECORDED_FAILURES if len(rejected) else EXIT_OK)
+    path = Path(data_dir) / "processed" / "claims.csv"
+    if not path.is_file():
+        _fail(f"{path}: no ledger (check --data-dir, or run `tracker ingest` first)")
+    rows, problems = audit_ledger(path)
+    for problem in problems:
+        click.echo(problem)
+    claims = "?" if rows is None else rows
+    failing = len({problem_line(problem) for problem in problems})
+    click.echo(f"validate: {claims} claim(s), {failing} failing"
+               + ("; `tracker repair` rebuilds the ledger from data/raw and the sources"
+                  if problems else ""), err=True)
+    sys.exit(EXIT_UNUSABLE if problems else EXIT_OK)
 
 
 @cli.command()
@@ -326,10 +399,21 @@ def run(sources_path: Path, data_dir: Path, out: Path) -> None:
     Example (what `make run` does):
         tracker run --sources sources.toml --data-dir data --out reports
     """
-    code = _ingest(sources_path, data_dir)
-    _report(data_dir, out)
-    _export(data_dir, out / "export")
-    sys.exit(code)
+    sys.exit(_run(sources_path, data_dir, out))
+
+
+def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
+    """Ingest, then report and export; a failing report never stops the export.
+
+    2 when the ingest could not run (nothing written); otherwise 1 when any step
+    recorded failures or failed, 0 when all went well."""
+    code = _finish(lambda: _ingest(sources_path, data_dir))
+    if code == EXIT_UNUSABLE:
+        return code
+    for step in (lambda: _report(data_dir, out), lambda: _export(data_dir, out / "export")):
+        if _finish(step) != EXIT_OK:
+            code = EXIT_RECORDED_FAILURES
+    return code
 
 
 @cli.command("sources")
@@ -354,14 +438,24 @@ def list_sources(sources_path: Path) -> None:
         click.echo(f"{source.id:<28} {source.kind:<10} {target}")
 
 
-def _load_ledger(data_dir: Path):
+def _load_ledger(data_dir: Path, purpose: str = ""):
+    """The checked ledger; for a report or an export, refuse a missing or empty one rather
+    than overwrite good outputs with empty ones (a mistyped --data-dir)."""
     from tracker.ledger import read_claims
     from tracker.store import StoreError
 
+    path = Path(data_dir) / "processed" / "claims.csv"
+    if purpose and not path.is_file():
+        _fail(f"{path}: no ledger; nothing to {purpose} (check --data-dir, or run "
+              "`tracker ingest` first); existing outputs are left as they are")
     try:
-        return read_claims(Path(data_dir) / "processed" / "claims.csv")
+        claims = read_claims(path)
     except StoreError as error:
         _fail(str(error))
+    if purpose and claims.empty:
+        _fail(f"{path}: the ledger holds no claim; nothing to {purpose}; existing outputs "
+              "are left as they are")
+    return claims
 
 
 def main() -> None:

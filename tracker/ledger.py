@@ -6,15 +6,22 @@ shortest form, '\\n' line ends.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 
+from tracker.csvfile import TableError, format_csv, parse_rows
+from tracker.ledger_file import (
+    LedgerError,
+    LedgerFile,
+    check_ledger_bytes,
+    ledger_row_problems,
+    load_ledger_file,
+)
 from tracker.model import CLAIM_COLUMNS
-from tracker.schemas import normalise_claims_frame
+from tracker.schemas import normalise_claims_frame, split_valid
 from tracker.store import StoreError, write_if_changed
 
 def _format_float(value: float) -> str:
@@ -26,15 +33,18 @@ def _format_float(value: float) -> str:
     return repr(float(value))
 
 
-def frame_to_csv_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> bytes:
-    """Deterministic CSV: fixed columns, '\\n' line ends, numbers in shortest form."""
+def frame_cells(frame: pd.DataFrame, columns: Iterable[str]) -> list[list[str]]:
+    """Every row of `frame` as the text cells the CSV file holds."""
     columns = list(columns)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in frame.reindex(columns=columns).itertuples(index=False, name=None):
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue().encode("utf-8")
+    return [[_cell(value) for value in row]
+            for row in frame.reindex(columns=columns).itertuples(index=False, name=None)]
+
+
+def frame_to_csv_bytes(frame: pd.DataFrame, columns: Iterable[str]) -> bytes:
+    """Deterministic CSV: fixed columns, '\\n' line ends, numbers in shortest form, and
+    every cell with a control character quoted (see tracker/csvfile.py)."""
+    columns = list(columns)
+    return format_csv(columns, frame_cells(frame, columns))
 
 
 def _cell(value: object) -> str:
@@ -50,18 +60,59 @@ def read_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
     except (OSError, ValueError, pd.errors.ParserError) as error:
-        raise StoreError(f"{path}: cannot read table: {error}") from error
+        raise StoreError(f"{path}: cannot read table: {error}") from None
 
 
 def read_claims(path: Path) -> pd.DataFrame:
-    """The ledger with storage types (see schemas.normalise_claims_frame)."""
-    if not path.exists():
-        return normalise_claims_frame(pd.DataFrame(columns=list(CLAIM_COLUMNS)))
-    raw = read_table(path)
-    missing = [c for c in CLAIM_COLUMNS if c not in raw.columns]
-    if missing:
-        raise StoreError(f"{path}: not a claims ledger, missing columns {', '.join(missing)}")
-    return normalise_claims_frame(raw)
+    """The ledger with storage types, checked as it is read; a missing file is empty.
+
+    Raises LedgerError (a StoreError) naming the line and column of a damaged cell or of a
+    row that breaks the schema: nothing is coerced or dropped on the way in."""
+    return claims_frame(load_ledger_file(path))
+
+
+def claims_frame(ledger: LedgerFile) -> pd.DataFrame:
+    """A checked ledger file as a typed frame; rows breaking the schema are refused."""
+    raw = pd.DataFrame(ledger.rows, columns=list(CLAIM_COLUMNS), dtype="object")
+    frame = normalise_claims_frame(raw)
+    _, rejected = split_valid(frame)
+    if not rejected.empty:
+        first = int(rejected.index[0])
+        more = f" (and {len(rejected) - 1} more row(s))" if len(rejected) > 1 else ""
+        raise LedgerError(ledger.path, f"claim {rejected['claim_id'].iloc[0]} breaks the schema: "
+                          f"{rejected['reason'].iloc[0]}{more}; see `tracker repair --help`",
+                          first + 2)
+    return frame
+
+
+def audit_ledger(path: Path) -> tuple[int | None, list[str]]:
+    """The number of rows and every problem of the ledger at `path`, one line each
+    ('file:line, column c: ...'); the count is None when the file cannot be parsed.
+
+    Unlike read_claims, which stops at the first damage, this lists them all: what
+    `tracker validate` prints. A file that cannot be parsed at all gives one line."""
+    try:
+        rows = parse_rows(Path(path).read_bytes(), Path(path), CLAIM_COLUMNS)
+    except FileNotFoundError:
+        return 0, []
+    except OSError as error:
+        return None, [f"{path}: cannot read: {error.strerror}"]
+    except TableError as error:
+        return None, [str(error)]
+    found = [str(TableError(Path(path), message, line, column))
+             for line, column, message in ledger_row_problems(rows)]
+    frame = normalise_claims_frame(pd.DataFrame(rows, columns=list(CLAIM_COLUMNS), dtype="object"))
+    _, rejected = split_valid(frame)
+    for index, row in rejected.iterrows():
+        found.append(str(TableError(Path(path), f"claim {row['claim_id']}: {row['reason']}",
+                                    int(index) + 2)))
+    return len(rows), sorted(found, key=problem_line)
+
+
+def problem_line(message: str) -> int:
+    """The line number a problem message names (0 for the whole file)."""
+    match = re.search(r":(\d+)(?:, column [^:]+)?: ", message)
+    return int(match.group(1)) if match else 0
 
 
 def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
@@ -88,6 +139,23 @@ def merge_claims(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_claims(path: Path, frame: pd.DataFrame) -> bool:
-    """Atomically write the ledger; return True when the bytes changed."""
-    payload = frame_to_csv_bytes(sort_claims(normalise_claims_frame(frame)), CLAIM_COLUMNS)
+    """Atomically write the ledger; return True when the bytes changed.
+
+    An invalid frame is never written, and the bytes are read back and compared with the
+    frame before they replace the old file: a cell that would not survive the round trip
+    stops the write instead of damaging the ledger."""
+    frame = sort_claims(normalise_claims_frame(frame))
+    _, rejected = split_valid(frame)
+    if not rejected.empty:
+        raise LedgerError(Path(path), f"refusing to write claim {rejected['claim_id'].iloc[0]}: "
+                          f"{rejected['reason'].iloc[0]}")
+    cells = frame_cells(frame, CLAIM_COLUMNS)
+    payload = format_csv(CLAIM_COLUMNS, cells)
+    try:
+        same = check_ledger_bytes(payload, Path(path)).rows == cells
+    except LedgerError as error:
+        raise LedgerError(Path(path), f"refusing to write the ledger: {error.message}",
+                          error.line, error.column) from None
+    if not same:
+        raise LedgerError(Path(path), "refusing to write: the ledger would not read back as written")
     return write_if_changed(path, payload)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +167,24 @@ def _canonical_number(value: Any) -> str:
     if number != number:  # NaN read back from CSV means "missing"
         return ""
     return repr(round(number, 6))
+
+
+# C0 controls other than tab and line feed, DEL, C1 controls: nothing a figure's citation
+# needs, and what breaks the tools analysts open the CSVs with.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """Text as the ledger keeps it: line ends as '\\n', no control characters."""
+    if text.isprintable():
+        return text  # the common case costs one scan
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def clean_record(record: dict[str, Any]) -> dict[str, Any]:
+    """`record` with every text field cleaned (see clean_text); numbers and None as they are."""
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in record.items()}
 
 
 def claim_id(record: dict[str, Any]) -> str:

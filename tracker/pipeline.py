@@ -9,6 +9,7 @@ ledger as it was; a re-run finds the raw bytes already stored and the same claim
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config
-from tracker.model import claim_id
+from tracker.ledger_file import load_ledger_file
+from tracker.model import claim_id, clean_record
 from tracker.sources import Collected, Context, SourceError, registry
 from tracker.store import JobLock, RawStore, write_if_changed
 
@@ -67,50 +69,107 @@ def processed_dir(data_dir: Path) -> Path:
 def run_ingest(config: Config, data_dir: Path, now: datetime,
                progress: Callable[[str], None] = lambda message: None,
                wait_s: float = 0.0) -> IngestResult:
+    """Read every source and bring the ledger and its derived tables up to date.
+
+    Raises LedgerError (a StoreError) before anything is read when the stored ledger is
+    damaged, and StoreError when a file cannot be written; what was stored stays intact."""
     data_dir = Path(data_dir)
     result = IngestResult()
     with JobLock(data_dir, timeout_s=wait_s):
-        context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
-                          progress=progress)
-        gathered = _collect_all(config, context, result, progress)
         ledger_path = processed_dir(data_dir) / "claims.csv"
-        stored = _ledger_ids(ledger_path)
-        anything_new = stored is None or any(
+        ledger = load_ledger_file(ledger_path)  # a damaged ledger stops the run here
+        state = DerivedState.read(data_dir)
+        # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
+        # data/raw; a run killed in between leaves the mark, and the next one re-derives.
+        in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
+        state.mark_running(data_dir)
+        context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
+                          progress=progress, rederive=not in_sync)
+        if not in_sync and ledger.exists:
+            progress("    the ledger is not known to hold everything in data/raw: "
+                     "stored documents are read again")
+        gathered = _collect_all(config, context, result, progress)
+        stored = ledger.claim_ids
+        anything_new = not ledger.exists or any(
             c.rejects or any(claim_id(claim.to_dict()) not in stored for claim in c.claims)
             for _, c in gathered)
-        derived_missing = not all((processed_dir(data_dir) / name).exists() for name in DERIVED_TABLES)
+        merged = None
         if anything_new:
-            merged = _store(gathered, data_dir, result, progress)
-            _write_derived(merged, data_dir, config, progress)
-        elif derived_missing:
-            from tracker.ledger import read_claims
+            from tracker.ledger import claims_frame
 
-            result.claims_total = len(stored)
-            _write_derived(read_claims(ledger_path), data_dir, config, progress)
+            merged = _store(gathered, claims_frame(ledger), data_dir, result, progress)
+            ledger = load_ledger_file(ledger_path)
         else:
             # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
             # (this is what keeps an unchanged scheduled run cheap).
             result.claims_total = len(stored)
             for outcome in result.outcomes:
                 progress(f"    {outcome.source_id}: nothing new")
+        tables = derived_digests(data_dir)
+        if state.ledger_sha256 != ledger.sha256 or state.tables != tables:
+            # Observations and checks are rebuilt whenever they were not built from this
+            # ledger, or were changed or lost since: they can never stay stale.
+            if merged is None:
+                from tracker.ledger import claims_frame
+
+                merged = claims_frame(ledger)
+            _write_derived(merged, data_dir, config, progress)
+            tables = derived_digests(data_dir)
         # HTTP validators are saved only now, once the claims they stand for are stored: a
         # crash before this point means the next run downloads the pages again.
         context.close()
         _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
+        DerivedState(ledger_sha256=ledger.sha256, tables=tables, clean=True).write(data_dir)
     return result
 
 
-def _ledger_ids(path: Path) -> set[str] | None:
-    """Claim ids in the ledger, read without pandas; None when there is no usable ledger."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader(handle)
-            header = next(rows, [])
-            if not header or header[0] != "claim_id":
-                return None
-            return {row[0] for row in rows if row}
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return None
+# Tables derived from the whole ledger; rebuilt whenever the ledger changes.
+DERIVED_TABLES = ("observations.csv", "checks.csv")
+
+
+def derived_digests(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of each derived table as it is on disk ('' when absent)."""
+    digests = {}
+    for name in DERIVED_TABLES:
+        try:
+            digests[name] = hashlib.sha256((processed_dir(data_dir) / name).read_bytes()).hexdigest()
+        except FileNotFoundError:
+            digests[name] = ""
+    return digests
+
+
+@dataclass
+class DerivedState:
+    """data/state/derived.json: the ledger digest that the derived tables and the raw
+    store's extraction were last brought up to date with, and each derived table's digest.
+
+    `clean` is false while a run is under way; a run that dies leaves it false."""
+
+    ledger_sha256: str = ""
+    tables: dict[str, str] = field(default_factory=dict)
+    clean: bool = False
+
+    @staticmethod
+    def path(data_dir: Path) -> Path:
+        return Path(data_dir) / "state" / "derived.json"
+
+    @classmethod
+    def read(cls, data_dir: Path) -> "DerivedState":
+        try:
+            raw = json.loads(cls.path(data_dir).read_text(encoding="utf-8"))
+            return cls(ledger_sha256=str(raw["ledger_sha256"]),
+                       tables={str(k): str(v) for k, v in dict(raw["tables"]).items()},
+                       clean=raw["clean"] is True)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return cls()  # absent or damaged: nothing is assumed, everything is re-derived
+
+    def write(self, data_dir: Path) -> None:
+        payload = json.dumps({"ledger_sha256": self.ledger_sha256, "tables": self.tables,
+                              "clean": self.clean}, indent=1, sort_keys=True) + "\n"
+        write_if_changed(self.path(data_dir), payload.encode("utf-8"))
+
+    def mark_running(self, data_dir: Path) -> None:
+        DerivedState(self.ledger_sha256, dict(self.tables), clean=False).write(data_dir)
 
 
 def _collect_all(config: Config, context: Context, result: IngestResult,
@@ -136,15 +195,15 @@ def _collect_all(config: Config, context: Context, result: IngestResult,
     return gathered
 
 
-def _store(gathered: list[tuple[SourceOutcome, Collected]], data_dir: Path,
-           result: IngestResult, progress: Callable[[str], None]) -> "pd.DataFrame":
+def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFrame",
+           data_dir: Path, result: IngestResult,
+           progress: Callable[[str], None]) -> "pd.DataFrame":
     """Validate what the sources found and replace the ledger and quarantine atomically."""
     import pandas as pd
 
-    from tracker.ledger import merge_claims, read_claims, write_claims
+    from tracker.ledger import merge_claims, write_claims
 
     ledger_path = processed_dir(data_dir) / "claims.csv"
-    existing = read_claims(ledger_path)
     frames = []
     quarantine_rows: list[dict[str, str]] = []
     refreshed: set[str] = set()
@@ -173,10 +232,6 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], data_dir: Path,
     return merged
 
 
-# Tables derived from the whole ledger; rebuilt whenever the ledger changes.
-DERIVED_TABLES = ("observations.csv", "checks.csv")
-
-
 def _write_derived(ledger: "pd.DataFrame", data_dir: Path, config: Config,
                    progress: Callable[[str], None]) -> None:
     """Observations (citations of one figure grouped) and checks (reported vs computed)."""
@@ -198,7 +253,9 @@ def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, 
     rejects = [(r.origin, r.reason, r.record) for r in collected.rejects]
     if not collected.claims:
         return normalise_claims_frame(pd.DataFrame(columns=["claim_id"])), rejects
-    records = [claim.to_dict() for claim in collected.claims]
+    # Control characters from a feed or a page (a title with '&#13;') are dropped here, so
+    # the ledger never keeps them and the claim id hashes what is stored.
+    records = [clean_record(claim.to_dict()) for claim in collected.claims]
     for record in records:
         record["claim_id"] = claim_id(record)
     frame = pd.DataFrame.from_records(records)

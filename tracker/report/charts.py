@@ -61,6 +61,7 @@ _TRIANGLES = {"at_least": "^", "at_most": "v"}
 _EDGE = "#222222"
 _LEFT, _RIGHT = 0.07, 0.97
 _FOOTER_WRAP_CHARS = 205
+_FOOTER_MAX_LINES = 8  # 0.017 of the page each: the axes keep more than half the page
 _SUBTITLE_WRAP_CHARS = 165
 _AXES_TOP = 0.78  # leaves room above the axes for the legend, outside the data
 _SLOT_FILL = 0.84  # share of a month slot covered by its bars; the rest separates months
@@ -76,10 +77,7 @@ def draw_chart(
 ) -> Figure:
     """The chart of one metric: `points` one row per mark, `citations` every citation."""
     figure = Figure(figsize=PAGE_SIZE_IN)
-    footer = _wrap(
-        footer_text(citations) + " Numbers on the chart are marks in the references of report.pdf.",
-        _FOOTER_WRAP_CHARS,
-    )
+    footer = bounded_footer(footer_text(citations))
     footer_lines = footer.count("\n") + 1
     bottom = 0.08 + 0.017 * footer_lines  # room for date labels plus the wrapped footer
     axes = figure.add_axes((_LEFT, bottom, _RIGHT - _LEFT, _AXES_TOP - bottom))
@@ -100,6 +98,22 @@ def _draw_headings(
     subtitle = _wrap(chart_subtitle(chart, points, citation_count), _SUBTITLE_WRAP_CHARS)
     figure.text(_LEFT, 0.915, subtitle, fontsize=9, color="#333333", va="top")
     figure.text(_LEFT, 0.015, footer, fontsize=7, color="#444444", va="bottom")
+
+
+def bounded_footer(sources: str, max_lines: int = _FOOTER_MAX_LINES) -> str:
+    """The wrapped footer, cut to `max_lines` so that it can never crowd out the chart.
+
+    Hundreds of publishers, or one page naming itself with thousands of characters,
+    would otherwise push the axes below the page; every citation stays listed in full in
+    the references, which the last line points to."""
+    closing = " Numbers on the chart are marks in the references of report.pdf."
+    lines = _wrap(sources + closing, _FOOTER_WRAP_CHARS).split("\n")
+    if len(lines) <= max_lines:
+        return "\n".join(lines)
+    kept = lines[: max_lines - 1]
+    kept[-1] = kept[-1][: _FOOTER_WRAP_CHARS - 2].rstrip(" ,;") + " …"
+    return "\n".join([*kept, "More sources than fit here: every citation is in the references "
+                                "of report.pdf; numbers on the chart are its marks."])
 
 
 def _wrap(text: str, width: int) -> str:

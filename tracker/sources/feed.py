@@ -49,7 +49,13 @@ def collect(source: Source, context: Context) -> Collected:
     context.store.put(source.id, fetched.body, origin=url, content_type="application/xml",
                       retrieved_at=context.retrieved_at)
     client.remember(fetched, url)
-    seen = {record.origin for record in context.store.records(source.id)}
+    # The raw store is the memory of what was read: a page kept there is not fetched again.
+    stored_pages = _stored_pages(context, source.id, url)
+    seen = set(stored_pages)
+    if context.rederive:
+        # The ledger may lack what these pages say (a crash after they were kept, a repaired
+        # ledger): read them again from data/raw, with the entry's own date and title.
+        _rederive(source, context, collected, url, stored_pages, parsed.entries)
     keywords = [k.lower() for k in source.options.get("keywords", [])]
     limit = int(source.options.get("max_entries", DEFAULT_MAX_ENTRIES))
     for number, entry in enumerate(parsed.entries[:limit], start=1):
@@ -74,6 +80,39 @@ def collect(source: Source, context: Context) -> Collected:
                     page.content_type or "text/html", published=_entry_date(entry), title=title)
         seen.add(link)
     return collected
+
+
+def _stored_pages(context: Context, source_id: str, feed_url: str) -> dict:
+    """Link -> the raw record of the page last kept for it (the feed's own bytes excluded)."""
+    pages: dict = {}
+    for record in context.store.records(source_id):
+        if record.origin != feed_url:
+            earlier = pages.get(record.origin)
+            if earlier is None or record.retrieved_at >= earlier.retrieved_at:
+                pages[record.origin] = record
+    return pages
+
+
+def _rederive(source: Source, context: Context, collected: Collected, feed_url: str,
+              stored_pages: dict, current_entries: list) -> None:
+    """Extract every stored page again, dated and titled by the entry that listed it.
+
+    Entries that have left the feed are found in the feed's earlier versions, which are
+    kept in data/raw too; a page no version lists is read with the page's own metadata."""
+    import feedparser
+
+    entries: dict[str, dict] = {}
+    for record in context.store.records(source.id):
+        if record.origin == feed_url:
+            for entry in feedparser.parse(context.store.read(record)).entries:
+                entries.setdefault((entry.get("link") or "").strip(), entry)
+    for entry in current_entries:
+        entries[(entry.get("link") or "").strip()] = entry
+    for link, record in sorted(stored_pages.items()):
+        entry = entries.get(link, {})
+        add_article(source, context, collected, link, context.store.read(record),
+                    record.content_type or "text/html", published=_entry_date(entry),
+                    title=(entry.get("title") or "").strip())
 
 
 def _entry_date(entry: dict) -> str | None:

@@ -1,0 +1,121 @@
+"""CSV text that survives a round trip, and a strict reader that names what is wrong.
+
+No pandas here: an unchanged scheduled run checks its ledger with this module alone.
+
+Python's csv writer quotes a cell holding the delimiter, the quote character or a
+character of the line terminator ('\\n' here), but not a bare carriage return or other
+control characters; readers that treat '\\r' as a line end (pandas' parser among them)
+then split the row. So a cell is quoted whenever it holds any character outside plain
+printable text; the output is otherwise byte-identical to csv.writer's minimal quoting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from tracker.store import StoreError
+
+# Characters that force a quoted cell: the delimiter, the quote, every C0 and C1 control
+# character and DEL, and the Unicode line and paragraph separators that some tools split on.
+_NEEDS_QUOTES = re.compile('[,"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def format_row(cells: Sequence[str]) -> str:
+    """One CSV line (with its '\\n'), quoting each cell that needs it."""
+    parts = []
+    for cell in cells:
+        if _NEEDS_QUOTES.search(cell):
+            parts.append('"' + cell.replace('"', '""') + '"')
+        else:
+            parts.append(cell)
+    if len(parts) == 1 and parts[0] == "":
+        parts[0] = '""'  # a lone empty cell would read back as a blank line
+    return ",".join(parts) + "\n"
+
+
+def format_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
+    """A whole CSV file as UTF-8 bytes: header, then one line per row."""
+    lines = [format_row(header)]
+    lines.extend(format_row(row) for row in rows)
+    return "".join(lines).encode("utf-8")
+
+
+class TableError(StoreError):
+    """A stored table is damaged; the message starts 'file:line, column c:'."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, column: str = "") -> None:
+        self.path, self.message, self.line, self.column = Path(path), message, line, column
+        where = str(self.path)
+        if line is not None:
+            where += f":{line}"
+        if column:
+            where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+
+
+# Field sizes are bounded by the file, which is checked as a whole; lift csv's 128 KiB cap
+# so that a long quote is read instead of failing the table.
+csv.field_size_limit(2**31 - 1)
+
+
+def read_rows(path: Path, expected_header: Sequence[str]) -> list[list[str]]:
+    """Every data row of `path`, checked for structure; raises TableError.
+
+    Refused: bytes that are not UTF-8, a last line without its line end (a truncated
+    write), a header other than `expected_header` (missing, extra, repeated or reordered
+    columns), a row with the wrong number of fields, a quote left open at the end.
+    """
+    try:
+        payload = path.read_bytes()
+    except OSError as error:
+        raise TableError(path, f"cannot read: {error.strerror}") from None
+    return parse_rows(payload, path, expected_header)
+
+
+def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> list[list[str]]:
+    """The checks of `read_rows` on bytes already read (`path` only names them)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = payload[: error.start].count(b"\n") + 1
+        raise TableError(path, f"not UTF-8 text (byte {error.start})", line) from None
+    if not text:
+        raise TableError(path, "empty file, expected a header row")
+    if not text.endswith("\n"):
+        raise TableError(path, "the last line has no line end: the file was cut short",
+                         text.count("\n") + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+        _check_header(path, header, list(expected_header))
+        rows = []
+        for row in reader:
+            if len(row) != len(header):
+                raise TableError(path, f"{len(row)} field(s), expected {len(header)}",
+                                 reader.line_num)
+            rows.append(row)
+    except csv.Error as error:
+        raise TableError(path, f"not valid CSV: {error}", reader.line_num) from None
+    return rows
+
+
+def _check_header(path: Path, header: list[str], expected: list[str]) -> None:
+    if header == expected:
+        return
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    missing = [name for name in expected if name not in header]
+    extra = [name for name in header if name not in expected]
+    problems = []
+    if repeated:
+        problems.append(f"column(s) named twice: {', '.join(repeated)}")
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    if extra:
+        problems.append(f"unexpected column(s): {', '.join(extra)}")
+    if not problems:
+        problems.append("columns out of order")
+    raise TableError(path, "header: " + "; ".join(problems), 1)
