@@ -101,7 +101,18 @@ def _has_space_group(raw: str) -> bool:
 
 
 def find_numerals(sentence: str, language: str) -> list[Numeral]:
-    """All numerals of a sentence, in order, non-overlapping."""
+    """All numerals of a sentence, in order, non-overlapping.
+
+    A sentence whose numbers are written with a rare separator (thin space, apostrophe...)
+    or hold an invisible character is read through a rewritten copy (`_find_remapped`);
+    the common case pays one failed search for that."""
+    if _RARE_IN_NUMBER.search(sentence) is not None:
+        return _find_remapped(sentence, language)
+    return _find_plain(sentence, language)
+
+
+def _find_plain(sentence: str, language: str) -> list[Numeral]:
+    """`find_numerals` for a sentence whose separators are the ones `NUM_RE` knows."""
     lex = lexicon_for(language)
     found: list[Numeral] = []
     last_end = 0
@@ -218,3 +229,106 @@ def _join_ranges(sentence: str, nums: list[Numeral], lex) -> list[Numeral]:
         out.append(n)
         i += 1
     return out
+
+
+
+# Numbers as other typesetting writes them. Invisible characters (zero-width space and
+# joiners, word joiner, soft hyphen, BOM, direction marks) come from copying and from
+# publishing systems and are dropped; the typographic spaces (thin, figure, hair...) and
+# the apostrophes of Swiss style (4'500, 4’500) group thousands in every language.
+_INVISIBLE = ("\u00ad\u034f\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+              "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff")
+_RARE_SPACE = "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u205f"
+_RARE_GROUP = _RARE_SPACE + "'\u2019\u02bc"
+_GROUP_MARK = "\u202f"  # a rare group mark becomes this in the copy: a group in every language
+_SPECIAL = _INVISIBLE + _RARE_GROUP + "\u00a0\u202f"
+# A run of such characters inside a number (after a digit or a separator, before a digit), or
+# one right after a number that opens with a character the copy changes (an apostrophe after
+# a number, "M23's", is left alone). Each branch opens with its character class, so `re`
+# skips to candidates with its quick scan.
+_RARE_IN_NUMBER = re.compile("[%s](?<=[\\d.,].)[%s]*(?=\\d)|[%s](?<=\\d.)[%s]*" % (
+    _SPECIAL, _SPECIAL, _INVISIBLE + _RARE_SPACE + "\u202f", _SPECIAL))
+# A comma or full stop before three digits: a second kind of group mark in one number.
+_DOT_GROUP = re.compile(r"[.,]\d{3}(?!\d)")
+
+
+@dataclass
+class _Copy:
+    """A sentence rewritten for `NUM_RE`, with the way back to the original offsets."""
+
+    text: str
+    origin: list[int]  # origin[i]: offset in the sentence of the copy's character i (and one past)
+    gaps: list[tuple[int, int]]  # spans of the copy that stand between two digits
+
+
+def _rewrite_run(sentence: str, start: int, end: int) -> tuple[list[int], str]:
+    """The offsets kept of one run of special characters and what they become in the copy.
+
+    Invisible characters go. Inside a number a lone rare group mark after a digit becomes
+    `_GROUP_MARK`; after one, a lone typographic space becomes a no-break space (the space
+    that scale words such as `тис` or `million` are read after)."""
+    kept = [i for i in range(start, end) if sentence[i] not in _INVISIBLE]
+    if len(kept) != 1:
+        return kept, "".join(sentence[i] for i in kept)
+    char = sentence[kept[0]]
+    inside = end < len(sentence) and sentence[end].isdecimal()
+    if inside and char in _RARE_GROUP and sentence[start - 1].isdecimal():
+        return kept, _GROUP_MARK
+    if not inside and (char in _RARE_SPACE or char == "\u202f"):
+        return kept, "\u00a0"
+    return kept, char
+
+
+def _rewrite(sentence: str) -> _Copy:
+    """The sentence with every run of special characters in or after a number rewritten by
+    `_rewrite_run`; the gaps are the runs left standing between two digits."""
+    parts: list[str] = []
+    origin: list[int] = []
+    gaps: list[tuple[int, int]] = []
+    pos = 0
+    for m in _RARE_IN_NUMBER.finditer(sentence):
+        parts.append(sentence[pos:m.start()])
+        origin.extend(range(pos, m.start()))
+        kept, written = _rewrite_run(sentence, m.start(), m.end())
+        at = len(origin)
+        parts.append(written)
+        origin.extend(kept)
+        between_digits = sentence[m.start() - 1].isdecimal() and m.end() < len(sentence) and \
+            sentence[m.end()].isdecimal()
+        if kept and between_digits:
+            gaps.append((at, len(origin)))
+        pos = m.end()
+    parts.append(sentence[pos:])
+    origin.extend(range(pos, len(sentence) + 1))
+    return _Copy("".join(parts), origin, gaps)
+
+
+def _ambiguous(num: Numeral, copy: _Copy) -> bool:
+    """A numeral that stops or starts at a group mark was not read whole ("4 50", "2024 400");
+    one that mixes a space or apostrophe group with a comma or stop group ("4'500.000",
+    "1,234 567") could be read two ways. Neither is a figure anyone can cite."""
+    for start, end in copy.gaps:
+        if num.end == start or num.start == end:
+            return True
+        if num.start < start and end < num.end and _DOT_GROUP.search(copy.text, num.start, num.end):
+            return True
+    return False
+
+
+def _find_remapped(sentence: str, language: str) -> list[Numeral]:
+    """`find_numerals` read on the rewritten copy; offsets and text point at the original.
+
+    A numeral ends where the copy's next character starts, so the invisible characters
+    dropped right after its last digit belong to it and the unit is read after them."""
+    copy = _rewrite(sentence)
+    if copy.text == sentence and not copy.gaps:
+        return _find_plain(sentence, language)
+    found: list[Numeral] = []
+    for num in _find_plain(copy.text, language):
+        if _ambiguous(num, copy):
+            continue
+        num.start = copy.origin[num.start]
+        num.end = copy.origin[num.end]
+        num.text = sentence[num.start:num.end]
+        found.append(num)
+    return found
