@@ -416,6 +416,52 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     return code
 
 
+@cli.command()
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
+              show_default=True, help="The sources to read again.")
+@data_dir_option
+def repair(sources_path: Path, data_dir: Path) -> None:
+    """Rebuild a damaged ledger: keep its sound rows, set the damaged file aside in
+    data/state/damaged/, then read every source and every stored document again.
+
+    Exit 0 when the ledger was sound or is whole again; 1 when some rows could not be
+    rebuilt (they are listed, and kept in the damaged copy); 2 on unusable configuration.
+
+    \b
+    Example (after `tracker validate` reported damage):
+        tracker repair --sources sources.toml --data-dir data
+    """
+    sys.exit(_finish(lambda: _repair(sources_path, data_dir)))
+
+
+def _repair(sources_path: Path, data_dir: Path) -> int:
+    from tracker.config import ConfigError
+    from tracker.repair import repair as run_repair
+    from tracker.sources import load_sources
+    from tracker.store import StoreError
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    try:
+        result = run_repair(config, data_dir, _now(), progress=_progress)
+    except StoreError as error:
+        _fail(str(error))
+    if not result.damage:
+        _progress("repair: the ledger is sound; nothing to repair")
+        return EXIT_OK
+    _progress(f"repair: damage found: {result.damage}")
+    if result.dropped_lines:
+        _progress("repair: line(s) dropped: " + ", ".join(map(str, result.dropped_lines)))
+    _progress(f"repair: {result.ingest.summary()}")
+    for identifier in result.lost_ids:
+        click.echo(f"not rebuilt: {identifier} (see {result.set_aside})")
+    _progress(f"repair: {len(result.lost_ids)} claim(s) could not be rebuilt"
+              if result.lost_ids else "repair: every readable claim is in the ledger again")
+    return result.exit_code
+
+
 @cli.command("sources")
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
               show_default=True, help="The sources file to check.")

@@ -310,13 +310,15 @@ def _write_health(path: Path, outcomes: list[SourceOutcome], attempted_at: str) 
     if path.exists():
         try:
             with path.open(encoding="utf-8", newline="") as handle:
-                previous = {r["source_id"]: r for r in csv.DictReader(handle)}
-        except (OSError, KeyError, csv.Error):  # health is advisory; a damaged file is rebuilt
-            previous = {}
+                previous = {r["source_id"]: r for r in csv.DictReader(handle)
+                            if isinstance(r.get("source_id"), str) and r["source_id"]}
+        except (OSError, KeyError, csv.Error, UnicodeDecodeError):
+            previous = {}  # health is advisory; a damaged file is rebuilt
     rows = dict(previous)
     for outcome in outcomes:
         before = previous.get(outcome.source_id, {})
-        failures = 0 if outcome.ok else int(before.get("consecutive_failures") or 0) + 1
+        earlier = str(before.get("consecutive_failures") or "0")
+        failures = 0 if outcome.ok else (int(earlier) if earlier.isdigit() else 0) + 1
         rows[outcome.source_id] = {
             "source_id": outcome.source_id, "kind": outcome.kind,
             "last_attempt_at": attempted_at,

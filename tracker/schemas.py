@@ -30,15 +30,21 @@ from tracker.model import (
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+# Bounds of what a territorial figure can be: Russia, the largest country, is 17.1 million
+# km²; no war report counts a million settlements; dates outside these years are misreadings.
+MAX_AREA_KM2 = 20_000_000.0
+MAX_COUNT = 1_000_000
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
 
 def _is_iso_date(text: object) -> bool:
     if not isinstance(text, str) or not _ISO_DATE.match(text):
         return False
     try:
-        date.fromisoformat(text)
+        year = date.fromisoformat(text).year
     except ValueError:
         return False
-    return True
+    return FIRST_YEAR <= year <= LAST_YEAR
 
 
 
@@ -85,7 +91,7 @@ class ClaimSchema(pa.DataFrameModel):
     def known_method(cls, method: Series[str]) -> Series[bool]:
         return method.isin(METHODS)
 
-    @pa.check("period_start", "period_end", "as_of", error="not a real date written YYYY-MM-DD")
+    @pa.check("period_start", "period_end", "as_of", error=f"not a real date written YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}")
     def iso_date(cls, dates: Series[str]) -> Series[bool]:
         return dates.map(lambda text: text is None or text != text or _is_iso_date(text)).astype(bool)
 
@@ -144,6 +150,17 @@ class ClaimSchema(pa.DataFrameModel):
         count = ~(df["metric"].str.endswith("_pct") | df["metric"].str.endswith("_km2"))
         value = df["value"]
         return ~count | value.isna() | (value == value.round())
+
+    @pa.dataframe_check(error=f"an area beyond {MAX_AREA_KM2:,.0f} km² (larger than any country) "
+                              f"or a count beyond {MAX_COUNT:,} is not a reading of a territorial figure")
+    def value_plausible(cls, df: pd.DataFrame) -> pd.Series:
+        area = df["metric"].str.endswith("_km2")
+        count = ~(area | df["metric"].str.endswith("_pct"))
+        ok = pd.Series(True, index=df.index)
+        for column in ("value", "value_min", "value_max"):
+            size = df[column].abs()
+            ok &= size.isna() | ~(area & (size > MAX_AREA_KM2)) & ~(count & (size > MAX_COUNT))
+        return ok
 
     @pa.dataframe_check(error="a citation needs a url or a source_id")
     def has_citation(cls, df: pd.DataFrame) -> pd.Series:
