@@ -78,6 +78,12 @@ def _finish(step) -> int:
 MAX_WAIT_S = 24 * 3600.0
 
 
+def _not_nan(param: click.Parameter, value: float) -> float:
+    if value != value:  # FloatRange lets NaN through: every comparison with it is false
+        raise click.BadParameter("must be a number of seconds", param=param)
+    return value
+
+
 class _Commands(click.Group):
     """The command group; a CommandFailed from any command ends in one line and its code."""
 
@@ -213,6 +219,7 @@ def _print_claims(rows: list[dict], output_format: str, columns: list[str]) -> N
               show_default=True, help="The sources to read.")
 @data_dir_option
 @click.option("--wait", "wait_s", type=click.FloatRange(0, MAX_WAIT_S), default=0.0, show_default=True,
+              callback=lambda ctx, param, value: _not_nan(param, value),
               help="Seconds to wait for another running job to finish before giving up (at most a day).")
 def ingest(sources_path: Path, data_dir: Path, wait_s: float) -> None:
     """Read every source, keep the raw bytes, extract and store the claims.
