@@ -20,9 +20,17 @@ _SUFFIXES = {".txt": "text/plain", ".html": "text/html", ".htm": "text/html"}
 
 
 def check_options(options: dict) -> str | None:
+    # Imported here so that this check stays within this function's lines.
+    from tracker.config import date_problem, text_problem
+
     if ("path" in options) == ("url" in options):
         return "give exactly one of the keys 'path' (a file or folder) or 'url'"
-    return None
+    if "published" in options:
+        # The date that resolves "in November": text that is no date would be ignored.
+        problem = date_problem("published", options["published"])
+        if problem:
+            return problem
+    return text_problem("title", options["title"]) if "title" in options else None
 
 
 def collect(source: Source, context: Context) -> Collected:
@@ -47,7 +55,8 @@ def add_article(source: Source, context: Context, collected: Collected, origin: 
     is_url = "://" in origin
     article = read_article(payload, content_type, url=origin if is_url else "")
     if not article.text:
-        collected.rejects.append(Reject(origin, "no article text found in the document"))
+        reason = article.problem or "no article text found in the document"
+        collected.rejects.append(Reject(origin, f"{origin}: {reason}"))
         return
     document = Document(
         text=article.text,
