@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -40,9 +41,15 @@ DATAPACKAGE_JSON = "datapackage.json"
 PARQUET_DIR = "parquet"
 SQLITE_NAME = "territorial_figures.sqlite"
 
-# Characters that make a spreadsheet read a cell as a formula (tab and carriage return
-# because some spreadsheets strip them and then read what follows).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet would run as a formula: one of the signs that open a formula, in
+# ASCII or in the full-width and small forms some spreadsheets and input methods turn into
+# ASCII, after any white space (a spreadsheet trims it: " =1+1") or invisible characters (a
+# zero-width space shows nothing, so nothing warns the reader); or a leading tab or carriage
+# return, which some spreadsheets strip before reading what follows.
+_FORMULA_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b"
+_INVISIBLE_LEAD = ("\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+                   "\ufeff")
+_FORMULA_START = re.compile(f"[\\s{_INVISIBLE_LEAD}]*[{_FORMULA_SIGNS}]|[\\t\\r]")
 
 _SQL_TYPES = {"number": "REAL", "integer": "INTEGER", "boolean": "INTEGER"}
 
@@ -55,7 +62,7 @@ def neutralise_formula(text: str) -> str:
     >>> neutralise_formula("Russia")
     'Russia'
     """
-    if text.startswith(_FORMULA_TRIGGERS):
+    if _FORMULA_START.match(text):
         return "'" + text
     return text
 

@@ -4,6 +4,11 @@ The columns are ledger columns (see README); `metric`, `value` (or `value_min` a
 `value_max` for a range), `actor` and `url` are expected, the rest optional. Each row is
 checked on its own: a short line, a number that is not a number or an unknown column
 rejects that row only, with the file and line named.
+
+A row is one line. Each line is read on its own, so a quote left open (or one written inside
+an unquoted field) rejects its line, naming where the quote is, and cannot swallow the rows
+after it; a line break inside a quoted field is refused the same way. A header that names a
+column twice is refused: which of the two to read would be a guess.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from pathlib import Path
 
 from tracker.config import Source
 from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, Claim
@@ -37,23 +43,14 @@ def collect(source: Source, context: Context) -> Collected:
     except UnicodeDecodeError as error:
         raise SourceError(f"{path}: not UTF-8 text (byte {error.start})") from None
     label = str(source.options["path"])
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if not header:
-        raise SourceError(f"{path}: empty file, expected a header row")
-    header = [name.strip() for name in header]
-    unknown = [name for name in header if name not in _ACCEPTED]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if unknown or missing:
-        problems = []
-        if unknown:
-            problems.append(f"unknown column(s) {', '.join(unknown)}")
-        if missing:
-            problems.append(f"missing column(s) {', '.join(missing)}")
-        raise SourceError(f"{path}: header: {'; '.join(problems)}")
-    for row in rows:
-        line = rows.line_num
+    lines = enumerate(io.StringIO(text, newline=""), start=1)
+    header = _header(next(lines, (1, "")), path)
+    for line, raw in lines:
         origin = f"{label}:{line}"
+        row, problem = read_csv_line(raw)
+        if problem:
+            collected.rejects.append(Reject(origin, problem, _excerpt(raw)))
+            continue
         if not any(cell.strip() for cell in row):
             continue  # blank lines are layout, not data
         if len(row) != len(header):
@@ -75,6 +72,101 @@ def collect(source: Source, context: Context) -> Collected:
         claim.attribution = claim.attribution or source.attribution
         collected.add(claim, origin)
     return collected
+
+
+def _header(numbered: tuple[int, str], path: Path) -> list[str]:
+    """The column names of the first line, refused (SourceError) when unusable."""
+    line, raw = numbered
+    row, problem = read_csv_line(raw)
+    if problem:
+        raise SourceError(f"{path}:{line}: header: {problem}")
+    header = [name.strip() for name in row]
+    if not any(header):
+        raise SourceError(f"{path}: empty file, expected a header row")
+    unknown = [name for name in header if name not in _ACCEPTED]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    problems = []
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown)}")
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if twice:
+        problems.append(f"column(s) named twice: {', '.join(twice)} (which one to read would be a guess)")
+    if problems:
+        raise SourceError(f"{path}: header: {'; '.join(problems)}")
+    return header
+
+
+_EXCERPT_CHARS = 2000  # of a rejected line kept in the quarantine: enough to find it
+
+
+def _excerpt(raw: str) -> str:
+    raw = raw.rstrip("\r\n")
+    return raw if len(raw) <= _EXCERPT_CHARS else raw[:_EXCERPT_CHARS] + "…"
+
+
+# The csv module's default cap on a field. Another module lifts that cap for the whole
+# process (tracker/csvfile.py), so the curated reader keeps its own: a field this long in a
+# hand-kept file of figures is damage, and the answer must not depend on what was imported.
+MAX_FIELD_CHARS = 131_072
+_TOO_LONG = f"a field is longer than {MAX_FIELD_CHARS} characters, the CSV field limit (damaged line?)"
+
+
+def read_csv_line(raw: str) -> tuple[list[str], str | None]:
+    """The fields of one CSV line (its line break dropped), or a problem that says where the
+    line cannot be read: a quote out of place, or a field over the csv module's size limit."""
+    line = raw.rstrip("\r\n")
+    problem = quote_problem(line)
+    if problem:
+        return [], problem
+    try:
+        row = next(csv.reader((line,)), [])
+    except csv.Error as error:
+        if "field limit" in str(error):
+            return [], _TOO_LONG
+        return [], f"not readable as CSV: {error}"
+    if len(line) > MAX_FIELD_CHARS and any(len(cell) > MAX_FIELD_CHARS for cell in row):
+        return [], _TOO_LONG
+    return row, None
+
+
+def quote_problem(line: str) -> str | None:
+    """Where the quoting of one CSV line goes wrong, or None: a field must either not contain
+    a quote or be wholly quoted (inner quotes doubled) and closed on the same line."""
+    if '"' not in line:
+        return None
+    pos, end = 0, len(line)
+    while pos <= end:
+        if line.startswith('"', pos):
+            close = _closing_quote(line, pos + 1)
+            if close is None:
+                return (f"quote opened at column {pos + 1} is not closed on this line "
+                        "(a row is one line: no line break inside a field)")
+            if close + 1 < end and line[close + 1] != ",":
+                return f"text after the quoted field that closes at column {close + 1}"
+            pos = close + 2
+            continue
+        comma = line.find(",", pos)
+        stray = line.find('"', pos, end if comma < 0 else comma)
+        if stray >= 0:
+            return (f"quote at column {stray + 1} inside a field that does not start with one "
+                    "(quote the whole field and double the inner quote)")
+        if comma < 0:
+            return None
+        pos = comma + 1
+    return None
+
+
+def _closing_quote(line: str, pos: int) -> int | None:
+    """Offset of the quote that closes a quoted field whose text starts at `pos`."""
+    while True:
+        quote = line.find('"', pos)
+        if quote < 0:
+            return None
+        if not line.startswith('"', quote + 1):
+            return quote
+        pos = quote + 2  # a doubled quote is a quote in the text
 
 
 def _claim(fields: dict[str, str]) -> tuple[Claim, str | None]:
