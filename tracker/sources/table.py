@@ -102,10 +102,59 @@ def _rows(payload: bytes, origin: str, fmt: str, source_id: str) -> list[tuple[i
         if not isinstance(data, list):
             raise SourceError(f"{source_id}: {origin}: expected a JSON array of records")
         return [(n, r if isinstance(r, dict) else {}) for n, r in enumerate(data, start=1)]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise SourceError(f"{source_id}: {origin}: empty file, expected a header row")
-    return [(reader.line_num, row) for row in reader]
+    return _csv_rows(text, f"{source_id}: {origin}")
+
+
+def _csv_rows(text: str, where: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) of each CSV row after the header, as `csv.DictReader` gives them. A quote
+    left open or followed by text, a field over the csv module's size limit, or a quoted line
+    break that leaves its record with the wrong number of fields (a quote that swallowed the
+    lines after it) stops the source, naming the line where that record starts: the rows
+    after it could not be trusted."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        names = next(reader, None)
+        if not names:
+            raise SourceError(f"{where}: empty file, expected a header row")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise SourceError(f"{where}: header: column(s) named twice: {', '.join(twice)} "
+                              "(which one to read would be a guess)")
+        rows = []
+        start = reader.line_num + 1
+        for record in reader:
+            if record and reader.line_num > start and len(record) != len(names):
+                raise SourceError(f"{where}: line {start}: a quoted field runs on to line "
+                                  f"{reader.line_num} and leaves the row with {len(record)} fields, "
+                                  f"expected {len(names)} (a quote left open?)")
+            if record:
+                rows.append((reader.line_num, _as_dict(names, record)))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise SourceError(f"{where}: line {start}: {_csv_problem(error)}") from None
+    return rows
+
+
+def _as_dict(names: list[str], record: list[str]) -> dict[str, Any]:
+    """One record keyed by column, as `csv.DictReader` keys it: extra fields under None,
+    missing ones None."""
+    row: dict[str, Any] = dict(zip(names, record))
+    if len(record) > len(names):
+        row[None] = record[len(names):]  # type: ignore[index]
+    for name in names[len(record):]:
+        row[name] = None
+    return row
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in the terms of the file."""
+    text = str(error)
+    if "field limit" in text:
+        return f"a field is longer than the CSV limit of {csv.field_size_limit()} characters (a quote left open?)"
+    if "unexpected end of data" in text:
+        return "a quote opened in this row is never closed"
+    return f"not readable as CSV: {text}"
 
 
 def _claim(row: dict[str, Any], columns: dict[str, str], metric: str,
