@@ -114,6 +114,7 @@ class _Guard:
         self.expired = False
         self.refused: tuple[str, str] | None = None  # (address, kind) met at connect time
         self._connection: HTTPConnection | None = None
+        self._sock: socket.socket | None = None  # the socket the response is read from
         self._lock = threading.Lock()
         self._timer = threading.Timer(budget_s, self._expire) if budget_s > 0 else None
 
@@ -128,7 +129,7 @@ class _Guard:
         if self._timer is not None:
             self._timer.cancel()
         with self._lock:
-            self._connection = None  # a late timer must not touch a pooled connection
+            self._connection = self._sock = None  # a late timer must not touch a pooled connection
         _ACTIVE.guard = None
 
     def remaining_s(self) -> float:
@@ -140,10 +141,18 @@ class _Guard:
                 raise TimeoutError("the request's time budget is spent")
             self._connection = connection
 
+    def reading_from(self, sock: socket.socket | None) -> None:
+        """Remember the response's socket: a connection that will close lets go of it
+        (conn.sock becomes None) while the response still reads from it."""
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("the request's time budget is spent")
+            self._sock = sock
+
     def _expire(self) -> None:
         with self._lock:
             self.expired = True
-            sock = getattr(self._connection, "sock", None)
+            sock = self._sock or getattr(self._connection, "sock", None)
             if sock is not None:
                 try:
                     # socket.socket's own shutdown: on a TLS socket it leaves the SSL object
@@ -183,6 +192,12 @@ class _GuardedMixin:
         if guard is not None:
             guard.attach(self)  # type: ignore[arg-type]
         return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self):  # type: ignore[no-untyped-def]
+        guard = _active_guard()
+        if guard is not None:
+            guard.reading_from(self.sock)  # type: ignore[attr-defined]
+        return super().getresponse()  # type: ignore[misc]
 
 
 class _GuardedHTTPConnection(_GuardedMixin, HTTPConnection):
