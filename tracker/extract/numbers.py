@@ -7,6 +7,11 @@ languages (`seven`, `tausend`, `vijf`, `сім`) and word fractions (`a third`, 
 
 Every pattern is a flat alternation or a bounded repetition of disjoint character classes,
 so matching is linear in the input; digit runs longer than `MAX_DIGITS` are ignored.
+
+Rarer typesetting (thin or figure spaces and Swiss apostrophes as group marks, invisible
+characters inside a figure) is read on a rewritten copy of the sentence, only when one of
+those characters stands in or after a number; offsets are mapped back to the original. A
+figure whose grouping is broken or mixed ("4 50", "4'500.000") gives no numeral.
 """
 
 from __future__ import annotations
