@@ -25,9 +25,10 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
 # Text has next to no control characters; binary data read as text has many (about one
-# character in eight for compressed data). NUL, the other C0 and C1 controls except
-# whitespace, DEL, and U+FFFD (a byte no decoding could place) all count.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+# character in eight for compressed data). NUL, the other C0 controls except whitespace,
+# DEL, and U+FFFD (a byte no decoding could place) count. C1 controls do not: a page that
+# declares ISO-8859-1 but holds Windows-1252 quotes decodes each quote to one of them.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
 MAX_CONTROL_SHARE = 0.02
 _BINARY_SAMPLE_CHARS = 1_000_000  # enough to judge; counting 20 MB would cost for nothing
 
