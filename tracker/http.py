@@ -94,7 +94,8 @@ def address_kind(address: str) -> str | None:
     return None if ip.is_global else "non-public"
 
 
-def refusal(url: str, host: str, address: str, kind: str) -> FetchError:
+def _refusal(url: str, host: str, address: str, kind: str) -> FetchError:
+    """The error for a URL whose host is at a non-public address, with how to allow it."""
     return FetchError(url, f"{host} is at {address}, a {kind} address: refused "
                            "(set allow_private_hosts = true in [settings] to allow it)")
 
@@ -334,7 +335,7 @@ class HttpClient:
         for *_, sockaddr in infos:
             kind = address_kind(str(sockaddr[0]))
             if kind:
-                raise refusal(url, host, str(sockaddr[0]), kind)
+                raise _refusal(url, host, str(sockaddr[0]), kind)
 
     def _validators(self, url: str) -> dict[str, str]:
         entry = self.cache.get(url)
@@ -404,7 +405,7 @@ class HttpClient:
         """What went wrong with one attempt, for a retry; raises when retrying is pointless."""
         if guard.refused is not None:
             address, kind = guard.refused
-            raise refusal(url, urlsplit(url).hostname or "", address, kind) from None
+            raise _refusal(url, urlsplit(url).hostname or "", address, kind) from None
         if not isinstance(error, (requests.Timeout, requests.ConnectionError)):
             raise FetchError(url, f"request failed: {error.__class__.__name__}") from None
         self._count_failure(url)
