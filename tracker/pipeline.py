@@ -21,7 +21,7 @@ from tracker.config import Config
 from tracker.ledger_file import load_ledger_file
 from tracker.model import claim_id, clean_record
 from tracker.sources import Collected, Context, SourceError, registry
-from tracker.store import JobLock, RawStore, write_if_changed
+from tracker.store import JobLock, RawStore, StoreError, sweep_temp_files, write_if_changed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,17 +49,19 @@ class IngestResult:
     claims_total: int = 0
     claims_new: int = 0
     ledger_changed: bool = False
+    write_failure: str = ""  # a write after the ledger's failed; the next run completes it
 
     @property
     def exit_code(self) -> int:
-        failed = any(not o.ok for o in self.outcomes) or bool(self.rejected)
+        failed = any(not o.ok for o in self.outcomes) or bool(self.rejected) or bool(self.write_failure)
         return 1 if failed else 0
 
     def summary(self) -> str:
         failed = sum(1 for o in self.outcomes if not o.ok)
         return (f"{len(self.outcomes)} source(s), {failed} failed; {self.claims_new} new claim(s), "
                 f"{len(self.rejected)} row(s) quarantined; ledger holds {self.claims_total} claim(s)"
-                + ("" if self.ledger_changed else " (unchanged)"))
+                + ("" if self.ledger_changed else " (unchanged)")
+                + (f"; {self.write_failure}" if self.write_failure else ""))
 
 
 def processed_dir(data_dir: Path) -> Path:
@@ -78,6 +80,8 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
     with JobLock(data_dir, timeout_s=wait_s):
         ledger_path = processed_dir(data_dir) / "claims.csv"
         ledger = load_ledger_file(ledger_path)  # a damaged ledger stops the run here
+        if sweep_temp_files(data_dir):
+            progress("    removed temporary files left by a run that was stopped")
         state = DerivedState.read(data_dir)
         # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
         # data/raw; a run killed in between leaves the mark, and the next one re-derives.
@@ -105,22 +109,35 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
             result.claims_total = len(stored)
             for outcome in result.outcomes:
                 progress(f"    {outcome.source_id}: nothing new")
-        tables = derived_digests(data_dir)
-        if state.ledger_sha256 != ledger.sha256 or state.tables != tables:
-            # Observations and checks are rebuilt whenever they were not built from this
-            # ledger, or were changed or lost since: they can never stay stale.
-            if merged is None:
-                from tracker.ledger import claims_frame
-
-                merged = claims_frame(ledger)
-            _write_derived(merged, data_dir, config, progress)
-            tables = derived_digests(data_dir)
-        # HTTP validators are saved only now, once the claims they stand for are stored: a
-        # crash before this point means the next run downloads the pages again.
-        context.close()
-        _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
-        DerivedState(ledger_sha256=ledger.sha256, tables=tables, clean=True).write(data_dir)
+        try:
+            _finish_run(context, ledger.sha256, merged, state, data_dir, config, result, progress)
+        except (OSError, StoreError) as error:
+            # The ledger is stored and sound; what depends on it is rebuilt by the next run,
+            # which finds the state file still marked as running.
+            result.write_failure = f"{error}; the ledger is stored, the next run completes the rest"
+            progress(f"    failed: {result.write_failure}")
     return result
+
+
+def _finish_run(context: Context, ledger_sha256: str, merged: "pd.DataFrame | None",
+                state: "DerivedState", data_dir: Path, config: Config, result: IngestResult,
+                progress: Callable[[str], None]) -> None:
+    """Derived tables, HTTP validators, health, and last the state that says all is done."""
+    tables = derived_digests(data_dir)
+    if state.ledger_sha256 != ledger_sha256 or state.tables != tables:
+        # Observations and checks are rebuilt whenever they were not built from this
+        # ledger, or were changed or lost since: they can never stay stale.
+        if merged is None:
+            from tracker.ledger import read_claims
+
+            merged = read_claims(processed_dir(data_dir) / "claims.csv")
+        _write_derived(merged, data_dir, config, progress)
+        tables = derived_digests(data_dir)
+    # HTTP validators are saved only now, once the claims they stand for are stored: a
+    # crash before this point means the next run downloads the pages again.
+    context.close()
+    _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
+    DerivedState(ledger_sha256=ledger_sha256, tables=tables, clean=True).write(data_dir)
 
 
 # Tables derived from the whole ledger; rebuilt whenever the ledger changes.
@@ -227,8 +244,10 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFr
     merged = merge_claims(existing, new)
     result.claims_new = len(merged) - len(existing)
     result.claims_total = len(merged)
-    result.ledger_changed = write_claims(ledger_path, merged)
+    # The quarantine goes first: a run stopped between the two writes finds the ledger
+    # without this run's claims, and writes both again.
     _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
+    result.ledger_changed = write_claims(ledger_path, merged)
     return merged
 
 

@@ -82,6 +82,22 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
+def sweep_temp_files(data_dir: Path) -> int:
+    """Remove the temporary files that killed runs left behind; return how many.
+
+    Only under the job lock: a running job's own temporary files are never swept. The
+    names are those atomic_write_bytes gives ('.<name>.<random>.tmp')."""
+    removed = 0
+    for folder in ("processed", "state", "raw"):
+        root = Path(data_dir) / folder
+        if root.is_dir():
+            for leftover in root.rglob(".*.tmp"):
+                if leftover.is_file():
+                    leftover.unlink(missing_ok=True)
+                    removed += 1
+    return removed
+
+
 class RawStore:
     """`data/raw/<source_id>/<sha256><ext>` plus `<sha256>.meta.json` sidecars.
 
