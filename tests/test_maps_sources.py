@@ -267,6 +267,7 @@ needs_shared = pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/da
 def test_isw_export_loads_with_null_geometries_skipped_and_counted(tmp_path):
     sources = write_sources(tmp_path, '[[source]]\nid = "isw"\nkind = "geojson"\n'
                                       f'path = "{SHARED_DATA / "2024-07-18.geojson"}"\n'
+                                      'allow_outside = true\n'  # the shared data lies outside the temp project
                                       'actor = "Russia"\nterritory = "Ukraine"\ndata_producer = "ISW"\n'
                                       'date_property = "date"\nwhere = { layer_type = "ukraine_control_map" }\n'
                                       'denominator_km2 = 603628\n')
@@ -284,6 +285,7 @@ def test_isw_export_loads_with_null_geometries_skipped_and_counted(tmp_path):
 def test_isw_arcgis_export_with_epoch_milliseconds(tmp_path):
     sources = write_sources(tmp_path, '[[source]]\nid = "isw22"\nkind = "geojson"\n'
                                       f'path = "{SHARED_DATA / "20220403_RussianAssessedCoTinUkraine.geojson"}"\n'
+                                      'allow_outside = true\n'  # the shared data lies outside the temp project
                                       'actor = "Russia"\nterritory = "Ukraine"\ndata_producer = "ISW"\n'
                                       'date_property = "datetime"\n')
     result = ingest(tmp_path, sources)
@@ -296,6 +298,7 @@ def test_isw_arcgis_export_with_epoch_milliseconds(tmp_path):
 def test_gaza_zone_is_about_194_5_km2_and_53_pct_of_the_strip(tmp_path):
     sources = write_sources(tmp_path, '[[source]]\nid = "gaza"\nkind = "geojson"\n'
                                       f'path = "{SHARED_DATA / "IDF_zone_191025.geojson"}"\n'
+                                      'allow_outside = true\n'  # the shared data lies outside the temp project
                                       'actor = "Israel"\nterritory = "Gaza Strip"\nconflict = "israel-gaza"\n'
                                       'as_of = "2025-10-19"\ndenominator_km2 = 365\ndata_producer = "Gaza Maps"\n')
     result = ingest(tmp_path, sources)
@@ -309,6 +312,7 @@ def test_gaza_zone_is_about_194_5_km2_and_53_pct_of_the_strip(tmp_path):
 def test_table_source_reads_the_isw_daily_series(tmp_path):
     sources = write_sources(tmp_path, '[[source]]\nid = "isw-daily"\nkind = "table"\n'
                                       f'path = "{SHARED_DATA / "daily_areas.json"}"\n'
+                                      'allow_outside = true\n'  # the shared data lies outside the temp project
                                       'metric = "area_controlled_km2"\nactor = "Russia"\nterritory = "Ukraine"\n'
                                       'data_producer = "ISW"\ncolumns = { value = "areaKm2", date = "date" }\n'
                                       'where = { layerType = "ukraine_control_map" }\n')
