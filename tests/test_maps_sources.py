@@ -343,7 +343,7 @@ def test_table_source_csv_with_a_bad_row_rejects_only_that_row(tmp_path):
 def test_bad_map_options_are_configuration_errors(tmp_path):
     from tracker.config import ConfigError
 
-    sources = write_sources(tmp_path, '[[source]]\nid = "x"\nkind = "geojson"\npath = "a"\nurl = "b"\nactor = "R"\n')
+    sources = write_sources(tmp_path, '[[source]]\nid = "x"\nkind = "geojson"\npath = "a"\nurl = "https://example.org/b"\nactor = "R"\n')
     with pytest.raises(ConfigError, match="exactly one of 'path' or 'url'"):
         load_sources(sources)
     sources = write_sources(tmp_path, '[[source]]\nid = "x"\nkind = "deepstate"\narea_method = "planar"\n')
