@@ -5,12 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: setup run test eval bench clean
+.PHONY: setup run test eval bench clean constraints
 
-$(STAMP): pyproject.toml
+# CONSTRAINTS pins every package to the versions the suite passed with; `make test
+# CONSTRAINTS=` installs the newest releases instead (the weekly workflow does).
+CONSTRAINTS ?= constraints.txt
+PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet $(PIN) -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -35,6 +39,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_areas.py
 	$(BIN)/python benchmarks/bench_report.py
+
+## Pin the versions installed now (after `make test CONSTRAINTS=` passed on new releases).
+constraints: $(STAMP)
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -v '^territorial'; } > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 clean:
 	rm -rf $(VENV) build *.egg-info
