@@ -343,3 +343,33 @@ def test_an_unbounded_wait_is_refused(project: Path, wait: str):
                     str(project / "data"), "--wait", wait)
     assert result.exit_code == 2
     assert not (project / "data").exists()
+
+
+# --- 6. curated citations and damaged operational state ----------------------------------------
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/x",
+                                 "https://", "example.org/page", "https://exa mple.org/x",
+                                 "https://[broken/x"])
+def test_a_curated_figure_needs_a_web_address_a_reader_can_open(project: Path, url: str):
+    write_curated(project / "inputs" / "figures.csv", [curated_row(url=url), curated_row()])
+    result = ingest(project)
+    assert result.exit_code == 1 and "url:" in result.stderr, result.output
+    assert list(read_claims(ledger_path(project))["url"]) == ["https://example.org/a"]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("source_health.csv", b"source_id,consecutive_failures\nfigures,lots\n\xff\xfe,\n"),
+    ("derived.json", b"{not json"),
+    ("derived.json", b'{"ledger_sha256": 5, "tables": [], "clean": "yes"}'),
+    ("http_cache.json", b"[1, 2"),
+])
+def test_damaged_operational_state_is_rebuilt_not_fatal(stored_project: Path, name: str, content: bytes):
+    state = stored_project / "data" / "state"
+    ledger = ledger_path(stored_project).read_bytes()
+    (state / name).write_bytes(content)
+    result = ingest(stored_project)
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    assert ledger_path(stored_project).read_bytes() == ledger
+    assert json.loads((state / "derived.json").read_text())["clean"] is True
+    assert "figures" in (state / "source_health.csv").read_text(encoding="utf-8")

@@ -194,6 +194,25 @@ def _claim(fields: dict[str, str]) -> tuple[Claim, str | None]:
         # The schema accepts a source_id as lineage, but an analyst's figure is only as good
         # as the page that states it.
         return Claim(), "url: missing; a curated figure needs the URL of the page stating it"
+    problem = _url_problem(str(values["url"]))
+    if problem:
+        return Claim(), f"url: {problem}"
     if not values.get("qualifier"):
         values["qualifier"] = "range" if values.get("value") is None and values.get("value_min") is not None else "exact"
     return Claim(**values), None
+
+
+def _url_problem(url: str) -> str | None:
+    """Why `url` cannot be the citation of a figure: it must be a web address a reader can
+    open (a javascript: or file: link in a report's references is a trap, not a source)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        return f"{url!r} is not a web address ({error})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http or https address with a host"
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return f"{url!r} contains spaces or control characters"
+    return None
