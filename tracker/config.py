@@ -13,18 +13,28 @@ Layout:
 
 from __future__ import annotations
 
+import math
 import re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+MAX_ID_CHARS = 64  # the id names data/raw/<id>/ and state files: well under any file-name limit
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTACT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: any other byte breaks or forges the header
+MAX_CONTACT_CHARS = 200
 
 # Keys every source may carry, whatever its kind.
 COMMON_KEYS = frozenset({"id", "kind", "conflict", "language", "attribution", "publisher",
                          "enabled", "description", "allow_outside"})
+_COMMON_TEXT = ("conflict", "language", "attribution", "publisher", "description")
+_COMMON_BOOL = ("enabled", "allow_outside")
 
 
 class ConfigError(Exception):
@@ -51,6 +61,23 @@ _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries
                   "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
                   "max_redirects": int, "check_tolerance_pct": float, "max_request_s": float,
                   "max_host_failures": int, "allow_private_hosts": bool}
+
+# Number settings: (smallest, largest, whether the smallest itself is allowed). A timeout or
+# a cap of 0 would fail every request, so those start above 0. The upper bounds keep every
+# wait within what time.sleep and the socket layer accept (backoff_s doubles per retry) and
+# an ingest within a working day; none is near a sensible value.
+_SETTING_RANGES: dict[str, tuple[float, float, bool]] = {
+    "timeout_s": (0.0, 3600.0, False),
+    "max_request_s": (0.0, 86_400.0, False),
+    "backoff_s": (0.0, 600.0, True),
+    "max_retry_after_s": (0.0, 86_400.0, True),
+    "per_host_delay_s": (0.0, 600.0, True),
+    "check_tolerance_pct": (0.0, 100.0, True),
+    "max_bytes": (1, 2**32, True),
+    "retries": (0, 10, True),
+    "max_redirects": (0, 30, True),
+    "max_host_failures": (1, 1_000_000, True),
+}
 
 
 @dataclass(frozen=True)
@@ -99,15 +126,31 @@ def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], froz
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[source]] entries")
     sources: list[Source] = []
-    seen: set[str] = set()
+    folders: dict[str, str] = {}  # data/raw folder name -> the id that claimed it
     for number, entry in enumerate(entries, start=1):
         source = _source(path, number, entry, known_kinds)
-        if source.id in seen:
-            raise ConfigError(f"{path}: source #{number}: id {source.id!r} is used twice")
-        seen.add(source.id)
-        if entry.get("enabled", True) is not False:
+        _claim_folder(path, number, source.id, folders)
+        if entry.get("enabled", True):  # a bool: _source refused anything else
             sources.append(source)
     return Config(path=path, settings=settings, sources=sources)
+
+
+def _claim_folder(path: Path, number: int, source_id: str, folders: dict[str, str]) -> None:
+    """Refuse an id whose data/raw folder (and state files) another id already names.
+
+    Disabled sources count too: their stored bytes stay under their folder.
+    """
+    from tracker.store import safe_name
+
+    folder = safe_name(source_id)
+    other = folders.get(folder)
+    where = f"{path}: source {source_id!r} (#{number}): key 'id'"
+    if other == source_id:
+        raise ConfigError(f"{where}: {source_id!r} is used twice")
+    if other is not None:
+        raise ConfigError(f"{where}: {source_id!r} and {other!r} would share the folder "
+                          f"data/raw/{folder}/; rename one")
+    folders[folder] = source_id
 
 
 def _settings(path: Path, raw: Any) -> Settings:
@@ -118,19 +161,43 @@ def _settings(path: Path, raw: Any) -> Settings:
         raise ConfigError(f"{path}: [settings]: unknown key(s) {', '.join(sorted(unknown))}")
     values = {}
     for key, value in raw.items():
-        kind = _SETTING_TYPES[key]
-        if kind is bool:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{path}: [settings]: key {key!r} must be true or false "
-                                  f"(got {value!r})")
-            values[key] = value
-            continue
-        if kind is not str and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                or value < 0):
-            raise ConfigError(f"{path}: [settings]: key {key!r} must be a non-negative number "
-                              f"(got {value!r})")
-        values[key] = kind(value)
+        problem = _setting_problem(key, value)
+        if problem:
+            raise ConfigError(f"{path}: [settings]: key {key!r} {problem}")
+        values[key] = _SETTING_TYPES[key](value)
     return Settings(**values)
+
+
+def _setting_problem(key: str, value: Any) -> str | None:
+    """Why `value` cannot be the setting `key`, or None."""
+    kind = _SETTING_TYPES[key]
+    if kind is bool:
+        return None if isinstance(value, bool) else f"must be true or false (got {value!r})"
+    if kind is str:
+        return _contact_problem(value)
+    low, high, low_allowed = _SETTING_RANGES[key]
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"must be a whole number, written without a decimal point (got {value!r})"
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return f"must be a finite number (got {value!r})"
+    if value < low or (value == low and not low_allowed) or value > high:
+        lower = f"at least {low:g}" if low_allowed else f"more than {low:g}"
+        return f"must be {lower} and at most {high:g} (got {value!r})"
+    return None
+
+
+def _contact_problem(value: Any) -> str | None:
+    # The contact goes into the User-Agent header: a line break would add headers of its
+    # own, and a byte outside ASCII makes the HTTP library fail at the first request.
+    if not isinstance(value, str):
+        return f"must be text (got {value!r})"
+    if not _CONTACT.fullmatch(value):
+        return ("must be printable ASCII on one line (an e-mail address or URL; it goes into "
+                f"the HTTP User-Agent header) (got {value!r})")
+    if len(value) > MAX_CONTACT_CHARS:
+        return f"must be at most {MAX_CONTACT_CHARS} characters (got {len(value)})"
+    return None
 
 
 def _source(path: Path, number: int, entry: Any,
@@ -139,9 +206,12 @@ def _source(path: Path, number: int, entry: Any,
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
     source_id = entry.get("id")
-    if not isinstance(source_id, str) or not _ID.match(source_id):
+    if not isinstance(source_id, str) or not _ID.fullmatch(source_id):
         raise ConfigError(f"{where}: key 'id' must be lower-case letters, digits, '.', '_' or '-' "
                           f"(got {source_id!r})")
+    if len(source_id) > MAX_ID_CHARS:
+        raise ConfigError(f"{where}: key 'id' must be at most {MAX_ID_CHARS} characters "
+                          f"(got {len(source_id)})")
     where = f"{path}: source {source_id!r}"
     kind = entry.get("kind")
     if kind not in known_kinds:
@@ -153,6 +223,9 @@ def _source(path: Path, number: int, entry: Any,
     unknown = sorted(set(entry) - COMMON_KEYS - required - optional)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)} for kind {kind!r}")
+    problem = _common_problem(entry) or _shared_option_problem(entry)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
     options = {k: v for k, v in entry.items() if k not in COMMON_KEYS}
     language = entry.get("language")
     return Source(
@@ -161,3 +234,115 @@ def _source(path: Path, number: int, entry: Any,
         attribution=str(entry.get("attribution", "")), publisher=str(entry.get("publisher", "")),
         allow_outside=entry.get("allow_outside") is True,
     )
+
+
+def _common_problem(entry: dict[str, Any]) -> str | None:
+    """Type errors in the keys every kind shares; str() or truthiness would hide them."""
+    for key in _COMMON_TEXT:
+        if key in entry:
+            # Only the description may run over several lines; the others go into claims.
+            problem = text_problem(key, entry[key], one_line=key != "description")
+            if problem:
+                return problem
+    for key in _COMMON_BOOL:
+        if key in entry and not isinstance(entry[key], bool):
+            # "false" in quotes is a non-empty string: taken as true, it would run the source.
+            return f"key {key!r} must be true or false, without quotes (got {entry[key]!r})"
+    return None
+
+
+def _shared_option_problem(entry: dict[str, Any]) -> str | None:
+    """`path` and `url` mean the same in every kind that has them."""
+    if "path" in entry:
+        problem = text_problem("path", entry["path"])
+        if problem:
+            return problem
+        if not entry["path"].strip():
+            return "key 'path' must name a file or folder (got an empty string)"
+    if "url" in entry:
+        return url_problem("url", entry["url"])
+    return None
+
+
+def text_problem(key: str, value: Any, *, one_line: bool = True) -> str | None:
+    """Why an option that must be text is not (a number, a list, a control character)."""
+    if not isinstance(value, str):
+        return f"key {key!r} must be text in quotes (got {type(value).__name__} {value!r})"
+    if one_line and _CONTROL.search(value):
+        return f"key {key!r} must not contain control characters or line breaks (got {value!r})"
+    return None
+
+
+def url_problem(key: str, value: Any, *, template: bool = False) -> str | None:
+    """Why `value` is not an http(s) URL with a host; a template must contain {id}."""
+    problem = text_problem(key, value)
+    if problem:
+        return problem
+    if template:
+        problem = _template_problem(key, value)
+        if problem:
+            return problem
+        value = value.format(id=1700000000)
+    try:
+        parts = urlsplit(value)
+    except ValueError as error:  # an unbalanced [ of an IPv6 host
+        return f"key {key!r}: {error} in {value!r}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return (f"key {key!r} must be an http:// or https:// URL "
+                f"(got scheme {parts.scheme or '(none)'!r} in {value!r})")
+    try:
+        host, _ = parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError as error:
+        return f"key {key!r}: {error} in {value!r}"
+    if not host or any(c.isspace() for c in value):
+        return f"key {key!r} must be a URL with a host and no spaces (got {value!r})"
+    return None
+
+
+def _template_problem(key: str, value: str) -> str | None:
+    # The run fills the template with str.format: any other field, or a brace left
+    # alone, would fail there, after the source has started.
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as error:
+        return f"key {key!r}: {error} in {value!r} (write a literal brace as {{{{ or }}}})"
+    if "id" not in fields or set(fields) != {"id"}:
+        return f"key {key!r} must contain {{id}} where the snapshot id goes, and no other {{field}}"
+    try:
+        value.format(id=1)
+    except (ValueError, TypeError) as error:
+        return f"key {key!r}: {error} in {value!r}"
+    return None
+
+
+def date_problem(key: str, value: Any) -> str | None:
+    """Why `value` is not a date YYYY-MM-DD (a TOML date or text) from 1900 to 2100."""
+    try:
+        day = option_date(value)
+    except ValueError:
+        return f"key {key!r} must be a date YYYY-MM-DD (got {type(value).__name__} {value!r})"
+    if not 1900 <= day.year <= 2100:
+        return f"key {key!r} must be a date between 1900 and 2100 (got {value!r})"
+    return None
+
+
+def option_date(value: Any) -> date:
+    """The day of a date option: a TOML date (or date-time) or the text YYYY-MM-DD."""
+    if isinstance(value, date):
+        return date(value.year, value.month, value.day)
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return date.fromisoformat(value.strip())  # raises ValueError for 2024-13-45
+    raise ValueError(f"not a date: {value!r}")
+
+
+def number_problem(key: str, value: Any, *, low: float, high: float = math.inf,
+                   whole: bool = False) -> str | None:
+    """Why `value` is not a finite number from `low` to `high` (a whole one with `whole`)."""
+    if whole:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"key {key!r} must be a whole number from {low:g} to {high:g} (got {value!r})"
+        return None
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or not low <= value <= high):
+        return f"key {key!r} must be a finite number from {low:g} to {high:g} (got {value!r})"
+    return None

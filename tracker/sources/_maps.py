@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tracker import geo
@@ -10,17 +11,24 @@ from tracker.model import Claim
 
 def check_method(options: dict[str, Any], default: str) -> str | None:
     method = options.get("area_method", default)
-    if method not in geo.AREA_METHODS:
+    if not isinstance(method, str) or method not in geo.AREA_METHODS:
         return f"key 'area_method' must be one of {', '.join(geo.AREA_METHODS)} (got {method!r})"
     return None
 
 
+# No territory is larger than the Earth's surface; inf would store a 0 % share.
+EARTH_SURFACE_KM2 = 510_072_000.0
+
+
 def check_denominator(options: dict[str, Any]) -> str | None:
+    """'denominator_km2', when given, must be a finite area above 0 km²."""
     value = options.get("denominator_km2")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return f"key 'denominator_km2' must be a positive number of km² (got {value!r})"
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or not 0 < value <= EARTH_SURFACE_KM2):
+        return (f"key 'denominator_km2' must be a finite area above 0 and at most "
+                f"{EARTH_SURFACE_KM2:,.0f} km² (got {value!r})")
     return None
 
 

@@ -26,9 +26,9 @@ def check_options(options: dict) -> str | None:
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
         return "key 'keywords' must be a list of non-empty strings"
     limit = options.get("max_entries", DEFAULT_MAX_ENTRIES)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        return "key 'max_entries' must be a whole number of at least 1"
-    return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        return f"key 'max_entries' must be a whole number from 1 to 100,000 (got {limit!r})"
+    return None  # 'url' is checked for every kind by tracker.config
 
 
 def collect(source: Source, context: Context) -> Collected:

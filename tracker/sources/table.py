@@ -37,25 +37,40 @@ _ROLES = ("value", "date", "period_start", "period_end", "actor", "territory", "
 
 
 def check_options(options: dict) -> str | None:
+    # Imported here so that this check stays within this function's lines.
+    from tracker.config import number_problem, text_problem
+    from tracker.sources.geojson import MAX_BYTES_CAP, check_where
+
     if ("path" in options) == ("url" in options):
         return "give exactly one of 'path' or 'url'"
-    if options["metric"] not in METRICS:
+    if not isinstance(options["metric"], str) or options["metric"] not in METRICS:
         return f"key 'metric': unknown metric {options['metric']!r}"
+    for key in ("actor", "territory", "data_producer", "definition"):
+        problem = text_problem(key, options[key]) if key in options else None
+        if problem:
+            return problem
     columns = options["columns"]
     if not isinstance(columns, dict) or "value" not in columns:
         return "key 'columns' must be a table naming at least the 'value' column"
     unknown = sorted(set(columns) - set(_ROLES))
     if unknown:
         return f"key 'columns': unknown role(s) {', '.join(unknown)}; known: {', '.join(_ROLES)}"
+    for role, name in columns.items():
+        if not isinstance(name, str) or not name:
+            return f"key 'columns': {role!r} must name a column in quotes (got {name!r})"
     if is_flow(options["metric"]) and "period_end" not in columns:
         return f"metric {options['metric']!r} is a flow: 'columns' needs period_end (and period_start)"
     if not is_flow(options["metric"]) and "date" not in columns:
         return f"metric {options['metric']!r} is a stock: 'columns' needs date"
     if options.get("format", "auto") not in ("auto", "csv", "json"):
         return "key 'format' must be csv, json or auto"
-    if not isinstance(options.get("where", {}), dict):
-        return "key 'where' must be a table of column = value"
-    return None
+    if "max_bytes" in options:
+        problem = number_problem("max_bytes", options["max_bytes"], low=1, high=MAX_BYTES_CAP,
+                                 whole=True)
+        if problem:
+            return problem
+    where = check_where(options.get("where", {}))
+    return where and where.replace("property = value", "column = value")
 
 
 def collect(source: Source, context: Context) -> Collected:
