@@ -16,12 +16,13 @@ mirror.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, timezone
 from typing import Any
 
 from tracker import geo
-from tracker.config import Source
+from tracker.config import Source, date_problem, number_problem, option_date, url_problem
 from tracker.model import Claim
 from tracker.sources import Collected, Context, Reject, SourceError
 from tracker.sources._maps import (
@@ -43,26 +44,35 @@ GEOJSON_TYPE = "application/geo+json"
 AREAS_TYPE = "application/json"
 _ID_IN_URL = re.compile(r"(?<!\d)\d{9,11}(?!\d)")  # Unix seconds, 2001..5138
 _CACHE_VERSION = 1
+# A snapshot id is the Unix time of the snapshot. DeepStateMap began in 2022, and a snapshot
+# cannot be from the future beyond a server clock running a day ahead: ids outside that are
+# bad records (they dated claims 1970 or 5138, and 10^20 broke every later run).
+FIRST_SNAPSHOT_ID = 1_640_995_200  # 2022-01-01T00:00:00Z
+CLOCK_SLACK_S = 86_400
 
 
 def check_options(options: dict) -> str | None:
-    for key in ("base_url", "list_url", "snapshot_url", "areas_url"):
-        value = options.get(key)
-        if value is not None and not isinstance(value, str):
-            return f"key {key!r} must be a string"
+    for key in ("base_url", "list_url"):
+        if key in options:
+            problem = url_problem(key, options[key])
+            if problem:
+                return problem
     for key in ("snapshot_url", "areas_url"):
         value = options.get(key)
-        if value and "{id}" not in value:
-            return f"key {key!r} must contain {{id}} where the snapshot id goes"
-    limit = options.get("max_snapshots", DEFAULT_MAX_SNAPSHOTS)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        return "key 'max_snapshots' must be a whole number (0: fetch nothing new)"
-    since = options.get("since")
-    if since is not None:
-        try:
-            datetime.fromisoformat(str(since))
-        except ValueError:
-            return f"key 'since' must be a date YYYY-MM-DD (got {since!r})"
+        if key == "areas_url" and value == "":
+            continue  # an empty areas_url skips DeepState's own figures
+        if value is not None:
+            problem = url_problem(key, value, template=True)
+            if problem:
+                return problem
+    problem = number_problem("max_snapshots", options.get("max_snapshots", DEFAULT_MAX_SNAPSHOTS),
+                             low=0, high=100_000, whole=True)
+    if problem:
+        return f"{problem}; 0 fetches nothing new"
+    if "since" in options:
+        problem = date_problem("since", options["since"])
+        if problem:
+            return problem
     return check_method(options, "spherical") or check_denominator(options)
 
 
@@ -80,14 +90,25 @@ def snapshot_id(origin: str) -> int | None:
     return int(found[-1]) if found else None
 
 
+def plausible_id(sid: int, now: datetime) -> bool:
+    """Whether `sid` can be a DeepState snapshot taken by the time `now`."""
+    return FIRST_SNAPSHOT_ID <= sid <= now.timestamp() + CLOCK_SLACK_S
+
+
+def _id_range(now: datetime) -> str:
+    return (f"{FIRST_SNAPSHOT_ID} (2022-01-01) to {int(now.timestamp()) + CLOCK_SLACK_S} "
+            "(a day after this run)")
+
+
 def collect(source: Source, context: Context) -> Collected:
     listing_url, snapshot_url, areas_url = _urls(source)
     collected = Collected()
-    stored = _stored(context, source.id)
-    listed = _list_ids(context, listing_url)
+    stored, _ = _stored(context, source.id)
+    listed = _list_ids(context, source, collected, listing_url)
     since = source.options.get("since")
     if since:
-        floor = datetime.fromisoformat(str(since)).replace(tzinfo=timezone.utc).timestamp()
+        day = option_date(since)
+        floor = datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
         listed = [i for i in listed if i >= floor]
     wanted = [i for i in listed if i not in stored[GEOJSON_TYPE]]
     limit = int(source.options.get("max_snapshots", DEFAULT_MAX_SNAPSHOTS))
@@ -102,44 +123,73 @@ def collect(source: Source, context: Context) -> Collected:
     return collected
 
 
-def _stored(context: Context, source_id: str) -> dict[str, dict[int, RawRecord]]:
-    """Snapshot id -> raw record, per payload type, from the store's sidecars.
+def _stored(context: Context, source_id: str
+            ) -> tuple[dict[str, dict[int, RawRecord]], list[tuple[int, RawRecord]]]:
+    """Snapshot id -> raw record, per payload type, from the store's sidecars; and the
+    stored records whose id cannot be a snapshot's (kept by an older version), left out.
 
     The store keeps identical bytes once, under the first URL that delivered them; when a
     later snapshot's payload repeats an earlier one byte for byte, the alias list (written
     when it was fetched) says which ids share it.
     """
     found: dict[str, dict[int, RawRecord]] = {GEOJSON_TYPE: {}, AREAS_TYPE: {}}
+    implausible: list[tuple[int, RawRecord]] = []
     by_sha: dict[str, RawRecord] = {}
     for record in context.store.records(source_id):
         by_sha[record.sha256] = record
         sid = snapshot_id(record.origin)
         if sid is not None and record.content_type in found:
-            found[record.content_type][sid] = record
+            if plausible_id(sid, context.now):
+                found[record.content_type][sid] = record
+            else:
+                implausible.append((sid, record))
     for kind, sid, sha in _Aliases(context, source_id).entries:
         if sha in by_sha and kind in found:
             found[kind].setdefault(sid, by_sha[sha])
-    return found
+    return found, implausible
 
 
 class _Aliases:
-    """Ids whose payload repeats bytes already stored under another id (data/state)."""
+    """Ids whose payload repeats bytes already stored under another id (data/state).
+
+    The file is state, not data: entries that are not (type, plausible id, sha256) are
+    dropped and the file rewritten without them, so a damaged file costs at most fetching
+    the snapshots it named again (which writes their entries anew), never the source.
+    """
 
     def __init__(self, context: Context, source_id: str) -> None:
         from tracker.store import safe_name
 
         self.path = context.store.data_dir / "state" / f"deepstate_aliases_{safe_name(source_id)}.json"
+        damaged = False
         try:
-            self.entries = [tuple(e) for e in json.loads(self.path.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, TypeError):
-            self.entries = []
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+        except OSError:
+            loaded = []  # missing (or unreadable, which writing would not mend)
+        except ValueError:
+            loaded, damaged = [], True
+        items = loaded if isinstance(loaded, list) else []
+        self.entries = [tuple(e) for e in items if _alias_entry_ok(e, context.now)]
+        if damaged or not isinstance(loaded, list) or len(self.entries) != len(items):
+            self._save()
 
-    def add(self, kind: str, sid: int, sha: str) -> None:
+    def _save(self) -> None:
         from tracker.store import write_if_changed
 
+        write_if_changed(self.path, json.dumps(sorted(self.entries)).encode("utf-8"))
+
+    def add(self, kind: str, sid: int, sha: str) -> None:
         if (kind, sid, sha) not in self.entries:
             self.entries.append((kind, sid, sha))
-            write_if_changed(self.path, json.dumps(sorted(self.entries)).encode("utf-8"))
+            self._save()
+
+
+def _alias_entry_ok(entry: Any, now: datetime) -> bool:
+    return (isinstance(entry, list) and len(entry) == 3
+            and entry[0] in (GEOJSON_TYPE, AREAS_TYPE)
+            and isinstance(entry[1], int) and not isinstance(entry[1], bool)
+            and plausible_id(entry[1], now)
+            and isinstance(entry[2], str) and re.fullmatch(r"[0-9a-f]{64}", entry[2]) is not None)
 
 
 def _keep(context: Context, source: Source, payload: bytes, url: str, kind: str, sid: int) -> None:
@@ -149,7 +199,7 @@ def _keep(context: Context, source: Source, payload: bytes, url: str, kind: str,
         _Aliases(context, source.id).add(kind, sid, record.sha256)
 
 
-def _list_ids(context: Context, url: str) -> list[int]:
+def _list_ids(context: Context, source: Source, collected: Collected, url: str) -> list[int]:
     try:
         fetched = context.fetch(url)  # a 401 or any HTTP failure fails the whole source
     except SourceError as error:
@@ -169,10 +219,17 @@ def _list_ids(context: Context, url: str) -> list[int]:
     ids = []
     for item in payload:
         value = item.get("id") if isinstance(item, dict) else item
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        if plausible_id(value, context.now):
             ids.append(value)
-        elif isinstance(value, str) and value.isdigit():
-            ids.append(int(value))
+        else:
+            # Never fetched, stored or kept in state: its date would be wrong, or no date.
+            collected.rejects.append(Reject(url, f"{source.id}: snapshot id {value} in the list is "
+                                            f"outside {_id_range(context.now)}: not fetched",
+                                            json.dumps(item)[:200]))
     return sorted(set(ids))
 
 
@@ -217,7 +274,10 @@ def _claims_from_store(context: Context, source: Source, collected: Collected,
                        snapshot_url: str) -> None:
     method = str(source.options.get("area_method", "spherical"))
     denominator = float(source.options.get("denominator_km2", geo.DENOMINATORS_KM2["deepstate"]))
-    stored = _stored(context, source.id)
+    stored, implausible = _stored(context, source.id)
+    for sid, record in implausible:
+        collected.rejects.append(Reject(record.origin, f"{source.id}: stored snapshot id {sid} is "
+                                        f"outside {_id_range(context.now)}: no figures from it"))
     cache = _AreaCache(context, source.id, method)
     totals: dict[int, tuple[float, RawRecord]] = {}
     for sid, record in sorted(stored[GEOJSON_TYPE].items()):
@@ -329,12 +389,12 @@ def _official_claims(context: Context, source: Source, collected: Collected, sid
     parts = {}
     for row in rows:
         if isinstance(row, dict) and row.get("type") in geo.OCCUPIED_CATEGORIES:
-            try:
-                parts[row["type"]] = parts.get(row["type"], 0.0) + float(row["area"])
-            except (KeyError, TypeError, ValueError):
+            area = _official_area_km2(row.get("area"))
+            if area is None:
                 collected.rejects.append(Reject(record.origin, f"{source.id}: areas of {sid}: "
-                                                f"row without a numeric area: {row}"))
+                                                f"row without a finite area in km²: {row}"[:300]))
                 return
+            parts[row["type"]] = parts.get(row["type"], 0.0) + area
     if set(parts) != set(geo.OCCUPIED_CATEGORIES):
         return
     value = round(sum(parts.values()), 3)
@@ -349,6 +409,39 @@ def _official_claims(context: Context, source: Source, collected: Collected, sid
     collected.add(claim, record.origin)
 
 
+def _summary_ok(summary: Any) -> bool:
+    """Whether a cached summary has every field, of the type the claims are built from."""
+    def finite(value: Any) -> bool:
+        return (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and value >= 0)
+
+    return (isinstance(summary, dict)
+            and finite(summary.get("occupied_total_km2"))
+            and isinstance(summary.get("categories"), dict)
+            and all(isinstance(k, str) and finite(v) for k, v in summary["categories"].items())
+            and all(isinstance(summary.get(key), list)
+                    and all(isinstance(item, str) for item in summary[key])
+                    for key in ("problems", "repaired"))
+            and isinstance(summary.get("skipped"), str))
+
+
+def _official_area_km2(value: Any) -> float | None:
+    """A published occupied area: a finite number (or its digits as text) from 0 km² to all
+    of Ukraine; true, NaN or 1e400 are none."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        area = float(value)
+    except OverflowError:
+        return None
+    return area if math.isfinite(area) and 0 <= area <= geo.DENOMINATORS_KM2["deepstate"] else None
+
+
 class _AreaCache:
     """Measured areas per stored snapshot (data/state): a re-run measures only new bytes."""
 
@@ -361,13 +454,16 @@ class _AreaCache:
         self.changed = False
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and loaded.get("key") == self.key:
-                self.entries = loaded.get("snapshots", {})
         except (OSError, ValueError):
-            pass  # a missing or damaged cache only costs re-measuring
+            loaded = None  # a missing or damaged cache only costs re-measuring
+        if isinstance(loaded, dict) and loaded.get("key") == self.key:
+            snapshots = loaded.get("snapshots")
+            self.entries = snapshots if isinstance(snapshots, dict) else {}
 
     def get(self, record: RawRecord) -> dict[str, Any] | None:
-        return self.entries.get(record.sha256)
+        """The stored summary of these bytes; None (measure again) when absent or damaged."""
+        summary = self.entries.get(record.sha256)
+        return summary if _summary_ok(summary) else None
 
     def put(self, record: RawRecord, summary: dict[str, Any]) -> None:
         self.entries[record.sha256] = summary

@@ -21,12 +21,12 @@ of its date and is named in the quarantine.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date as calendar_date, datetime, timezone
 from typing import Any
 
 from tracker import geo
-from tracker.config import Source
-from tracker.model import METRICS
+from tracker.config import Source, date_problem, number_problem, option_date, text_problem
+from tracker.model import STOCK_METRICS, is_area, is_share
 from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
 from tracker.sources._maps import (
     check_denominator,
@@ -44,19 +44,50 @@ OPTIONAL = frozenset({"path", "url", "territory", "data_producer", "date_propert
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 
 
+_TEXT_KEYS = ("actor", "territory", "data_producer", "date_property", "definition")
+# A map gives an area at a date: the metrics are stocks, an area and its share.
+_AREA_METRICS = tuple(m for m in STOCK_METRICS if is_area(m))
+_SHARE_METRICS = tuple(m for m in STOCK_METRICS if is_share(m))
+MAX_BYTES_CAP = 2**32
+
+
 def check_options(options: dict) -> str | None:
     if ("path" in options) == ("url" in options):
         return "give exactly one of 'path' or 'url'"
-    where = options.get("where", {})
+    for key in _TEXT_KEYS:
+        problem = text_problem(key, options[key]) if key in options else None
+        if problem:
+            return problem
+    if not options["actor"].strip():
+        return "key 'actor' must name who holds the mapped area (got an empty string)"
+    problem = check_where(options.get("where", {}))
+    if problem:
+        return problem
+    for key, allowed in (("metric", _AREA_METRICS), ("share_metric", _SHARE_METRICS)):
+        if key in options and (not isinstance(options[key], str) or options[key] not in allowed):
+            return f"key {key!r} must be one of {', '.join(allowed)} (got {options[key]!r})"
+    if "as_of" in options:
+        problem = date_problem("as_of", options["as_of"])
+        if problem:
+            return problem
+    if "max_bytes" in options:
+        problem = number_problem("max_bytes", options["max_bytes"], low=1, high=MAX_BYTES_CAP,
+                                 whole=True)
+        if problem:
+            return problem
+    return check_method(options, "geodesic") or check_denominator(options)
+
+
+def check_where(where: Any) -> str | None:
+    """'where' is a table of property = value (or a list of values); values are scalars."""
     if not isinstance(where, dict):
         return "key 'where' must be a table of property = value (or list of values)"
-    for key in ("metric", "share_metric"):
-        if key in options and options[key] not in METRICS:
-            return f"key {key!r}: unknown metric {options[key]!r}"
-    as_of = options.get("as_of")
-    if as_of is not None and not _ISO.match(str(as_of)):
-        return f"key 'as_of' must be a date YYYY-MM-DD (got {as_of!r})"
-    return check_method(options, "geodesic") or check_denominator(options)
+    for name, wanted in where.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if not values or not all(isinstance(v, (str, int, float, bool)) for v in values):
+            return (f"key 'where': {name!r} must be a value or a non-empty list of values "
+                    f"(text, numbers or true/false; got {wanted!r})")
+    return None
 
 
 def collect(source: Source, context: Context) -> Collected:
@@ -124,20 +155,32 @@ def feature_date(properties: dict[str, Any], options: dict[str, Any]) -> str | N
     key = options.get("date_property")
     value = properties.get(key) if key else None
     parsed = parse_date(value)
-    return parsed or (str(options["as_of"])[:10] if options.get("as_of") else None)
+    return parsed or (option_date(options["as_of"]).isoformat() if options.get("as_of") else None)
+
+
+# Dates a map or a series may carry; beyond them a number is no date (an id, a count).
+_FIRST_YEAR, _LAST_YEAR = 1900, 2100
 
 
 def parse_date(value: Any) -> str | None:
+    """YYYY-MM-DD of ISO text or epoch seconds or milliseconds, 1900-2100; else None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        seconds = value / 1000 if value > 1e11 else value  # ArcGIS exports epoch milliseconds
         try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%d")
+            seconds = value / 1000 if value > 1e11 else value  # ArcGIS exports epoch milliseconds
+            day = datetime.fromtimestamp(seconds, tz=timezone.utc).date()
         except (OverflowError, OSError, ValueError):
             return None
-    match = _ISO.match(str(value).strip())
-    return match.group(1) if match else None
+    else:
+        match = _ISO.match(str(value).strip())
+        try:
+            day = calendar_date.fromisoformat(match.group(1)) if match else None
+        except ValueError:  # 2024-13-45 has the shape of a date and is none
+            return None
+    if day is None or not _FIRST_YEAR <= day.year <= _LAST_YEAR:
+        return None
+    return day.isoformat()
 
 
 def _claims(source: Source, collected: Collected, record: Any, date: str,
