@@ -64,9 +64,10 @@ URLS = [
     source("deepstate", 'areas_url = "https://example.org/{id}/{"'),
     source("deepstate", 'snapshot_url = "https://example.org/{0}"'),
     source("deepstate", "areas_url = ['https://example.org/{id}']"),
+    source("deepstate", 'base_url = "https://example.org/{id}/api"'),
 ]
 URL_KEYS = ["url"] * 9 + ["base_url", "list_url", "snapshot_url", "areas_url", "snapshot_url",
-                          "snapshot_url", "areas_url", "snapshot_url", "areas_url"]
+                          "snapshot_url", "areas_url", "snapshot_url", "areas_url", "base_url"]
 
 
 @pytest.mark.parametrize("body, key", list(zip(URLS, URL_KEYS)))

@@ -9,6 +9,13 @@ Layout:
     id = "afp-isw-monthly"                # unique; names data/raw/<id>/
     kind = "curated"                      # a module in tracker/sources/
     path = "inputs/curated/figures.csv"   # relative to sources.toml
+
+Everything that would only fail once a run has started is refused here, before anything is
+written: URLs other than http(s) with a host, numbers that are not finite or out of range,
+whole-number settings written with a decimal point, text keys given as numbers or lists,
+booleans given as text, a contact that cannot go into an HTTP header, and ids whose
+data/raw folders would coincide. Helpers for the kinds' own checks are public here
+(text_problem, url_problem, date_problem, number_problem).
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ once), its share of DeepState's 603,700 km², and monthly net gains between the 
 nearest each month boundary. DeepState's own /areas figures become reported claims beside
 them, so `tracker check` can compare the two.
 
+A snapshot id is the snapshot's Unix time: ids before 2022 or more than a day after the
+run's clock are rejected by id, never fetched, stored or kept in data/state. The state files
+(aliases, measured areas) are rebuilt when damaged rather than failing the source.
+
 Since 2026-08 the official list answers 401: the run then fails this source in its health
 record and the ledger keeps what earlier runs stored; `base_url` or `list_url` may name a
 mirror.
@@ -57,6 +61,9 @@ def check_options(options: dict) -> str | None:
             problem = url_problem(key, options[key])
             if problem:
                 return problem
+    if "{" in str(options.get("base_url", "")) or "}" in str(options.get("base_url", "")):
+        # The default templates are built on base_url and filled with str.format.
+        return "key 'base_url' must not contain braces (set snapshot_url and areas_url instead)"
     for key in ("snapshot_url", "areas_url"):
         value = options.get(key)
         if key == "areas_url" and value == "":
