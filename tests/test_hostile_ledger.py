@@ -362,7 +362,6 @@ def test_a_curated_figure_needs_a_web_address_a_reader_can_open(project: Path, u
     ("source_health.csv", b"source_id,consecutive_failures\nfigures,lots\n\xff\xfe,\n"),
     ("derived.json", b"{not json"),
     ("derived.json", b'{"ledger_sha256": 5, "tables": [], "clean": "yes"}'),
-    ("http_cache.json", b"[1, 2"),
 ])
 def test_damaged_operational_state_is_rebuilt_not_fatal(stored_project: Path, name: str, content: bytes):
     state = stored_project / "data" / "state"
@@ -373,3 +372,17 @@ def test_damaged_operational_state_is_rebuilt_not_fatal(stored_project: Path, na
     assert ledger_path(stored_project).read_bytes() == ledger
     assert json.loads((state / "derived.json").read_text())["clean"] is True
     assert "figures" in (state / "source_health.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("content", [b"[1, 2", b"[1, 2]", b'"text"', b"null",
+                                     b'{"https://example.org/a": [1], "https://example.org/b": {"etag": 5}}'])
+def test_a_damaged_http_cache_only_costs_full_downloads(tmp_path: Path, content: bytes):
+    from tracker.http import ValidatorCache
+
+    path = tmp_path / "http_cache.json"
+    path.write_bytes(content)
+    cache = ValidatorCache(path)
+    assert cache.get("https://example.org/a") == {} and cache.get("https://example.org/b") == {}
+    cache.put("https://example.org/c", '"v1"', "")
+    cache.save()
+    assert ValidatorCache(path).get("https://example.org/c") == {"etag": '"v1"', "last_modified": ""}

@@ -244,9 +244,15 @@ class ValidatorCache:
         self._entries: dict[str, dict[str, str]] = {}
         if path is not None and path.exists():
             try:
-                self._entries = json.loads(path.read_text(encoding="utf-8"))
+                loaded = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                self._entries = {}  # a damaged cache only costs full downloads
+                loaded = {}  # a damaged cache only costs full downloads
+            # Valid JSON of another shape is damage too: keep only well-formed entries.
+            if isinstance(loaded, dict):
+                self._entries = {
+                    url: {k: v for k, v in entry.items() if k in ("etag", "last_modified")
+                          and isinstance(v, str)}
+                    for url, entry in loaded.items() if isinstance(entry, dict)}
 
     def get(self, url: str) -> dict[str, str]:
         return self._entries.get(url, {})
