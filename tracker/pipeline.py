@@ -95,7 +95,8 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
         gathered = _collect_all(config, context, result, progress)
         stored = ledger.claim_ids
         anything_new = not ledger.exists or any(
-            c.rejects or any(claim_id(claim.to_dict()) not in stored for claim in c.claims)
+            c.rejects or any(claim_id(clean_record(claim.to_dict())) not in stored
+                             for claim in c.claims)
             for _, c in gathered)
         merged = None
         if anything_new:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
@@ -160,6 +161,13 @@ class ClaimSchema(pa.DataFrameModel):
         for column in ("value", "value_min", "value_max"):
             size = df[column].abs()
             ok &= size.isna() | ~(area & (size > MAX_AREA_KM2)) & ~(count & (size > MAX_COUNT))
+        return ok
+
+    @pa.dataframe_check(error="a value must be a finite number (not infinity)")
+    def values_finite(cls, df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=df.index)
+        for column in FLOAT_COLUMNS:
+            ok &= df[column].isna() | np.isfinite(df[column].astype("float64"))
         return ok
 
     @pa.dataframe_check(error="a citation needs a url or a source_id")
