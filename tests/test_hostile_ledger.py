@@ -386,3 +386,29 @@ def test_a_damaged_http_cache_only_costs_full_downloads(tmp_path: Path, content:
     cache.put("https://example.org/c", '"v1"', "")
     cache.save()
     assert ValidatorCache(path).get("https://example.org/c") == {"etag": '"v1"', "last_modified": ""}
+
+
+def test_a_data_folder_that_cannot_be_written_is_one_line_and_exit_2(project: Path):
+    # As root a read-only mode does not stop a write, so a file stands where a folder must be.
+    (project / "data").mkdir()
+    (project / "data" / "state").write_text("not a folder")
+    result = ingest(project)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and str(project / "data") in line and "Not a directory" in line
+    assert not (project / "data" / "processed").exists()
+
+
+def test_a_derived_table_that_cannot_be_replaced_is_recorded_and_completed_later(stored_project: Path):
+    processed = stored_project / "data" / "processed"
+    ledger = ledger_path(stored_project).read_bytes()
+    built = (processed / "observations.csv").read_bytes()
+    (processed / "observations.csv").unlink()
+    (processed / "observations.csv").mkdir()
+    result = ingest(stored_project)
+    assert result.exit_code == 1 and "observations.csv" in result.stderr, result.output
+    assert "Traceback" not in result.output
+    assert ledger_path(stored_project).read_bytes() == ledger
+    (processed / "observations.csv").rmdir()
+    assert ingest(stored_project).exit_code == 0
+    assert (processed / "observations.csv").read_bytes() == built
