@@ -58,7 +58,7 @@ def bundled(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def as_stored(claims: "pd.DataFrame") -> "pd.DataFrame":
+def as_stored(claims):
     """Hand-made claims as the ledger stores them: a citation URL where none was given and
     each claim_id the hash of the row's content (the ledger refuses anything else)."""
     import pandas as pd

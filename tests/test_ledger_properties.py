@@ -131,7 +131,7 @@ def _assert_each_row_stored_or_quarantined(project: Path, rows: list[dict], ledg
     for number, row in enumerate(rows, start=2):
         stored = by_url.get(row["url"])
         if stored is None:
-            assert f"figures.csv:" in quarantined, (row, quarantined)
+            assert "figures.csv:" in quarantined, (row, quarantined)
             continue
         quote = stored[CLAIM_COLUMNS.index("quote")]
         assert quote == clean_text(row["quote"].strip())
