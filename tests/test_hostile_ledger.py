@@ -9,6 +9,7 @@ footer with hundreds of publishers.
 from __future__ import annotations
 
 import csv
+import os
 import io
 import json
 import shutil
@@ -412,3 +413,13 @@ def test_a_derived_table_that_cannot_be_replaced_is_recorded_and_completed_later
     (processed / "observations.csv").rmdir()
     assert ingest(stored_project).exit_code == 0
     assert (processed / "observations.csv").read_bytes() == built
+
+
+@pytest.mark.parametrize("command", ["extract", "area"])
+def test_a_command_refuses_a_device_or_a_fifo_named_on_its_command_line(tmp_path: Path, command: str):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for target in (str(fifo), "/dev/zero"):
+        result = invoke(command, target)
+        assert result.exit_code == 2, result.output
+        assert "not a regular file" in result.stderr and target in result.stderr

@@ -140,7 +140,7 @@ def extract(path: str | None, jsonl_path: str | None, published: str | None, lan
     if jsonl_path:
         documents, problems = _read_jsonl_documents(jsonl_path)
     else:
-        payload = sys.stdin.buffer.read() if path == "-" else _read_bytes(path)
+        payload = sys.stdin.buffer.read() if path == "-" else read_command_file(path)
         article = read_article(payload, url=url)
         documents = [Document(text=article.text, doc_id=path or "-", url=url or article.url,
                               publisher=publisher or article.publisher, title=article.title,
@@ -158,11 +158,20 @@ def extract(path: str | None, jsonl_path: str | None, published: str | None, lan
         sys.exit(EXIT_RECORDED_FAILURES)
 
 
-def _read_bytes(path: str) -> bytes:
+# What a command reads from a path typed on its command line: far above any article or
+# map, low enough that a mistyped path to a disk image cannot exhaust memory.
+MAX_COMMAND_FILE_BYTES = 512 * 1024 * 1024
+
+
+def read_command_file(path: str | Path) -> bytes:
+    """A file named on the command line: regular files only (a FIFO or /dev/zero is
+    refused, never opened), at most MAX_COMMAND_FILE_BYTES; failures end the command."""
+    from tracker.store import StoreError, read_regular_file
+
     try:
-        return Path(path).read_bytes()
-    except OSError as error:
-        _fail(f"{path}: cannot read: {error.strerror}")
+        return read_regular_file(Path(path), MAX_COMMAND_FILE_BYTES, label=str(path))
+    except StoreError as error:
+        _fail(str(error))
 
 
 def _read_jsonl_documents(path: str):

@@ -14,6 +14,7 @@ from tracker.cli import (
     _fail,
     _load_ledger,
     data_dir_option,
+    read_command_file,
 )
 
 
@@ -47,10 +48,7 @@ def area(path: Path, method: str | None, denominator_km2: float | None, as_publi
     """
     from tracker import geo
 
-    try:
-        payload = path.read_bytes()
-    except OSError as error:
-        _fail(f"{path}: cannot read: {error.strerror}")
+    payload = read_command_file(path)
     classify = None
     if as_published:
         classify = lambda properties: geo.deepstate_category(properties, as_published=True)  # noqa: E731

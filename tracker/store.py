@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -80,6 +81,51 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def read_regular_file(path: Path, limit_bytes: int, *, label: str = "",
+                      raise_hint: str = "") -> bytes:
+    """The bytes of a regular file, at most `limit_bytes`; StoreError names the file.
+
+    The type is checked before opening, so that a FIFO or a device is never opened (a
+    FIFO blocks, /dev/zero never ends), and again on the open file."""
+    label = label or str(path)
+    hint = f" ({raise_hint})" if raise_hint else ""
+    try:
+        info = os.stat(path)
+        _check_regular(label, info.st_mode)
+        if info.st_size > limit_bytes:
+            raise StoreError(f"{label}: {info.st_size:,} bytes, over the {limit_bytes:,}-byte cap{hint}")
+        # O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it
+        # still returns at once; the fstat below then refuses it. O_NOFOLLOW: nor may the
+        # resolved name have become a symlink.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as error:
+        raise StoreError(f"{label}: cannot read: {error.strerror}") from None
+    with os.fdopen(handle, "rb") as file:
+        _check_regular(label, os.fstat(file.fileno()).st_mode)
+        try:
+            # One byte more than allowed tells a file that grew (or whose size the system
+            # does not report, as in /proc) from one that fits.
+            payload = file.read(limit_bytes + 1)
+        except OSError as error:
+            raise StoreError(f"{label}: cannot read: {error.strerror}") from None
+    if len(payload) > limit_bytes:
+        raise StoreError(f"{label}: more than {limit_bytes:,} bytes, over the {limit_bytes:,}-byte cap{hint}")
+    return payload
+
+
+def _check_regular(label: str, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{label}: not a regular file ({_file_kind(mode)}); only files are read")
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a plain file"
 
 
 def sweep_temp_files(data_dir: Path) -> int:

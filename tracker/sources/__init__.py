@@ -8,8 +8,6 @@ exposes `collect(source, context) -> Collected`.
 from __future__ import annotations
 
 import importlib
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +18,7 @@ from pathlib import Path
 
 from tracker.config import Config, Settings, Source
 from tracker.model import Claim
-from tracker.store import RawStore
+from tracker.store import RawStore, StoreError, read_regular_file
 
 _MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table")
 
@@ -45,27 +43,9 @@ def read_local_file(source: Source, path: Path, settings: Settings, *, label: st
                   else "raise 'max_bytes' in [settings]")
     resolved = _resolve_inside(source, path, label)
     try:
-        info = os.stat(resolved)
-        _check_regular(label, info.st_mode)
-        if info.st_size > limit:
-            raise SourceError(f"{label}: {info.st_size:,} bytes, over the {limit:,}-byte cap ({raise_hint})")
-        # O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it
-        # still returns at once; the fstat below then refuses it. O_NOFOLLOW: nor may the
-        # resolved name have become a symlink.
-        handle = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as error:
-        raise SourceError(f"{label}: cannot read: {error.strerror}") from None
-    with os.fdopen(handle, "rb") as file:
-        _check_regular(label, os.fstat(file.fileno()).st_mode)
-        try:
-            # One byte more than allowed tells a file that grew (or whose size the system
-            # does not report, as in /proc) from one that fits.
-            payload = file.read(limit + 1)
-        except OSError as error:
-            raise SourceError(f"{label}: cannot read: {error.strerror}") from None
-    if len(payload) > limit:
-        raise SourceError(f"{label}: more than {limit:,} bytes, over the {limit:,}-byte cap ({raise_hint})")
-    return payload
+        return read_regular_file(resolved, limit, label=label, raise_hint=raise_hint)
+    except StoreError as error:
+        raise SourceError(str(error)) from None
 
 
 def _resolve_inside(source: Source, path: Path, label: str) -> Path:
@@ -81,19 +61,6 @@ def _resolve_inside(source: Source, path: Path, label: str) -> Path:
         raise SourceError(f"{label}: {resolved} is outside {base}, the folder of sources.toml "
                           "(set allow_outside = true on the source to read it)")
     return resolved
-
-
-def _check_regular(label: str, mode: int) -> None:
-    if not stat.S_ISREG(mode):
-        raise SourceError(f"{label}: not a regular file ({_file_kind(mode)}); only files are read")
-
-
-def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "not a plain file"
 
 
 @dataclass
