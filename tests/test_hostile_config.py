@@ -225,3 +225,15 @@ def test_the_bundled_sources_file_still_passes():
     repo = Path(__file__).resolve().parents[1]
     result = CliRunner().invoke(cli, ["sources", "--sources", str(repo / "sources.toml")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_disabled_source_is_checked_too(tmp_path):
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "later"\nkind = "feed"\nurl = "https://example.org/feed"\n'
+        'max_entries = 0\nenabled = false\n', encoding="utf-8")
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    result = CliRunner().invoke(cli, ["sources", "--sources", str(tmp_path / "sources.toml")])
+    assert result.exit_code == 2 and "'later'" in result.stderr and "max_entries" in result.stderr

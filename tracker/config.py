@@ -110,6 +110,8 @@ class Config:
     path: Path
     settings: Settings
     sources: list[Source] = field(default_factory=list)
+    # Checked like the others, so that enabling one later cannot bring a surprise at run time.
+    disabled: list[Source] = field(default_factory=list)
 
 
 def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> Config:
@@ -133,13 +135,14 @@ def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], froz
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[source]] entries")
     sources: list[Source] = []
+    disabled: list[Source] = []
     folders: dict[str, str] = {}  # data/raw folder name -> the id that claimed it
     for number, entry in enumerate(entries, start=1):
         source = _source(path, number, entry, known_kinds)
         _claim_folder(path, number, source.id, folders)
-        if entry.get("enabled", True):  # a bool: _source refused anything else
-            sources.append(source)
-    return Config(path=path, settings=settings, sources=sources)
+        # `enabled` is a bool: _source refused anything else.
+        (sources if entry.get("enabled", True) else disabled).append(source)
+    return Config(path=path, settings=settings, sources=sources, disabled=disabled)
 
 
 def _claim_folder(path: Path, number: int, source_id: str, folders: dict[str, str]) -> None:

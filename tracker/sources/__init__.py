@@ -173,7 +173,7 @@ def load_sources(path: Path) -> Config:
 
     config = load_config(path, known_kinds())
     kinds = registry()
-    for source in config.sources:
+    for source in config.sources + config.disabled:
         checker = getattr(kinds[source.kind], "check_options", None)
         problem = checker(source.options) if checker else None
         if problem:
