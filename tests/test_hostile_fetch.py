@@ -188,6 +188,29 @@ def test_host_answering_503_is_skipped_after_the_allowed_failures(httpserver: HT
     assert client.get(f"http://127.0.0.1:{httpserver.port}/ok").body == b"fine"
 
 
+def test_a_slow_host_that_never_fails_is_bounded_by_max_host_s(httpserver: HTTPServer):
+    def slow(request):
+        time.sleep(0.3)
+        return __import__("werkzeug").Response("slow but fine")
+
+    for number in range(10):
+        httpserver.expect_request(f"/slow/{number}").respond_with_handler(slow)
+    httpserver.expect_request("/ok").respond_with_data("fine")
+    client = HttpClient(Settings(**LOCAL, retries=0, max_request_s=5, max_host_s=1.0))
+    outcomes = []
+    for number in range(10):
+        try:
+            outcomes.append(client.get(httpserver.url_for(f"/slow/{number}")).body)
+        except FetchError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == b"slow but fine"
+    assert any("max_host_s = 1" in str(o) for o in outcomes)
+    assert sum(o == b"slow but fine" for o in outcomes) <= 4
+    assert len(httpserver.log) <= 5  # the rest were skipped without a request
+    # Another host (the same server under its IP) still has its own budget.
+    assert client.get(f"http://127.0.0.1:{httpserver.port}/ok").body == b"fine"
+
+
 def test_refused_connections_count_as_failures():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

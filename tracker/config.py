@@ -61,13 +61,14 @@ class Settings:
     check_tolerance_pct: float = 5.0  # reported vs computed difference that gets flagged
     max_request_s: float = 120.0  # wall time for one request, body included (timeout_s bounds each read)
     max_host_failures: int = 5  # failed requests to one host in a run before it is skipped
+    max_host_s: float = 900.0  # wall time all requests to one host may take in a run
     allow_private_hosts: bool = False  # loopback, private and link-local addresses (tests, intranets)
 
 
 _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries": int,
                   "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
                   "max_redirects": int, "check_tolerance_pct": float, "max_request_s": float,
-                  "max_host_failures": int, "allow_private_hosts": bool}
+                  "max_host_failures": int, "allow_private_hosts": bool, "max_host_s": float}
 
 # Number settings: (smallest, largest, whether the smallest itself is allowed). A timeout or
 # a cap of 0 would fail every request, so those start above 0. The upper bounds keep every
@@ -76,6 +77,7 @@ _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries
 _SETTING_RANGES: dict[str, tuple[float, float, bool]] = {
     "timeout_s": (0.0, 3600.0, False),
     "max_request_s": (0.0, 86_400.0, False),
+    "max_host_s": (0.0, 86_400.0, False),
     "backoff_s": (0.0, 600.0, True),
     "max_retry_after_s": (0.0, 86_400.0, True),
     "per_host_delay_s": (0.0, 600.0, True),

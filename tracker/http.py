@@ -288,14 +288,36 @@ class HttpClient:
         self.session.mount("https://", adapter)
         self._last_request_at: dict[str, float] = {}
         self._failures: dict[str, int] = {}  # host -> failed attempts in this client's life
+        self._spent_s: dict[str, float] = {}  # host -> wall time its requests took this run
+        self._budget_text = ""  # what bounds the request under way, for its error message
 
     def get(self, url: str, *, conditional: bool = True) -> Fetched:
         """GET `url`, following redirects by hand so every hop is checked.
 
-        The whole call (every hop, retry, wait and the body) fits in `max_request_s`.
+        The whole call (every hop, retry, wait and the body) fits in `max_request_s`, and
+        all the calls to one host in this client's life fit in `max_host_s`: a host that
+        answers slowly but never fails cannot hold the job for entries x max_request_s.
         """
         check_url(url)
-        with _Guard(self.settings.max_request_s, not self.settings.allow_private_hosts) as guard:
+        host = _host_key(url)
+        spent_s = self._spent_s.get(host, 0.0)
+        left_s = self.settings.max_host_s - spent_s
+        if left_s <= 0:
+            raise FetchError(url, f"host {host} skipped for the rest of this run: {spent_s:.0f} s "
+                                  f"spent on it (max_host_s = {self.settings.max_host_s:g})")
+        budget_s = min(self.settings.max_request_s, left_s)
+        self._budget_text = (f"max_request_s = {self.settings.max_request_s:g} s"
+                             if budget_s == self.settings.max_request_s else
+                             f"the {left_s:.1f} s left of max_host_s = {self.settings.max_host_s:g} s "
+                             f"for host {host}")
+        started = self.clock()
+        try:
+            return self._get(url, conditional, budget_s)
+        finally:
+            self._spent_s[host] = spent_s + max(0.0, self.clock() - started)
+
+    def _get(self, url: str, conditional: bool, budget_s: float) -> Fetched:
+        with _Guard(budget_s, not self.settings.allow_private_hosts) as guard:
             current = url
             seen = {current}
             for _ in range(self.settings.max_redirects + 1):
@@ -403,7 +425,7 @@ class HttpClient:
             wait_s = wait_s if wait_s is not None else self.settings.backoff_s * (2 ** attempt)
             if wait_s >= guard.remaining_s():
                 raise FetchError(url, f"{problem}; waiting {wait_s:g} s to retry would pass "
-                                      f"max_request_s = {self.settings.max_request_s:g} s")
+                                      f"{self._budget_text}")
             self.sleep(wait_s)
         raise AssertionError("unreachable")
 
@@ -422,8 +444,8 @@ class HttpClient:
         return "connection failed"
 
     def _over_budget(self, url: str) -> FetchError:
-        return FetchError(url, f"no complete answer within max_request_s = "
-                               f"{self.settings.max_request_s:g} s (one request, body included)")
+        return FetchError(url, f"no complete answer within {self._budget_text} "
+                               "(one request, body included)")
 
     def _check_host_failures(self, url: str) -> None:
         """The circuit breaker: a host that failed too often is not asked again this run."""
