@@ -553,3 +553,18 @@ def test_html_past_the_extraction_cap_is_not_handed_to_trafilatura(tmp_path: Pat
     assert collected.claims
     (stored,) = raw_files(tmp_path)
     assert stored.read_bytes() == early.encode()
+
+
+def test_a_resolver_that_never_answers_fails_the_fetch_in_time(monkeypatch: pytest.MonkeyPatch):
+    # The system resolver is the one stand-in here: no test can make a real DNS server hang.
+    hung = threading.Event()
+
+    def never_answers(*args, **kwargs):
+        hung.wait(5)
+        raise socket.gaierror("gave up")
+
+    monkeypatch.setattr(http.socket, "getaddrinfo", never_answers)
+    client = HttpClient(Settings(timeout_s=0.3, retries=0))
+    with pytest.raises(FetchError, match="did not resolve within 0.3 s"):
+        client.get("http://news.example.org/page")
+    hung.set()

@@ -357,9 +357,11 @@ class HttpClient:
             raise FetchError(url, "no host in the URL")
         port = port or (443 if parts.scheme.lower() == "https" else 80)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = _resolve_within(host, port, min(self.settings.timeout_s, self.settings.max_request_s))
         except (socket.gaierror, UnicodeError):
             return  # the request fails on the same name and says so, with retries
+        except TimeoutError as error:
+            raise FetchError(url, str(error)) from None
         for *_, sockaddr in infos:
             kind = address_kind(str(sockaddr[0]))
             if kind:
@@ -505,6 +507,29 @@ def _host_key(url: str) -> str:
     except ValueError:
         port = None
     return f"{host}:{port}" if port else host
+
+
+def _resolve_within(host: str, port: int, limit_s: float) -> list:
+    """getaddrinfo with a time limit; TimeoutError when the resolver has not answered.
+
+    The system resolver cannot be interrupted, so the lookup runs on a daemon thread that
+    is left behind if it hangs: the job goes on instead of waiting on a dead DNS server."""
+    outcome: dict = {}
+
+    def lookup() -> None:
+        try:
+            outcome["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=lookup, name=f"dns {host}", daemon=True)
+    worker.start()
+    worker.join(limit_s)
+    if worker.is_alive():
+        raise TimeoutError(f"the name {host} did not resolve within {limit_s:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["infos"]
 
 
 def retry_after_s(value: str | None) -> float | None:
