@@ -21,6 +21,7 @@ from typing import Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 import tracker.documents as documents
 import tracker.http as http
@@ -34,7 +35,7 @@ LOCAL = dict(contact="t@example.org", per_host_delay_s=0.0, backoff_s=0.0, allow
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 SECRET = "Internal memo: do not publish."
 FIGURE = ("Russian forces seized 500 square kilometres of Ukrainian territory in November, "
-          "according to an AFP analysis of data from the Institute for the Study of War.")
+          "an AFP review of ISW maps showed.")
 
 
 def make_context(tmp_path: Path, **settings) -> Context:
@@ -191,7 +192,7 @@ def test_host_answering_503_is_skipped_after_the_allowed_failures(httpserver: HT
 def test_a_slow_host_that_never_fails_is_bounded_by_max_host_s(httpserver: HTTPServer):
     def slow(request):
         time.sleep(0.3)
-        return __import__("werkzeug").Response("slow but fine")
+        return Response("slow but fine")
 
     for number in range(10):
         httpserver.expect_request(f"/slow/{number}").respond_with_handler(slow)

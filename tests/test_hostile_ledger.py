@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from conftest import curated_row, write_curated
 from test_job import ARTICLE, SETTINGS, item, rss
@@ -57,7 +58,7 @@ def test_a_carriage_return_in_a_feed_title_cannot_split_a_ledger_row(tmp_path: P
             ARTICLE.format(title=name, body=FIGURE.format(km2=km2)), content_type="text/html")
     entries = [item("Part one&#13;part two", httpserver.url_for("/first"))]
     httpserver.expect_request("/feed.xml").respond_with_handler(
-        lambda request: __import__("werkzeug").Response(rss(*entries), content_type="application/rss+xml"))
+        lambda request: Response(rss(*entries), content_type="application/rss+xml"))
     (tmp_path / "sources.toml").write_text(
         SETTINGS + f'[[source]]\nid = "wire"\nkind = "feed"\nurl = "{httpserver.url_for("/feed.xml")}"\n'
                    'conflict = "russia-ukraine"\n', encoding="utf-8")

@@ -63,24 +63,27 @@ def figure_span(text: str) -> tuple[int, int]:
     return start, text.index("500", start) + 3
 
 
+def assert_one_figure_of_4500(text: str, language: str):
+    """One claim of 4,500 whose offsets cover the figure as written; returns the claim."""
+    found = claims(text, language)
+    assert [c.value for c in found] == [4500.0]
+    assert (found[0].number_start, found[0].number_end) == figure_span(text)
+    return found[0]
+
+
 @pytest.mark.parametrize("language", sorted(SENTENCES))
 @pytest.mark.parametrize("name", sorted(GROUP_SEPARATORS))
 def test_a_printed_group_separator_groups_thousands(language: str, name: str) -> None:
     text = SENTENCES[language].format(sep=GROUP_SEPARATORS[name])
-    found = claims(text, language)
-    assert [c.value for c in found] == [4500.0]
-    assert (found[0].number_start, found[0].number_end) == figure_span(text)
-    assert found[0].quote == text
+    assert assert_one_figure_of_4500(text, language).quote == text
 
 
 @pytest.mark.parametrize("language", sorted(SENTENCES))
 @pytest.mark.parametrize("name", sorted(INVISIBLES))
 def test_an_invisible_character_inside_a_figure_is_ignored(language: str, name: str) -> None:
     text = SENTENCES[language].format(sep=INVISIBLES[name])
-    found = claims(text, language)
-    assert [c.value for c in found] == [4500.0]
+    assert_one_figure_of_4500(text, language)
     start, end = figure_span(text)
-    assert (found[0].number_start, found[0].number_end) == (start, end)
     assert text[start:end] == "4" + INVISIBLES[name] + "500"
 
 

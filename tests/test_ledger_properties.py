@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from conftest import CURATED_HEADER, as_stored, curated_row
 from test_job import ARTICLE, SETTINGS
@@ -79,7 +80,7 @@ def test_ingests_of_arbitrary_rows_and_entries_keep_every_stored_claim(batches, 
     entries: list[str] = []
     served = {"feed": ""}
     httpserver.expect_request("/feed.xml").respond_with_handler(
-        lambda request: __import__("werkzeug").Response(served["feed"], content_type="application/rss+xml"))
+        lambda request: Response(served["feed"], content_type="application/rss+xml"))
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
         (project / "sources.toml").write_text(

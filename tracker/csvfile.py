@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from tracker.store import StoreError
@@ -57,11 +58,6 @@ class TableError(StoreError):
         super().__init__(f"{where}: {message}")
 
 
-# Field sizes are bounded by the file, which is checked as a whole; lift csv's 128 KiB cap
-# so that a long quote is read instead of failing the table.
-csv.field_size_limit(2**31 - 1)
-
-
 def read_rows(path: Path, expected_header: Sequence[str]) -> list[list[str]]:
     """Every data row of `path`, checked for structure; raises TableError.
 
@@ -74,6 +70,17 @@ def read_rows(path: Path, expected_header: Sequence[str]) -> list[list[str]]:
     except OSError as error:
         raise TableError(path, f"cannot read: {error.strerror}") from None
     return parse_rows(payload, path, expected_header)
+
+
+@contextmanager
+def lifted_field_limit() -> Iterator[None]:
+    """csv's 128 KiB cap on a field, lifted while a stored table is read (its fields are
+    bounded by the file itself, so a long quote reads) and restored for other readers."""
+    previous = csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> list[list[str]]:
@@ -90,32 +97,40 @@ def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> li
                          text.count("\n") + 1)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = next(reader)
-        _check_header(path, header, list(expected_header))
-        rows = []
-        for row in reader:
-            if len(row) != len(header):
-                raise TableError(path, f"{len(row)} field(s), expected {len(header)}",
-                                 reader.line_num)
-            rows.append(row)
+        with lifted_field_limit():
+            header = next(reader)
+            _check_header(path, header, list(expected_header))
+            rows = []
+            for row in reader:
+                if len(row) != len(header):
+                    raise TableError(path, f"{len(row)} field(s), expected {len(header)}",
+                                     reader.line_num)
+                rows.append(row)
     except csv.Error as error:
         raise TableError(path, f"not valid CSV: {error}", reader.line_num) from None
     return rows
 
 
-def _check_header(path: Path, header: list[str], expected: list[str]) -> None:
-    if header == expected:
-        return
+def header_problems(header: Sequence[str], *, required: Iterable[str] = (),
+                    allowed: Iterable[str] | None = None) -> list[str]:
+    """What is wrong with a CSV header: a column named twice (which one to read would be a
+    guess), a required column missing, a column outside `allowed` (None allows any)."""
     repeated = sorted({name for name in header if header.count(name) > 1})
-    missing = [name for name in expected if name not in header]
-    extra = [name for name in header if name not in expected]
+    missing = [name for name in required if name not in header]
+    known = None if allowed is None else set(allowed)
+    unknown = [] if known is None else [name for name in header if name not in known]
     problems = []
     if repeated:
         problems.append(f"column(s) named twice: {', '.join(repeated)}")
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
-    if extra:
-        problems.append(f"unexpected column(s): {', '.join(extra)}")
-    if not problems:
-        problems.append("columns out of order")
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(unknown)}")
+    return problems
+
+
+def _check_header(path: Path, header: list[str], expected: list[str]) -> None:
+    if header == expected:
+        return
+    problems = header_problems(header, required=expected, allowed=expected) or ["columns out of order"]
     raise TableError(path, "header: " + "; ".join(problems), 1)

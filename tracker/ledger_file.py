@@ -54,8 +54,11 @@ def ledger_digest(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def load_ledger_file(path: Path) -> LedgerFile:
-    """Read and check the ledger at `path`; a missing file is an empty ledger."""
+def load_ledger_file(path: Path, verified_sha256: str = "") -> LedgerFile:
+    """Read and check the ledger at `path`; a missing file is an empty ledger.
+
+    Bytes whose digest is `verified_sha256` (a ledger this tracker checked when it wrote
+    it) are only parsed: the per-cell checks and the claim_id hashes are not redone."""
     path = Path(path)
     try:
         payload = path.read_bytes()
@@ -63,17 +66,15 @@ def load_ledger_file(path: Path) -> LedgerFile:
         return LedgerFile(path=path)
     except OSError as error:
         raise LedgerError(path, f"cannot read: {error.strerror}") from None
+    digest = ledger_digest(payload)
+    if verified_sha256 and digest == verified_sha256:
+        return LedgerFile(path=path, rows=_parse(payload, path), sha256=digest, exists=True)
     return check_ledger_bytes(payload, path)
 
 
 def check_ledger_bytes(payload: bytes, path: Path) -> LedgerFile:
     """Check ledger bytes (already read, or about to be written) and return their rows."""
-    try:
-        rows = parse_rows(payload, path, CLAIM_COLUMNS)
-    except LedgerError:
-        raise
-    except TableError as error:
-        raise LedgerError(error.path, error.message, error.line, error.column) from None
+    rows = _parse(payload, path)
     problems = ledger_row_problems(rows)
     if problems:
         line, column, message = problems[0]
@@ -84,6 +85,16 @@ def check_ledger_bytes(payload: bytes, path: Path) -> LedgerFile:
             message += ", ...)" if more >= MAX_LISTED else ")"
         raise LedgerError(path, message + "; see `tracker repair --help`", line, column)
     return LedgerFile(path=path, rows=rows, sha256=ledger_digest(payload), exists=True)
+
+
+def _parse(payload: bytes, path: Path) -> list[list[str]]:
+    """The structural checks of tracker/csvfile.py, failing as a LedgerError."""
+    try:
+        return parse_rows(payload, path, CLAIM_COLUMNS)
+    except LedgerError:
+        raise
+    except TableError as error:
+        raise LedgerError(error.path, error.message, error.line, error.column) from None
 
 
 def ledger_row_problems(rows: list[list[str]]) -> list[tuple[int, str, str]]:

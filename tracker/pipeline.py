@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config
-from tracker.ledger_file import load_ledger_file
+from tracker.ledger_file import ledger_digest, load_ledger_file
 from tracker.model import claim_id, clean_record
 from tracker.sources import Collected, Context, SourceError, registry
 from tracker.store import JobLock, RawStore, StoreError, sweep_temp_files, write_if_changed
@@ -79,10 +79,12 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
     result = IngestResult()
     with JobLock(data_dir, timeout_s=wait_s):
         ledger_path = processed_dir(data_dir) / "claims.csv"
-        ledger = load_ledger_file(ledger_path)  # a damaged ledger stops the run here
+        state = DerivedState.read(data_dir)
+        # A damaged ledger stops the run here. Bytes this job wrote and checked itself (their
+        # digest is in the state) are not checked cell by cell again on every run.
+        ledger = load_ledger_file(ledger_path, verified_sha256=state.ledger_sha256)
         if sweep_temp_files(data_dir):
             progress("    removed temporary files left by a run that was stopped")
-        state = DerivedState.read(data_dir)
         # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
         # data/raw; a run killed in between leaves the mark, and the next one re-derives.
         in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
@@ -103,15 +105,17 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
             from tracker.ledger import claims_frame
 
             merged = _store(gathered, claims_frame(ledger), data_dir, result, progress)
-            ledger = load_ledger_file(ledger_path)
+            # write_claims checked these bytes before they replaced the ledger.
+            ledger_sha256 = ledger_digest(ledger_path.read_bytes())
         else:
             # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
             # (this is what keeps an unchanged scheduled run cheap).
+            ledger_sha256 = ledger.sha256
             result.claims_total = len(stored)
             for outcome in result.outcomes:
                 progress(f"    {outcome.source_id}: nothing new")
         try:
-            _finish_run(context, ledger.sha256, merged, state, data_dir, config, result, progress)
+            _finish_run(context, ledger_sha256, merged, state, data_dir, config, result, progress)
         except (OSError, StoreError) as error:
             # The ledger is stored and sound; what depends on it is rebuilt by the next run,
             # which finds the state file still marked as running.

@@ -16,9 +16,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from tracker.config import Config
+from tracker.csvfile import lifted_field_limit
 from tracker.ledger_file import LedgerError, load_ledger_file, row_problems
 from tracker.model import CLAIM_COLUMNS
 from tracker.pipeline import DerivedState, IngestResult, processed_dir, run_ingest
@@ -113,21 +114,25 @@ def rows_lines(payload: bytes) -> list[tuple[int, list[str] | None]]:
     for index, name in enumerate(header):
         position.setdefault(name.strip(), index)
     complete = text.endswith("\n")
-    found: list[tuple[int, list[str] | None]] = []
+    with lifted_field_limit():
+        found = list(_cells_by_line(reader, len(header), position))
+    if found and not complete:
+        found[-1] = (found[-1][0], None)  # a last line without its end may be cut short
+    return found
+
+
+def _cells_by_line(reader, width: int, position: dict[str, int]) -> Iterator[tuple[int, list[str] | None]]:
+    """(line, cells in ledger order or None) per row, up to the first row csv cannot parse."""
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error:
-            found.append((reader.line_num, None))
-            break
-        usable = len(row) == len(header) and all(name in position for name in CLAIM_COLUMNS)
-        found.append((reader.line_num,
-                      [row[position[name]] for name in CLAIM_COLUMNS] if usable else None))
-    if found and not complete:
-        found[-1] = (found[-1][0], None)  # a last line without its end may be cut short
-    return found
+            yield reader.line_num, None
+            return
+        usable = len(row) == width and all(name in position for name in CLAIM_COLUMNS)
+        yield reader.line_num, [row[position[name]] for name in CLAIM_COLUMNS] if usable else None
 
 
 def _readable_ids(payload: bytes) -> set[str]:

@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 
 from tracker.config import Source
+from tracker.csvfile import header_problems
 from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, Claim
 from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
 
@@ -83,16 +84,7 @@ def _header(numbered: tuple[int, str], path: Path) -> list[str]:
     header = [name.strip() for name in row]
     if not any(header):
         raise SourceError(f"{path}: empty file, expected a header row")
-    unknown = [name for name in header if name not in _ACCEPTED]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    twice = sorted({name for name in header if header.count(name) > 1})
-    problems = []
-    if unknown:
-        problems.append(f"unknown column(s) {', '.join(unknown)}")
-    if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
-    if twice:
-        problems.append(f"column(s) named twice: {', '.join(twice)} (which one to read would be a guess)")
+    problems = header_problems(header, required=REQUIRED_COLUMNS, allowed=_ACCEPTED)
     if problems:
         raise SourceError(f"{path}: header: {'; '.join(problems)}")
     return header
@@ -106,9 +98,8 @@ def _excerpt(raw: str) -> str:
     return raw if len(raw) <= _EXCERPT_CHARS else raw[:_EXCERPT_CHARS] + "…"
 
 
-# The csv module's default cap on a field. Another module lifts that cap for the whole
-# process (tracker/csvfile.py), so the curated reader keeps its own: a field this long in a
-# hand-kept file of figures is damage, and the answer must not depend on what was imported.
+# The csv module's default cap on a field, checked here in so many words: a field this long
+# in a hand-kept file of figures is damage, whatever limit the csv module is set to.
 MAX_FIELD_CHARS = 131_072
 _TOO_LONG = f"a field is longer than {MAX_FIELD_CHARS} characters, the CSV field limit (damaged line?)"
 

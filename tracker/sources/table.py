@@ -24,6 +24,7 @@ import math
 from typing import Any
 
 from tracker.config import Source
+from tracker.csvfile import header_problems
 from tracker.model import METRICS, Claim, is_flow
 from tracker.sources import Collected, Context, Reject, SourceError
 from tracker.sources.geojson import parse_date, read_payload
@@ -132,10 +133,9 @@ def _csv_rows(text: str, where: str) -> list[tuple[int, dict[str, Any]]]:
         names = next(reader, None)
         if not names:
             raise SourceError(f"{where}: empty file, expected a header row")
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise SourceError(f"{where}: header: column(s) named twice: {', '.join(twice)} "
-                              "(which one to read would be a guess)")
+        problems = header_problems(names)
+        if problems:
+            raise SourceError(f"{where}: header: {'; '.join(problems)}")
         rows = []
         start = reader.line_num + 1
         for record in reader:
