@@ -27,7 +27,8 @@ def test_every_command_has_help_with_an_example(name: str):
     assert "Example" in result.output and f"tracker {name}" in result.output
 
 
-@pytest.mark.parametrize("name", ["ingest", "report", "export", "validate", "run"])
+@pytest.mark.parametrize("name", ["ingest", "report", "export", "validate", "run", "repair",
+                                  "reextract"])
 def test_commands_that_touch_data_take_data_dir(name: str):
     assert "--data-dir" in CliRunner().invoke(cli, [name, "--help"]).output
 

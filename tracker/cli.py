@@ -216,8 +216,10 @@ def _print_claims(rows: list[dict], output_format: str, columns: list[str]) -> N
         for row in rows:
             value = row["value"] if row["value"] is not None else f"{row['value_min']}-{row['value_max']}"
             when = row["as_of"] or f"{row['period_start']}..{row['period_end']}"
+            # The extractor's calibrated confidence; '-' when it gave none.
+            confidence = "-" if row.get("confidence") is None else f"{row['confidence']:.2f}"
             click.echo(f"{row['metric']:<28} {value!s:>10} {row['qualifier']:<8} {row['actor']:<10} "
-                       f"{row['territory']:<22} {when:<22} {row['attribution']}")
+                       f"{row['territory']:<22} {when:<22} {confidence:>4} {row['attribution']}")
 
 
 # --- ingest, report, export, validate, run -------------------------------------------------------
@@ -391,14 +393,17 @@ def validate(data_dir: Path) -> None:
     path = Path(data_dir) / "processed" / "claims.csv"
     if not path.is_file():
         _fail(f"{path}: no ledger (check --data-dir, or run `tracker ingest` first)")
-    rows, problems = audit_ledger(path)
+    rows, problems, older_layout = audit_ledger(path)
     for problem in problems:
         click.echo(problem)
     claims = "?" if rows is None else rows
     failing = len({problem_line(problem) for problem in problems})
     click.echo(f"validate: {claims} claim(s), {failing} failing"
                + ("; `tracker repair` rebuilds the ledger from data/raw and the sources"
-                  if problems else ""), err=True)
+                  if problems else "")
+               + ("; written in the layout before the `confidence` column (read with it "
+                  "empty; the next `tracker ingest` or `tracker reextract` rewrites it)"
+                  if older_layout else ""), err=True)
     sys.exit(EXIT_UNUSABLE if problems else EXIT_OK)
 
 
@@ -475,6 +480,57 @@ def _repair(sources_path: Path, data_dir: Path) -> int:
         click.echo(f"not rebuilt: {identifier} (see {result.set_aside})")
     _progress(f"repair: {len(result.lost_ids)} claim(s) could not be rebuilt"
               if result.lost_ids else "repair: every readable claim is in the ledger again")
+    return result.exit_code
+
+
+@cli.command()
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
+              show_default=True, help="The sources whose stored documents are read again.")
+@data_dir_option
+@click.option("--dry-run", is_flag=True, help="Print the summary; write nothing.")
+def reextract(sources_path: Path, data_dir: Path, dry_run: bool) -> None:
+    """Run the current extractor again over every article and feed page kept in
+    data/raw, and replace the claims read from them; every other claim (maps, curated
+    figures, series) is kept as it is. Nothing is fetched.
+
+    Each document keeps the metadata it was read with (address, retrieval time, the feed
+    entry's date and title, the source's publisher, language and conflict). Prints what
+    changed: documents read, claims before and after, added, removed, changed. A stored
+    document that cannot be read is named and nothing is written (exit 2); exit 1 when new
+    claims were refused by the schema (they are listed).
+
+    \b
+    Example (after upgrading the extractor; look first, then write):
+        tracker reextract --sources sources.toml --data-dir data --dry-run
+        tracker reextract --sources sources.toml --data-dir data
+    """
+    sys.exit(_finish(lambda: _reextract(sources_path, data_dir, dry_run)))
+
+
+def _reextract(sources_path: Path, data_dir: Path, dry_run: bool) -> int:
+    from tracker.config import ConfigError
+    from tracker.reextract import reextract as run_reextract
+    from tracker.sources import load_sources
+    from tracker.store import StoreError
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    if not (Path(data_dir) / "raw").is_dir():
+        _fail(f"{Path(data_dir) / 'raw'}: no raw store (check --data-dir, or run `tracker ingest` first)")
+    try:
+        result = run_reextract(config, data_dir, dry_run=dry_run, progress=_progress)
+    except StoreError as error:
+        _fail(f"{error}; the stored ledger is unchanged")
+    for problem in result.unreadable:
+        click.echo(f"could not read: {problem}")
+    for origin, reason in result.rejected:
+        _progress(f"rejected {origin}: {reason}")
+    for line in result.summary_lines():
+        click.echo(line)
+    if result.unreadable:
+        _fail(f"{len(result.unreadable)} stored document(s) could not be read; nothing written")
     return result.exit_code
 
 

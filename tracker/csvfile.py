@@ -58,18 +58,20 @@ class TableError(StoreError):
         super().__init__(f"{where}: {message}")
 
 
-def read_rows(path: Path, expected_header: Sequence[str]) -> list[list[str]]:
+def read_rows(path: Path, expected_header: Sequence[str],
+              older_headers: Sequence[Sequence[str]] = ()) -> list[list[str]]:
     """Every data row of `path`, checked for structure; raises TableError.
 
     Refused: bytes that are not UTF-8, a last line without its line end (a truncated
     write), a header other than `expected_header` (missing, extra, repeated or reordered
-    columns), a row with the wrong number of fields, a quote left open at the end.
+    columns) or one of `older_headers`, a row with the wrong number of fields, a quote
+    left open at the end. Rows under an older header come in `expected_header`'s layout.
     """
     try:
         payload = path.read_bytes()
     except OSError as error:
         raise TableError(path, f"cannot read: {error.strerror}") from None
-    return parse_rows(payload, path, expected_header)
+    return parse_rows(payload, path, expected_header, older_headers)
 
 
 @contextmanager
@@ -83,8 +85,19 @@ def lifted_field_limit() -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> list[list[str]]:
+def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str],
+               older_headers: Sequence[Sequence[str]] = ()) -> list[list[str]]:
     """The checks of `read_rows` on bytes already read (`path` only names them)."""
+    return parse_table(payload, path, expected_header, older_headers)[1]
+
+
+def parse_table(payload: bytes, path: Path, expected_header: Sequence[str],
+                older_headers: Sequence[Sequence[str]] = ()) -> tuple[list[str], list[list[str]]]:
+    """(header as written, rows in `expected_header`'s layout): the checks of `read_rows`.
+
+    A header equal to one of `older_headers` (an earlier layout of the same table, named
+    in full: never a guess from a partial match) is accepted, and its rows are given the
+    current layout, with the columns that layout lacked left empty."""
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -99,7 +112,9 @@ def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> li
     try:
         with lifted_field_limit():
             header = next(reader)
-            _check_header(path, header, list(expected_header))
+            expected = list(expected_header)
+            older = [list(h) for h in older_headers]
+            _check_header(path, header, expected, older)
             rows = []
             for row in reader:
                 if len(row) != len(header):
@@ -108,7 +123,11 @@ def parse_rows(payload: bytes, path: Path, expected_header: Sequence[str]) -> li
                 rows.append(row)
     except csv.Error as error:
         raise TableError(path, f"not valid CSV: {error}", reader.line_num) from None
-    return rows
+    if header != expected:  # an older layout: checked above to be one of `older_headers`
+        position = {name: index for index, name in enumerate(header)}
+        places = [position.get(name) for name in expected]
+        rows = [["" if place is None else row[place] for place in places] for row in rows]
+    return header, rows
 
 
 def header_problems(header: Sequence[str], *, required: Iterable[str] = (),
@@ -129,8 +148,9 @@ def header_problems(header: Sequence[str], *, required: Iterable[str] = (),
     return problems
 
 
-def _check_header(path: Path, header: list[str], expected: list[str]) -> None:
-    if header == expected:
+def _check_header(path: Path, header: list[str], expected: list[str],
+                  older: Sequence[list[str]] = ()) -> None:
+    if header == expected or header in older:
         return
     problems = header_problems(header, required=expected, allowed=expected) or ["columns out of order"]
     raise TableError(path, "header: " + "; ".join(problems), 1)

@@ -12,13 +12,14 @@ from typing import Iterable
 
 import pandas as pd
 
-from tracker.csvfile import TableError, format_csv, parse_rows
+from tracker.csvfile import TableError, format_csv
 from tracker.ledger_file import (
     LedgerError,
     LedgerFile,
     check_ledger_bytes,
     ledger_row_problems,
     load_ledger_file,
+    parse_ledger,
 )
 from tracker.model import CLAIM_COLUMNS
 from tracker.schemas import normalise_claims_frame, split_valid
@@ -85,20 +86,21 @@ def claims_frame(ledger: LedgerFile) -> pd.DataFrame:
     return frame
 
 
-def audit_ledger(path: Path) -> tuple[int | None, list[str]]:
+def audit_ledger(path: Path) -> tuple[int | None, list[str], bool]:
     """The number of rows and every problem of the ledger at `path`, one line each
-    ('file:line, column c: ...'); the count is None when the file cannot be parsed.
+    ('file:line, column c: ...'), and whether it is in an older layout (see
+    tracker/ledger_file.py); the count is None when the file cannot be parsed.
 
     Unlike read_claims, which stops at the first damage, this lists them all: what
     `tracker validate` prints. A file that cannot be parsed at all gives one line."""
     try:
-        rows = parse_rows(Path(path).read_bytes(), Path(path), CLAIM_COLUMNS)
+        rows, older = parse_ledger(Path(path).read_bytes(), Path(path))
     except FileNotFoundError:
-        return 0, []
+        return 0, [], False
     except OSError as error:
-        return None, [f"{path}: cannot read: {error.strerror}"]
+        return None, [f"{path}: cannot read: {error.strerror}"], False
     except TableError as error:
-        return None, [str(error)]
+        return None, [str(error)], False
     found = [str(TableError(Path(path), message, line, column))
              for line, column, message in ledger_row_problems(rows)]
     frame = normalise_claims_frame(pd.DataFrame(rows, columns=list(CLAIM_COLUMNS), dtype="object"))
@@ -106,7 +108,7 @@ def audit_ledger(path: Path) -> tuple[int | None, list[str]]:
     for index, row in rejected.iterrows():
         found.append(str(TableError(Path(path), f"claim {row['claim_id']}: {row['reason']}",
                                     int(index) + 2)))
-    return len(rows), sorted(found, key=problem_line)
+    return len(rows), sorted(found, key=problem_line), older
 
 
 def problem_line(message: str) -> int:

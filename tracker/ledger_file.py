@@ -6,6 +6,11 @@ first problems, never coerced: a coerced value would be merged back and kept for
 The checks here are structural and per cell (numbers, dates, ids, and each claim_id
 against the content it hashes); the schema's rules across columns run in
 tracker/ledger.py, which needs pandas.
+
+Layouts: a ledger written before a column was added (OLDER_LAYOUTS, each named in full) is
+read as if the new columns were empty, and written in the current layout (CLAIM_COLUMNS) the
+next time the ledger is written; the ingest job writes it on its next run. Any other header
+is refused as before.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from tracker.csvfile import TableError, parse_rows
+from tracker.csvfile import TableError, parse_table
 from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, claim_id
 
 # Numbers as tracker/ledger.py writes them: no group separators, no spaces, finite.
@@ -31,6 +36,21 @@ MAX_LISTED = 10
 
 _INDEX = {name: position for position, name in enumerate(CLAIM_COLUMNS)}
 
+# Every earlier column list of the ledger, oldest first, written out in full: only exactly
+# these headers are read as an older layout.
+OLDER_LAYOUTS: tuple[tuple[str, ...], ...] = (
+    # Before `confidence` (the extractor's calibrated probability) was added as the last column.
+    ("claim_id", "conflict", "metric", "value", "value_min", "value_max", "qualifier",
+     "qualifier_text", "value_original", "unit_original", "alt_value_original",
+     "alt_unit_original", "actor", "territory", "period_start", "period_end", "as_of",
+     "period_text", "attribution", "analyst", "data_producer", "publisher", "url", "title",
+     "authors", "published_at", "retrieved_at", "quote", "number_start", "number_end", "method",
+     "definition", "source_id", "snapshot_sha256", "extractor_version", "flags"),
+)
+
+# Columns that a ledger of an older layout may lack (read as empty).
+ADDED_COLUMNS: frozenset[str] = frozenset(CLAIM_COLUMNS) - frozenset(OLDER_LAYOUTS[0])
+
 
 class LedgerError(TableError):
     """The ledger is damaged: the message names the file, line and column."""
@@ -41,9 +61,10 @@ class LedgerFile:
     """A ledger that passed the checks: its rows as text and the digest of its bytes."""
 
     path: Path
-    rows: list[list[str]] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)  # in the current layout
     sha256: str = ""
     exists: bool = False
+    older_layout: bool = False  # written in one of OLDER_LAYOUTS: rewrite at the next write
 
     @property
     def claim_ids(self) -> set[str]:
@@ -68,13 +89,14 @@ def load_ledger_file(path: Path, verified_sha256: str = "") -> LedgerFile:
         raise LedgerError(path, f"cannot read: {error.strerror}") from None
     digest = ledger_digest(payload)
     if verified_sha256 and digest == verified_sha256:
-        return LedgerFile(path=path, rows=_parse(payload, path), sha256=digest, exists=True)
+        rows, older = parse_ledger(payload, path)
+        return LedgerFile(path=path, rows=rows, sha256=digest, exists=True, older_layout=older)
     return check_ledger_bytes(payload, path)
 
 
 def check_ledger_bytes(payload: bytes, path: Path) -> LedgerFile:
     """Check ledger bytes (already read, or about to be written) and return their rows."""
-    rows = _parse(payload, path)
+    rows, older = parse_ledger(payload, path)
     problems = ledger_row_problems(rows)
     if problems:
         line, column, message = problems[0]
@@ -84,13 +106,16 @@ def check_ledger_bytes(payload: bytes, path: Path) -> LedgerFile:
             message += f" (and {more} more problem(s): {listed}"
             message += ", ...)" if more >= MAX_LISTED else ")"
         raise LedgerError(path, message + "; see `tracker repair --help`", line, column)
-    return LedgerFile(path=path, rows=rows, sha256=ledger_digest(payload), exists=True)
+    return LedgerFile(path=path, rows=rows, sha256=ledger_digest(payload), exists=True,
+                      older_layout=older)
 
 
-def _parse(payload: bytes, path: Path) -> list[list[str]]:
-    """The structural checks of tracker/csvfile.py, failing as a LedgerError."""
+def parse_ledger(payload: bytes, path: Path) -> tuple[list[list[str]], bool]:
+    """(rows in the current layout, whether the file is in an older layout): the structural
+    checks of tracker/csvfile.py, failing as a LedgerError."""
     try:
-        return parse_rows(payload, path, CLAIM_COLUMNS)
+        header, rows = parse_table(payload, path, CLAIM_COLUMNS, OLDER_LAYOUTS)
+        return rows, tuple(header) != CLAIM_COLUMNS
     except LedgerError:
         raise
     except TableError as error:

@@ -125,6 +125,12 @@ class Claim:
     snapshot_sha256: str = ""
     extractor_version: str = ""
     flags: str = ""
+    # The extractor's calibrated probability that the claim is right in every field (value,
+    # metric, actor, qualifier, time, territory, attribution); None for claims not read from
+    # text by the extractor (maps, curated series). Not part of claim_id: a better model
+    # re-reading the same document must not change which citation a row is. Last column, so
+    # a ledger written before it existed is its prefix (see tracker/ledger_file.py).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -140,7 +146,7 @@ CLAIM_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Claim)
 
 # Column groups by storage type; every ledger column is in exactly one group.
 FLOAT_COLUMNS: tuple[str, ...] = (
-    "value", "value_min", "value_max", "value_original", "alt_value_original",
+    "value", "value_min", "value_max", "value_original", "alt_value_original", "confidence",
 )
 INT_COLUMNS: tuple[str, ...] = ("number_start", "number_end")
 DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
@@ -150,7 +156,9 @@ TEXT_COLUMNS: tuple[str, ...] = tuple(
 
 # The fields that make a citation unique. The document is identified by its URL when it
 # has one (a re-fetched page with new bytes is the same citation), else by its source
-# and the hash of the bytes the figure was read from.
+# and the hash of the bytes the figure was read from. What the extractor says about its
+# reading (confidence, extractor_version, offsets) is not identity: a re-extraction with a
+# better model updates the row of the same citation instead of adding another.
 _IDENTITY_FIELDS = (
     "metric", "value", "value_min", "value_max", "actor", "territory",
     "period_start", "period_end", "as_of", "attribution",

@@ -96,7 +96,9 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
                      "stored documents are read again")
         gathered = _collect_all(config, context, result, progress)
         stored = ledger.claim_ids
-        anything_new = not ledger.exists or any(
+        if ledger.older_layout:
+            progress("    the ledger is in an older column layout: it is rewritten in the current one")
+        anything_new = not ledger.exists or ledger.older_layout or any(
             c.rejects or any(claim_id(clean_record(claim.to_dict())) not in stored
                              for claim in c.claims)
             for _, c in gathered)

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from tracker.config import Config
 from tracker.csvfile import lifted_field_limit
-from tracker.ledger_file import LedgerError, load_ledger_file, row_problems
+from tracker.ledger_file import ADDED_COLUMNS, LedgerError, load_ledger_file, row_problems
 from tracker.model import CLAIM_COLUMNS
 from tracker.pipeline import DerivedState, IngestResult, processed_dir, run_ingest
 from tracker.store import JobLock, atomic_write_bytes
@@ -122,7 +122,9 @@ def rows_lines(payload: bytes) -> list[tuple[int, list[str] | None]]:
 
 
 def _cells_by_line(reader, width: int, position: dict[str, int]) -> Iterator[tuple[int, list[str] | None]]:
-    """(line, cells in ledger order or None) per row, up to the first row csv cannot parse."""
+    """(line, cells in ledger order or None) per row, up to the first row csv cannot parse.
+
+    A column added since an older layout (ADDED_COLUMNS) may be missing: it reads empty."""
     while True:
         try:
             row = next(reader)
@@ -131,8 +133,10 @@ def _cells_by_line(reader, width: int, position: dict[str, int]) -> Iterator[tup
         except csv.Error:
             yield reader.line_num, None
             return
-        usable = len(row) == width and all(name in position for name in CLAIM_COLUMNS)
-        yield reader.line_num, [row[position[name]] for name in CLAIM_COLUMNS] if usable else None
+        usable = len(row) == width and all(name in position or name in ADDED_COLUMNS
+                                           for name in CLAIM_COLUMNS)
+        yield reader.line_num, ([row[position[name]] if name in position else ""
+                                 for name in CLAIM_COLUMNS] if usable else None)
 
 
 def _readable_ids(payload: bytes) -> set[str]:

@@ -74,6 +74,7 @@ class ClaimSchema(pa.DataFrameModel):
     period_end: Series[str] = pa.Field(nullable=True)
     as_of: Series[str] = pa.Field(nullable=True)
     method: Series[str]
+    confidence: Series[float] = pa.Field(nullable=True)
 
     class Config:
         strict = False  # the remaining provenance columns are free text
@@ -169,6 +170,10 @@ class ClaimSchema(pa.DataFrameModel):
         for column in FLOAT_COLUMNS:
             ok &= df[column].isna() | np.isfinite(df[column].astype("float64"))
         return ok
+
+    @pa.check("confidence", error="confidence is a probability between 0 and 1")
+    def confidence_probability(cls, confidence: Series[float]) -> Series[bool]:
+        return confidence.isna() | confidence.between(0.0, 1.0)
 
     @pa.dataframe_check(error="a citation needs a url or a source_id")
     def has_citation(cls, df: pd.DataFrame) -> pd.Series:
@@ -284,6 +289,7 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "snapshot_sha256": ("string", "", "SHA-256 of the raw bytes the figure was read from (data/raw)."),
     "extractor_version": ("string", "", "Version of the extraction code that produced the row."),
     "flags": ("string", "", "Machine-readable warnings, ';'-separated: on claims e.g. unit_mismatch, partial_period, undated; on observations conflicting_copies, partial_period, revised, revision."),
+    "confidence": ("number", "probability", "The extractor's calibrated probability (0 to 1) that the claim is right in every field: value, metric, actor, qualifier, time, territory and attribution; calibrated on text the model did not train on. Empty for claims not read from text by the extractor (map-computed areas, curated figures and series)."),
     # Observations (data/processed/observations.csv): one row per distinct figure.
     "observation_id": ("string", "", "Stable 16-hex id of a distinct figure: metric, actor, territory, time, attribution, computed or not, and values."),
     "is_partial": ("boolean", "", "A flow that covers part of a month only (or is flagged partial_period)."),

@@ -2,7 +2,9 @@
 
 Every module declares KIND, REQUIRED and OPTIONAL (its keys in sources.toml), may define
 `check_options(options) -> str | None` for rules the key lists cannot express, and
-exposes `collect(source, context) -> Collected`.
+exposes `collect(source, context) -> Collected`. Kinds whose documents are text for the
+extractor (article, feed) also expose `stored_texts(source, store) -> list[StoredText]`,
+the documents they kept in data/raw, which `tracker reextract` reads again.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ class Reject:
     origin: str
     reason: str
     record: str = ""
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A text document a source kept in data/raw, with what the source knew of it when it
+    was read (a feed entry's date and title): what `tracker reextract` extracts again."""
+
+    record: RawRecord
+    published: str | None = None
+    title: str = ""
 
 
 @dataclass

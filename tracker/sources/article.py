@@ -2,6 +2,8 @@
 
 The exact bytes go to data/raw; HTML is reduced to its main text and metadata; the text
 goes through the extractor with the publication date that resolves "in November".
+Extraction is a stage of its own (`extract_article`): `tracker reextract` runs it again
+over the bytes kept in data/raw (`stored_texts`), with the same metadata as at ingest.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from tracker.config import Source
 from tracker.documents import read_article
 from tracker.model import Document
-from tracker.sources import Collected, Context, Reject, SourceError, read_local_file
+from tracker.sources import Collected, Context, Reject, SourceError, StoredText, read_local_file
+from tracker.store import RawRecord, RawStore
 
 KIND = "article"
 REQUIRED = frozenset()
@@ -40,9 +43,23 @@ def collect(source: Source, context: Context) -> Collected:
         if payload is None:
             continue  # 304: the bytes stored last time are still current
         add_article(source, context, collected, origin, payload, content_type,
-                    published=str(source.options.get("published", "")) or None,
-                    title=str(source.options.get("title", "")))
+                    published=_published(source), title=_title(source))
     return collected
+
+
+def _published(source: Source) -> str | None:
+    """The date sources.toml gives the source's articles (None: each article's own)."""
+    return str(source.options.get("published", "")) or None
+
+
+def _title(source: Source) -> str:
+    return str(source.options.get("title", ""))
+
+
+def stored_texts(source: Source, store: RawStore) -> list[StoredText]:
+    """Every article this source kept in data/raw, dated and titled as at ingest."""
+    return [StoredText(record, published=_published(source), title=_title(source))
+            for record in store.records(source.id)]
 
 
 def add_article(source: Source, context: Context, collected: Collected, origin: str,
@@ -52,6 +69,15 @@ def add_article(source: Source, context: Context, collected: Collected, origin: 
     record, is_new = context.store.keep(source.id, payload, origin=origin,
                                content_type=content_type, retrieved_at=context.retrieved_at)
     collected.documents_new += is_new
+    extract_article(source, collected, origin, payload, content_type, record,
+                    published=published, title=title)
+
+
+def extract_article(source: Source, collected: Collected, origin: str, payload: bytes,
+                    content_type: str, record: RawRecord, *, published: str | None = None,
+                    title: str = "") -> None:
+    """Read the text of one stored article and add its claims (or a reject): the
+    extraction stage, pure but for the extractor it runs (no network, no disk)."""
     is_url = "://" in origin
     article = read_article(payload, content_type, url=origin if is_url else "")
     if not article.text:

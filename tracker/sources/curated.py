@@ -28,8 +28,10 @@ REQUIRED = frozenset({"path"})
 OPTIONAL = frozenset()
 
 REQUIRED_COLUMNS = ("metric", "actor")
-# Lineage columns are the tracker's to fill, never the analyst's.
-_MANAGED = {"claim_id", "source_id", "snapshot_sha256", "retrieved_at", "extractor_version", "method"}
+# Lineage columns are the tracker's to fill, never the analyst's; so is `confidence`, the
+# text extractor's calibrated probability, which a curated figure leaves empty.
+_MANAGED = {"claim_id", "source_id", "snapshot_sha256", "retrieved_at", "extractor_version",
+            "method", "confidence"}
 _ACCEPTED = set(CLAIM_COLUMNS) - _MANAGED
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 
 from tracker.config import Source
-from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.sources import Collected, Context, Reject, SourceError, StoredText
 from tracker.sources.article import add_article
+from tracker.store import RawStore
 
 KIND = "feed"
 REQUIRED = frozenset({"url"})
@@ -99,13 +100,7 @@ def _rederive(source: Source, context: Context, collected: Collected, feed_url: 
 
     Entries that have left the feed are found in the feed's earlier versions, which are
     kept in data/raw too; a page no version lists is read with the page's own metadata."""
-    import feedparser
-
-    entries: dict[str, dict] = {}
-    for record in context.store.records(source.id):
-        if record.origin == feed_url:
-            for entry in feedparser.parse(context.store.read(record)).entries:
-                entries.setdefault((entry.get("link") or "").strip(), entry)
+    entries = _stored_entries(context.store, source.id, feed_url)
     for entry in current_entries:
         entries[(entry.get("link") or "").strip()] = entry
     for link, record in sorted(stored_pages.items()):
@@ -113,6 +108,34 @@ def _rederive(source: Source, context: Context, collected: Collected, feed_url: 
         add_article(source, context, collected, link, context.store.read(record),
                     record.content_type or "text/html", published=_entry_date(entry),
                     title=(entry.get("title") or "").strip())
+
+
+def _stored_entries(store: RawStore, source_id: str, feed_url: str) -> dict[str, dict]:
+    """Link -> feed entry, from every version of the feed kept in data/raw; where versions
+    differ, the latest kept version's entry (as the feed read now would give it)."""
+    import feedparser
+
+    versions = sorted((r for r in store.records(source_id) if r.origin == feed_url),
+                      key=lambda record: (record.retrieved_at, record.sha256))
+    entries: dict[str, dict] = {}
+    for record in versions:  # a copy that cannot be read raises OSError, naming its file
+        for entry in feedparser.parse(store.read(record)).entries:
+            entries[(entry.get("link") or "").strip()] = entry
+    return entries
+
+
+def stored_texts(source: Source, store: RawStore) -> list[StoredText]:
+    """Every page this feed kept in data/raw (the feed's own copies excluded), dated and
+    titled by the entry that listed it, as `_rederive` reads them during an ingest."""
+    feed_url = str(source.options["url"])
+    entries = _stored_entries(store, source.id, feed_url)
+    texts = []
+    for record in store.records(source.id):
+        if record.origin != feed_url:
+            entry = entries.get(record.origin, {})
+            texts.append(StoredText(record, published=_entry_date(entry),
+                                    title=(entry.get("title") or "").strip()))
+    return texts
 
 
 def _entry_date(entry: dict) -> str | None:
