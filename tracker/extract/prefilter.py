@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-from ahocorasick_rs import AhoCorasick, Implementation
-
 try:  # the parser of `re` is private: where it has moved, patterns are scanned by `re` alone
     from re import _constants as C  # noqa: N812 - the parser's opcodes
     from re import _parser
@@ -139,7 +137,9 @@ class Prefilter:
     __slots__ = ("automaton",)
 
     def __init__(self, prefixes: frozenset[str]) -> None:
-        # A DFA: the fastest scan, at a build cost paid once per pattern at import.
+        from ahocorasick_rs import AhoCorasick, Implementation  # imported by the first prefilter built
+
+        # A DFA: the fastest scan, at a build cost paid once per pattern, when it is built.
         self.automaton = AhoCorasick(sorted(prefixes), implementation=Implementation.DFA)
 
     def starts(self, text: str) -> list[int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tracker.extract.lexicon import LANGUAGES, lexicon_for
+from tracker.extract.lazyre import LazyPattern
+from tracker.extract.lexicon import LANGUAGES, month_names, stopwords_for
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -21,8 +22,9 @@ _WORD_BEFORE = re.compile(r"([\w.]{1,12})\.$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # "am 6. August", "den 6. august": a day's ordinal stop before a month name ends no sentence.
 _DAY_BEFORE = re.compile(r"(?<![\d.,])\d{1,2}\.$")
-_MONTH_AFTER = re.compile(r"(?:" + "|".join(sorted({m for code in LANGUAGES for m in lexicon_for(code).months
-                                                      if len(m) > 3}, key=len, reverse=True)) + r")(?!\w)", re.I)
+# (Compiled on first use: it needs the month names of every language.)
+_MONTH_AFTER = LazyPattern(lambda: r"(?:" + "|".join(sorted({m for code in LANGUAGES for m in month_names(code)
+                                                             if len(m) > 3}, key=len, reverse=True)) + r")(?!\w)", re.I)
 
 
 def clean(text: str) -> str:
@@ -111,9 +113,10 @@ def guess_language(text: str, sample: int = 20000) -> str:
     words = [w.lower() for w in _WORD.findall(head)]
     if not words:
         return "en"
+    stopwords = [(code, stopwords_for(code)) for code in LANGUAGES]  # no Lexicon is built
     for w in words:
-        for code in LANGUAGES:
-            if w in lexicon_for(code).stopwords:
+        for code, stops in stopwords:
+            if w in stops:
                 counts[code] += 1
     best = max(LANGUAGES, key=lambda c: (counts[c], c == "en"))
     return best if counts[best] > 0 else "en"

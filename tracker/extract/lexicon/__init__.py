@@ -1,24 +1,34 @@
-"""Per-language lexicons compiled once at import.
+"""Per-language lexicons, each built the first time it is asked for.
 
 Each language module (`en`, `fr`, `de`, `nl`, `no`, `uk`) declares plain data: number words,
 fractions, qualifier cues, verb classes (gain, loss, hold...), period phrases, units,
 speech verbs and stopwords. `common` holds what is shared across languages: canonical
 actor and territory names and known producers of figures. This module turns the data into
-precompiled regular expressions, one `Lexicon` per language.
+regular expressions, one `Lexicon` per language.
 
-Adding a language is adding a module with the same names and listing it in `_MODULES`.
+Nothing is compiled at import: the patterns of six languages cost seconds to compile, and a
+process reading one short document needs a few of one language's. `lexicon_for(code)` builds
+that language's `Lexicon` (and imports its module) on the first request; each of its patterns
+is put together on the first read of the attribute holding it and compiled on its first use
+(`tracker.extract.lazyre`). The module-level tables (territories, sources, officials) are
+compiled on first use too. `warm_up()` builds and compiles everything at once.
+
+Adding a language is adding a module with the same names and listing it in `LANGUAGES`.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import itertools
 import re
 from types import ModuleType
 
-from tracker.extract.lexicon import common, de, en, fr, nl, no, uk
+from tracker.extract.lazyre import LazyPattern
+from tracker.extract.lexicon import common
 from tracker.extract.prefilter import prefilter_for
 
-_MODULES: dict[str, ModuleType] = {"en": en, "fr": fr, "de": de, "nl": nl, "no": no, "uk": uk}
-LANGUAGES: tuple[str, ...] = tuple(_MODULES)
+LANGUAGES: tuple[str, ...] = ("en", "fr", "de", "nl", "no", "uk")
 
 _FLAGS = re.IGNORECASE | re.UNICODE
 
@@ -114,12 +124,156 @@ def _first_chars(parsed) -> set | None:
     return out
 
 
+def _parsed_first_chars(pattern: str) -> set | None:
+    """`_first_chars` of `pattern` as `re`'s parser reads it (the reference)."""
+    from re import _parser
+    return _first_chars(_parser.parse(pattern, _FLAGS))
+
+
+class _Undecided(Exception):
+    """The quick reading cannot tell: the parser's reading decides."""
+
+
+# One token of a pattern: an escape, a character class, a group opening (named, lookaround,
+# non-capturing, scoped flags, other), a back-reference, a closing, a bar, a quantifier, a
+# run of plain characters, any other character.
+_TOKEN = LazyPattern(r"\\.|\[\^?\]?(?:\\.|[^\]\\])*\]|\(\?P<\w+>|\(\?P=\w+\)|\(\?<?[=!]|\(\?[aiLmsu-]*:|\(\?|\(|"
+                      r"[)|?*+{]|[^\\\[\]()|?*+{}.^$]+|.", re.DOTALL)
+_ZERO_WIDTH = frozenset(("\\b", "\\B", "\\A", "\\Z", "^", "$"))
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
+_SPECIAL = frozenset("\\[](){}|?*+.^$")
+_GROUP_NAME = LazyPattern(r"\(\?P<(\w+)>")
+
+
+def _quick_first_chars(pattern: str) -> set | None:
+    """`_parsed_first_chars(pattern)` without parsing the whole pattern: the characters its
+    matches can start with ("" when it can match empty), None when that cannot be told.
+
+    Most lexicon patterns are alternations whose branches open with a literal letter or a
+    group: the start of each branch decides, read from the pattern's tokens (one linear
+    scan), and the rest of the branch is skipped. A top-level branch the quick reading
+    cannot tell is given to the parser alone; a pattern with constructs that change how it
+    is tokenized or parsed as a whole goes to the parser whole. The result is the parser's:
+    an alternation's first characters are the union of its branches' (the parser's
+    rewriting of common prefixes and one-character branches keeps them); the tests check
+    the two agree on every pattern of the lexicons and on generated patterns."""
+    tokens = _TOKEN.findall(pattern)
+    kinds = set(tokens)
+    names = _GROUP_NAME.findall(pattern)
+    # Constructs whose meaning the token scan does not follow: global or verbose flags,
+    # comments, atomic groups, conditionals, back-references; duplicate group names.
+    if "(?" in kinds or len(names) != len(set(names)) or \
+            any(t.startswith("(?P=") or (t.startswith("(?") and t.endswith(":") and "x" in t) for t in kinds):
+        return _parsed_first_chars(pattern)
+    # The structure in one pass: where each group closes, where its branches divide.
+    close: dict[int, int] = {}
+    bars: dict[int, list[int]] = {-1: []}
+    stack = [-1]
+    for i, t in enumerate(tokens):
+        c = t[0]
+        if c == "(":
+            stack.append(i)
+            bars[i] = []
+            if len(stack) > 100:
+                return _parsed_first_chars(pattern)
+        elif t == ")":
+            if len(stack) == 1:
+                return _parsed_first_chars(pattern)
+            close[stack.pop()] = i
+        elif t == "|":
+            bars[stack[-1]].append(i)
+    if len(stack) != 1:
+        return _parsed_first_chars(pattern)
+    out: set = set()
+    empty = False
+    offsets = None
+    for b_start, b_end in _branches(bars[-1], -1, len(tokens)):
+        try:
+            f = _quick_seq(tokens, close, bars, b_start, b_end)
+        except _Undecided:
+            if offsets is None:
+                offsets = [0, *itertools.accumulate(map(len, tokens))]
+            try:
+                f = _parsed_first_chars(pattern[offsets[b_start]:offsets[b_end]])
+            except Exception:  # noqa: BLE001 - a branch that does not stand alone: the whole decides
+                return _parsed_first_chars(pattern)
+        if f is None:
+            return None
+        empty = empty or "" in f
+        out |= f - {""}
+    if empty:
+        out.add("")
+    return out
+
+
+def _branches(bars: list[int], open_at: int, close_at: int):
+    """(start, end) token ranges of the branches of a group opened at `open_at`."""
+    start = open_at + 1
+    for bar in bars:
+        yield start, bar
+        start = bar + 1
+    yield start, close_at
+
+
+def _quick_seq(tokens: list[str], close: dict, bars: dict, i: int, end: int) -> set | None:
+    """First characters of the sequence tokens[i:end], as `_first_chars` reads it."""
+    out: set = set()
+    while i < end:
+        t = tokens[i]
+        if t in _ZERO_WIDTH or t.startswith(_LOOKAROUND):
+            if t[0] == "(":
+                i = close[i]
+            if i + 1 < end and tokens[i + 1] in ("?", "*", "+", "{"):
+                raise _Undecided
+            i += 1
+            continue
+        if t == "(" or t == "(?:" or t.startswith("(?P<"):
+            shut = close[i]
+            f: set | None = set()
+            empty = False
+            for b_start, b_end in _branches(bars[i], i, shut):
+                g = _quick_seq(tokens, close, bars, b_start, b_end)
+                if g is None:
+                    f = None
+                    break
+                empty = empty or "" in g
+                f |= g - {""}
+            if f is not None and empty:
+                f.add("")
+            i = shut
+        elif t[0] not in _SPECIAL:
+            if len(t) > 1:  # a run of plain characters: a repeat after it takes only its last
+                return out | {t[0].lower()}
+            f = {t.lower()}
+        else:
+            raise _Undecided  # classes, escapes, scoped flags, any character...
+        nxt = tokens[i + 1] if i + 1 < end else ""
+        if nxt in ("?", "*", "+"):
+            if i + 2 < end and tokens[i + 2] in ("?", "+", "{"):
+                raise _Undecided  # lazy or possessive repeats
+            low = 1 if nxt == "+" else 0
+            i += 1
+        elif nxt == "{":
+            raise _Undecided
+        else:
+            low = 1
+        if f is None:
+            return None
+        out |= f - {""}
+        if low == 0 or "" in f:
+            i += 1
+            continue
+        return out
+    out.add("")
+    return out
+
+
+@functools.lru_cache(maxsize=None)
 def _gate(pattern: str) -> str:
     """A one-character lookahead of the letters `pattern` can start with, so the engine
     gives up at once at other positions ("" when the set cannot be told)."""
     try:
-        from re import _parser
-        chars = _first_chars(_parser.parse(pattern, _FLAGS))
+        chars = _quick_first_chars(pattern)
     except Exception:  # noqa: BLE001 - private parser API: no gate rather than no lexicon
         return ""
     if not chars or "" in chars or len(chars) > 60:
@@ -132,7 +286,7 @@ def _gate(pattern: str) -> str:
 # literal gets no quick first-letter test. Patterns without case-sensitive parts are also
 # compiled case-sensitively to run over the lower-cased sentence (same length, same offsets;
 # `lower_for` falls back to the case-insensitive pattern when lower-casing changes the length).
-_UPPER = re.compile(r"(?<!\\)[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ]")
+_UPPER = LazyPattern(r"(?<!\\)[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ]")
 
 
 def _gate_low(pattern: str) -> str:
@@ -143,11 +297,12 @@ def _gate_low(pattern: str) -> str:
     return "(?=[" + "".join(re.escape(c) for c in chars) + "])" if chars else ""
 
 
-def _low(body: str, full: str) -> re.Pattern | None:
-    """`full` compiled case-sensitively when `body` (what it wraps) has no case-sensitive part."""
+def _low(body: str, full: str) -> LazyPattern | None:
+    """`full` compiled case-sensitively (on first use) when `body` (what it wraps) has no
+    case-sensitive part."""
     if "(?-i" in body or _UPPER.search(body.replace("(?P<", "(?<")):
         return None
-    return re.compile(full, re.UNICODE)
+    return LazyPattern(full, re.UNICODE)
 
 
 def _wb_low(pattern: str) -> str:
@@ -181,6 +336,9 @@ def _lowered(text: str) -> str | None:
 
 
 _PREFILTER_MIN = 40  # strings shorter than this are scanned by `re` alone (setup would cost more)
+# Uses of a pattern after which its speed-ups (bare twin, prefilter) are built: they cost more
+# to build than a few scans gain, so a process that reads one short document never builds them.
+_UPGRADE_AFTER = 64
 
 
 class LowPattern:
@@ -189,26 +347,37 @@ class LowPattern:
     groups' spans (group texts come from the lower-cased string; callers that need the
     written text slice the original). A whole long string is scanned through the twin's
     prefilter when it has one: the pattern is tried only where one of its literal prefixes
-    is written (see `prefilter`)."""
+    is written (see `prefilter`).
 
-    __slots__ = ("ci", "cs", "bare", "pre")
+    Built as it is used: `cs` may be given as a function returning the twin (or None); the
+    twin is put together on the first use and compiled on the first scan. The speed-ups,
+    the bare twin and the prefilter, are built once the pattern has been used
+    `_UPGRADE_AFTER` times: until then the named twin scans in place of the bare one (same
+    spans: capturing changes no match) and no prefilter is used (same matches). Reading the
+    attributes `bare` or `pre` builds them at once. `dispatch` (the entries of an
+    alternation) gives the bare twin the per-letter grouping of `_dispatched`.
 
-    def __init__(self, ci: re.Pattern, cs: re.Pattern | None) -> None:
-        if cs is not None and cs.pattern.startswith(("(?<", "\\b", "(?:\\b")):
-            # A pattern that opens with a look-behind gets no quick first-letter test from
-            # `re`: the one-character lookahead of the letters it can start with gives it one.
-            gate = _gate_low(cs.pattern)
-            if gate:
-                cs = re.compile(gate + cs.pattern, cs.flags)
-        self.ci, self.cs = ci, cs
-        # Named groups cost `re` its quick first-letter test of each branch: the same pattern
-        # without them finds the same matches about twice as fast; the named one then runs
-        # only where a match starts, to tell which entry it was.
-        self.bare = None
-        if cs is not None and "(?P<" in cs.pattern and "(?P=" not in cs.pattern:
-            self.bare = re.compile(re.sub(r"\(\?P<\w+>", "(?:", cs.pattern), re.UNICODE)
-        # A pattern opening with a literal is already scanned fast by `re` itself.
-        self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith(("(?=", "(?<", "(?!", "\\b")) else None
+    Until it is upgraded the object is a `_BuildingLowPattern`, whose `__getattr__` builds
+    what is missing; then it is a plain `LowPattern`, whose attribute reads pay no hook."""
+
+    # `_bare` and `_pre` are what the scanning methods read: the stand-ins, then the real ones.
+    __slots__ = ("ci", "cs", "bare", "pre", "_bare", "_pre", "_args", "_uses", "_has_bare")
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(_BuildingLowPattern if cls is LowPattern else cls)
+
+    def __init__(self, ci, cs, dispatch: list[str] | None = None) -> None:
+        self._args = (ci, cs, dispatch)
+        self._uses = 0
+
+    def upgrade(self) -> "LowPattern":
+        """Build the bare twin and the prefilter now and scan with them from here on."""
+        pre = self.pre
+        cs, bare = _ready(self.cs), _ready(self.bare)
+        self.cs, self.bare = cs, bare
+        self._bare, self._pre = bare, pre
+        self.__class__ = LowPattern
+        return self
 
     def _prefiltered(self, low: str) -> list:
         """Every match in `low`, left to right and without overlap, as a scan finds them.
@@ -259,20 +428,22 @@ class LowPattern:
             last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
             low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
-                if self.pre is not None and not pos and endpos >= len(low) >= _PREFILTER_MIN:
+                if not pos and endpos >= len(low) >= _PREFILTER_MIN and self._pre is not None:
                     return self._prefiltered(low)
-                if self.bare is not None:
-                    return self._named(low, self.bare.finditer(low, pos, endpos))
+                bare = self._bare
+                if bare is not None:
+                    return self._named(low, bare.finditer(low, pos, endpos))
                 return self.cs.finditer(low, pos, endpos)
         return self.ci.finditer(text, pos, endpos)
 
     def finditer_low(self, text: str, low: str):
         """`finditer` when the caller has lower-cased `text` already."""
         if self.cs is not None and len(low) == len(text):
-            if self.pre is not None and len(low) >= _PREFILTER_MIN:
+            if len(low) >= _PREFILTER_MIN and self._pre is not None:
                 return self._prefiltered(low)
-            if self.bare is not None:
-                return self._named(low, self.bare.finditer(low))
+            bare = self._bare
+            if bare is not None:
+                return self._named(low, bare.finditer(low))
             return self.cs.finditer(low)
         return self.ci.finditer(text)
 
@@ -280,9 +451,9 @@ class LowPattern:
         """`search` when the caller has lower-cased `text` already."""
         cs = self.cs
         if cs is not None and len(low) == len(text):
-            if self.pre is not None and len(low) >= _PREFILTER_MIN:
+            if len(low) >= _PREFILTER_MIN and self._pre is not None:
                 return self._first(low)
-            bare = self.bare
+            bare = self._bare
             if bare is not None:
                 m = bare.search(low)
                 return None if m is None else cs.match(low, m.start())
@@ -302,8 +473,9 @@ class LowPattern:
             last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
             low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
-                if self.bare is not None:
-                    return self.bare.fullmatch(low) is not None and self.cs.fullmatch(low) or None
+                bare = self._bare
+                if bare is not None:
+                    return bare.fullmatch(low) is not None and self.cs.fullmatch(low) or None
                 return self.cs.fullmatch(low)
         return self.ci.fullmatch(text)
 
@@ -313,9 +485,9 @@ class LowPattern:
             last = _LAST_LOWERED  # the sentence's copy, without a call when it is cached
             low = last[1] if last[0] is text else _lowered(text)
             if low is not None:
-                if self.pre is not None and not pos and endpos >= len(low) >= _PREFILTER_MIN:
+                if not pos and endpos >= len(low) >= _PREFILTER_MIN and self._pre is not None:
                     return self._first(low)
-                bare = self.bare
+                bare = self._bare
                 if bare is not None:
                     m = bare.search(low, pos, endpos)
                     return None if m is None else cs.match(low, m.start(), endpos)
@@ -323,35 +495,96 @@ class LowPattern:
         return self.ci.search(text, pos, endpos)
 
 
-def _dispatched(lp: LowPattern, parts: list[str]) -> None:
-    """Give `lp` (a word-start lookbehind then the alternation of `parts`) a bare twin that
-    groups the entries by the letter they start with, keeping their order within a letter:
-    at any position only the entries that can start there are tried, and the first of them
-    that matches is the one the plain alternation would have taken."""
+class _BuildingLowPattern(LowPattern):
+    """A `LowPattern` not upgraded yet: what it lacks is built when it is read."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        # Only slots not filled yet arrive here.
+        if name in ("ci", "cs", "_has_bare"):
+            self._prepare()
+        elif name == "bare":
+            self._build_bare()
+        elif name == "pre":
+            cs = self.cs
+            # A pattern opening with a literal is already scanned fast by `re` itself.
+            self.pre = prefilter_for(cs) if cs is not None and cs.pattern.startswith(("(?=", "(?<", "(?!", "\\b")) \
+                else None
+        elif name in ("_bare", "_pre"):
+            self._uses += 1
+            if self._uses < _UPGRADE_AFTER:
+                if name == "_pre":
+                    return None
+                return self.cs if self._has_bare else None
+            self.upgrade()
+        else:
+            raise AttributeError(name)
+        return object.__getattribute__(self, name)
+
+    def _prepare(self) -> None:
+        ci, cs, _dispatch = self._args
+        if callable(cs):
+            cs = cs()
+        if cs is not None and cs.pattern.startswith(("(?<", "\\b", "(?:\\b")):
+            # A pattern that opens with a look-behind gets no quick first-letter test from
+            # `re`: the one-character lookahead of the letters it can start with gives it one.
+            gate = _gate_low(cs.pattern)
+            if gate:
+                cs = LazyPattern(gate + cs.pattern, cs.flags)
+        self._has_bare = cs is not None and "(?P<" in cs.pattern and "(?P=" not in cs.pattern
+        self.ci, self.cs = ci, cs
+
+    def _build_bare(self) -> None:
+        # Named groups cost `re` its quick first-letter test of each branch: the same pattern
+        # without them finds the same matches about twice as fast; the named one then runs
+        # only where a match starts, to tell which entry it was.
+        bare = None
+        if self._has_bare:
+            bare = LazyPattern(re.sub(r"\(\?P<\w+>", "(?:", self.cs.pattern), re.UNICODE)
+            dispatch = self._args[2]
+            if dispatch is not None:
+                bare = _dispatched(bare, dispatch)
+        self.bare = bare
+
+
+def _ready(pattern):
+    """`pattern` compiled (a LazyPattern's compiled pattern; None stays None)."""
+    return pattern.compiled if isinstance(pattern, LazyPattern) else pattern
+
+
+def _dispatched(bare: LazyPattern, parts: list[str]) -> LazyPattern:
+    """A bare twin (a word-start lookbehind then the alternation of `parts`) that groups the
+    entries by the letter they start with, keeping their order within a letter: at any
+    position only the entries that can start there are tried, and the first of them that
+    matches is the one the plain alternation would have taken. `bare` itself when its text
+    is not of that form."""
     marker = r"(?<![\w'’])(?:"
-    if lp.bare is None:
-        return
-    pat = lp.bare.pattern
+    pat = bare.pattern
     i = pat.find(marker)
     bare_parts = [re.sub(r"\(\?P<\w+>", "(?:", q) for q in parts]
     if i < 0 or pat[i + len(marker):] != "|".join(bare_parts) + ")":
-        return
+        return bare
     try:
         from re import _parser
         sets = [_first_chars(_parser.parse(q, re.UNICODE)) for q in bare_parts]
     except Exception:  # noqa: BLE001 - private parser API: keep the plain twin
-        return
+        return bare
     if not sets or any(c is None or "" in c for c in sets):
-        return
+        return bare
     groups = ["(?=%s)(?:%s)" % (re.escape(ch), "|".join(q for q, c in zip(bare_parts, sets) if ch in c))
               for ch in sorted(set().union(*sets))]
-    lp.bare = re.compile(pat[:i] + r"(?<![\w'’])(?:" + "|".join(groups) + ")", re.UNICODE)
+    return LazyPattern(pat[:i] + r"(?<![\w'’])(?:" + "|".join(groups) + ")", re.UNICODE)
 
 
-def _fast(ci: re.Pattern) -> LowPattern:
-    """`ci` with its case-sensitive twin when its text allows one."""
+def _twin_of(ci) -> LazyPattern | None:
     body = re.sub(r"^\(\?=\[[^\]]*\]\)", "", ci.pattern).replace("[lLdD]", "")
-    return LowPattern(ci, _low(body, ci.pattern))
+    return _low(body, ci.pattern)
+
+
+def _fast(ci) -> LowPattern:
+    """`ci` with its case-sensitive twin when its text allows one (both made on first use)."""
+    return LowPattern(ci, functools.partial(_twin_of, ci))
 
 
 def _wb(pattern: str) -> str:
@@ -364,8 +597,48 @@ def _wb_names(pattern: str) -> str:
     return _gate(pattern) + r"(?<![\w])(?:(?<=\b[lLdD]['’])|(?<!['’]))(?:" + pattern + r")(?![\w])"
 
 
+class _built:
+    """A `Lexicon` attribute computed the first time it is read, then kept in the instance
+    (so later reads are plain attribute reads): `functools.cached_property` without its lock.
+    Two threads reading it first at once both compute it, alike; one of the results stays."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = self.fn(obj)
+        obj.__dict__[self.name] = value
+        return value
+
+
+def _re(text: str, flags: int = _FLAGS) -> LazyPattern:
+    """A lexicon pattern: compiled on its first use."""
+    return LazyPattern(text, flags)
+
+
+def _lazy_low(body: str, full) -> functools.partial:
+    """The twin `_low(body, full())` of a LowPattern, put together when the LowPattern is
+    first used (`full` is a function: building its text may parse patterns)."""
+    return functools.partial(_low_later, body, full)
+
+
+def _low_later(body: str, full) -> LazyPattern | None:
+    return _low(body, full())
+
+
 class Lexicon:
-    """Compiled cues of one language (plus the shared ones)."""
+    """Cues of one language (plus the shared ones).
+
+    Only plain data (word lists, month and weekday names, stopwords) is read in at
+    construction; each pattern attribute is put together the first time it is read and
+    compiled the first time it is used. `build_all()` builds every attribute."""
 
     def __init__(self, code: str, mod: ModuleType) -> None:
         self.code = code
@@ -374,189 +647,415 @@ class Lexicon:
         self.scales: dict[str, float] = {k.lower().rstrip("."): v for k, v in mod.SCALES.items()}
         # Tens and units written as one number ("thirty-eight", "achtunddreißig"), from the
         # language's own tens and unit words; tried before the single words.
-        tens = {w: v for w, v in self.word_numbers.items() if v in range(20, 100, 10) and " " not in w}
-        units = {w: v for w, v in self.word_numbers.items() if v in range(1, 10) and " " not in w}
-        template = getattr(mod, "COMPOUND_NUMBER", "")
-        self._tens, self._units = tens, units
-        self._compound_re = re.compile(
-            template.replace("{tens}", "(?P<t>" + _words(tens) + ")").replace("{units}", "(?P<u>" + _words(units) + ")"),
-            _FLAGS) if template and tens and units else None
-        compound = template.replace("{tens}", "(?:" + _words(tens) + ")").replace(
-            "{units}", "(?:" + _words(units) + ")") + "|" if self._compound_re is not None else ""
-        self._word_number_body = compound + _words(self.word_numbers)
-        self.word_number_re = re.compile(
-            r"(?<![\w'’-])(?P<w>" + self._word_number_body + r")(?![\w])", _FLAGS)
-        self.scale_re = re.compile(
-            r"[ \u00a0]?(?P<scale>" + _words(mod.SCALES) + r")(?![\w])\.?", _FLAGS)
+        self._tens = {w: v for w, v in self.word_numbers.items() if v in range(20, 100, 10) and " " not in w}
+        self._units = {w: v for w, v in self.word_numbers.items() if v in range(1, 10) and " " not in w}
         # Fractions: one named group per entry so the match says which fraction it was.
         self._fraction_values: dict[str, float] = {}
-        parts = []
-        for i, (pattern, pct) in enumerate(mod.FRACTIONS):
-            name = ("most%d" if pct < 0 else "f%d") % i
-            self._fraction_values[name] = abs(pct)
-            parts.append("(?P<%s>%s)" % (name, pattern))
-        self.fraction_re = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", _FLAGS)
-        fraction_parts = list(parts)
-        self.range_open_re = re.compile(_wb(_alt(mod.RANGE_OPEN)) + r"\s*$", _FLAGS)
-        self.range_and_re = re.compile(r"\s*(?:" + _alt(mod.RANGE_AND) + r")\s*", _FLAGS)
-        self.range_bare_re = re.compile(r"\s+(?:" + _alt(getattr(mod, "RANGE_BARE", [])) + r")\s+", _FLAGS)
-        # Qualifier cues sit immediately before the numeral.
+        for i, (_pattern, pct) in enumerate(mod.FRACTIONS):
+            self._fraction_values[("most%d" if pct < 0 else "f%d") % i] = abs(pct)
         self.qualifiers: dict[str, str] = {k.lower(): v for k, v in mod.QUALIFIERS.items()}
-        self.qualifier_re = re.compile(
-            _wb("(?P<q>" + _words(self.qualifiers) + ")") + r"[\s\u00a0]*$", _FLAGS)
-        # Verb classes (gain, loss, hold...), before and after the numeral.
-        self.cue_classes: list[tuple[str, re.Pattern]] = []
-        self.cue_classes_fast: list[tuple[str, LowPattern]] = []
-        for cls, items in mod.CUES.items():
-            self.cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
-            self.cue_classes_fast.append((cls, LowPattern(self.cue_classes[-1][1],
-                                                          _low(_alt(items), _wb_low(_alt(items))))))
-        # Where any cue starts: one zero-width scan over the lower-cased sentence; each class
-        # is then tried only at those positions (see engine.find_cues).
-        cue_union = "|".join(_alt(items) for items in mod.CUES.values())
-        self.cue_starts = _low(cue_union, r"(?<![\w'’])(?=" + _gate_low(cue_union) + r"(?:" + cue_union + r")(?![\w]))")
-        self.cue_classes_cs = [(cls, p.cs) for cls, p in self.cue_classes_fast]
+        self.months: dict[str, int] = month_names(code)
+        self.period_kinds = [kind for _p, kind in mod.PERIODS]
+        # Which period patterns cannot match without a month name (the month is not inside
+        # an optional alternative): a sentence without a month skips them.
+        self.period_needs_month = [("{M}" in p and "|(?P<m>{M}))" not in p) for p, _k in mod.PERIODS]
+        self.source_nouns = {k.lower(): v for k, v in getattr(mod, "SOURCE_NOUNS", {}).items()}
+        self.source_adjectives = {k.lower(): v for k, v in getattr(mod, "SOURCE_ADJECTIVES", {}).items()}
+        self.post_qualifiers = {k.lower(): v for k, v in getattr(mod, "POST_QUALIFIERS", {}).items()}
+        self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
+        self.stopwords = stopwords_for(code)
+        self._cue_scans = 0  # long sentences scanned by `cue_positions` without the prefilter
+
+    @classmethod
+    def attribute_names(cls) -> list[str]:
+        """The names of the attributes built on first read."""
+        return [name for name, value in vars(cls).items() if isinstance(value, _built)]
+
+    def build_all(self, compile_patterns: bool = False) -> "Lexicon":
+        """Build every attribute now; with `compile_patterns`, compile every pattern too (and the
+        prefilters), so that no later call pays for it."""
+        for name in self.attribute_names():
+            value = getattr(self, name)
+            if compile_patterns:
+                _compile_all(value)
+        if compile_patterns:
+            self._cue_scans = _UPGRADE_AFTER
+        return self
+
+    # --- numbers
+    @_built
+    def _compound_re(self):
+        template = getattr(self.mod, "COMPOUND_NUMBER", "")
+        tens, units = self._tens, self._units
+        return _re(template.replace("{tens}", "(?P<t>" + _words(tens) + ")").replace(
+            "{units}", "(?P<u>" + _words(units) + ")")) if template and tens and units else None
+
+    @_built
+    def _word_number_body(self) -> str:
+        template = getattr(self.mod, "COMPOUND_NUMBER", "")
+        compound = template.replace("{tens}", "(?:" + _words(self._tens) + ")").replace(
+            "{units}", "(?:" + _words(self._units) + ")") + "|" if self._compound_re is not None else ""
+        return compound + _words(self.word_numbers)
+
+    @_built
+    def word_number_re(self):
+        return _re(r"(?<![\w'’-])(?P<w>" + self._word_number_body + r")(?![\w])")
+
+    @_built
+    def word_number_fast(self):
+        words = self._word_number_body
+        return LowPattern(self.word_number_re, _low(words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
+
+    @_built
+    def scale_re(self):
+        return _re(r"[ \u00a0]?(?P<scale>" + _words(self.mod.SCALES) + r")(?![\w])\.?")
+
+    @_built
+    def _fraction_parts(self) -> list[str]:
+        return ["(?P<%s>%s)" % (("most%d" if pct < 0 else "f%d") % i, pattern)
+                for i, (pattern, pct) in enumerate(self.mod.FRACTIONS)]
+
+    @_built
+    def fraction_re(self):
+        return _re(r"(?<![\w-])(?:" + "|".join(self._fraction_parts) + r")(?![\w])")
+
+    @_built
+    def fraction_fast(self):
+        parts = self._fraction_parts
+        return LowPattern(self.fraction_re, _low("|".join(parts), r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])"))
+
+    @_built
+    def range_open_re(self):
+        return _re(_wb(_alt(self.mod.RANGE_OPEN)) + r"\s*$")
+
+    @_built
+    def range_and_re(self):
+        return _re(r"\s*(?:" + _alt(self.mod.RANGE_AND) + r")\s*")
+
+    @_built
+    def range_bare_re(self):
+        return _re(r"\s+(?:" + _alt(getattr(self.mod, "RANGE_BARE", [])) + r")\s+")
+
+    # --- qualifiers and cues
+    @_built
+    def qualifier_re(self):
+        """Qualifier cues sit immediately before the numeral."""
+        return _fast(_re(_wb("(?P<q>" + _words(self.qualifiers) + ")") + r"[\s\u00a0]*$"))
+
+    @_built
+    def cue_classes(self) -> list[tuple[str, LazyPattern]]:
+        """Verb classes (gain, loss, hold...), before and after the numeral."""
+        return [(cls, _re(_wb(_alt(items)))) for cls, items in self.mod.CUES.items()]
+
+    @_built
+    def cue_classes_fast(self) -> list[tuple[str, LowPattern]]:
+        return [(cls, LowPattern(p, _lazy_low(_alt(items), functools.partial(_wb_low, _alt(items)))))
+                for (cls, p), items in zip(self.cue_classes, self.mod.CUES.values())]
+
+    @_built
+    def cue_classes_cs(self) -> list:
+        return [(cls, p.cs) for cls, p in self.cue_classes_fast]
+
+    @_built
+    def _cue_union(self) -> str:
+        return "|".join(_alt(items) for items in self.mod.CUES.values())
+
+    @_built
+    def cue_starts(self):
+        """Where any cue starts: one zero-width scan over the lower-cased sentence; each class
+        is then tried only at those positions (see engine.find_cues). None when a class has
+        no lower-cased twin."""
         if any(p is None for _c, p in self.cue_classes_cs):
-            self.cue_starts = None
-        # The scan's zero-width matches lie where one of the cues' prefixes is written.
-        self._cue_prefilter = prefilter_for(re.compile(cue_union, re.UNICODE)) if self.cue_starts is not None else None
-        # Which classes can start with a given (lower-case) letter, in class order: the
-        # classes gated on other letters cannot match there.
+            return None
+        cue_union = self._cue_union
+        return _low(cue_union, r"(?<![\w'’])(?=" + _gate_low(cue_union) + r"(?:" + cue_union + r")(?![\w]))")
+
+    @_built
+    def _cue_prefilter(self):
+        """The scan's zero-width matches lie where one of the cues' prefixes is written."""
+        return prefilter_for(LazyPattern(self._cue_union, re.UNICODE)) if self.cue_starts is not None else None
+
+    @_built
+    def cue_classes_by_char(self) -> dict:
+        """Which classes can start with a given (lower-case) letter, in class order: the
+        classes gated on other letters cannot match there."""
         gates = []
-        for _cls, items in mod.CUES.items():
+        for _cls, items in self.mod.CUES.items():
             gate = _gate_low(_alt(items))
             gates.append(None if not gate else set(re.compile("[" + gate[4:-2] + "]").findall(
                 "".join(chr(c) for c in range(0x500)) + "".join(chr(c) for c in range(0x2000, 0x2100)))))
         letters = set().union(*(g for g in gates if g is not None))
-        self.cue_classes_by_char: dict = {c: tuple(i for i, g in enumerate(gates) if g is None or c in g)
-                                          for c in letters}
-        self.cue_classes_all = tuple(range(len(gates)))  # any other letter: every class
-        self.post_cue_classes: list[tuple[str, re.Pattern]] = []
-        for cls, items in mod.POST_CUES.items():
-            self.post_cue_classes.append((cls, re.compile(_wb(_alt(items)), _FLAGS)))
-        self.distract_after_re = re.compile(r"^\W{0,3}(?:" + _alt(mod.DISTRACT_AFTER) + ")", _FLAGS)
-        self.distract_before_re = re.compile("(?:" + _alt(mod.DISTRACT_BEFORE) + r")\W{0,3}$", _FLAGS)
-        self.change_by_re = re.compile("(?:" + _alt(getattr(mod, "CHANGE_BY", [])) + r")\W{0,3}$", _FLAGS)
-        self.count_distract_before_re = re.compile(
-            "(?:" + _alt(getattr(mod, "COUNT_DISTRACT_BEFORE", [])) + r")$", _FLAGS)
-        # Units.
-        self.area_units = [(re.compile(p, _FLAGS), factor, kind) for p, factor, kind in mod.AREA_UNITS]
-        self.percent_re = re.compile(r"^[\s\u00a0]*(?:" + _alt(mod.PERCENT) + r")(?![\w])", _FLAGS)
-        self.permille_re = re.compile(r"^[\s\u00a0]*(?:" + _alt(mod.PERMILLE) + r")(?![\w])", _FLAGS)
-        self.linear_re = re.compile(r"^[\s\u00a0]*-?(?:" + _alt(mod.LINEAR_UNITS) + r")(?![\w²2])", _FLAGS)
-        self.per_day_re = re.compile(r"^[\s\u00a0,]*(?:" + _alt(mod.PER_DAY) + r")(?![\w])", _FLAGS)
-        self.settlement_re = re.compile(
-            r"^[\s\u00a0]*(?:(?:" + _alt(mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" + _alt(mod.SETTLEMENT_NOUNS) + r")(?![\w])", _FLAGS)
-        self.settlement_any_re = re.compile(_wb("(?P<noun>" + _alt(mod.SETTLEMENT_NOUNS) + ")"), _FLAGS)
-        self.admin_unit_re = re.compile(
-            r"^[\s\u00a0]*(?:(?:" + _alt(mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" + _alt(mod.ADMIN_UNIT_NOUNS) + r")(?![\w])", _FLAGS)
-        # One test of whether any unit follows a numeral at all: most numerals (years,
-        # counts of people) have none, and then no unit pattern is tried one by one.
-        unit_parts = [p for p, _f, _k in mod.AREA_UNITS] + [u.pattern for u in (
+        return {c: tuple(i for i, g in enumerate(gates) if g is None or c in g) for c in letters}
+
+    @_built
+    def cue_classes_all(self) -> tuple:
+        return tuple(range(len(self.mod.CUES)))  # any other letter: every class
+
+    @_built
+    def post_cue_classes(self) -> list:
+        return [(cls, _fast(_re(_wb(_alt(items))))) for cls, items in self.mod.POST_CUES.items()]
+
+    @_built
+    def distract_after_re(self):
+        return _fast(_re(r"^\W{0,3}(?:" + _alt(self.mod.DISTRACT_AFTER) + ")"))
+
+    @_built
+    def distract_before_re(self):
+        return _fast(_re("(?:" + _alt(self.mod.DISTRACT_BEFORE) + r")\W{0,3}$"))
+
+    @_built
+    def change_by_re(self):
+        return _fast(_re("(?:" + _alt(getattr(self.mod, "CHANGE_BY", [])) + r")\W{0,3}$"))
+
+    @_built
+    def count_distract_before_re(self):
+        return _fast(_re("(?:" + _alt(getattr(self.mod, "COUNT_DISTRACT_BEFORE", [])) + r")$"))
+
+    # --- units
+    @_built
+    def area_units(self) -> list:
+        return [(_re(p), factor, kind) for p, factor, kind in self.mod.AREA_UNITS]
+
+    @_built
+    def percent_re(self):
+        return _re(r"^[\s\u00a0]*(?:" + _alt(self.mod.PERCENT) + r")(?![\w])")
+
+    @_built
+    def permille_re(self):
+        return _re(r"^[\s\u00a0]*(?:" + _alt(self.mod.PERMILLE) + r")(?![\w])")
+
+    @_built
+    def linear_re(self):
+        return _re(r"^[\s\u00a0]*-?(?:" + _alt(self.mod.LINEAR_UNITS) + r")(?![\w²2])")
+
+    @_built
+    def per_day_re(self):
+        return _re(r"^[\s\u00a0,]*(?:" + _alt(self.mod.PER_DAY) + r")(?![\w])")
+
+    @_built
+    def settlement_re(self):
+        return _re(r"^[\s\u00a0]*(?:(?:" + _alt(self.mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" +
+                   _alt(self.mod.SETTLEMENT_NOUNS) + r")(?![\w])")
+
+    @_built
+    def settlement_any_re(self):
+        return _re(_wb("(?P<noun>" + _alt(self.mod.SETTLEMENT_NOUNS) + ")"))
+
+    @_built
+    def settlement_any_fast(self):
+        nouns = _alt(self.mod.SETTLEMENT_NOUNS)
+        return LowPattern(self.settlement_any_re,
+                          _lazy_low(nouns, functools.partial(_wb_low, "(?P<noun>" + nouns + ")")))
+
+    @_built
+    def admin_unit_re(self):
+        return _re(r"^[\s\u00a0]*(?:(?:" + _alt(self.mod.COUNT_FILLERS) + r")\s+){0,3}(?P<noun>" +
+                   _alt(self.mod.ADMIN_UNIT_NOUNS) + r")(?![\w])")
+
+    @_built
+    def unit_any_re(self):
+        """One test of whether any unit follows a numeral at all: most numerals (years,
+        counts of people) have none, and then no unit pattern is tried one by one."""
+        unit_parts = [p for p, _f, _k in self.mod.AREA_UNITS] + [u.pattern for u in (
             self.percent_re, self.permille_re, self.settlement_re, self.admin_unit_re, self.linear_re)]
-        self.unit_any_re = re.compile("|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in unit_parts), _FLAGS)
-        self.of_total_re = re.compile(r"^\s*(?:" + _alt(mod.OF_THE) + r")\s*(?:[\w'’-]+\s+){0,3}$", _FLAGS)
-        # Time.
-        self.months: dict[str, int] = {k.lower(): v for k, v in mod.MONTHS.items()}
-        self.month_alt = _words(self.months)
-        # A period phrase starts at a word start ("Myanmar's" holds no "mar's").
-        self.periods = [(re.compile(r"(?<![\w'’])(?:" + p.replace("{M}", "(?:" + self.month_alt + ")") + ")", _FLAGS), kind)
-                        for p, kind in mod.PERIODS]
-        # Which period patterns cannot match without a month name (the month is not inside
-        # an optional alternative): a sentence without a month skips them.
-        self.period_needs_month = [("{M}" in p and "|(?P<m>{M}))" not in p) for p, _k in mod.PERIODS]
-        self.month_any_re = re.compile(_wb(self.month_alt), _FLAGS)
-        # Period patterns scanned together: group k<i> says which entry matched and the
-        # entry's own groups are renamed g<i>_<name>. At one position the earlier entry wins.
-        self.period_kinds = [kind for _p, kind in mod.PERIODS]
+        return _re("|".join("(?:%s)" % re.sub(r"\(\?P<\w+>", "(?:", p) for p in unit_parts))
+
+    @_built
+    def of_total_re(self):
+        return _fast(_re(r"^\s*(?:" + _alt(self.mod.OF_THE) + r")\s*(?:[\w'’-]+\s+){0,3}$"))
+
+    # --- time
+    @_built
+    def month_alt(self) -> str:
+        return _words(self.months)
+
+    @_built
+    def periods(self) -> list:
+        """A period phrase starts at a word start ("Myanmar's" holds no "mar's")."""
+        month = "(?:" + self.month_alt + ")"
+        return [(_re(r"(?<![\w'’])(?:" + p.replace("{M}", month) + ")"), kind) for p, kind in self.mod.PERIODS]
+
+    @_built
+    def month_any_re(self):
+        return _re(_wb(self.month_alt))
+
+    @_built
+    def month_any_fast(self):
+        return LowPattern(self.month_any_re, _lazy_low(self.month_alt, functools.partial(_wb_low, self.month_alt)))
+
+    @_built
+    def _period_parts(self) -> list[str]:
+        """Period patterns scanned together: group k<i> says which entry matched and the
+        entry's own groups are renamed g<i>_<name>. At one position the earlier entry wins."""
+        month = "(?:" + self.month_alt + ")"
         parts = []
-        self.period_groups: list[list[tuple[str, str]]] = []  # (combined name, own name)
-        for i, (p, _kind) in enumerate(mod.PERIODS):
-            self.period_groups.append([("g%d_%s" % (i, g), g) for g in re.findall(r"\(\?P<(\w+)>", p)])
-            body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: "(?P<g%d_%s>" % (i, m.group(1)),
-                          p.replace("{M}", "(?:" + self.month_alt + ")"))
+        for i, (p, _kind) in enumerate(self.mod.PERIODS):
+            body = re.sub(r"\(\?P<(\w+)>", lambda m, i=i: "(?P<g%d_%s>" % (i, m.group(1)), p.replace("{M}", month))
             parts.append("(?P<k%d>%s)" % (i, body))
-        # The entries split by whether they need a month name: a sentence without one scans
-        # only the others.
-        month_parts = [q for q, need in zip(parts, self.period_needs_month) if need]
-        plain_parts = [q for q, need in zip(parts, self.period_needs_month) if not need]
-        self.periods_month_re = re.compile(_gate("|".join(month_parts)) + r"(?<![\w'’])(?:" + ("|".join(month_parts) or "(?!x)x") + ")", _FLAGS)
-        self.periods_plain_re = re.compile(_gate("|".join(plain_parts)) + r"(?<![\w'’])(?:" + ("|".join(plain_parts) or "(?!x)x") + ")", _FLAGS)
-        body_m, body_p = "|".join(month_parts) or "(?!x)x", "|".join(plain_parts) or "(?!x)x"
-        self.periods_month_fast = LowPattern(self.periods_month_re, _low(
-            body_m, _gate_low("|".join(month_parts)) + r"(?<![\w'’])(?:" + body_m + ")"))
-        self.periods_plain_fast = LowPattern(self.periods_plain_re, _low(
-            body_p, _gate_low("|".join(plain_parts)) + r"(?<![\w'’])(?:" + body_p + ")"))
-        _dispatched(self.periods_plain_fast, plain_parts)  # (the month entries gained nothing)
-        self.month_any_fast = LowPattern(self.month_any_re if hasattr(self, "month_any_re") else
-                                         re.compile(_wb(self.month_alt), _FLAGS),
-                                         _low(self.month_alt, _wb_low(self.month_alt)))
-        self.speech_re = re.compile(_wb(_alt(mod.SPEECH_VERBS)), _FLAGS)
-        self.according_re = re.compile(_wb(_alt(mod.ACCORDING_TO)), _FLAGS)
-        self.analysis_re = re.compile(_wb(_alt(mod.ANALYSIS_WORDS)), _FLAGS)
-        self.precisely_re = re.compile(_wb(_alt(mod.PRECISELY)) + r"\W*$", _FLAGS)
-        self.anaphora_re = re.compile(_wb(_alt(mod.TERRITORY_ANAPHORA)), _FLAGS)
-        # An unnamed source right before a speech verb: up to three lower-case words and a
-        # head noun ("analysts and war bloggers", "the army"), then at most two words.
-        self.generic_source_re = re.compile(
-            r"(?<![\w'’])(?P<np>(?:(?-i:[a-zà-ÿа-яіїєґ][\w'’-]*)\s+){0,3}?(?:(?-i:[A-ZА-ЯІЇЄҐ][\w'’-]*)\s+)?(?P<head>" + _alt(getattr(mod, "GENERIC_SOURCES", [])) +
-            r"))\s+(?:[\w'’]+\s+){0,2}$", _FLAGS)
-        # An unnamed source right after "according to": determiner, up to two words, a head
-        # noun, up to two words ("d'un cartographe anonyme", "Western officials").
-        self.source_nouns = {k.lower(): v for k, v in getattr(mod, "SOURCE_NOUNS", {}).items()}
-        self.source_adjectives = {k.lower(): v for k, v in getattr(mod, "SOURCE_ADJECTIVES", {}).items()}
+        return parts
+
+    @_built
+    def period_groups(self) -> list[list[tuple[str, str]]]:
+        """(combined name, own name) of each period entry's groups."""
+        return [[("g%d_%s" % (i, g), g) for g in re.findall(r"\(\?P<(\w+)>", p)]
+                for i, (p, _k) in enumerate(self.mod.PERIODS)]
+
+    # The entries split by whether they need a month name: a sentence without one scans
+    # only the others.
+    @_built
+    def _period_month_parts(self) -> list[str]:
+        return [q for q, need in zip(self._period_parts, self.period_needs_month) if need]
+
+    @_built
+    def _period_plain_parts(self) -> list[str]:
+        return [q for q, need in zip(self._period_parts, self.period_needs_month) if not need]
+
+    @_built
+    def periods_month_re(self):
+        parts = self._period_month_parts
+        return _re(_gate("|".join(parts)) + r"(?<![\w'’])(?:" + ("|".join(parts) or "(?!x)x") + ")")
+
+    @_built
+    def periods_plain_re(self):
+        parts = self._period_plain_parts
+        return _re(_gate("|".join(parts)) + r"(?<![\w'’])(?:" + ("|".join(parts) or "(?!x)x") + ")")
+
+    @_built
+    def periods_month_fast(self):
+        parts = self._period_month_parts
+        body = "|".join(parts) or "(?!x)x"
+        return LowPattern(self.periods_month_re, _lazy_low(
+            body, lambda: _gate_low("|".join(parts)) + r"(?<![\w'’])(?:" + body + ")"))
+
+    @_built
+    def periods_plain_fast(self):
+        parts = self._period_plain_parts
+        body = "|".join(parts) or "(?!x)x"
+        return LowPattern(self.periods_plain_re, _lazy_low(
+            body, lambda: _gate_low("|".join(parts)) + r"(?<![\w'’])(?:" + body + ")"),
+            dispatch=parts)  # (the month entries gained nothing)
+
+    @_built
+    def weekday_re(self):
+        return _re(_wb(_words(self.weekdays)))
+
+    @_built
+    def weekday_fast(self):
+        return _fast(self.weekday_re)
+
+    # --- attribution
+    @_built
+    def speech_re(self):
+        return _re(_wb(_alt(self.mod.SPEECH_VERBS)))
+
+    @_built
+    def according_re(self):
+        return _re(_wb(_alt(self.mod.ACCORDING_TO)))
+
+    @_built
+    def analysis_re(self):
+        return _re(_wb(_alt(self.mod.ANALYSIS_WORDS)))
+
+    # Twins over the lower-cased sentence where only the spans are read.
+    @_built
+    def speech_fast(self):
+        alt = _alt(self.mod.SPEECH_VERBS)
+        return LowPattern(self.speech_re, _lazy_low(alt, functools.partial(_wb_low, alt)))
+
+    @_built
+    def according_fast(self):
+        alt = _alt(self.mod.ACCORDING_TO)
+        return LowPattern(self.according_re, _lazy_low(alt, functools.partial(_wb_low, alt)))
+
+    @_built
+    def analysis_fast(self):
+        alt = _alt(self.mod.ANALYSIS_WORDS)
+        return LowPattern(self.analysis_re, _lazy_low(alt, functools.partial(_wb_low, alt)))
+
+    @_built
+    def precisely_re(self):
+        return _fast(_re(_wb(_alt(self.mod.PRECISELY)) + r"\W*$"))
+
+    @_built
+    def anaphora_re(self):
+        return _fast(_re(_wb(_alt(self.mod.TERRITORY_ANAPHORA))))
+
+    @_built
+    def generic_source_re(self):
+        """An unnamed source right before a speech verb: up to three lower-case words and a
+        head noun ("analysts and war bloggers", "the army"), then at most two words."""
+        return _re(
+            r"(?<![\w'’])(?P<np>(?:(?-i:[a-zà-ÿа-яіїєґ][\w'’-]*)\s+){0,3}?(?:(?-i:[A-ZА-ЯІЇЄҐ][\w'’-]*)\s+)?(?P<head>" +
+            _alt(getattr(self.mod, "GENERIC_SOURCES", [])) + r"))\s+(?:[\w'’]+\s+){0,2}$")
+
+    @_built
+    def unnamed_source_re(self):
+        """An unnamed source right after "according to": determiner, up to two words, a head
+        noun, up to two words ("d'un cartographe anonyme", "Western officials")."""
+        mod = self.mod
         word = r"[^\W\d_][\w'’-]*"
-        self.unnamed_source_re = re.compile(
+        return _re(
             r"\s*(?:(?:" + _alt(getattr(mod, "SOURCE_BRIDGE", [])) + r")(?:(?<=['’])|(?![\w]))\s*)?"
             r"(?:(?:" + _alt(getattr(mod, "SOURCE_DETERMINERS", [])) + r")(?:\s+|(?<=['’])))?"
             r"(?<![\w])(?P<pre>(?:" + word + r"\s+){0,2}?)(?P<head>" + _words(self.source_nouns) + r")(?![\w])(?:['’]s)?"
-            r"(?P<post>(?:\s+" + word + r"){0,2})", _FLAGS)
-        self.post_qualifiers = {k.lower(): v for k, v in getattr(mod, "POST_QUALIFIERS", {}).items()}
-        self.post_qualifier_re = re.compile(r"^[\s\u00a0]*(?P<q>" + _words(self.post_qualifiers) + r")(?![\w])", _FLAGS)
-        self.same_figure_re = re.compile(_wb(_alt(getattr(mod, "SAME_FIGURE", []))), _FLAGS)
-        self.outlet_calc_re = re.compile(_wb(_alt(getattr(mod, "OUTLET_CALC", []))), _FLAGS)
-        self.weekdays: dict[str, int] = {k.lower(): v for k, v in getattr(mod, "WEEKDAYS", {}).items()}
-        self.weekday_re = re.compile(_wb(_words(self.weekdays)), _FLAGS)
-        self.weekday_fast = _fast(self.weekday_re)
-        self.speaker_pronoun_re = re.compile(_wb(_alt(getattr(mod, "SPEAKER_PRONOUNS", []))), _FLAGS)
-        self.country_anaphora_re = re.compile(
-            r"^\s*(?:(?:of|de|d['’]|der|van|av|з|i|in|en|dans)\s+)?" + _wb(_alt(getattr(mod, "COUNTRY_ANAPHORA", []))), _FLAGS)
-        self.actor_pronoun_re = re.compile(_wb(_alt(mod.SPEAKER_SIDE)), _FLAGS)
-        self.actors = [(re.compile(_wb(p), _FLAGS), canon) for p, canon in mod.ACTORS + common.ACTORS]
-        # One scan for all actor names; the group number says which entry matched.
-        # The word boundaries are written once around the alternation, so a position inside
-        # a word fails at the first test instead of once per entry.
-        self.actor_all_re = re.compile(
-            _wb("|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))), _FLAGS)
-        actor_body = "|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(mod.ACTORS + common.ACTORS))
-        self.actor_all_fast = LowPattern(self.actor_all_re, _low(actor_body, _wb_low(actor_body)))
-        self.stopwords = frozenset(w.lower() for w in mod.STOPWORDS)
-        # Read through their lower-cased twins (the callers use spans, or group texts only
-        # case-insensitively).
-        for name in ("distract_after_re", "distract_before_re", "change_by_re", "count_distract_before_re",
-                     "anaphora_re", "country_anaphora_re", "outlet_calc_re", "qualifier_re", "of_total_re",
-                     "precisely_re"):
-            setattr(self, name, _fast(getattr(self, name)))
-        self.post_cue_classes = [(cls, _fast(p)) for cls, p in self.post_cue_classes]
-        # Twins over the lower-cased sentence where only the spans are read.
-        self.speech_fast = LowPattern(self.speech_re, _low(_alt(mod.SPEECH_VERBS), _wb_low(_alt(mod.SPEECH_VERBS))))
-        self.according_fast = LowPattern(self.according_re, _low(_alt(mod.ACCORDING_TO), _wb_low(_alt(mod.ACCORDING_TO))))
-        self.analysis_fast = LowPattern(self.analysis_re, _low(_alt(mod.ANALYSIS_WORDS), _wb_low(_alt(mod.ANALYSIS_WORDS))))
-        self.fraction_fast = LowPattern(self.fraction_re, _low(
-            "|".join(fraction_parts), r"(?<![\w-])(?:" + "|".join(fraction_parts) + r")(?![\w])"))
-        words = self._word_number_body
-        self.word_number_fast = LowPattern(self.word_number_re, _low(
-            words, r"(?<![\w'’-])(?P<w>" + words + r")(?![\w])"))
-        nouns = _alt(mod.SETTLEMENT_NOUNS)
-        self.settlement_any_fast = LowPattern(self.settlement_any_re, _low(nouns, _wb_low("(?P<noun>" + nouns + ")")))
+            r"(?P<post>(?:\s+" + word + r"){0,2})")
+
+    @_built
+    def post_qualifier_re(self):
+        return _re(r"^[\s\u00a0]*(?P<q>" + _words(self.post_qualifiers) + r")(?![\w])")
+
+    @_built
+    def same_figure_re(self):
+        return _re(_wb(_alt(getattr(self.mod, "SAME_FIGURE", []))))
+
+    @_built
+    def outlet_calc_re(self):
+        return _fast(_re(_wb(_alt(getattr(self.mod, "OUTLET_CALC", [])))))
+
+    @_built
+    def speaker_pronoun_re(self):
+        return _re(_wb(_alt(getattr(self.mod, "SPEAKER_PRONOUNS", []))))
+
+    @_built
+    def country_anaphora_re(self):
+        return _fast(_re(r"^\s*(?:(?:of|de|d['’]|der|van|av|з|i|in|en|dans)\s+)?" +
+                         _wb(_alt(getattr(self.mod, "COUNTRY_ANAPHORA", [])))))
+
+    @_built
+    def actor_pronoun_re(self):
+        return _re(_wb(_alt(self.mod.SPEAKER_SIDE)))
+
+    # --- actors
+    @_built
+    def actors(self) -> list:
+        return [(LazyPattern(functools.partial(_wb, p), _FLAGS), canon) for p, canon in self.mod.ACTORS + common.ACTORS]
+
+    @_built
+    def _actor_body(self) -> str:
+        return "|".join("(?P<a%d>%s)" % (i, p) for i, (p, _c) in enumerate(self.mod.ACTORS + common.ACTORS))
+
+    @_built
+    def actor_all_re(self):
+        """One scan for all actor names; the group number says which entry matched. The word
+        boundaries are written once around the alternation, so a position inside a word
+        fails at the first test instead of once per entry."""
+        return LazyPattern(functools.partial(_wb, self._actor_body), _FLAGS)
+
+    @_built
+    def actor_all_fast(self):
+        body = self._actor_body
+        return LowPattern(self.actor_all_re, _lazy_low(body, functools.partial(_wb_low, body)))
 
     def cue_positions(self, low: str) -> list[int]:
         """Where a cue starts in the lower-cased sentence `low`: the offsets at which
         `cue_starts` matches, as its scan finds them (needs `cue_starts`)."""
         starts = self.cue_starts
-        if self._cue_prefilter is not None and len(low) >= _PREFILTER_MIN:
-            at = starts.match
-            return [p for p in self._cue_prefilter.starts(low) if at(low, p) is not None]
+        if len(low) >= _PREFILTER_MIN:
+            if self._cue_scans < _UPGRADE_AFTER:
+                self._cue_scans += 1  # the prefilter is built once it has a few scans to spare
+            elif self._cue_prefilter is not None:
+                at = starts.match
+                return [p for p in self._cue_prefilter.starts(low) if at(low, p) is not None]
         return [m.start() for m in starts.finditer(low)]
 
     def unnamed_source(self, text: str) -> str | None:
@@ -593,25 +1092,62 @@ class Lexicon:
         return self._fraction_values.get(group)
 
 
-_CACHE: dict[str, Lexicon] = {code: Lexicon(code, mod) for code, mod in _MODULES.items()}
+def _compile_all(value) -> None:
+    """Compile the patterns in `value` (a pattern, a LowPattern, or lists and tuples of them)."""
+    if isinstance(value, LazyPattern):
+        value.compiled  # noqa: B018 - the read compiles
+    elif isinstance(value, LowPattern):
+        value.upgrade()
+        for part in (value.ci, value.cs, value.bare):
+            _compile_all(part)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _compile_all(item)
 
-TERRITORIES = [(re.compile(_wb(p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
-SOURCES = [(re.compile(_wb(p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
+
+def _module(code: str) -> ModuleType:
+    return importlib.import_module("tracker.extract.lexicon." + code)
+
+
+@functools.lru_cache(maxsize=None)
+def stopwords_for(code: str) -> frozenset[str]:
+    """The stopwords of language `code` (lower case), without building its Lexicon."""
+    return frozenset(w.lower() for w in _module(code).STOPWORDS)
+
+
+@functools.lru_cache(maxsize=None)
+def month_names(code: str) -> dict[str, int]:
+    """Month names of language `code` (lower case) -> month number, without building its Lexicon."""
+    return {k.lower(): v for k, v in _module(code).MONTHS.items()}
+
+
+_CACHE: dict[str, Lexicon] = {}  # the lexicons built so far, by language code
+
+
+def built_languages() -> tuple[str, ...]:
+    """The languages whose Lexicon has been built in this process."""
+    return tuple(_CACHE)
+
+
+# The shared tables: each pattern is put together and compiled on its first use.
+TERRITORIES = [(LazyPattern(functools.partial(_wb, p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
+SOURCES = [(LazyPattern(functools.partial(_wb, p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
 # All sources in one scan (group s<i> says which entry matched), and one full-match test.
-SOURCES_ALL = re.compile(_wb_names("|".join(
+SOURCES_ALL = LazyPattern(functools.partial(_wb_names, "|".join(
     "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES))), _FLAGS)
 # The lower-cased twin leaves out the entries that are case-sensitive ("UN said", "ООН"),
 # scanned apart by SOURCES_CASED.
 _SOURCE_CASED = {i for i, (p, _c, _k) in enumerate(common.SOURCES) if "(?-i" in p}
 _SOURCES_LOW_BODY = "|".join("(?P<s%d>%s)" % (i, "(?!x)x" if i in _SOURCE_CASED else p)
                              for i, (p, _c, _k) in enumerate(common.SOURCES))
-SOURCES_FAST = LowPattern(SOURCES_ALL, _low(_SOURCES_LOW_BODY, _wb_names_low(_SOURCES_LOW_BODY)))
-SOURCES_CASED = re.compile(_wb_names("|".join("(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES)
-                                              if i in _SOURCE_CASED) or "(?!x)x"), _FLAGS)
+SOURCES_FAST = LowPattern(SOURCES_ALL,
+                          _lazy_low(_SOURCES_LOW_BODY, functools.partial(_wb_names_low, _SOURCES_LOW_BODY)))
+SOURCES_CASED = LazyPattern(functools.partial(_wb_names, "|".join(
+    "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES) if i in _SOURCE_CASED) or "(?!x)x"), _FLAGS)
 _SOURCES_FULL_LOW = "|".join("(?:%s)" % p for i, (p, _c, _k) in enumerate(common.SOURCES) if i not in _SOURCE_CASED)
-_SOURCES_FULL_CASED = re.compile("|".join("(?:%s)" % p for i, (p, _c, _k) in enumerate(common.SOURCES)
+_SOURCES_FULL_CASED = LazyPattern("|".join("(?:%s)" % p for i, (p, _c, _k) in enumerate(common.SOURCES)
                                            if i in _SOURCE_CASED) or "(?!x)x", _FLAGS)
-SOURCES_FULL_FAST = LowPattern(re.compile("(?:" + _SOURCES_FULL_LOW + ")", _FLAGS),
+SOURCES_FULL_FAST = LowPattern(LazyPattern("(?:" + _SOURCES_FULL_LOW + ")", _FLAGS),
                                _low(_SOURCES_FULL_LOW, "(?:" + _SOURCES_FULL_LOW + ")"))
 
 
@@ -620,28 +1156,31 @@ def is_source_name(text: str) -> bool:
     return SOURCES_FULL_FAST.fullmatch(text) is not None or _SOURCES_FULL_CASED.fullmatch(text) is not None
 
 
-SOURCES_FULL = re.compile("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
-TERRITORIES_ALL = re.compile(_wb_names("|".join(
+SOURCES_FULL = LazyPattern("(?:" + "|".join("(?:%s)" % p for p, _c, _k in common.SOURCES) + ")", _FLAGS)
+TERRITORIES_ALL = LazyPattern(functools.partial(_wb_names, "|".join(
     "(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))), _FLAGS)
 _TERRITORY_BODY = "|".join("(?P<t%d>%s)" % (i, p) for i, (p, _c, _l) in enumerate(common.TERRITORIES))
-TERRITORIES_FAST = LowPattern(TERRITORIES_ALL, _low(_TERRITORY_BODY, _wb_names_low(_TERRITORY_BODY)))
+TERRITORIES_FAST = LowPattern(TERRITORIES_ALL,
+                              _lazy_low(_TERRITORY_BODY, functools.partial(_wb_names_low, _TERRITORY_BODY)))
 _TOWN_BODY = "|".join("(?P<w%d>%s)" % (i, p) for i, (p, _c, _r) in enumerate(common.TOWNS))
 TOWNS = [(canon, region) for _p, canon, region in common.TOWNS]
-TOWNS_FAST = LowPattern(re.compile(_wb_names(_TOWN_BODY), _FLAGS), _low(_TOWN_BODY, _wb_names_low(_TOWN_BODY)))
+TOWNS_FAST = LowPattern(LazyPattern(functools.partial(_wb_names, _TOWN_BODY), _FLAGS),
+                        _lazy_low(_TOWN_BODY, functools.partial(_wb_names_low, _TOWN_BODY)))
 # Where a town name can stand for the area around it: right after "around", "near", "rond"...
 # Scanning for these few words first spares a scan for every town name.
 _NEAR_BODY = r"(?:" + common.NEAR_TOWN + r")\s+(?:the\s+(?:town|city)\s+of\s+)?"
-NEAR_TOWN_THEN_NAME = LowPattern(re.compile(r"(?<![\w'’])(?:" + _NEAR_BODY + ")", _FLAGS),
-                                 _low(_NEAR_BODY, _gate_low(_NEAR_BODY) + r"(?<![\w'’])(?:" + _NEAR_BODY + ")"))
-FOCUS_BEFORE = _fast(re.compile(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS))
-_OFFICIAL_NAMES_ALL = re.compile("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _n) in enumerate(common.OFFICIAL_NAMES)),
+NEAR_TOWN_THEN_NAME = LowPattern(LazyPattern(r"(?<![\w'’])(?:" + _NEAR_BODY + ")", _FLAGS),
+                                 _lazy_low(_NEAR_BODY,
+                                           lambda: _gate_low(_NEAR_BODY) + r"(?<![\w'’])(?:" + _NEAR_BODY + ")"))
+FOCUS_BEFORE = _fast(LazyPattern(r"(?<![\w])(?:" + common.FOCUS_BEFORE + r")\s+(?:[\w'’-]+\s+){0,4}$", _FLAGS))
+_OFFICIAL_NAMES_ALL = LazyPattern("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _n) in enumerate(common.OFFICIAL_NAMES)),
                                  _FLAGS)
 _OFFICIAL_CANON = [name for _p, name in common.OFFICIAL_NAMES]
 
 
 # The same names without their optional first word, read on lower-cased text: a quick test
 # that spares the full one for every other capitalised run.
-_OFFICIAL_STEMS = re.compile("|".join("(?:%s)" % p.replace("(?:[\\w'’]+\\s+)?", "", 1)
+_OFFICIAL_STEMS = LazyPattern("|".join("(?:%s)" % p.replace("(?:[\\w'’]+\\s+)?", "", 1)
                                       for p, _n in common.OFFICIAL_NAMES))
 
 
@@ -658,12 +1197,29 @@ def canonical_person(name: str) -> str:
     return _OFFICIAL_CANON[int(m.lastgroup[1:])] if m else name
 
 
-OFFICIALS_RE = re.compile(_wb("|".join("(?P<o%d>%s)" % (i, p) for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
+OFFICIALS_RE = LazyPattern(functools.partial(_wb, "|".join("(?P<o%d>%s)" % (i, p)
+                                                           for i, (p, _s) in enumerate(common.OFFICIALS))), _FLAGS)
 OFFICIAL_SIDES = [side for _p, side in common.OFFICIALS]
 TITLE_WORDS = frozenset(w.lower() for w in common.TITLE_WORDS)
 ORG_WORDS = frozenset(w.lower() for w in common.ORG_WORDS)
 
 
 def lexicon_for(language: str | None) -> Lexicon:
-    """The lexicon of `language`, English when unknown."""
-    return _CACHE.get((language or "en").lower()[:2], _CACHE["en"])
+    """The lexicon of `language`, English when unknown; built on the first request."""
+    code = (language or "en").lower()[:2]
+    lex = _CACHE.get(code)
+    if lex is None:
+        if code not in LANGUAGES:
+            return lexicon_for("en")
+        lex = _CACHE.setdefault(code, Lexicon(code, _module(code)))
+    return lex
+
+
+def warm_up(languages: tuple[str, ...] = LANGUAGES) -> None:
+    """Build the lexicons of `languages` and compile every pattern of theirs and of the shared
+    tables now (a long-running reader, or a benchmark that must not time the compiling)."""
+    for code in languages:
+        lexicon_for(code).build_all(compile_patterns=True)
+    _compile_all([TERRITORIES, SOURCES, SOURCES_ALL, SOURCES_FAST, SOURCES_CASED, _SOURCES_FULL_CASED,
+                  SOURCES_FULL_FAST, SOURCES_FULL, TERRITORIES_ALL, TERRITORIES_FAST, TOWNS_FAST,
+                  NEAR_TOWN_THEN_NAME, FOCUS_BEFORE, _OFFICIAL_NAMES_ALL, _OFFICIAL_STEMS, OFFICIALS_RE])
