@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.extract.lazyre import lazy_compile
 from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, TITLE_WORDS, Lexicon, _fast,
                                      canonical_person, is_source_name, may_name_official)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
 _CAP = r"[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’.-]*"
-_RUN = re.compile(_CAP + r"(?:\s+(?:al-|bin\s+|de\s+|van\s+|von\s+)?" + _CAP + r"){0,4}")
-_POSSESSIVE = re.compile(r"(?:'s|’s)$")
+_RUN = lazy_compile(_CAP + r"(?:\s+(?:al-|bin\s+|de\s+|van\s+|von\s+)?" + _CAP + r"){0,4}")
+_POSSESSIVE = lazy_compile(r"(?:'s|’s)$")
 
 
 @dataclass
@@ -125,10 +126,10 @@ def _sources_in(sentence: str, found: list | None = None) -> list[tuple[int, str
     return hits
 
 
-_ANALYSIS_STEM = re.compile(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", re.I)
+_ANALYSIS_STEM = lazy_compile(r"analy|berechn|auswert|ausgewertet|review|analyse|підрах", re.I)
 _ANALYSIS_STEM_FAST = _fast(_ANALYSIS_STEM)
-_BY_AFTER = re.compile(r"\s*by\b")
-_TITLE_GAP = re.compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
+_BY_AFTER = lazy_compile(r"\s*by\b")
+_TITLE_GAP = lazy_compile(r"\s+(?:[a-zà-ÿ][\w-]*\s+){0,2}|\s")
 
 
 def _runs_in(runs: list[tuple[int, int, str]], start: int, end: int) -> list[tuple[int, int, str]] | None:
@@ -189,15 +190,15 @@ def _person_near(sentence: str, lex: Lexicon, people: PeopleRegistry,
     return best[1] if best else None
 
 
-_STAFF_HEADS = re.compile(r"general\s+staff|état-major|generalstab|generale\s+staf|generalstaben|forsvarsstaben|генштаб", re.I)
-_ARMY_HEADS = re.compile(r"army|military|armée|armee|militär|leger|hæren|армія", re.I)
-_LEADING_ARTICLE = re.compile(r"^(?:the|an?|l['’]|la|le|les|un|une|die|der|das|de|het|een)\s+", re.I)
+_STAFF_HEADS = lazy_compile(r"general\s+staff|état-major|generalstab|generale\s+staf|generalstaben|forsvarsstaben|генштаб", re.I)
+_ARMY_HEADS = lazy_compile(r"army|military|armée|armee|militär|leger|hæren|армія", re.I)
+_LEADING_ARTICLE = lazy_compile(r"^(?:the|an?|l['’]|la|le|les|un|une|die|der|das|de|het|een)\s+", re.I)
 
 
 _GOVERNMENT_OF = {"Russia": "Russian government", "Ukraine": "Ukrainian government", "Israel": "Israeli government"}
-_SUBJECT_GAP = re.compile(r"(?:\s+\([A-Z]{2,6}\))?\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
-_LOCATIVE = re.compile(r"(?<![\w'’])(?:in|i|en|im|dans|à|op|у|в|на|near|from|to)\s+(?:the\s+)?$", re.I)
-_ANALYST_HEADS = re.compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|report|stud|survey|аналіт|експерт|ekspert)", re.I)
+_SUBJECT_GAP = lazy_compile(r"(?:\s+\([A-Z]{2,6}\))?\s+(?:(?:also|now|has|had|have|already|then|itself|heeft|hat|a|har|ook|auch|aussi|også)\s+){0,2}")
+_LOCATIVE = lazy_compile(r"(?<![\w'’])(?:in|i|en|im|dans|à|op|у|в|на|near|from|to)\s+(?:the\s+)?$", re.I)
+_ANALYST_HEADS = lazy_compile(r"(?:war\s+)?(?:analy|blog|monitor|expert|observ|estimat|report|stud|survey|аналіт|експерт|ekspert)", re.I)
 _POSTPOSITIONS = ("according", "selon", "laut", "volgens", "ifølge", "за ", "zufolge", "nach", "d'après", "d’après")
 
 
@@ -248,18 +249,18 @@ _NAMED_ANALYSIS = {
     "no": r"(?:analyse|opptelling|gjennomgang|beregning(?:er)?)\s+(?:(?:gjort\s+)?av|fra)\s+",
     "uk": r"(?:аналіз\w*|підрахун\w*|дослідженн\w*)\s+",
 }
-_NAMED_ANALYSIS_RE = {code: re.compile(r"(?<![\w'’-])" + p, re.I) for code, p in _NAMED_ANALYSIS.items()}
+_NAMED_ANALYSIS_RE = {code: lazy_compile(r"(?<![\w'’-])" + p, re.I) for code, p in _NAMED_ANALYSIS.items()}
 # "a Haaretz analysis", "Haaretz's analysis", "eine Haaretz-Analyse", "Haaretz' analyse".
-_ANALYSIS_BY_NAME_RE = re.compile(
+_ANALYSIS_BY_NAME_RE = lazy_compile(
     r"(?P<name>" + _CAP + r"(?:\s+" + _CAP + r"){0,3}?)(?:['’]s|['’]|s)?[\s-](?i:analysis|analyse|auswertung|analyze|review|tally|count|аналіз\w*)(?!\w)")
 # Common nouns German writes with a capital, before the name: "der Zeitung Haaretz".
-_HEAD_NOUN = re.compile(r"\w*(?:zeitung|agentur|gruppe|denkfabrik|magazin|sender|portal|plattform|blatt|website|"
+_HEAD_NOUN = lazy_compile(r"\w*(?:zeitung|agentur|gruppe|denkfabrik|magazin|sender|portal|plattform|blatt|website|"
                         r"projekt|organisation|dienst|institut|nachrichten\w*)", re.I)
 _HEAD_NOUN = _fast(_HEAD_NOUN)
-_NP_END = re.compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
+_NP_END = lazy_compile(r"[,;:()\[\]]|\s[–—]\s|\.(?:\s|$)")
 
 
-_OF_DATA_AFTER = re.compile(r"\s+(?:of|based\s+on)\s+(?:(?:the\s+)?(?:data|figures|maps)\s+(?:from|of|by|compiled\s+by)\s+)?", re.I)
+_OF_DATA_AFTER = lazy_compile(r"\s+(?:of|based\s+on)\s+(?:(?:the\s+)?(?:data|figures|maps)\s+(?:from|of|by|compiled\s+by)\s+)?", re.I)
 
 
 def _analysis_of_producer(sentence: str, producer: str) -> str | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from tracker.extract.lazyre import lazy_compile
 from tracker.extract.lexicon import lexicon_for
 
 MAX_DIGITS = 15  # longer digit runs are identifiers or junk, never a reported figure
@@ -33,10 +34,10 @@ _NUM = (
     r"(?:\d{0,2}(?:(?:,|\.|[ \u00a0\u202f])\d{3}){1,4}(?:[.,]\d{1,6})?(?![\d])"
     r"|\d{0,%d}(?:[.,]\d{1,6})?(?![\d])))" % (MAX_DIGITS - 1)
 )
-NUM_RE = re.compile(_NUM)
+NUM_RE = lazy_compile(_NUM)
 
 # Ordinal or alphanumeric suffixes that make a digit run something other than a quantity.
-_ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th|er|e|ème|eme|te|de|ste|-?й|-?го|-?th)\b", re.I)
+_ORDINAL_AFTER = lazy_compile(r"(?:st|nd|rd|th|er|e|ème|eme|te|de|ste|-?й|-?го|-?th)\b", re.I)
 
 
 @dataclass
@@ -201,9 +202,9 @@ def _find_plain(sentence: str, language: str) -> list[Numeral]:
     return _join_ranges(sentence, found, lex)
 
 
-_TRAILING_GROUP = re.compile(r"[ \u00a0](\d{3})(?!\d)")
-_HYPHEN_GAP = re.compile(r"\s?[-\u2013\u2014]\s?")
-_HYPHEN_RANGE = re.compile(r"\s?[-\u2013\u2014]\s?$")
+_TRAILING_GROUP = lazy_compile(r"[ \u00a0](\d{3})(?!\d)")
+_HYPHEN_GAP = lazy_compile(r"\s?[-\u2013\u2014]\s?")
+_HYPHEN_RANGE = lazy_compile(r"\s?[-\u2013\u2014]\s?$")
 
 
 def _join_ranges(sentence: str, nums: list[Numeral], lex) -> list[Numeral]:
@@ -251,10 +252,10 @@ _SPECIAL = _INVISIBLE + _RARE_GROUP + "\u00a0\u202f"
 # one right after a number that opens with a character the copy changes (an apostrophe after
 # a number, "M23's", is left alone). Each branch opens with its character class, so `re`
 # skips to candidates with its quick scan.
-_RARE_IN_NUMBER = re.compile("[%s](?<=[\\d.,].)[%s]*(?=\\d)|[%s](?<=\\d.)[%s]*" % (
+_RARE_IN_NUMBER = lazy_compile("[%s](?<=[\\d.,].)[%s]*(?=\\d)|[%s](?<=\\d.)[%s]*" % (
     _SPECIAL, _SPECIAL, _INVISIBLE + _RARE_SPACE + "\u202f", _SPECIAL))
 # A comma or full stop before three digits: a second kind of group mark in one number.
-_DOT_GROUP = re.compile(r"[.,]\d{3}(?!\d)")
+_DOT_GROUP = lazy_compile(r"[.,]\d{3}(?!\d)")
 
 
 @dataclass

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from tracker.extract.lazyre import lazy_compile
 from tracker.extract.lexicon import Lexicon, _fast
 
 INVASION = date(2022, 2, 24)
@@ -115,14 +116,14 @@ def add_months(d: date, n: int) -> date:
 
 
 # "the biggest gain since March 2022", "the least since May": a comparison, not the period.
-_SUPERLATIVE_BEFORE = re.compile(
+_SUPERLATIVE_BEFORE = lazy_compile(
     r"(?:least|most|largest|biggest|fastest|quickest|slowest|highest|lowest|best|worst|first\s+time|record|"
     r"plus\s+important|le\s+plus|la\s+plus|stärkste\w*|größte\w*|so\s+stark\s+wie|grootste|største|найбільш\w*)"
     r"\b[^.;]{0,40}$", re.I)
 
 
 # "44% less territory than in August": the month is the comparison's, not the figure's.
-_THAN_BEFORE = _fast(re.compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.I))
+_THAN_BEFORE = _fast(lazy_compile(r"\b(?:than|que|qu['’]|als|dan|enn|ніж)\s*$", re.I))
 _SUPERLATIVE_BEFORE = _fast(_SUPERLATIVE_BEFORE)
 
 
@@ -187,7 +188,7 @@ def find_phrases(sentence: str, lex: Lexicon) -> list[Phrase]:
     return found
 
 
-_SINCE_BEFORE = re.compile(r"(?<!\w)(?:since|seit|depuis|sinds|siden|з|від)\s+(?:last\s+|dem\s+|le\s+)?$", re.I)
+_SINCE_BEFORE = lazy_compile(r"(?<!\w)(?:since|seit|depuis|sinds|siden|з|від)\s+(?:last\s+|dem\s+|le\s+)?$", re.I)
 
 
 def since_before(sentence: str, at: int) -> bool:
@@ -221,7 +222,7 @@ def _entry_index(m: re.Match) -> int:
     return 0
 
 
-_SPACES = re.compile(r"\s+")
+_SPACES = lazy_compile(r"\s+")
 
 
 def _month_of(lex: Lexicon, name: str | None) -> int | None:

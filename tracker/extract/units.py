@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.extract.lazyre import lazy_compile
 from tracker.extract.lexicon import Lexicon
 from tracker.extract.numbers import Numeral
 from tracker.model import SQ_MILE_KM2
@@ -20,7 +21,7 @@ WINDOW = 60  # characters after a numeral in which its unit is read
 
 # Same-claim conversions: "(270 sq miles)", "(around 0.85 square miles)", ", or 184 sq miles",
 # "soit", "oder", "of", "eller", "або".
-_CONVERSION_GAP = re.compile(
+_CONVERSION_GAP = lazy_compile(
     r"^\s*(?:\(\s*|,?\s*(?:or|soit|oder|of|eller|або|чи)\s+|[/–-]\s*)"
     r"(?:(?:about|around|some|roughly|approximately|nearly|almost|over|more\s+than|environ|etwa|rund|"
     r"ongeveer|omkring|rundt|близько|приблизно|ca\.|c\.|~)\s*)?$",
