@@ -780,10 +780,10 @@ class Lexicon:
         """Which classes can start with a given (lower-case) letter, in class order: the
         classes gated on other letters cannot match there."""
         gates = []
+        probe = "".join(map(chr, range(0x500))) + "".join(map(chr, range(0x2000, 0x2100)))
         for _cls, items in self.mod.CUES.items():
             gate = _gate_low(_alt(items))
-            gates.append(None if not gate else set(re.compile("[" + gate[4:-2] + "]").findall(
-                "".join(chr(c) for c in range(0x500)) + "".join(chr(c) for c in range(0x2000, 0x2100)))))
+            gates.append(None if not gate else set(re.compile("[" + gate[4:-2] + "]").findall(probe)))
         letters = set().union(*(g for g in gates if g is not None))
         return {c: tuple(i for i, g in enumerate(gates) if g is None or c in g) for c in letters}
 
