@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: setup run test eval bench clean constraints
+.PHONY: setup run test eval train bench clean constraints
 
 # CONSTRAINTS pins every package to the versions the suite passed with; `make test
 # CONSTRAINTS=` installs the newest releases instead (the weekly workflow does).
@@ -27,10 +27,20 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-## Score the extractor on the development set (needs ../shared).
+## Measure the extractor (needs ../shared): the dev table from the corpus's score.py, then
+## train-only -> dev, 5-fold cross-validation grouped by story, the seen/held-out gap and the
+## reliability of `confidence` (tracker/training/evaluate.py). A few minutes on two cores.
 eval: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(PIN) -e '.[train]'
 	$(BIN)/python $(SHARED)/gold/score.py $(SHARED)/gold/dev.jsonl \
 		--cmd '$(BIN)/tracker extract --jsonl {input} --format jsonl'
+	$(BIN)/python -m tracker.training eval --gold $(SHARED)/gold
+
+## Rebuild the extractor's model (tracker/extract/model.json) from ../shared/gold: the same
+## corpus gives the same bytes (tests/test_learned.py checks the shipped file).
+train: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(PIN) -e '.[train]'
+	$(BIN)/python -m tracker.training train --gold $(SHARED)/gold
 
 ## Benchmarks, run on purpose (not part of `make test`).
 bench: $(STAMP)

@@ -129,7 +129,7 @@ def extract(path: str | None, jsonl_path: str | None, published: str | None, lan
         tracker extract --jsonl docs.jsonl --format jsonl
     """
     from tracker.documents import read_article
-    from tracker.extract import EXTRACTOR_VERSION
+    from tracker.extract import EXTRACTOR_VERSION, failures
     from tracker.extract import extract as run_extract
     from tracker.model import CLAIM_COLUMNS, Document
 
@@ -146,6 +146,7 @@ def extract(path: str | None, jsonl_path: str | None, published: str | None, lan
                               publisher=publisher or article.publisher, title=article.title,
                               published=published or article.published,
                               language=language or article.language)]
+    failed_before = failures()
     for number, document in enumerate(documents, start=1):
         if len(documents) >= 200 and number % 200 == 0:
             _progress(f"extract: {number}/{len(documents)} documents")
@@ -154,7 +155,10 @@ def extract(path: str | None, jsonl_path: str | None, published: str | None, lan
             record["extractor_version"] = record["extractor_version"] or EXTRACTOR_VERSION
             rows.append(record)
     _print_claims(rows, output_format, ["doc_id", *CLAIM_COLUMNS])
-    if problems:
+    failed = failures() - failed_before
+    if failed:
+        _progress(f"extract: the extractor failed on {failed} document(s); each is named in a warning above")
+    if problems or failed:
         sys.exit(EXIT_RECORDED_FAILURES)
 
 

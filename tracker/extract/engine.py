@@ -33,6 +33,7 @@ from datetime import date
 
 from tracker.extract import periods as P
 from tracker.extract.attribution import Attribution, PeopleRegistry, find_attribution
+from tracker.extract.lazyre import lazy_compile
 from tracker.extract.lexicon import (FOCUS_BEFORE, NEAR_TOWN_THEN_NAME, OFFICIAL_SIDES, OFFICIALS_RE, TERRITORIES,
                                      TERRITORIES_ALL, TERRITORIES_FAST, TOWNS, TOWNS_FAST, Lexicon, LowPattern, _fast,
                                      lexicon_for)
@@ -45,9 +46,9 @@ from tracker.model import Claim, Document, is_flow, may_be_dated_as_stock
 MAX_SENTENCE = 5000  # longer "sentences" are markup or junk; read only their start
 MAX_NUMERALS = 60  # per sentence
 
-_HAS_NUMBERISH = re.compile(r"\d|%")
-_DIGIT = re.compile(r"\d")
-_SPACES = re.compile(r"\s+")
+_HAS_NUMBERISH = lazy_compile(r"\d|%")
+_DIGIT = lazy_compile(r"\d")
+_SPACES = lazy_compile(r"\s+")
 
 
 @functools.lru_cache(maxsize=None)
@@ -67,9 +68,9 @@ CONFLICT_CUES = {
     "drc": r"congo|rdc|drc|m23|kivu|goma|rutshuru",
 }
 _CONFLICT_NAMES = list(CONFLICT_CUES)
-_CONFLICT_ALL = re.compile(r"(?<!\w)(?:" + "|".join("(?P<k%d>%s)" % (i, CONFLICT_CUES[k]) for i, k in enumerate(_CONFLICT_NAMES))
+_CONFLICT_ALL = lazy_compile(r"(?<!\w)(?:" + "|".join("(?P<k%d>%s)" % (i, CONFLICT_CUES[k]) for i, k in enumerate(_CONFLICT_NAMES))
                            + r")(?!\w)", re.I)
-_CONFLICT_FAST = LowPattern(_CONFLICT_ALL, re.compile(_CONFLICT_ALL.pattern))
+_CONFLICT_FAST = LowPattern(_CONFLICT_ALL, lazy_compile(_CONFLICT_ALL.pattern))
 
 COUNTRY_OF_CONFLICT = {
     "russia-ukraine": "Ukraine", "israel-gaza": "Gaza Strip", "israel-lebanon": "Lebanon",
@@ -91,27 +92,27 @@ PLACEHOLDERS = {
     "OPPOSITION": {"syria": "HTS-led opposition", "myanmar": "Myanmar resistance forces"},
     "REBELS": {"drc": "M23", "syria": "HTS-led opposition", "myanmar": "Myanmar resistance forces"},
 }
-_TERRITORY_NOUN = re.compile(
+_TERRITORY_NOUN = lazy_compile(
     r"^(?:'s|’s)?\s*(?:\w+\s+)?(?:territory|territories|land|soil|area|region|oblast|border|regions|"
     r"grondgebied|gebied|territoire|territorium|bodens?|gebiet\w*|territori\w*|земл\w*|земел\w*|територ\w*|"
     r"jord|areal|landet|sol|terres?|grond|ground)\b", re.I)
-_OF_WORDS = re.compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
-_OF_PREVIOUSLY_HELD = re.compile(
+_OF_WORDS = lazy_compile(r"^\s*(?:of|de|du|des|d['’]|der|des|van|av|з|від|из|daarvan)\b", re.I)
+_OF_PREVIOUSLY_HELD = lazy_compile(
     r"^\s*(?:of\s+)?(?:it|what|the\s+(?:land|territory|area|ground)\s+(?:\w+\s+){0,3}(?:seized|captured|grabbed|occupied|took|taken|controlled|held|had\s+occupied|first\s+occupied)|"
     r"(?:of\s+)?what\s+\w+\s+(?:had\s+)?(?:first\s+)?(?:seized|captured|occupied|took)|daarvan|davon|de\s+celui|dont)", re.I)
-_OWN_TERRITORY = re.compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
-_CLAUSE_BREAK = re.compile(r";|:|\s[–—]\s")
-_SEMICOLON = re.compile(r";")
-_RELATIVE_HOLD = re.compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\s+(?:it|they|\w+)?\s*(?:\w+\s+)?(?:initially|first|originally|had)?\s*(?:controlled|held|occupied|seized|captured)", re.I)
-_DIRECTION = re.compile(  # the lookahead: where such a name can start at all ("the", a capital)
+_OWN_TERRITORY = lazy_compile(r"^\s*(?:of|de|du|der|van|av)\s+(?:its|son|sa|ses|their|zijn|hun|sitt|seines|ihres)\b", re.I)
+_CLAUSE_BREAK = lazy_compile(r";|:|\s[–—]\s")
+_SEMICOLON = lazy_compile(r";")
+_RELATIVE_HOLD = lazy_compile(r"^\s*(?:\w+\s+){0,4}(?:that|which|qui|die|dat|som)\s+(?:it|they|\w+)?\s*(?:\w+\s+)?(?:initially|first|originally|had)?\s*(?:controlled|held|occupied|seized|captured)", re.I)
+_DIRECTION = lazy_compile(  # the lookahead: where such a name can start at all ("the", a capital)
     r"(?=[tA-ZÀ-ÖØ-ÞА-ЯІЇЄҐ])(?<!\w)(?:the\s+)?(?P<name>[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+)\s+(?P<kind>axis|direction|sector|front|district|area|напрямк\w*|напрям\w*|richting|Richtung|secteur)\b")
-_OF_THEM = re.compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
-_ANOTHER = re.compile(r"(?:another|a\s+further|weitere|encore|nog|ytterligere|ще)\s+$", re.I)
+_OF_THEM = lazy_compile(r"^\s*(?:of\s+them|of\s+which|d['’]entre\s+eux|davon|daarvan|av\s+dem)\b", re.I)
+_ANOTHER = lazy_compile(r"(?:another|a\s+further|weitere|encore|nog|ytterligere|ще)\s+$", re.I)
 # ", some 125,000 km²" or "of Ukraine, an estimated 120,000 km²": the figure restated.
-_APPOSITION = re.compile(
+_APPOSITION = lazy_compile(
     r"^\s*(?:(?:of|de|du|der|van|av)\s+(?:the\s+|la\s+|le\s+|l['’]|die\s+|het\s+)?[\w'’-]+(?:\s+[\w'’-]+){0,2}\s*)?"
     r"(?:,|\(|,?\s*(?:or|soit|oder|of|eller|або|i\.e\.))\s*$", re.I)
-_NOT_BARE_AFTER = re.compile(r"^\s*(?:[-–]\s*)?(?:years?|days?|months?|weeks?|hours?|times|people|ans|jahre|jaar|år|років|днів)\b", re.I)
+_NOT_BARE_AFTER = lazy_compile(r"^\s*(?:[-–]\s*)?(?:years?|days?|months?|weeks?|hours?|times|people|ans|jahre|jaar|år|років|днів)\b", re.I)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class Mention:
     denominator: bool = False
     precise: bool = False
     held_end: int = -2  # end of "of the land X seized" after the figure: -1 none, -2 not read yet
+    cue_class: str = ""  # class of the cue the rules found governing the figure (for the learned layer)
 
 
 def _previously_held_end(sentence: str, m: Mention) -> int | None:
@@ -244,7 +246,7 @@ def build_mentions(sentence: str, lex: Lexicon) -> list[Mention]:
     return mentions
 
 
-_OF_WHOLE_AREA = re.compile(r"\s*(?:of|de|du|des|von|van|av|з)\s+(?:the\s+|its\s+|their\s+|la\s+|le\s+|l['’]|der\s+|des\s+)?"
+_OF_WHOLE_AREA = lazy_compile(r"\s*(?:of|de|du|des|von|van|av|з)\s+(?:the\s+|its\s+|their\s+|la\s+|le\s+|l['’]|der\s+|des\s+)?"
                             r"(?:[\w-]+(?:'s|’s)\s+)?(?:total\s+|entire\s+|whole\s+)?", re.I)
 
 
@@ -308,7 +310,7 @@ def _inherit_units(sentence: str, mentions: list[Mention], lex: Lexicon) -> None
                 break
 
 
-_FRONTED_OF = re.compile(r"(?:^|[,;:]\s*)(?:of|out\s+of|sur|von|van|av|з)\s+(?:the\s+|les\s+|den\s+|de\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
+_FRONTED_OF = lazy_compile(r"(?:^|[,;:]\s*)(?:of|out\s+of|sur|von|van|av|з)\s+(?:the\s+|les\s+|den\s+|de\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
 
 
 def _adopt(m: Mention, measure: Measure) -> None:
@@ -363,35 +365,35 @@ def find_cues(sentence: str, lex: Lexicon) -> list[Cue]:
     return kept
 
 
-_POST_STOP = re.compile(
+_POST_STOP = lazy_compile(
     r"\d|[;:]|,\s*(?:and|but|while|whereas|en|maar|og|men|und|aber|et|mais|і|й|та|але|а)\b|,(?=\s*\w+\s+(?:said|says|told))", re.I)
-_COORDINATED = re.compile(
+_COORDINATED = lazy_compile(
     r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and)\s*(?!(?:up|down)\s+from|compared|against|after|than|from\b)(?:\w+\s+){0,2}$", re.I)
-_RELATIVE_BEFORE = re.compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
-_CONJ_BREAK = re.compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
+_RELATIVE_BEFORE = lazy_compile(r"(?:that|which|who|qui|que|die|dat|som|що|der)\s+(?:\w+\s+){0,2}$", re.I)
+_CONJ_BREAK = lazy_compile(r",\s+(?:but|maar|aber|mais|men|але|while|whereas|terwijl|während|tandis)\b|;", re.I)
 _BROUGHT = r"brought|brachten|brachte|gebracht|brakte|bracht"
-_BRING = re.compile(r"br(?:ing|ings|inging)|put|placed|" + _BROUGHT, re.I)
-_BRING_BEFORE = _fast(re.compile(r"(?<![\w'’])(?:" + _BROUGHT + r")(?![\w])[^.;:]*$", re.I))
-_FROM_BEFORE = re.compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
+_BRING = lazy_compile(r"br(?:ing|ings|inging)|put|placed|" + _BROUGHT, re.I)
+_BRING_BEFORE = _fast(lazy_compile(r"(?<![\w'’])(?:" + _BROUGHT + r")(?![\w])[^.;:]*$", re.I))
+_FROM_BEFORE = lazy_compile(r"(?:from|von|de|van|fra|від)\s+$", re.I)
 
 
-_SAID_BEFORE = re.compile(
+_SAID_BEFORE = lazy_compile(
     r"\b(?:said|says|announced|told|reported|wrote|added|claimed|declared|sagte|erklärte|zei|meldde|sa|a\s+déclaré|"
     r"a\s+annoncé|заявив|заявила|повідомив|повідомила)\s+(?:\w+\s+){0,4}$", re.I)
 # "has since lost a fifth of it": the adverb opens a period from the moment named before.
-_SINCE_ADVERB = re.compile(r"\b(?:has|have|had|hat|heeft|har|a|ont)\s+(?:\w+\s+)?(?:since|seitdem|sindsdien|siden|depuis)\b", re.I)
+_SINCE_ADVERB = lazy_compile(r"\b(?:has|have|had|hat|heeft|har|a|ont)\s+(?:\w+\s+)?(?:since|seitdem|sindsdien|siden|depuis)\b", re.I)
 # Phrases that date a statement or a state, not a span of fighting.
 _NOT_A_PERIOD = frozenset({"now", "weekday", "date", "peak"})
-_AND_CLAUSE = re.compile(r",\s*(?:and|а|і|та|et|und|en|og|while|whereas|alors\s+que|während|terwijl|mens)\b", re.I)
-_CHANGE_TO = re.compile(
+_AND_CLAUSE = lazy_compile(r",\s*(?:and|а|і|та|et|und|en|og|while|whereas|alors\s+que|während|terwijl|mens)\b", re.I)
+_CHANGE_TO = lazy_compile(
     r"\b(?:push(?:ed|es)?|rose|risen|rises|grew|grown|increased|climbed|jumped|went|raised|brought)\s+"
     r"(?:[\w'’]+\s+){0,3}up\s+to\s*$", re.I)
-_LAST_MONTH_HINT = re.compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
+_LAST_MONTH_HINT = lazy_compile(r"\b(?:last|previous|past)\s+month\b|mois\s+dernier|vorigen?\s+monat|"
                               r"vorige\s+maand|forrige\s+måned|минулого\s+місяця|минулий\s+місяць", re.I)
-_SO_FAR = re.compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
-_SINCE_EVENT = _fast(re.compile(r"\b(?:since|seit|depuis|sinds|siden|від)\b[^.;,]{0,60}$", re.I))
-_AFTER_EVENT = _fast(re.compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I))
-_WITH_BEFORE = re.compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
+_SO_FAR = lazy_compile(r"\b(?:so\s+far|since\s+then|to\s+date|bisher|depuis|sindsdien|hittil|відтоді)\b", re.I)
+_SINCE_EVENT = _fast(lazy_compile(r"\b(?:since|seit|depuis|sinds|siden|від)\b[^.;,]{0,60}$", re.I))
+_AFTER_EVENT = _fast(lazy_compile(r"\b(?:after|since|seit|nach|depuis|après|sinds|siden|etter|після|відколи)\b[^.;,]{0,80}$", re.I))
+_WITH_BEFORE = lazy_compile(r"\b(?:with|avec|mit|met|med|з)\s+(?:[\w'’.-]+\s+){0,3}$", re.I)
 
 
 def _mask_parentheses(text: str) -> str:
@@ -494,7 +496,7 @@ def _resolve_placeholder(canon: str, conflict: str, state: DocState) -> str:
     return canon
 
 
-_LOCATIVE_BEFORE = re.compile(
+_LOCATIVE_BEFORE = lazy_compile(
     r"(?:\b(?:in|into|inside|across|of|from|near|around|to|towards|against|on|op|à|en|dans|vers|im|in|nach|ins|gegen|van|naar|tegen|i|til|mot|fra|av|в|у|на|до|проти|з|із)\s+(?:the\s+|die\s+|der\s+|den\s+|de\s+|het\s+|la\s+|le\s+|les\s+|l['’])?(?:\w+\s+)?)$",
     re.I)
 
@@ -511,9 +513,9 @@ _SOURCE_HEAD = (r"(?:\w*(?:gruppe|group|groep|gruppa|gruppen)|monitor\w*|\w*beob
                 # "according to Ukrainian figures": the data's side, not the actor.
                 r"angaben|daten|zahlen|schätzungen|data|figures|estimates|données|chiffres|estimations|gegevens|cijfers|"
                 r"schattingen|tall|anslag|opplysninger|даних|даними|оцінками|оцінок)")
-_SOURCE_HEAD_AFTER = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+)?" + _SOURCE_HEAD + r"(?!\w)", re.I)
-_SOURCE_HEAD_WORD = re.compile(r"(?<!\w)" + _SOURCE_HEAD + r"(?!\w)", re.I)
-_ACCORDING_BEFORE = re.compile(
+_SOURCE_HEAD_AFTER = lazy_compile(r"(?:['’]s)?\s+(?:[\w-]+\s+)?" + _SOURCE_HEAD + r"(?!\w)", re.I)
+_SOURCE_HEAD_WORD = lazy_compile(r"(?<!\w)" + _SOURCE_HEAD + r"(?!\w)", re.I)
+_ACCORDING_BEFORE = lazy_compile(
     r"(?<![\w'’])(?:according\s+to|citing|selon|d['’]après|laut|nach\s+angaben|nach|zufolge|volgens|ifølge|"
     r"за\s+даними|за\s+словами|за\s+оцінками|за\s+підрахунками)\s+(?P<gap>(?:[\w'’-]+\s+){0,3})$", re.I)
 
@@ -528,17 +530,17 @@ def _in_source_phrase(sentence: str, s: int, e: int) -> bool:
     return bool(_SOURCE_HEAD_AFTER.match(sentence, e, e + 50) or _SOURCE_HEAD_WORD.search(am.group("gap")))
 
 
-_WITHDRAWAL_BEFORE = _fast(re.compile(
+_WITHDRAWAL_BEFORE = _fast(lazy_compile(
     r"\b(?:withdrawal|retreat|pullback|pull-out|abzug|rückzug|retrait|repli|terugtrekking|aftocht|tilbaketrekning\w*|"
     r"відступ\w*|виведенн\w*)\s+(?:of\s+|der\s+|des\s+|von\s+|du\s+|de\s+la\s+|des\s+|van\s+de\s+|av\s+)?(?:the\s+|les\s+|de\s+)?$", re.I))
-_OF_BEFORE = re.compile(r"\b(?:of|de|du|des|van|av|von)\s+(?:the\s+|la\s+|le\s+|l['’]|de\s+)?$", re.I)
-_INSIDE_NAME = re.compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
-_PLACE_NOUN_BEFORE = _fast(re.compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I))
+_OF_BEFORE = lazy_compile(r"\b(?:of|de|du|des|van|av|von)\s+(?:the\s+|la\s+|le\s+|l['’]|de\s+)?$", re.I)
+_INSIDE_NAME = lazy_compile(r"(?<=[a-z\s,])(?-i:[A-Z][a-z]+)\s+$")
+_PLACE_NOUN_BEFORE = _fast(lazy_compile(r"\b(?:territoire|sol|terres|grondgebied|territorium|територі\w*)\s+$", re.I))
 # A possessive name before a capitalised name: "the junta's Western Regional Military Command".
-_POSSESSIVE_OF_NAME = re.compile(r"['’]s\s+(?-i:[A-Z])(?!\w*\s+(?:forces|troops|army))")
+_POSSESSIVE_OF_NAME = lazy_compile(r"['’]s\s+(?-i:[A-Z])(?!\w*\s+(?:forces|troops|army))")
 
 
-_LAST_WORD = re.compile(r"(\w+)\s+$")
+_LAST_WORD = lazy_compile(r"(\w+)\s+$")
 # "Since the start of the year Russia has seized ...": a time noun, not a place.
 _TIME_NOUNS = frozenset((
     "year", "month", "week", "day", "war", "invasion", "offensive", "jahres", "jahr", "monats", "krieges",
@@ -643,7 +645,7 @@ def find_actor(sentence: str, m: Mention, cue: Cue | None, actors: list, state: 
 
 
 _TERRITORY_ALL = TERRITORIES_ALL
-_GENERIC_FORCES = re.compile(
+_GENERIC_FORCES = lazy_compile(
     r"(?<!\w)(?:soldiers|troops|forces|fighters|units|our|we|soldats|troupes|nos|soldaten|truppen|unsere|troepen|onze|"
     r"soldater|styrker|våre|військові|війська|бійці|наші)(?!\w)", re.I)
 
@@ -788,26 +790,26 @@ def find_territory(sentence: str, m: Mention, state: DocState, prev_same: str | 
     return COUNTRY_OF_CONFLICT.get(state.conflict, "")
 
 
-_OF_TOWN = re.compile(r"\s*(?:of|av|de|du|von|van|з|із)\s+(?:the\s+(?:town|city)\s+of\s+|la\s+ville\s+de\s+|"
+_OF_TOWN = lazy_compile(r"\s*(?:of|av|de|du|von|van|з|із)\s+(?:the\s+(?:town|city)\s+of\s+|la\s+ville\s+de\s+|"
                       r"der\s+stadt\s+|de\s+stad\s+|byen\s+)?", re.I)
-_OF_TOWN_UK = re.compile(r"\s*(?:(?:з|із)\s+)?(?:міста\s+)?", re.I)
+_OF_TOWN_UK = lazy_compile(r"\s*(?:(?:з|із)\s+)?(?:міста\s+)?", re.I)
 # "of the Pokrovsk district": a district or front named after the town, not the town.
-_TOWN_PART_AFTER = re.compile(r"\s*(?:district|direction|sector|area|region|raion|oblast|axis|front|rayon|"
+_TOWN_PART_AFTER = lazy_compile(r"\s*(?:district|direction|sector|area|region|raion|oblast|axis|front|rayon|"
                               r"richtung|secteur|richting|retning|район\w*|напрям\w*)\b", re.I)
-_FOOTHOLD = re.compile(r"\b(?:foothold|bridgehead|salient|pocket|incursion|brückenkopf\w*|tête\s+de\s+pont|bruggenhoofd|brohode|плацдарм\w*)\b", re.I)
-_TERRITORY_BREAK = re.compile(
+_FOOTHOLD = lazy_compile(r"\b(?:foothold|bridgehead|salient|pocket|incursion|brückenkopf\w*|tête\s+de\s+pont|bruggenhoofd|brohode|плацдарм\w*)\b", re.I)
+_TERRITORY_BREAK = lazy_compile(
     r"\b(?:with|including|compared|against|than|avec|y\s+compris|contre|mit|einschließlich|gegenüber|met|inclusief|"
     r"tegenover|med|inkludert|mot|разом|порівняно|when|where|quand|lorsque|wenn|als|toen|da|коли|"
     r"while|whereas|tandis|während|terwijl|mens|тоді)\b|"
     r",\s*(?:and|et|und|en|og|і|та)\b|\b(?:and|et|und|en|og)\s+(?:the\s+whole|all|another|most|la\s+totalité|l['’]ensemble)\b|[,\s](?:de\s+|die\s+|la\s+|the\s+)?\w+\s+(?:inbegrepen|included|eingeschlossen|inclus|comprise?)\b",
     re.I)
 # The next figure (a year such as "pre-2014" is no figure).
-_NEXT_FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d(?!\d))\d")
-_CLAUSE_START = re.compile(r"[;:]|,\s+(?:but|and|while|whereas|mais|et|aber|und|maar|en|men|og|але|та)\b|\s[–—]\s", re.I)
+_NEXT_FIGURE = lazy_compile(r"(?<![\d-])(?!(?:19|20)\d\d(?!\d))\d")
+_CLAUSE_START = lazy_compile(r"[;:]|,\s+(?:but|and|while|whereas|mais|et|aber|und|maar|en|men|og|але|та)\b|\s[–—]\s", re.I)
 
 
-_OF_TOTAL_GAP = re.compile(r"\s*(?:of|out\s+of|de|sur|van|av|von|з)\s+(?:the\s+|les\s+|de\s+|die\s+|den\s+)?(?:[\w'’]+\s+)?", re.I)
-_OF_CHAIN = re.compile(r"\s+(?:of|in|de|du|des|der|van|av|i|in)\s+(?:the\s+|la\s+|le\s+|het\s+)?|,\s+", re.I)
+_OF_TOTAL_GAP = lazy_compile(r"\s*(?:of|out\s+of|de|sur|van|av|von|з)\s+(?:the\s+|les\s+|de\s+|die\s+|den\s+)?(?:[\w'’]+\s+)?", re.I)
+_OF_CHAIN = lazy_compile(r"\s+(?:of|in|de|du|des|der|van|av|i|in)\s+(?:the\s+|la\s+|le\s+|het\s+)?|,\s+", re.I)
 
 
 _COMPASS = {"south": "southern", "north": "northern", "east": "eastern", "west": "western",
@@ -816,11 +818,11 @@ _COMPASS = {"south": "southern", "north": "northern", "east": "eastern", "west":
             "zuiden": "southern", "noorden": "northern", "oosten": "eastern",
             "sør": "southern", "øst": "eastern", "vest": "western",
             "півдні": "southern", "півночі": "northern", "сході": "eastern", "заході": "western"}
-_COMPASS_OPENING = re.compile(
+_COMPASS_OPENING = lazy_compile(
     r"^\W*(?:in\s+the\s+(south|north|east|west)|dans\s+le\s+(sud|nord)|à\s+l['’](est|ouest)|"
     r"im\s+(süden|norden|osten|westen)|in\s+het\s+(zuiden|noorden|oosten|westen)|i\s+(sør|nord|øst|vest)|"
     r"на\s+(півдні|півночі|сході|заході))\s*,", re.I)
-_ASIDE_OPENING = re.compile(
+_ASIDE_OPENING = lazy_compile(
     r"^\W*(?:despite|although|though|while|after|before|when|where|unlike|malgré|bien\s+que|après|avant|lorsque|quand|"
     r"contrairement|trotz|obwohl|nachdem|anders\s+als|ondanks|hoewel|nadat|toen|anders\s+dan|til\s+tross|selv\s+om|"
     r"etter|незважаючи|хоча|після|коли)\b", re.I)
@@ -943,10 +945,20 @@ def classify(m: Mention, cue: Cue | None, sentence: str, lex: Lexicon, has_flow_
     return None
 
 
-_LOST_CONTROL = re.compile(r"\s*(?:los|perd|mist|tap|втрат|(?:die\s+)?kontrolle\s+(?:über|verloren)|(?:de\s+)?controle\s+(?:over|verloren))",
+_LOST_CONTROL = lazy_compile(r"\s*(?:los|perd|mist|tap|втрат|(?:die\s+)?kontrolle\s+(?:über|verloren)|(?:de\s+)?controle\s+(?:over|verloren))",
                            re.I)
-_FINITE_PASSIVE = re.compile(r"^\s*(?:had|have|has|was|were|is|are|been|werden|wurden|zijn|werd|ont|a|ble|er)\b", re.I)
-_NOW_BEFORE = re.compile(r"\b(?:now|nu|jetzt|désormais|maintenant|nå|тепер|зараз)\b", re.I)
+_FINITE_PASSIVE = lazy_compile(r"^\s*(?:had|have|has|was|were|is|are|been|werden|wurden|zijn|werd|ont|a|ble|er)\b", re.I)
+_NOW_BEFORE = lazy_compile(r"\b(?:now|nu|jetzt|désormais|maintenant|nå|тепер|зараз)\b", re.I)
+
+
+# A figure no cue governs, read anyway by `explore`: its family's usual metric, a flow when
+# the sentence has a period.
+_FALLBACK_METRIC = {
+    "area": {True: "area_gained_km2", False: "area_controlled_km2"},
+    "share": {True: "share_gained_pct", False: "share_controlled_pct"},
+    "settlements": {True: "settlements_captured", False: "settlements_controlled_count"},
+    "units": {True: "units_captured_count", False: "units_controlled_count"},
+}
 
 
 def _family(m: Mention) -> str:
@@ -979,12 +991,12 @@ def _cue_family(metric: str) -> str:
     return "hold"
 
 
-_NOT_PLACE_OF = re.compile(
+_NOT_PLACE_OF = lazy_compile(
     r"^\s*(?:it|them|this|that|each|these|those|the\s+(?:[\w-]+\s+)?(?:other|gains?|advances?|progress|fighting|people|population)|"
     r"ses|leur|ihr|seine|hun|dem)\b", re.I)
 
 
-_OF_OWN = re.compile(
+_OF_OWN = lazy_compile(
     r"^\s*(?:of|de|du|des|der|van|av|von|з)\s+(?:its|their|his|her|ses|son|sa|leurs?|seine[rns]?|ihre[rns]?|"
     r"zijn|hun|sine|sitt|deres|своїх|свого|своєї)\s+(?P<noun>[\w'’-]+)", re.I)
 
@@ -1071,11 +1083,11 @@ def _with_sentence_cutoff(res: P.Resolved, phrase: P.Phrase, phrases: list[P.Phr
 
 
 # "..., said Syrskyi": a comma before a speech verb ends the place of the figure.
-_SAID_AFTER_COMMA = re.compile(r",\s*")
+_SAID_AFTER_COMMA = lazy_compile(r",\s*")
 # "..., darunter 23 Ortschaften", "including 40 villages": part of the figure before it.
-_INCLUDING = _fast(re.compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I))
-_CONTRAST = _fast(re.compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I))
-_CLAUSE_END = re.compile(r"^\s*(?:[.;,)]|$)")
+_INCLUDING = _fast(lazy_compile(r"\b(?:including|among\s+them|darunter|dont|waaronder|deriblant|inkludert|у\s+тому\s+числі)\s+$", re.I))
+_CONTRAST = _fast(lazy_compile(r"\b(?:against|versus|compared|while|whereas|contre|gegenüber|tegen|tegenover|mot|проти)\b", re.I))
+_CLAUSE_END = lazy_compile(r"^\s*(?:[.;,)]|$)")
 _ANCHOR_KINDS = ("date", "early_month", "mid_month", "month", "weekday")
 
 
@@ -1223,6 +1235,17 @@ def _sig_digits(v: float | None) -> int:
 
 
 def extract_document(document: Document, version: str) -> list[Claim]:
+    return _deduplicate(read_document(document, version))
+
+
+def read_document(document: Document, version: str, explore: bool = False) -> list[tuple[Claim, Mention, str]]:
+    """Every reading of the document's figures, before restatements are merged.
+
+    With `explore`, figures the rules would drop (a distractor context, no governing cue, no
+    actor) are read too, with a fallback metric or an empty actor and a `probe:<why>` flag,
+    so that a learned model can decide on them. Probe readings never change the state the
+    rules carry from one figure to the next: the rules' own readings stay as without explore.
+    """
     # The name caches serve repeated windows of one document only: cleared per document so
     # the work done (and the time it takes) never depends on documents seen before.
     _territories_cached.cache_clear()
@@ -1305,7 +1328,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             state.prev_subject = prev_subject_of(attr_idx)
             try:
                 claims_here = _sentence_claims(document, version, sent, offset, phrases, attr_idx, state,
-                                               sources, mentions)
+                                               sources, mentions, explore)
             except (ValueError, IndexError, KeyError, TypeError, OverflowError, re.error):
                 claims_here = []  # one unreadable sentence never costs the rest of the document
         claims.extend(claims_here)
@@ -1314,7 +1337,7 @@ def extract_document(document: Document, version: str) -> list[Claim]:
             r = P.resolve(months[-1], ctx, lex, stock=False)
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
-    return _deduplicate(claims)
+    return claims
 
 
 _UNREAD = object()  # the dominant source before it is read
@@ -1429,8 +1452,8 @@ def _non_name_checker(lex: Lexicon):
     return non_name
 
 
-_LANGUAGE_NAMES = re.compile(r"^(?:english|german|french|dutch|norwegian|ukrainian|arabic)$", re.I)
-_PRONOUN_SPEAKER = re.compile(
+_LANGUAGE_NAMES = lazy_compile(r"^(?:english|german|french|dutch|norwegian|ukrainian|arabic)$", re.I)
+_PRONOUN_SPEAKER = lazy_compile(
     r"(?<!\w)(?:he|she|they|il|elle|ils|er|sie|hij|zij|ze|han|hun|de|він|вона|вони)\s+(?:\w+\s+){0,2}$", re.I)
 
 
@@ -1500,8 +1523,8 @@ def _attribution_for(idx: int, state: DocState, sources: "_Sources",
 
 def _sentence_claims(document: Document, version: str, sent: str, offset: int,
                      phrases: list[P.Phrase], attr_idx: int, state: DocState,
-                     sources: "_Sources", mentions: list[Mention] | None = None
-                     ) -> list[tuple[Claim, Mention, str]]:
+                     sources: "_Sources", mentions: list[Mention] | None = None,
+                     explore: bool = False) -> list[tuple[Claim, Mention, str]]:
     lex = state.lex
     if mentions is None:
         mentions = build_mentions(sent, lex)
@@ -1512,8 +1535,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     cues = None
     live: list[Mention] = []
     for m in mentions:
-        if m.denominator or m.measure.kind in ("none", "linear"):
+        if m.measure.kind in ("none", "linear"):
             continue
+        if m.denominator:
+            if not explore:
+                continue
+            m.flags.add("probe:denominator")
         # Qualifier: the cue written right before the figure.
         m.qualifier_start = m.num.start
         if m.qualifier != "range":
@@ -1540,10 +1567,15 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             if m.num.vague:
                 m.qualifier, m.qualifier_text = "at_least", m.num.text
         if _is_distractor_context(sent, m, lex):
-            continue
+            if not explore:
+                continue
+            m.flags.add("probe:distractor")
         live.append(m)
     if not live:
         return []
+    # The figures the rules read themselves: the context every rule below sees, so that the
+    # probe readings explored beside them never change the rules' own readings.
+    seen = [m for m in live if not any(f.startswith("probe:") for f in m.flags)]
     if cues is None:
         cues = find_cues(sent, lex)
     actors = _actor_mentions(sent, lex)
@@ -1561,11 +1593,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     calc_m = lex.outlet_calc_re.search(sent)
     calc_at = calc_m.start() if calc_m else None  # figures after it are the outlet's own
     state.speaker_side = _official_side(attribution.person) if attribution is not None else ""
-    cue_map = {id(m): governing_cue(sent, m, cues, live, lex) for m in live}
+    cue_map = {id(m): governing_cue(sent, m, cues, seen, lex) for m in live}
     # In a list ("99 percent of Luhansk, 76 percent of Donetsk ... under Russian occupation")
     # the predicate written once after the last item governs every item.
-    for i in range(len(live) - 2, -1, -1):
-        m, n = live[i], live[i + 1]
+    for i in range(len(seen) - 2, -1, -1):
+        m, n = seen[i], seen[i + 1]
         cm, cn = cue_map[id(m)], cue_map[id(n)]
         if cn is None or not cn.post or (cm is not None and cm.post):
             continue
@@ -1582,22 +1614,32 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
     for m in live:
         cue = cue_map[id(m)]
         decided = classify(m, cue, sent, lex, has_flow_period, state, war_total)
+        m.cue_class = cue.cls if cue is not None else ""
         # Apposition: ", some 125,000 square kilometers" restates the figure before it.
-        earlier = [o for o in live if o.end <= m.start and id(o) in decided_of]
+        earlier = [o for o in seen if o.end <= m.start and id(o) in decided_of]
         if earlier and _APPOSITION.match(sent[earlier[-1].end:m.qualifier_start]):
             restated = _restate(decided_of[id(earlier[-1])], m)
             if restated:
                 decided = (restated, False)
                 cue = cue_map[id(earlier[-1])]
+        probe = any(f.startswith("probe:") for f in m.flags)
         if decided is None:
-            continue
+            if not explore:
+                continue
+            decided = (_FALLBACK_METRIC[_family(m)][has_flow_period], False)
+            m.flags.add("probe:no_cue")
+            probe = True
         metric, opponent = decided
-        decided_of[id(m)] = metric
+        if not probe:
+            decided_of[id(m)] = metric
         actor = find_actor(sent, m, cue, actors, state)
         if opponent:
             actor = OPPONENT.get(actor, actor)
         if not actor:
-            continue
+            if not explore:
+                continue
+            m.flags.add("probe:no_actor")
+            probe = True
         stock = not is_flow(metric)
         dating = phrases
         if metric.endswith("_pct") and _previously_held_end(sent, m) is not None:
@@ -1610,7 +1652,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             if not _SINCE_ADVERB.search(sent, 0, m.start):
                 # "has recovered about 50% of the land Russia grabbed": without a period of
                 # its own the share says how far the recapture stands, dated like a stock.
-                own = choose_phrase(sent, m, dating, live, False)
+                own = choose_phrase(sent, m, dating, seen, False)
                 stock = own is None or own.kind in _NOT_A_PERIOD
             if stock:
                 dating = [p for p in dating if p.kind != "peak"]
@@ -1620,7 +1662,7 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             r = P.resolve(earlier_months[-1], ctx, lex, stock=False)
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
-        phrase = choose_phrase(sent, m, dating, live, stock)
+        phrase = choose_phrase(sent, m, dating, seen, stock)
         claim = Claim()
         flags = set(m.flags)
         if phrase is not None and phrase.kind == "this_period":
@@ -1682,11 +1724,12 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
             claim.as_of = _iso(res.as_of)
         else:
             claim.period_start, claim.period_end = _iso(res.period_start), _iso(res.period_end)
-            if (res.period_start or res.period_end) and phrase is not None and not phrase.groups.get("comparison"):
+            if (res.period_start or res.period_end) and phrase is not None and not phrase.groups.get("comparison") \
+                    and not probe:
                 ctx.last_flow = (res.period_start, res.period_end, res.text,
                                  attribution.label if attribution is not None else "")
             if res.period_start and phrase is not None and phrase.kind in ("month", "the_month", "last_month") and \
-                    not phrase.groups.get("comparison"):
+                    not phrase.groups.get("comparison") and not probe:
                 ctx.month = (res.period_start.year, res.period_start.month)
                 if ctx.lede_month is None:
                     ctx.lede_month = ctx.month
@@ -1705,12 +1748,13 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
         if not listed and territory and territory not in COUNTRY_OF_CONFLICT.values():
             # "more than 50 villages in the Aleppo and Idlib regions": one total over both.
             territory = _joint_territory(sent, m, territory)
-        prev_by_kind[m.measure.kind] = (metric, territory)
-        last_territory_here = territory  # "..., including 23 villages": the whole's place
-        if territory and territory not in COUNTRY_OF_CONFLICT.values():
-            state.last_territory = territory
-        state.last_actor = actor if actor not in ("",) else state.last_actor
-        state.last_metric_class = _cue_family(metric)
+        if not probe:  # a probe reading is no context for the figures after it
+            prev_by_kind[m.measure.kind] = (metric, territory)
+            last_territory_here = territory  # "..., including 23 villages": the whole's place
+            if territory and territory not in COUNTRY_OF_CONFLICT.values():
+                state.last_territory = territory
+            state.last_actor = actor if actor not in ("",) else state.last_actor
+            state.last_metric_class = _cue_family(metric)
 
         claim.conflict = state.conflict
         claim.metric = metric
@@ -1779,11 +1823,11 @@ def _sentence_claims(document: Document, version: str, sent: str, offset: int,
 
 # "had retaken 37 villages ... and that seven localities were now back under army control":
 # a second reported clause has its own predicate.
-_AND_THAT = re.compile(r"\b(?:and|und|et|en|og|і|та)\s+(?:that|dass|que|qu['’]|dat|at|що)\b", re.I)
-_ENUM_GAP = re.compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
+_AND_THAT = lazy_compile(r"\b(?:and|und|et|en|og|і|та)\s+(?:that|dass|que|qu['’]|dat|at|що)\b", re.I)
+_ENUM_GAP = lazy_compile(r"^\s*(?:,|and|et|und|en|og|і|та|,\s*and|,\s*et)?\s*(?:the\s+|la\s+|de\s+)?$", re.I)
 
 
-_ENUM_STOP = re.compile(r"[;:\d]")
+_ENUM_STOP = lazy_compile(r"[;:\d]")
 
 
 def enumerated_territories(sentence: str, m: Mention) -> list[str]:
@@ -1804,7 +1848,7 @@ def enumerated_territories(sentence: str, m: Mention) -> list[str]:
     return names if len(names) >= 2 else []
 
 
-_REGION_KIND = re.compile(r"^(?P<name>.+?) (?P<kind>oblast|governorate|State|state|region)(?P<rest> \(.*\))?$")
+_REGION_KIND = lazy_compile(r"^(?P<name>.+?) (?P<kind>oblast|governorate|State|state|region)(?P<rest> \(.*\))?$")
 
 
 def _joint_territory(sentence: str, m: Mention, territory: str) -> str:
