@@ -461,12 +461,6 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
     return list(alts.values())
 
 
-# Two or three capitalised words in a row, in any of the corpus's scripts: a person's name
-# is among them when the rules' source reader does not know it (their romanised form is
-# what the conventions record).
-_NAME_RUN = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+(?:\s+[A-ZÀ-ÖØ-ÞА-ЯІЇЄҐ][\w'’-]+){1,2}")
-
-
 def _resolve(phrase: P.Phrase, ctx: P.TimeContext, doc: _Doc, stock: bool) -> P.Resolved | None:
     try:
         return P.resolve(phrase, ctx, doc.lex, stock)
@@ -492,17 +486,6 @@ def _source_alternatives(r: Reading, shared: _Shared) -> list[Alternative]:
             kind = "person" if found.person else ("analysis" if found.analyst and found.producer else
                                                   found.generic or "named")
             _merge(alts, romanize(found.label), f"sentence_gap={_gap(i - here)}", f"source_kind={kind}")
-    for i in range(max(0, here - 2), min(len(doc.spans), here + 2)):
-        sentence = doc.sentence(i)
-        cues = [(m.start(), m.end()) for m in doc.lex.speech_re.finditer(sentence)] + \
-            [(m.start(), m.end()) for m in doc.lex.according_re.finditer(sentence)]
-        for run in _NAME_RUN.finditer(sentence):
-            reach = min((max(a - run.end(), run.start() - b, 0) for a, b in cues), default=None)
-            before = tokens(sentence[max(0, run.start() - 30):run.start()])[-1:]
-            _merge(alts, romanize(run.group(0)), "name_run", f"name_gap={_gap(i - here)}",
-                   f"name_to_speech={'none' if reach is None else _bucket(reach, (2, 12, 40))}",
-                   f"name_words={len(run.group(0).split())}", f"name_at_start={run.start() == 0}",
-                   *(f"name_after:{t}" for t in before))
     if doc.outlet:
         _merge(alts, doc.outlet, "outlet")
     _merge(alts, "", "nobody")
@@ -647,13 +630,23 @@ def decide(model: dict, r: Reading) -> Decision:
     return d
 
 
+_LANGUAGES = ("de", "en", "fr", "nl", "no", "uk")
+_COUNTRIES = frozenset(E.COUNTRY_OF_CONFLICT.values())
+
+
 def confidence_features(d: Decision) -> list[float]:
     """What the calibrated confidence is computed from (same order in training)."""
     r = d.reading
     same = [d.metric == r.claim.metric, d.actor == r.claim.actor, d.territory == r.claim.territory,
             d.time == _time_key(r.claim, is_flow(d.metric)), d.source == r.claim.attribution]
     logs = [math.log(max(p, 1e-6)) for p in (d.p_metric, d.p_actor, d.p_territory, d.p_time, d.p_source)]
-    return logs + [float(sum(logs))] + [float(s) for s in same] + [float(r.probe)]
+    # What kind of claim it is: some are read right far more often than others (a share
+    # held "now" against a flow whose period comes from another sentence).
+    lang = r.shared.doc.lang if r.shared is not None else ""
+    kinds = [float(lang == code) for code in _LANGUAGES] + [
+        float(is_flow(d.metric)), float(r.family == "share"), float(r.family in ("settlements", "units")),
+        float(bool(r.claim.period_text)), float(bool(d.source)), float(d.territory in _COUNTRIES)]
+    return logs + [float(sum(logs))] + [float(s) for s in same] + [float(r.probe)] + kinds
 
 
 def confidence_raw(model: dict, features: list[float]) -> float:

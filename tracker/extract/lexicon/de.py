@@ -118,7 +118,7 @@ PERIODS = [
     (r"(?:in\s+)?diese[mn]?\s+jahr(?:es)?|heuer", "this_year"),
     (r"(?:im\s+)?(?:vergangenen|letzten|vorigen)\s+monat", "last_month"),
     (r"(?:in\s+)?diese[mn]\s+monat", "this_month"),
-    (r"(?:in\s+der\s+)?(?:vergangenen|letzten)\s+woche|diese\s+woche", "past_week"),
+    (r"(?:in\s+der\s+)?(?:vergangenen|letzten)\s+woche|diese\s+woche|(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?:sieben|7)\s+tagen", "past_week"),
     (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+24\s+stunden|am\s+vortag", "past_day"),
     (r"(?:in\s+den\s+)?(?:vergangenen|letzten)\s+(?P<n>\w+)\s+monaten", "past_n_months"),
     (r"binnen\s+(?P<n>\w+)\s+wochen|innerhalb\s+von\s+(?P<n2>\w+)\s+wochen", "within_n_weeks"),

@@ -201,7 +201,7 @@ PERIODS = [
     (r"(?:last|the\s+previous)\s+month", "last_month"),
     (r"this\s+month", "this_month"),
     (r"(?:over|during|in)\s+the\s+month|the\s+month(?:'s|’s)", "the_month"),
-    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+week|last\s+week|this\s+week", "past_week"),
+    (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+(?:week|(?:seven|7)\s+days)|last\s+week|this\s+week", "past_week"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past|previous)\s+(?:day|24\s+hours)", "past_day"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+days", "past_n_days"),
     (r"(?:(?:over|in|during)\s+)?the\s+(?:last|past)\s+(?P<n>\w+)\s+weeks", "past_n_weeks"),

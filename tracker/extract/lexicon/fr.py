@@ -116,7 +116,8 @@ PERIODS = [
     (r"cette\s+année", "this_year"),
     (r"le\s+mois\s+dernier|au\s+cours\s+du\s+mois\s+dernier", "last_month"),
     (r"ce\s+mois-ci", "this_month"),
-    (r"la\s+semaine\s+dernière|(?:au\s+cours\s+de\s+)?la\s+dernière\s+semaine|cette\s+semaine", "past_week"),
+    (r"la\s+semaine\s+dernière|(?:au\s+cours\s+de\s+)?la\s+(?:dernière\s+semaine|semaine\s+écoulée)|cette\s+semaine|"
+     r"(?:au\s+cours\s+des\s+|ces\s+|les\s+)?(?:sept|7)\s+derniers\s+jours", "past_week"),
     (r"(?:au\s+cours\s+des\s+)?dernières\s+24\s+heures", "past_day"),
     (r"(?:au\s+cours\s+des|ces)\s+(?P<n>\w+)\s+derniers\s+mois", "past_n_months"),
     (r"il\s+y\s+a\s+un\s+an", "year_ago"),

@@ -101,7 +101,7 @@ PERIODS = [
     (r"dit\s+jaar", "this_year"),
     (r"(?:de\s+)?vorige\s+maand|afgelopen\s+maand", "last_month"),
     (r"deze\s+maand", "this_month"),
-    (r"(?:de\s+)?afgelopen\s+week|vorige\s+week|deze\s+week", "past_week"),
+    (r"(?:de\s+)?(?:afgelopen|voorbije)\s+(?:week|(?:zeven|7)\s+dagen)|vorige\s+week|deze\s+week", "past_week"),
     (r"in\s+anderhalve\s+week", "past_10_days"),
     (r"(?:de\s+)?(?:jongste|afgelopen|laatste)\s+(?P<n>\w+)\s+maanden", "past_n_months"),
     (r"(?:de\s+)?(?:jongste|afgelopen|laatste)\s+(?P<n>\w+)\s+dagen", "past_n_days"),

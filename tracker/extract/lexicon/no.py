@@ -104,7 +104,7 @@ PERIODS = [
     (r"i\s+år|hittil\s+i\s+år", "this_year"),
     (r"(?:i\s+)?forrige\s+måned|(?:den\s+)?siste\s+måneden", "last_month"),
     (r"denne\s+måneden|i\s+måneden", "this_month"),
-    (r"(?:den\s+)?siste\s+uken|forrige\s+uke|denne\s+uken", "past_week"),
+    (r"(?:den\s+)?siste\s+uken?|forrige\s+uke|denne\s+uken|(?:de\s+)?siste\s+(?:sju|syv|7)\s+dagene", "past_week"),
     (r"(?:det\s+)?siste\s+døgnet", "past_day"),
     (r"(?:de\s+)?siste\s+dagene", "past_few_days"),
     (r"(?:de\s+)?siste\s+(?P<n>\w+)\s+dagene", "past_n_days"),
