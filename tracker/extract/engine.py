@@ -1238,7 +1238,8 @@ def extract_document(document: Document, version: str) -> list[Claim]:
     return _deduplicate(read_document(document, version))
 
 
-def read_document(document: Document, version: str, explore: bool = False) -> list[tuple[Claim, Mention, str]]:
+def read_document(document: Document, version: str, explore: bool = False,
+                  shared: dict | None = None) -> list[tuple[Claim, Mention, str]]:
     """Every reading of the document's figures, before restatements are merged.
 
     With `explore`, figures the rules would drop (a distractor context, no governing cue, no
@@ -1337,6 +1338,12 @@ def read_document(document: Document, version: str, explore: bool = False) -> li
             r = P.resolve(months[-1], ctx, lex, stock=False)
             if r.period_start:
                 ctx.month = (r.period_start.year, r.period_start.month)
+    if shared is not None:
+        # What was read on the way, for the learned layer not to read it again: the time
+        # phrases of each sentence read for them (by sentence start), and the document state
+        # with the sources read so far and the people they named.
+        shared["phrases"] = {u[0]: u[2] for u in units if u[5] is not None or u[2]}
+        shared["state"] = state
     return claims
 
 

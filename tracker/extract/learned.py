@@ -120,6 +120,7 @@ class _Doc:
     phrases: list = field(default_factory=list)  # per sentence: its time phrases (read on demand)
     starts: list[int] = field(default_factory=list)  # where each sentence starts
     cues: dict = field(default_factory=dict)  # sentence -> the lexicon's cues in it
+    read: dict = field(default_factory=dict)  # what the rules read on the way (engine.read_document)
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
@@ -129,10 +130,13 @@ class _Doc:
     def sources(self) -> list:
         """Per sentence: the source it names, or None (read in order, as the rules do, so a
         bare surname resolves against the full names met before it)."""
-        people = E.PeopleRegistry.empty()
+        state = self.read.get("state")
+        # The rules read the sources of the sentences before their last figure: those are
+        # taken as read, and the rest read on with the people the rules met.
+        out = list(state.attributions[:len(self.spans)]) if state is not None else []
+        people = state.people if state is not None else E.PeopleRegistry.empty()
         non_name = E._non_name_checker(self.lex)
-        out = []
-        for i in range(len(self.spans)):
+        for i in range(len(out), len(self.spans)):
             try:
                 out.append(E.find_attribution(self.sentence(i), self.lex, people, non_name))
             except (ValueError, IndexError, KeyError, TypeError, re.error):
@@ -155,7 +159,8 @@ class _Doc:
 
     def phrases_of(self, i: int) -> list:
         if self.phrases[i] is None:
-            self.phrases[i] = P.find_phrases(self.sentence(i), self.lex)
+            known = self.read.get("phrases", {}).get(self.spans[i][0])
+            self.phrases[i] = known if known is not None else P.find_phrases(self.sentence(i), self.lex)
         return self.phrases[i]
 
 
@@ -170,14 +175,15 @@ def _time_key(c: Claim, flow: bool) -> tuple:
 
 def read_candidates(document: Document, version: str) -> list[Reading]:
     """The rules' readings of every figure of `document`, with the alternatives of each field."""
-    items = E.read_document(document, version, explore=True)
+    read: dict = {}
+    items = E.read_document(document, version, explore=True, shared=read)
     kept = {id(c) for c in E._deduplicate([t for t in items if not _is_probe(t[0])])}
     text = E.clean(document.text or "")
     lang = (document.language or "").lower()[:2] or E.guess_language(text)
     lex = E.lexicon_for(lang)
     ref, precision = P.parse_published(document.published)
     conflict = document.conflict or E.guess_conflict(text)
-    doc = _Doc(text, lex.code, conflict, ref, precision, E.outlet_name(document.publisher or ""), lex)
+    doc = _Doc(text, lex.code, conflict, ref, precision, E.outlet_name(document.publisher or ""), lex, read=read)
     if items:
         doc.spans = E.split_sentences(text)[:_MAX_SENTENCES]
         doc.starts = [s for s, _ in doc.spans]
