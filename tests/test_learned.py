@@ -57,6 +57,9 @@ def test_every_claim_carries_a_confidence_between_zero_and_one():
             "according to an analysis of ISW data, and now hold 19.1% of the country.")
     claims = extract(doc(text, published="2025-11-03"))
     assert {c.metric for c in claims} == {"area_gained_km2", "share_controlled_pct"}
+    gain = next(c for c in claims if c.metric == "area_gained_km2")
+    # The period and the phrase that fixed it travel together, whoever chose them.
+    assert (gain.period_start, gain.period_end, gain.period_text) == ("2025-10-01", "2025-10-31", "in October")
     for c in claims:
         assert c.confidence is not None and 0.0 <= c.confidence <= 1.0
         assert "probe:" not in c.flags

@@ -68,6 +68,7 @@ class Alternative:
 
     value: object
     features: set[str] = field(default_factory=set)
+    text: str = ""  # for a time: the phrase that fixed it, as written (the claim's period_text)
 
 
 @dataclass
@@ -77,7 +78,6 @@ class Reading:
     claim: Claim
     mention: E.Mention
     sentence: str
-    offset: int  # where the sentence starts in the cleaned text
     probe: bool
     kept_by_rules: bool
     family: str
@@ -190,9 +190,8 @@ def read_candidates(document: Document, version: str) -> list[Reading]:
         doc.phrases = [None] * len(doc.spans)
     readings: list[Reading] = []
     for claim, m, sent in items:
-        offset = (claim.number_start or 0) - m.num.start
         probe = _is_probe(claim)
-        readings.append(Reading(claim, m, sent, offset, probe, id(claim) in kept, _family(m),
+        readings.append(Reading(claim, m, sent, probe, id(claim) in kept, _family(m),
                                 _figure_features(claim, m, sent, probe, doc)))
     _add_context(readings, doc)
     return readings
@@ -304,11 +303,13 @@ def _sides(conflict: str) -> list[str]:
     return out
 
 
-def _merge(alternatives: dict, value, *features: str) -> None:
+def _merge(alternatives: dict, value, *features: str, text: str = "") -> None:
     alt = alternatives.get(value)
     if alt is None:
         alt = alternatives[value] = Alternative(value)
     alt.features.update(features)
+    if text and not alt.text:
+        alt.text = text
 
 
 def _position_features(prefix: str, sent: str, m: E.Mention, start: int, end: int) -> list[str]:
@@ -415,9 +416,10 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
     doc, ctx = shared.doc, shared.ctx
     counts = shared.flows if flow else shared.stocks
     alts: dict = {}
-    if is_flow(r.claim.metric) == flow or may_be_dated_as_stock(r.claim.metric):
-        if flow == is_flow(r.claim.metric) and not (not flow and r.claim.as_of is None and r.claim.period_end):
-            _merge(alts, _time_key(r.claim, flow), "rules", f"rules|probe={r.probe}")
+    c = r.claim
+    dated_as_flow = bool(c.period_start or c.period_end) or (is_flow(c.metric) and c.as_of is None)
+    if dated_as_flow == flow:  # a share lost or retaken may carry either dating
+        _merge(alts, _time_key(c, flow), "rules", f"rules|probe={r.probe}", text=c.period_text)
     here = doc.sentence_index(r.claim.number_start or 0)
     own = doc.phrases_of(here) if doc.spans and doc.text.startswith(r.sentence, doc.spans[here][0]) \
         else P.find_phrases(r.sentence, doc.lex)
@@ -427,7 +429,7 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
             continue
         key = (_iso(res.period_start), _iso(res.period_end), None) if flow else (None, None, _iso(res.as_of))
         _merge(alts, key, "phrase", f"phrase_kind={phrase.kind}",
-               *_position_features("pos_", r.sentence, r.mention, phrase.start, phrase.end))
+               *_position_features("pos_", r.sentence, r.mention, phrase.start, phrase.end), text=phrase.text)
     for i in (here - 2, here - 1, here + 1):
         if 0 <= i < len(doc.spans):
             for phrase in doc.phrases_of(i):
@@ -436,7 +438,7 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
                     key = (_iso(res.period_start), _iso(res.period_end), None) if flow else \
                         (None, None, _iso(res.as_of))
                     _merge(alts, key, "phrase_nearby", f"sentence_gap={_gap(i - here)}",
-                           f"nearby_kind={phrase.kind}")
+                           f"nearby_kind={phrase.kind}", text=phrase.text)
     for key, n in counts.items():
         _merge(alts, key, f"doc_count={_bucket(n, (1, 2, 4))}")
     ref = doc.ref
@@ -602,6 +604,7 @@ class Decision:
     territory: str = ""
     p_territory: float = 0.0
     time: tuple = (None, None, None)
+    time_text: str = ""
     p_time: float = 0.0
     source: str = ""
     p_source: float = 0.0
@@ -631,6 +634,7 @@ def decide(model: dict, r: Reading) -> Decision:
         times = r.flow_times + r.stock_times
     alt, d.p_time = rank(model, "time", times, context)
     d.time = alt.value if alt else (None, None, None)
+    d.time_text = alt.text if alt else ""
     alt, d.p_source = rank(model, "source", r.sources, context)
     d.source = alt.value if alt else ""
     return d
@@ -672,23 +676,29 @@ def confidence(model: dict, d: Decision) -> float:
     return observed[-1]
 
 
+_TIME_FLAGS = frozenset({"period_approx", "period_unresolved", "published_approx"})
+
+
 def to_claim(d: Decision, model: dict) -> Claim:
+    """The rules' claim with the decided fields, its period phrase, and its confidence."""
     r = d.reading
     claim = replace(r.claim)
+    same_time = d.time_text == r.claim.period_text and \
+        d.time in (_time_key(r.claim, True), _time_key(r.claim, False))
     claim.flags = ""
     for f in r.claim.flags.split(";"):
-        if f and not f.startswith("probe:"):
+        # What the rules flagged about a period they chose says nothing of another one.
+        if f and not f.startswith("probe:") and (same_time or f not in _TIME_FLAGS):
             claim.add_flag(f)
     claim.metric = d.metric
     claim.actor = d.actor
     claim.territory = d.territory
     claim.period_start, claim.period_end, claim.as_of = d.time
+    claim.period_text = d.time_text
     if d.source != r.claim.attribution:
         claim.attribution = d.source
         claim.analyst = d.source
         claim.data_producer = ""
-    if d.time != _time_key(r.claim, is_flow(d.metric)) and d.time[0] is None and d.time[1] is None:
-        claim.period_text = claim.period_text if not is_flow(r.claim.metric) else ""
     claim.confidence = round(confidence(model, d), 3)
     return claim
 
