@@ -15,6 +15,9 @@ PIN := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(PIN) -e '.[test]'
+	# Bytecode written once, so that a one-document `tracker extract` does not compile
+	# the package's sources each time where the environment forbids writing it on import.
+	$(BIN)/python -m compileall -q --invalidation-mode checked-hash tracker
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -35,7 +35,8 @@ _FLAGS = re.IGNORECASE | re.UNICODE
 
 def _alt(items) -> str:
     """A longest-first alternation of regex fragments (fragments may contain regex)."""
-    items = sorted(set(items), key=lambda p: (p.count("\\s"), len(p)), reverse=True)
+    # The fragment itself breaks ties: a set's order changes with the hash seed of each process.
+    items = sorted(set(items), key=lambda p: (p.count("\\s"), len(p), p), reverse=True)
     return "|".join(items) if items else "(?!x)x"
 
 
