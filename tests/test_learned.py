@@ -189,3 +189,21 @@ def test_tracker_extract_reports_documents_the_extractor_failed_on(monkeypatch, 
     assert result.exit_code == 1
     assert extract_package.failures() == before + 1
     assert "failed on" in result.stderr and "document(s)" in result.stderr
+
+
+def test_the_rankers_fast_sum_is_the_linear_model_over_the_crossed_features():
+    model = load_model()
+    text = ("Ukraine's army said on Monday that Russian troops had taken 64 square kilometres "
+            "in the Pokrovsk direction over the past week, and now hold 19% of Donetsk oblast.")
+    for r in learned.read_candidates(doc(text), "t"):
+        context = learned.field_context("area_gained_km2", r)
+        for name, alternatives in (("actor", r.actors), ("time", r.flow_times), ("source", r.sources)):
+            if len(alternatives) < 2:
+                continue
+            part = model[name]
+            slow = [learned.linear_scores(part["weights"], part["bias"], learned.pair_features(a, context))[0]
+                    for a in alternatives]
+            best, p_best = learned.rank(model, name, alternatives, context)
+            expected = learned._softmax(slow)
+            assert best is alternatives[expected.index(max(expected))]
+            assert p_best == pytest.approx(max(expected), abs=1e-9)

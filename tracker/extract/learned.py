@@ -121,6 +121,7 @@ class _Doc:
     starts: list[int] = field(default_factory=list)  # where each sentence starts
     cues: dict = field(default_factory=dict)  # sentence -> the lexicon's cues in it
     read: dict = field(default_factory=dict)  # what the rules read on the way (engine.read_document)
+    resolved: dict = field(default_factory=dict)  # (id(phrase), stock) -> (phrase, resolution)
 
     def sentence(self, i: int) -> str:
         s, e = self.spans[i]
@@ -470,10 +471,14 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
 
 
 def _resolve(phrase: P.Phrase, ctx: P.TimeContext, doc: _Doc, stock: bool) -> P.Resolved | None:
-    try:
-        return P.resolve(phrase, ctx, doc.lex, stock)
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError):
-        return None
+    """The phrase resolved as a stock or a flow, once per document (figures share phrases)."""
+    key = (id(phrase), stock)
+    if key not in doc.resolved:
+        try:
+            doc.resolved[key] = (phrase, P.resolve(phrase, ctx, doc.lex, stock))
+        except (ValueError, KeyError, IndexError, TypeError, OverflowError):
+            doc.resolved[key] = (phrase, None)
+    return doc.resolved[key][1]
 
 
 def _source_alternatives(r: Reading, shared: _Shared) -> list[Alternative]:
@@ -576,6 +581,26 @@ def pair_features(alt: Alternative, context: list[str]) -> list[str]:
     return feats + [f"{c}&{f}" for c in context for f in feats]
 
 
+_EMPTY: dict = {}
+_CONTEXT_PREFIXES = ("metric=", "flow=")  # what field_context writes
+
+
+def _ranker_tables(model: dict, name: str) -> tuple[dict, dict]:
+    """A ranker's weights split once per model: its features' own, and per context the
+    weights of the features crossed with it."""
+    cache = model.setdefault("_tables", {})
+    if name not in cache:
+        own, crossed = {}, {}
+        for key, w in model[name]["weights"].items():
+            context, sep, feature = key.partition("&")
+            if sep and context.startswith(_CONTEXT_PREFIXES):
+                crossed.setdefault(context, {})[feature] = w[0]
+            else:
+                own[key] = w[0]
+        cache[name] = (own, crossed)
+    return cache[name]
+
+
 def rank(model: dict, name: str, alternatives: list[Alternative], context: list[str]
          ) -> tuple[Alternative | None, float]:
     """The best alternative and its share of the probability among them."""
@@ -583,8 +608,23 @@ def rank(model: dict, name: str, alternatives: list[Alternative], context: list[
         return None, 0.0
     if len(alternatives) == 1:
         return alternatives[0], 1.0
-    part = model[name]
-    scores = [linear_scores(part["weights"], part["bias"], pair_features(a, context))[0] for a in alternatives]
+    own, crossed = _ranker_tables(model, name)
+    crossed_here = [crossed.get(c, _EMPTY) for c in context]
+    bias = model[name]["bias"][0]
+    scores = []
+    for alt in alternatives:
+        # The same sum as linear_scores over pair_features(alt, context), without building
+        # the crossed names: the weights of "<context>&<feature>" are looked up per context.
+        total = bias
+        for f in alt.features:
+            w = own.get(f)
+            if w is not None:
+                total += w * (PRIOR_SCALE if f.startswith("rules") else 1.0)
+            for table in crossed_here:  # a crossed name starts with its context: worth 1
+                w = table.get(f)
+                if w is not None:
+                    total += w
+        scores.append(total)
     probs = _softmax(scores)
     best = max(range(len(alternatives)), key=lambda i: (probs[i], -i))
     return alternatives[best], probs[best]

@@ -219,4 +219,5 @@ def fit(docs: list[LabelledDoc], folds_of: list[int] | None = None) -> dict:
 
 
 def dumps(model: dict) -> str:
+    model = {k: v for k, v in model.items() if not k.startswith("_")}  # caches made at run time
     return json.dumps(model, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
