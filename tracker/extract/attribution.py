@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.extract.lazyre import lazy_compile
-from tracker.extract.lexicon import (ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, TITLE_WORDS, Lexicon, _fast,
+from tracker.extract.lexicon import (FULL_NAMES, ORG_WORDS, SOURCES, SOURCES_CASED, SOURCES_FAST, TITLE_WORDS, Lexicon, _fast,
                                      canonical_person, is_source_name, may_name_official)
 
 # A run of capitalised words (Latin or Cyrillic), allowing particles inside names.
@@ -396,7 +396,8 @@ def find_attribution(sentence: str, lex: Lexicon, people: PeopleRegistry,
         # its own clause; one that reports as a subject ("DeepState said") may go on.
         adjunct = bool(lex.according_fast.search(sentence)) and not lex.speech_fast.search(
             lex.according_re.sub(" ", sentence))
-        return Attribution(producers[0], producer=producers[0], generic="adjunct" if adjunct else "")
+        return Attribution(FULL_NAMES.get(producers[0], producers[0]), producer=producers[0],
+                           generic="adjunct" if adjunct else "")
     unnamed = _unnamed_source(sentence, lex) if speaks else None  # the cues are speech verbs too
     if unnamed:
         # "d'après le décompte d'un cartographe anonyme": vouches like a producer named in

@@ -1133,6 +1133,7 @@ def built_languages() -> tuple[str, ...]:
 # The shared tables: each pattern is put together and compiled on its first use.
 TERRITORIES = [(LazyPattern(functools.partial(_wb, p), _FLAGS), canon, level) for p, canon, level in common.TERRITORIES]
 SOURCES = [(LazyPattern(functools.partial(_wb, p), _FLAGS), canon, kind) for p, canon, kind in common.SOURCES]
+FULL_NAMES = common.FULL_NAMES
 # All sources in one scan (group s<i> says which entry matched), and one full-match test.
 SOURCES_ALL = LazyPattern(functools.partial(_wb_names, "|".join(
     "(?P<s%d>%s)" % (i, p) for i, (p, _c, _k) in enumerate(common.SOURCES))), _FLAGS)

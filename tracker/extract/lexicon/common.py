@@ -56,6 +56,11 @@ TERRITORIES = [
 # Producers and relays of figures: (pattern, canonical, kind). Kind "producer" makes data
 # (ISW, DeepState); "analyst" analyses someone's data and relays news (AFP); "relay" is a
 # news outlet or agency that usually passes on someone else's figure.
+# How a producer cited alone is named in a claim: its full name, acronym beside it, where the
+# acronym alone says little to a reader ("ISW" -> the institute's name). In a chain the
+# acronym stays ("AFP analysis of ISW data").
+FULL_NAMES = {"ISW": "Institute for the Study of War (ISW)"}
+
 SOURCES = [
     (r"institute\s+for\s+the\s+study\s+of\s+war(?:\s+\(isw\))?|isw(?:s|['’]s?)?|institut\w*\s+(?:américain\s+)?pour\s+l['’]étude\s+de\s+la\s+guerre(?:\s+\(isw\))?|instituts?\s+für\s+kriegsstudien(?:\s+\(isw\))?", "ISW", "producer"),
     (r"deepstate(?:map)?|дипстейт|діпстейт", "DeepState", "producer"),
