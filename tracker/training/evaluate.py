@@ -121,7 +121,7 @@ def run(gold_dir: Path, model: dict, k: int = 5, progress=None) -> str:
     lines.append(_line("    CV, train/ items only", summary(scorer, train_docs, cv_pred)))
     lines.append(_line("    rules alone, train/ items", summary(scorer, train_docs, rules_only(train_docs))))
     seen = summary(scorer, every, predict(model, every))
-    lines.append(_line("    same items, shipped model (seen)", seen))
+    lines.append(_line("    all items, shipped model (seen)", seen))
     lines.append(f"(c) gap, seen minus held-out: core F1 {seen['F1'] - cv['F1']:+.3f}, "
                  f"full-match F1 {seen['full'] - cv['full']:+.3f}")
     lines.append("    field accuracy among matched (CV): " +
