@@ -18,7 +18,7 @@ PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta property="article:published_time" content="2025-12-01T08:00:00Z">
 </head><body><nav>Home | World | Sport</nav><article><h1>Front report</h1>
 <p>Russian forces seized about 500 square kilometres of Ukrainian territory in November,
-according to an AFP analysis of data from the Institute for the Study of War.</p>
+an AFP analysis of data compiled by the Institute for the Study of War shows.</p>
 <p>Officials met in Geneva for three days of talks that ended without a deal.</p>
 </article><footer>Contact us</footer></body></html>"""
 
