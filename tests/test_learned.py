@@ -196,7 +196,7 @@ def test_the_rankers_fast_sum_is_the_linear_model_over_the_crossed_features():
     text = ("Ukraine's army said on Monday that Russian troops had taken 64 square kilometres "
             "in the Pokrovsk direction over the past week, and now hold 19% of Donetsk oblast.")
     for r in learned.read_candidates(doc(text), "t"):
-        context = learned.field_context("area_gained_km2", r)
+        context = learned.field_context("area_gained_km2")
         for name, alternatives in (("actor", r.actors), ("time", r.flow_times), ("source", r.sources)):
             if len(alternatives) < 2:
                 continue

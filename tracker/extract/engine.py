@@ -1344,6 +1344,7 @@ def read_document(document: Document, version: str, explore: bool = False,
         # with the sources read so far and the people they named.
         shared["phrases"] = {u[0]: u[2] for u in units if u[5] is not None or u[2]}
         shared["state"] = state
+        shared["text"] = text
     return claims
 
 

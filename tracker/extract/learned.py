@@ -165,11 +165,6 @@ class _Doc:
         return self.phrases[i]
 
 
-def _family(m: E.Mention) -> str:
-    kind = m.measure.kind
-    return "share" if kind in ("pct", "fraction", "permille") else kind
-
-
 def _time_key(c: Claim, flow: bool) -> tuple:
     return (c.period_start, c.period_end, None) if flow else (None, None, c.as_of)
 
@@ -179,12 +174,10 @@ def read_candidates(document: Document, version: str) -> list[Reading]:
     read: dict = {}
     items = E.read_document(document, version, explore=True, shared=read)
     kept = {id(c) for c in E._deduplicate([t for t in items if not _is_probe(t[0])])}
-    text = E.clean(document.text or "")
-    lang = (document.language or "").lower()[:2] or E.guess_language(text)
-    lex = E.lexicon_for(lang)
-    ref, precision = P.parse_published(document.published)
-    conflict = document.conflict or E.guess_conflict(text)
-    doc = _Doc(text, lex.code, conflict, ref, precision, E.outlet_name(document.publisher or ""), lex, read=read)
+    # The text, language, conflict and publication date as the rules settled them.
+    state, text = read["state"], read["text"]
+    doc = _Doc(text, state.lex.code, state.conflict, state.time.ref, state.time.ref_precision,
+               E.outlet_name(document.publisher or ""), state.lex, read=read)
     if items:
         doc.spans = E.split_sentences(text)[:_MAX_SENTENCES]
         doc.starts = [s for s, _ in doc.spans]
@@ -192,7 +185,7 @@ def read_candidates(document: Document, version: str) -> list[Reading]:
     readings: list[Reading] = []
     for claim, m, sent in items:
         probe = _is_probe(claim)
-        readings.append(Reading(claim, m, sent, probe, id(claim) in kept, _family(m),
+        readings.append(Reading(claim, m, sent, probe, id(claim) in kept, E._family(m),
                                 _figure_features(claim, m, sent, probe, doc)))
     _add_context(readings, doc)
     return readings
@@ -392,10 +385,6 @@ def _gap(k: int) -> str:
     return "earlier" if k < 0 else "later"
 
 
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
 def _span_features(key: tuple, doc: _Doc) -> list[str]:
     start, end, as_of = key
     feats = []
@@ -428,7 +417,7 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
         res = _resolve(phrase, ctx, doc, not flow)
         if res is None:
             continue
-        key = (_iso(res.period_start), _iso(res.period_end), None) if flow else (None, None, _iso(res.as_of))
+        key = (E._iso(res.period_start), E._iso(res.period_end), None) if flow else (None, None, E._iso(res.as_of))
         _merge(alts, key, "phrase", f"phrase_kind={phrase.kind}",
                *_position_features("pos_", r.sentence, r.mention, phrase.start, phrase.end), text=phrase.text)
     for i in (here - 2, here - 1, here + 1):
@@ -436,34 +425,34 @@ def _time_alternatives(r: Reading, shared: _Shared, flow: bool) -> list[Alternat
             for phrase in doc.phrases_of(i):
                 res = _resolve(phrase, ctx, doc, not flow)
                 if res is not None:
-                    key = (_iso(res.period_start), _iso(res.period_end), None) if flow else \
-                        (None, None, _iso(res.as_of))
+                    key = (E._iso(res.period_start), E._iso(res.period_end), None) if flow else \
+                        (None, None, E._iso(res.as_of))
                     _merge(alts, key, "phrase_nearby", f"sentence_gap={_gap(i - here)}",
                            f"nearby_kind={phrase.kind}", text=phrase.text)
     for key, n in counts.items():
         _merge(alts, key, f"doc_count={_bucket(n, (1, 2, 4))}")
     ref = doc.ref
     if flow:
-        _merge(alts, (None, _iso(ref), None), "to_publication")
+        _merge(alts, (None, E._iso(ref), None), "to_publication")
         for key in list(alts):
             start, end, _ = key
-            if start and ref and end != _iso(ref):
-                _merge(alts, (start, _iso(ref), None), "start_to_publication")
+            if start and ref and end != E._iso(ref):
+                _merge(alts, (start, E._iso(ref), None), "start_to_publication")
         if ref:
             first = date(ref.year, ref.month, 1)
             prev_last = date.fromordinal(first.toordinal() - 1)
-            _merge(alts, (_iso(prev_last.replace(day=1)), _iso(prev_last), None), "previous_month")
-            _merge(alts, (_iso(date.fromordinal(ref.toordinal() - 7)), _iso(ref), None), "past_week")
-            _merge(alts, (_iso(date(ref.year, 1, 1)), _iso(ref), None), "year_to_date")
+            _merge(alts, (E._iso(prev_last.replace(day=1)), E._iso(prev_last), None), "previous_month")
+            _merge(alts, (E._iso(date.fromordinal(ref.toordinal() - 7)), E._iso(ref), None), "past_week")
+            _merge(alts, (E._iso(date(ref.year, 1, 1)), E._iso(ref), None), "year_to_date")
     else:
-        _merge(alts, (None, None, _iso(ref)), "at_publication")
+        _merge(alts, (None, None, E._iso(ref)), "at_publication")
         _merge(alts, (None, None, None), "undated")
         for key in list(r.flow_times and [a.value for a in r.flow_times] or []):
             if key[1]:
                 _merge(alts, (None, None, key[1]), "end_of_period")
         if ref:
             first = date(ref.year, ref.month, 1)
-            _merge(alts, (None, None, _iso(date.fromordinal(first.toordinal() - 1))), "end_of_previous_month")
+            _merge(alts, (None, None, E._iso(date.fromordinal(first.toordinal() - 1))), "end_of_previous_month")
     for alt in alts.values():
         alt.features.update(_span_features(alt.value, doc))
         alt.features.add(f"precision={doc.precision}")
@@ -630,7 +619,7 @@ def rank(model: dict, name: str, alternatives: list[Alternative], context: list[
     return alternatives[best], probs[best]
 
 
-def field_context(metric: str, r: Reading) -> list[str]:
+def field_context(metric: str) -> list[str]:
     return [f"metric={metric}", f"flow={is_flow(metric)}"]
 
 
@@ -663,7 +652,7 @@ def decide(model: dict, r: Reading) -> Decision:
         # corrected: it chooses only for figures the rules left without one.
         d = Decision(r, r.claim.metric, p_keep)
     metric = d.metric
-    context = field_context(metric, r)
+    context = field_context(metric)
     alt, d.p_actor = rank(model, "actor", r.actors, context)
     d.actor = alt.value if alt else ""
     alt, d.p_territory = rank(model, "territory", r.territories, context)
@@ -745,9 +734,6 @@ def to_claim(d: Decision, model: dict) -> Claim:
 
 def extract_with_model(document: Document, version: str, model: dict) -> list[Claim]:
     """The claims of `document`, each decision made by `model`, restatements merged."""
-    E._territories_cached.cache_clear()
-    E._actor_mentions_cached.cache_clear()
-    E._agentive_cached.cache_clear()
     readings = read_candidates(document, version)
     chosen: list[tuple[Claim, E.Mention, str]] = []
     for r in readings:

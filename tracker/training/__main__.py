@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         from tracker.training.train import build
 
         _progress(f"training on {args.gold}")
+        from tracker.store import atomic_write_bytes
+
         text = build(args.gold)
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(args.out)
+        atomic_write_bytes(args.out, text.encode("utf-8"))
         _progress(f"wrote {args.out.name} ({len(text.encode()):,} bytes)")
         return 0
     from tracker.training.evaluate import run

@@ -107,7 +107,7 @@ def _field_examples(doc: LabelledDoc, name: str):
     for r, g in zip(doc.readings, doc.gold_of):
         if g is None:
             continue
-        context = L.field_context(g["metric"], r)
+        context = L.field_context(g["metric"])
         if name == "actor":
             alts = r.actors
             ok = [bare_name(a.value) == bare_name(g["actor"]) for a in alts]
@@ -172,8 +172,8 @@ def _calibration(scores: list[float], outcomes: list[int]) -> tuple[list[float],
             steps[-1][2] += 1
         else:
             steps.append([score, outcome, 1, level])
-    # A step of few claims is joined to the one below it: held out, a step of a dozen
-    # claims said 0.85 and was right less than half the time.
+    # A step of few claims is joined to the one below it: without this, held out, claims
+    # given 0.8 to 0.9 were right 13 times in 29.
     merged: list[list[float]] = []
     for step in steps:
         if merged and (merged[-1][2] < MIN_STEP_CLAIMS or step[2] < MIN_STEP_CLAIMS):
