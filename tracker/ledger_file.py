@@ -23,13 +23,22 @@ from datetime import date
 from pathlib import Path
 
 from tracker.csvfile import TableError, parse_table
-from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, claim_id
+from tracker.model import (
+    CLAIM_COLUMNS,
+    DATE_COLUMNS,
+    FLOAT_COLUMNS,
+    INT_COLUMNS,
+    STATUSES,
+    claim_id,
+    location_id,
+)
 
 # Numbers as tracker/ledger.py writes them: no group separators, no spaces, finite.
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 _INTEGER = re.compile(r"^-?\d+$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLAIM_ID = re.compile(r"^[0-9a-f]{16}$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 # How many cell problems one message lists before it counts the rest.
 MAX_LISTED = 10
@@ -46,6 +55,13 @@ OLDER_LAYOUTS: tuple[tuple[str, ...], ...] = (
      "period_text", "attribution", "analyst", "data_producer", "publisher", "url", "title",
      "authors", "published_at", "retrieved_at", "quote", "number_start", "number_end", "method",
      "definition", "source_id", "snapshot_sha256", "extractor_version", "flags"),
+    # Before the history columns (location_id, status, status_at, superseded_by).
+    ("claim_id", "conflict", "metric", "value", "value_min", "value_max", "qualifier",
+     "qualifier_text", "value_original", "unit_original", "alt_value_original",
+     "alt_unit_original", "actor", "territory", "period_start", "period_end", "as_of",
+     "period_text", "attribution", "analyst", "data_producer", "publisher", "url", "title",
+     "authors", "published_at", "retrieved_at", "quote", "number_start", "number_end", "method",
+     "definition", "source_id", "snapshot_sha256", "extractor_version", "flags", "confidence"),
 )
 
 # Columns that a ledger of an older layout may lack (read as empty).
@@ -115,11 +131,17 @@ def parse_ledger(payload: bytes, path: Path) -> tuple[list[list[str]], bool]:
     checks of tracker/csvfile.py, failing as a LedgerError."""
     try:
         header, rows = parse_table(payload, path, CLAIM_COLUMNS, OLDER_LAYOUTS)
-        return rows, tuple(header) != CLAIM_COLUMNS
     except LedgerError:
         raise
     except TableError as error:
         raise LedgerError(error.path, error.message, error.line, error.column) from None
+    older = tuple(header) != CLAIM_COLUMNS
+    if older and "status" not in header:
+        # Written before the ledger kept history: every row was the current reading.
+        for row in rows:
+            row[_INDEX["status"]] = "active"
+            row[_INDEX["location_id"]] = location_id(dict(zip(CLAIM_COLUMNS, row)))
+    return rows, older
 
 
 def ledger_row_problems(rows: list[list[str]]) -> list[tuple[int, str, str]]:
@@ -150,6 +172,15 @@ def row_problems(row: list[str]) -> list[tuple[str, str]]:
         text = row[_INDEX[name]]
         if text and not _is_date(text):
             problems.append((name, f"{text!r} is not a date written YYYY-MM-DD"))
+    if row[_INDEX["status"]] not in STATUSES:
+        problems.append(("status", f"{row[_INDEX['status']]!r} is not one of {', '.join(STATUSES)}"))
+    for name in ("location_id", "superseded_by"):
+        text = row[_INDEX[name]]
+        if (text or name == "location_id") and not _CLAIM_ID.match(text):
+            problems.append((name, f"{text!r} is not a 16-hex id"))
+    if row[_INDEX["status_at"]] and not _TIMESTAMP.match(row[_INDEX["status_at"]]):
+        problems.append(("status_at", f"{row[_INDEX['status_at']]!r} is not a UTC time written "
+                                      "YYYY-MM-DDTHH:MM:SSZ"))
     identifier = row[0]
     if not _CLAIM_ID.match(identifier):
         problems.append(("claim_id", f"{identifier!r} is not a 16-hex claim id"))

@@ -54,6 +54,8 @@ QUALIFIERS: tuple[str, ...] = ("exact", "approx", "at_least", "at_most", "range"
 
 METHODS: tuple[str, ...] = ("reported", "computed", "curated")
 
+STATUSES: tuple[str, ...] = ("active", "superseded", "retracted")
+
 # Net gains may legitimately be negative (a side lost more than it took).
 SIGNED_METRICS: frozenset[str] = frozenset({"net_area_gained_km2"})
 
@@ -131,6 +133,17 @@ class Claim:
     # re-reading the same document must not change which citation a row is. Last column, so
     # a ledger written before it existed is its prefix (see tracker/ledger_file.py).
     confidence: float | None = None
+    # History (see tracker/history.py). `location_id` is where the figure was read: the
+    # document's hash and the character span of the number, or a curated row's key; every
+    # reading of one location is one figure, whatever its fields say. `status` is `active`,
+    # `superseded` (a newer reading of the same location replaced it, named by
+    # `superseded_by` when there is one) or `retracted` (its source or curated row was
+    # removed); `status_at` is when the row took that status (UTC). None of them is part of
+    # claim_id, and a row is never removed.
+    location_id: str = ""
+    status: str = "active"
+    status_at: str = ""
+    superseded_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -208,6 +221,44 @@ def claim_id(record: dict[str, Any]) -> str:
             parts[name] = "" if raw is None or raw != raw else str(raw).strip()
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
     return digest[:16]
+
+
+# A curated row's key: what the row is a figure of, without its value, so that an edited
+# value (505 -> 507) is a new reading of the same row. A `row_id` column, when the analyst
+# keeps one, is the key instead.
+_CURATED_KEY_FIELDS = ("conflict", "metric", "actor", "territory", "period_start", "period_end",
+                       "as_of", "attribution", "url")
+# A series or map figure: one per source, metric, actor, territory and date.
+_SERIES_KEY_FIELDS = ("conflict", "metric", "actor", "territory", "period_start", "period_end",
+                      "as_of", "definition")
+
+
+def location_id(record: dict[str, Any], row_key: str = "") -> str:
+    """Stable 16-hex id of where a figure was read (see Claim.location_id).
+
+    Text: source, document hash and the number's character span (the quote when the span
+    is unknown). Curated: source and `row_key` (or the row's key fields). Computed and
+    series figures: source and the figure's key fields without the value, so a revised
+    value for the same date is a new reading of the same figure."""
+    def text(name: str) -> str:
+        raw = record.get(name)
+        if raw is None or raw != raw:
+            return ""
+        if isinstance(raw, float) and raw.is_integer():
+            return str(int(raw))
+        return str(raw).strip()
+
+    method = text("method") or "reported"
+    if method == "reported":
+        span = (f"{text('number_start')}-{text('number_end')}" if text("number_start") != ""
+                else "quote:" + text("quote"))
+        parts = ["text", text("source_id"), text("snapshot_sha256"), span]
+    elif method == "curated":
+        parts = ["curated", text("source_id"),
+                 row_key or "|".join(text(name) for name in _CURATED_KEY_FIELDS)]
+    else:
+        parts = [method, text("source_id"), *(text(name) for name in _SERIES_KEY_FIELDS)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

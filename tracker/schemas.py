@@ -26,7 +26,9 @@ from tracker.model import (
     METRICS,
     QUALIFIERS,
     SIGNED_METRICS,
+    STATUSES,
     STOCK_METRICS,
+    location_id,
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -75,6 +77,8 @@ class ClaimSchema(pa.DataFrameModel):
     as_of: Series[str] = pa.Field(nullable=True)
     method: Series[str]
     confidence: Series[float] = pa.Field(nullable=True)
+    location_id: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{16}$")
+    status: Series[str]
 
     class Config:
         strict = False  # the remaining provenance columns are free text
@@ -88,6 +92,10 @@ class ClaimSchema(pa.DataFrameModel):
     @pa.check("qualifier", error=f"unknown qualifier (one of {', '.join(QUALIFIERS)})")
     def known_qualifier(cls, qualifier: Series[str]) -> Series[bool]:
         return qualifier.isin(QUALIFIERS)
+
+    @pa.check("status", error=f"unknown status (one of {', '.join(STATUSES)})")
+    def known_status(cls, status: Series[str]) -> Series[bool]:
+        return status.isin(STATUSES)
 
     @pa.check("method", error=f"unknown method (one of {', '.join(METHODS)})")
     def known_method(cls, method: Series[str]) -> Series[bool]:
@@ -199,6 +207,12 @@ def normalise_claims_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = text.astype("object")
         else:
             out[column] = series.astype("object").where(series.notna(), "").map(str).astype("object")
+    # A claim new to the ledger is the current reading of where it was read.
+    out.loc[out["status"] == "", "status"] = "active"
+    missing = out["location_id"] == ""
+    if missing.any():
+        out.loc[missing, "location_id"] = [
+            location_id(record) for record in out.loc[missing].to_dict("records")]
     return out
 
 
@@ -290,6 +304,10 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "extractor_version": ("string", "", "Version of the extraction code that produced the row."),
     "flags": ("string", "", "Machine-readable warnings, ';'-separated: on claims e.g. unit_mismatch, partial_period, undated; on observations conflicting_copies, partial_period, revised, revision."),
     "confidence": ("number", "probability", "The extractor's calibrated probability (0 to 1) that the claim is right in every field: value, metric, actor, qualifier, time, territory and attribution; calibrated on text the model did not train on. Empty for claims not read from text by the extractor (map-computed areas, curated figures and series)."),
+    "location_id": ("string", "", "Where the figure was read: a hash of the source, the document's sha256 and the number's character span for text; of the source and the row's key for a curated row; of the source, metric, actor, territory and date for a series or map figure. Every reading of one location is the same figure."),
+    "status": ("string", "", "active (the current reading of its location), superseded (a newer reading of the same location replaced it, from a newer extractor or an edited curated row) or retracted (its source or curated row was removed). Rows are never deleted."),
+    "status_at": ("datetime", "", "When the row took its status (UTC)."),
+    "superseded_by": ("string", "", "The claim_id of the reading that superseded this one; empty when active, retracted, or superseded by no figure (a newer extractor read none at that place)."),
     # Observations (data/processed/observations.csv): one row per distinct figure.
     "observation_id": ("string", "", "Stable 16-hex id of a distinct figure: metric, actor, territory, time, attribution, computed or not, and values."),
     "is_partial": ("boolean", "", "A flow that covers part of a month only (or is flagged partial_period)."),

@@ -1,0 +1,127 @@
+"""The current view of the ledger: what observations, checks, reports and exports use.
+
+The ledger (tracker/ledger.py) keeps every reading of every figure with its status; the
+review log (tracker/review/log.py) keeps every person's decision. The current view is
+the active readings with the decision in force for their location applied:
+
+- no decision: `review_status` is `unreviewed`;
+- `confirm`: `confirmed`. The decision holds the fields the reviewer saw; when a newer
+  extractor has since read the same place differently, the confirmed fields stand (a
+  person's check outlives a machine's re-reading) and the row is flagged
+  `reextraction_differs`;
+- `correct`: `corrected`, the reviewer's fields replace the reading's; when the current
+  reading already says what the correction says (a better extractor now agrees), the row
+  is flagged `extractor_agrees`;
+- `reject`: `rejected`, with the reason; kept in the view (exports show it) but never
+  charted, and left out of observations and checks (see `charted`).
+
+`claim_id` stays the id of the reading the figure stands on. Pure: no disk, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import pandas as pd
+
+from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS
+from tracker.review.log import CORRECTABLE_FIELDS, Decision, latest_by_location
+
+REVIEW_COLUMNS: tuple[str, ...] = ("review_status", "reviewed_by", "reviewed_at", "review_reason")
+VIEW_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + REVIEW_COLUMNS
+REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", "confirmed", "corrected", "rejected")
+
+
+def current_view(claims: pd.DataFrame, decisions: Iterable[Decision] = ()) -> pd.DataFrame:
+    """Active readings of a normalised ledger frame with review decisions applied."""
+    active = claims[claims["status"] == "active"].copy()
+    active["review_status"] = "unreviewed"
+    for column in REVIEW_COLUMNS[1:]:
+        active[column] = ""
+    latest = latest_by_location(list(decisions))
+    if not latest or active.empty:
+        return active.reset_index(drop=True)
+    positions = {loc: index for index, loc in zip(active.index, active["location_id"])}
+    for location, decision in latest.items():
+        index = positions.get(location)
+        if index is None:
+            continue  # its figure is superseded by nothing or retracted: nothing to show
+        _apply(active, index, decision)
+    return active.reset_index(drop=True)
+
+
+def _apply(frame: pd.DataFrame, index: Any, decision: Decision) -> None:
+    row = frame.loc[index]
+    frame.at[index, "reviewed_by"] = decision.reviewer
+    frame.at[index, "reviewed_at"] = decision.at
+    frame.at[index, "review_reason"] = decision.reason
+    if decision.action == "reject":
+        frame.at[index, "review_status"] = "rejected"
+        return
+    wanted = {name: decision.reading[name] for name in CORRECTABLE_FIELDS if name in decision.reading}
+    if decision.action == "correct":
+        wanted.update(decision.fields)
+    differs = [name for name, value in wanted.items() if not same_value(name, row.get(name), value)]
+    flag = ""
+    if decision.action == "confirm":
+        frame.at[index, "review_status"] = "confirmed"
+        flag = "reextraction_differs" if differs else ""
+    else:
+        frame.at[index, "review_status"] = "corrected"
+        flag = "" if differs else "extractor_agrees"
+    for name in differs:
+        frame.at[index, name] = typed_value(name, wanted[name])
+    if flag:
+        present = [f for f in str(row["flags"]).split(";") if f]
+        frame.at[index, "flags"] = ";".join(sorted(set(present) | {flag}))
+
+
+def typed_value(name: str, value: Any) -> Any:
+    """A field's value as the normalised ledger frame holds it."""
+    if name in FLOAT_COLUMNS:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return math.nan
+        return float(value)
+    if name in DATE_COLUMNS:
+        return None if value is None or not str(value).strip() else str(value).strip()
+    return "" if value is None else str(value).strip()
+
+
+def same_value(name: str, left: Any, right: Any) -> bool:
+    """Whether two values of one field say the same (NaN, None and '' are all missing)."""
+    a, b = typed_value(name, _plain(left)), typed_value(name, _plain(right))
+    if name in FLOAT_COLUMNS:
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return round(a, 6) == round(b, 6)
+    return a == b
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def charted(view: pd.DataFrame, reviewed_only: bool = False) -> pd.DataFrame:
+    """The rows reports, observations and checks use: never rejected ones; with
+    `reviewed_only`, no machine-read figure that no person confirmed or corrected."""
+    keep = view["review_status"] != "rejected"
+    if reviewed_only:
+        keep &= (view["method"] != "reported") | view["review_status"].isin(["confirmed", "corrected"])
+    return view[keep].reset_index(drop=True)
+
+
+def reading_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The correctable fields of a ledger row as JSON values (what a decision records)."""
+    out: dict[str, Any] = {}
+    for name in CORRECTABLE_FIELDS:
+        value = _plain(row.get(name))
+        if name in FLOAT_COLUMNS:
+            out[name] = None if value is None or value == "" else float(value)
+        else:
+            out[name] = "" if value is None else str(value)
+    return out
