@@ -1,4 +1,4 @@
-"""The analyst CSV: every claim column, spreadsheet-safe text, numbers left as numbers."""
+"""The analyst CSV: every claim and review column, spreadsheet-safe text, numbers left as numbers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from tracker.export import export_claims, neutralise_formula
-from tracker.model import CLAIM_COLUMNS, Claim
+from tracker.model import Claim
+from tracker.view import VIEW_COLUMNS
 
 
 def claim_row(**fields: object) -> dict[str, object]:
@@ -36,11 +37,13 @@ def test_csv_has_every_claim_column_in_order_and_rows_by_claim_id(claims, tmp_pa
     assert path == tmp_path / "claims.csv"
     with path.open(encoding="utf-8", newline="") as stream:
         records = list(csv.reader(stream))
-    assert tuple(records[0]) == CLAIM_COLUMNS
+    # The claim columns, then the review columns; ledger rows with no decision are unreviewed.
+    assert tuple(records[0]) == VIEW_COLUMNS
     assert [r[0] for r in records[1:]] == ["a1", "b2", "c3"]
-    frame = pd.read_csv(path)
-    assert tuple(frame.columns) == CLAIM_COLUMNS
+    frame = pd.read_csv(path, keep_default_na=False)
+    assert tuple(frame.columns) == VIEW_COLUMNS
     assert len(frame) == 3
+    assert set(frame["review_status"]) == {"unreviewed"} and set(frame["status"]) == {"active"}
 
 
 def test_text_that_looks_like_a_formula_reads_back_with_an_apostrophe(claims, tmp_path):
@@ -140,18 +143,20 @@ def _conforms(text: str, field: dict) -> bool:
             int(text)
         elif kind == "date":
             _dt.date.fromisoformat(text)
+        elif kind == "datetime":
+            _dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
         elif kind == "boolean":
             return text in field["trueValues"] + field["falseValues"]
     except ValueError:
         return False
-    return kind in ("string", "number", "integer", "date", "boolean")
+    return kind in ("string", "number", "integer", "date", "datetime", "boolean")
 
 
 def test_every_csv_column_is_described_with_the_right_type(claims, tmp_path):
     export_all(claims, tmp_path, checks=CHECKS)
     package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     assert package["profile"] == "tabular-data-package"
-    assert {r["name"] for r in package["resources"]} == {"claims", "observations", "checks"}
+    assert {r["name"] for r in package["resources"]} == {"claims", "observations", "checks", "history"}
     for resource in package["resources"]:
         fields = resource["schema"]["fields"]
         with (tmp_path / resource["path"]).open(encoding="utf-8", newline="") as stream:
@@ -189,14 +194,15 @@ def test_exported_csvs_load_with_pandas_and_keep_formulas_as_text(claims, tmp_pa
 
 def test_checks_csv_is_only_written_when_checks_exist(claims, tmp_path):
     written = export_all(claims, tmp_path)
-    assert sorted(p.name for p in written) == ["claims.csv", "datapackage.json", "observations.csv"]
+    assert sorted(p.name for p in written) == ["claims.csv", "datapackage.json", "history.csv",
+                                               "observations.csv"]
     assert not (tmp_path / "checks.csv").exists()
 
 
 def test_exports_are_byte_identical_whatever_the_row_order(claims, tmp_path):
     export_all(claims, tmp_path / "a", checks=CHECKS)
     export_all(claims.iloc[::-1], tmp_path / "b", checks=CHECKS)
-    for name in ("claims.csv", "observations.csv", "checks.csv", "datapackage.json"):
+    for name in ("claims.csv", "observations.csv", "checks.csv", "history.csv", "datapackage.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
@@ -234,4 +240,4 @@ def test_cli_export_reads_checks_when_present(claims, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "checks.csv").exists()
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
-    assert [r["name"] for r in package["resources"]] == ["claims", "observations", "checks"]
+    assert [r["name"] for r in package["resources"]] == ["claims", "observations", "checks", "history"]
