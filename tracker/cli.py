@@ -588,3 +588,5 @@ from tracker.cli_maps import area, check  # noqa: E402
 
 cli.add_command(area)
 cli.add_command(check)
+
+import tracker.cli_review_data  # noqa: E402,F401  (registers `eval` and `review export`)
