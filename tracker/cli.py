@@ -491,27 +491,37 @@ def _repair(sources_path: Path, data_dir: Path) -> int:
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path), default=Path("sources.toml"),
               show_default=True, help="The sources whose stored documents are read again.")
 @data_dir_option
+@click.option("--source", "source_ids", multiple=True, metavar="ID",
+              help="Only the documents of this article or feed source (repeatable).")
+@click.option("--since", metavar="YYYY-MM-DD", default=None,
+              help="Only documents first retrieved on or after this day.")
 @click.option("--dry-run", is_flag=True, help="Print the summary; write nothing.")
-def reextract(sources_path: Path, data_dir: Path, dry_run: bool) -> None:
-    """Run the current extractor again over every article and feed page kept in
-    data/raw, and replace the claims read from them; every other claim (maps, curated
-    figures, series) is kept as it is. Nothing is fetched.
+def reextract(sources_path: Path, data_dir: Path, source_ids: tuple[str, ...], since: str | None,
+              dry_run: bool) -> None:
+    """Run the current extractor again over the articles and feed pages kept in data/raw.
 
-    Each document keeps the metadata it was read with (address, retrieval time, the feed
-    entry's date and title, the source's publisher, language and conflict). Prints what
-    changed: documents read, claims before and after, added, removed, changed. A stored
-    document that cannot be read is named and nothing is written (exit 2); exit 1 when new
-    claims were refused by the schema (they are listed).
+    A reading that did not change keeps its row (same claim_id, nothing rewritten); a
+    reading that changed is added and supersedes the old one, which stays in the ledger
+    with its status (see `tracker history`); a figure the extractor no longer reads is
+    superseded by nothing. Maps, curated figures and series are not touched, and nothing
+    is fetched. Each document keeps the metadata it was read with (address, retrieval time,
+    the feed entry's date and title, the source's publisher, language and conflict).
+    Prints documents read and n new, n superseded, n unchanged. A stored document that
+    cannot be read is named and nothing is written (exit 2); exit 1 when new readings were
+    refused by the schema (they are listed). `tracker ingest` does this by itself once
+    after the extractor changes.
 
     \b
     Example (after upgrading the extractor; look first, then write):
         tracker reextract --sources sources.toml --data-dir data --dry-run
-        tracker reextract --sources sources.toml --data-dir data
+        tracker reextract --sources sources.toml --data-dir data --source wire --since 2025-11-01
     """
-    sys.exit(_finish(lambda: _reextract(sources_path, data_dir, dry_run)))
+    _check_window("--since", since)
+    sys.exit(_finish(lambda: _reextract(sources_path, data_dir, dry_run, source_ids, since or "")))
 
 
-def _reextract(sources_path: Path, data_dir: Path, dry_run: bool) -> int:
+def _reextract(sources_path: Path, data_dir: Path, dry_run: bool,
+               source_ids: tuple[str, ...] = (), since: str = "") -> int:
     from tracker.config import ConfigError
     from tracker.reextract import reextract as run_reextract
     from tracker.sources import load_sources
@@ -524,7 +534,11 @@ def _reextract(sources_path: Path, data_dir: Path, dry_run: bool) -> int:
     if not (Path(data_dir) / "raw").is_dir():
         _fail(f"{Path(data_dir) / 'raw'}: no raw store (check --data-dir, or run `tracker ingest` first)")
     try:
-        result = run_reextract(config, data_dir, dry_run=dry_run, progress=_progress)
+        result = run_reextract(config, data_dir, dry_run=dry_run, source_ids=source_ids,
+                               since=since, now=_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                               progress=_progress)
+    except ValueError as error:
+        _fail(f"{sources_path}: {error}")
     except StoreError as error:
         _fail(f"{error}; the stored ledger is unchanged")
     for problem in result.unreadable:
@@ -588,5 +602,9 @@ from tracker.cli_maps import area, check  # noqa: E402
 
 cli.add_command(area)
 cli.add_command(check)
+
+from tracker.cli_history import history  # noqa: E402
+
+cli.add_command(history)
 
 import tracker.cli_review_data  # noqa: E402,F401  (registers `eval` and `review export`)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import pandas as pd
 
@@ -24,6 +24,9 @@ from tracker.ledger_file import (
 from tracker.model import CLAIM_COLUMNS
 from tracker.schemas import normalise_claims_frame, split_valid
 from tracker.store import StoreError, write_if_changed
+
+if TYPE_CHECKING:
+    from tracker.history import HistoryPlan, Reading
 
 def _format_float(value: float) -> str:
     """Shortest text that reads back as the same float; whole numbers without '.0'."""
@@ -129,15 +132,33 @@ def sort_claims(frame: pd.DataFrame) -> pd.DataFrame:
     return keyed.drop(columns="_time").reset_index(drop=True)
 
 
-def merge_claims(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
-    """Union of the stored ledger and new claims, keyed by claim_id.
+def frame_readings(frame: pd.DataFrame) -> list["Reading"]:
+    """The readings of a normalised claims frame (tracker/history.py)."""
+    from tracker.history import Reading
 
-    A claim already stored keeps its row (first citation wins, nothing is rewritten);
-    the ledger only grows, so a bad run can never remove a figure.
-    """
-    both = pd.concat([existing, new], ignore_index=True) if not existing.empty else new.copy()
-    both = both.drop_duplicates(subset="claim_id", keep="first")
-    return sort_claims(normalise_claims_frame(both))
+    return [Reading(*values) for values in
+            zip(frame["claim_id"], frame["location_id"], frame["source_id"])]
+
+
+def apply_history(existing: pd.DataFrame, new: pd.DataFrame, plan: "HistoryPlan",
+                  now: str) -> pd.DataFrame:
+    """The ledger after storing `new` as `plan` says: the readings new to it appended as
+    active, the stored rows whose status changes updated (`status_at` = `now`), every
+    other row as it was. Nothing is removed."""
+    updates = plan.status_updates()
+    merged = existing.copy()
+    if updates:
+        changing = merged["claim_id"].isin(list(updates))
+        for position in merged.index[changing]:
+            status, by = updates[merged.at[position, "claim_id"]]
+            merged.at[position, "status"] = status
+            merged.at[position, "superseded_by"] = by
+            merged.at[position, "status_at"] = now
+    added = new[new["claim_id"].isin(plan.added)].drop_duplicates(subset="claim_id", keep="first")
+    if not added.empty:
+        added = added.assign(status="active", superseded_by="", status_at=now, recorded_at=now)
+        merged = pd.concat([merged, added], ignore_index=True) if not merged.empty else added
+    return sort_claims(normalise_claims_frame(merged))
 
 
 def write_claims(path: Path, frame: pd.DataFrame) -> bool:

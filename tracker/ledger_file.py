@@ -55,7 +55,7 @@ OLDER_LAYOUTS: tuple[tuple[str, ...], ...] = (
      "period_text", "attribution", "analyst", "data_producer", "publisher", "url", "title",
      "authors", "published_at", "retrieved_at", "quote", "number_start", "number_end", "method",
      "definition", "source_id", "snapshot_sha256", "extractor_version", "flags"),
-    # Before the history columns (location_id, status, status_at, superseded_by).
+    # Before the history columns (location_id, recorded_at, status, status_at, superseded_by).
     ("claim_id", "conflict", "metric", "value", "value_min", "value_max", "qualifier",
      "qualifier_text", "value_original", "unit_original", "alt_value_original",
      "alt_unit_original", "actor", "territory", "period_start", "period_end", "as_of",
@@ -178,9 +178,10 @@ def row_problems(row: list[str]) -> list[tuple[str, str]]:
         text = row[_INDEX[name]]
         if (text or name == "location_id") and not _CLAIM_ID.match(text):
             problems.append((name, f"{text!r} is not a 16-hex id"))
-    if row[_INDEX["status_at"]] and not _TIMESTAMP.match(row[_INDEX["status_at"]]):
-        problems.append(("status_at", f"{row[_INDEX['status_at']]!r} is not a UTC time written "
-                                      "YYYY-MM-DDTHH:MM:SSZ"))
+    for name in ("recorded_at", "status_at"):
+        if row[_INDEX[name]] and not _TIMESTAMP.match(row[_INDEX[name]]):
+            problems.append((name, f"{row[_INDEX[name]]!r} is not a UTC time written "
+                                   "YYYY-MM-DDTHH:MM:SSZ"))
     identifier = row[0]
     if not _CLAIM_ID.match(identifier):
         problems.append(("claim_id", f"{identifier!r} is not a 16-hex claim id"))

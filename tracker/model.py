@@ -138,9 +138,10 @@ class Claim:
     # reading of one location is one figure, whatever its fields say. `status` is `active`,
     # `superseded` (a newer reading of the same location replaced it, named by
     # `superseded_by` when there is one) or `retracted` (its source or curated row was
-    # removed); `status_at` is when the row took that status (UTC). None of them is part of
-    # claim_id, and a row is never removed.
+    # removed); `recorded_at` is when the reading was first stored and `status_at` when the
+    # row took its status (UTC). None of them is part of claim_id; a row is never removed.
     location_id: str = ""
+    recorded_at: str = ""
     status: str = "active"
     status_at: str = ""
     superseded_by: str = ""

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config
+from tracker.history import Reading, StoredRow, plan_history, stored_rows
 from tracker.ledger_file import ledger_digest, load_ledger_file
-from tracker.model import claim_id, clean_record
+from tracker.model import claim_id, clean_record, location_id
 from tracker.sources import Collected, Context, SourceError, registry
 from tracker.store import JobLock, RawStore, StoreError, sweep_temp_files, write_if_changed
 
@@ -48,6 +49,9 @@ class IngestResult:
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
     claims_total: int = 0
     claims_new: int = 0
+    claims_superseded: int = 0  # earlier readings a newer one replaced (tracker/history.py)
+    claims_retracted: int = 0  # figures of removed sources or curated rows
+    claims_reactivated: int = 0  # superseded or retracted figures read again
     ledger_changed: bool = False
     write_failure: str = ""  # a write after the ledger's failed; the next run completes it
 
@@ -58,8 +62,12 @@ class IngestResult:
 
     def summary(self) -> str:
         failed = sum(1 for o in self.outcomes if not o.ok)
+        history = ", ".join(f"{count} {what}" for count, what in (
+            (self.claims_superseded, "superseded"), (self.claims_retracted, "retracted"),
+            (self.claims_reactivated, "active again")) if count)
         return (f"{len(self.outcomes)} source(s), {failed} failed; {self.claims_new} new claim(s), "
-                f"{len(self.rejected)} row(s) quarantined; ledger holds {self.claims_total} claim(s)"
+                + (f"{history}, " if history else "")
+                + f"{len(self.rejected)} row(s) quarantined; ledger holds {self.claims_total} claim(s)"
                 + ("" if self.ledger_changed else " (unchanged)")
                 + (f"; {self.write_failure}" if self.write_failure else ""))
 
@@ -87,33 +95,44 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
             progress("    removed temporary files left by a run that was stopped")
         # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
         # data/raw; a run killed in between leaves the mark, and the next one re-derives.
-        in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
+        # So does a new extractor, once: every stored document is read again with it, and
+        # the readings that changed supersede the old ones (tracker/history.py).
+        from tracker.extract import EXTRACTOR_VERSION
+
+        upgraded = ledger.exists and state.extractor_version != EXTRACTOR_VERSION
+        in_sync = (ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
+                   and not upgraded)
         state.mark_running(data_dir)
         context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
                           progress=progress, rederive=not in_sync)
-        if not in_sync and ledger.exists:
+        if upgraded:
+            progress(f"    the extractor changed ({state.extractor_version or 'unknown'} -> "
+                     f"{EXTRACTOR_VERSION}): stored documents are read again with it")
+        elif not in_sync and ledger.exists:
             progress("    the ledger is not known to hold everything in data/raw: "
                      "stored documents are read again")
         gathered = _collect_all(config, context, result, progress)
-        stored = ledger.claim_ids
         if ledger.older_layout:
             progress("    the ledger is in an older column layout: it is rewritten in the current one")
-        anything_new = not ledger.exists or ledger.older_layout or any(
-            c.rejects or any(claim_id(clean_record(claim.to_dict())) not in stored
-                             for claim in c.claims)
-            for _, c in gathered)
+        known = {source.id for source in config.sources + config.disabled}
+        stored = stored_rows(ledger.rows)
+        plan = plan_history(stored, _readings(gathered), known_sources=known,
+                            **_scopes(gathered))
+        anything_new = (not ledger.exists or ledger.older_layout or not plan.is_empty
+                        or any(c.rejects for _, c in gathered))
         merged = None
         if anything_new:
             from tracker.ledger import claims_frame
 
-            merged = _store(gathered, claims_frame(ledger), data_dir, result, progress)
+            merged = _store(gathered, claims_frame(ledger), stored, known, context.retrieved_at,
+                            data_dir, result, progress)
             # write_claims checked these bytes before they replaced the ledger.
             ledger_sha256 = ledger_digest(ledger_path.read_bytes())
         else:
             # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
             # (this is what keeps an unchanged scheduled run cheap).
             ledger_sha256 = ledger.sha256
-            result.claims_total = len(stored)
+            result.claims_total = len(ledger.rows)
             for outcome in result.outcomes:
                 progress(f"    {outcome.source_id}: nothing new")
         try:
@@ -131,9 +150,11 @@ def _finish_run(context: Context, ledger_sha256: str, merged: "pd.DataFrame | No
                 progress: Callable[[str], None]) -> None:
     """Derived tables, HTTP validators, health, and last the state that says all is done."""
     tables = derived_digests(data_dir)
-    if state.ledger_sha256 != ledger_sha256 or state.tables != tables:
+    reviews = reviews_digest(data_dir)
+    if (state.ledger_sha256 != ledger_sha256 or state.tables != tables
+            or state.reviews_sha256 != reviews):
         # Observations and checks are rebuilt whenever they were not built from this
-        # ledger, or were changed or lost since: they can never stay stale.
+        # ledger and review log, or were changed or lost since: they can never stay stale.
         if merged is None:
             from tracker.ledger import read_claims
 
@@ -144,11 +165,24 @@ def _finish_run(context: Context, ledger_sha256: str, merged: "pd.DataFrame | No
     # crash before this point means the next run downloads the pages again.
     context.close()
     _write_health(data_dir / "state" / "source_health.csv", result.outcomes, context.retrieved_at)
-    DerivedState(ledger_sha256=ledger_sha256, tables=tables, clean=True).write(data_dir)
+    from tracker.extract import EXTRACTOR_VERSION
+
+    DerivedState(ledger_sha256=ledger_sha256, tables=tables, clean=True,
+                 extractor_version=EXTRACTOR_VERSION, reviews_sha256=reviews).write(data_dir)
 
 
 # Tables derived from the whole ledger; rebuilt whenever the ledger changes.
 DERIVED_TABLES = ("observations.csv", "checks.csv")
+
+
+def reviews_digest(data_dir: Path) -> str:
+    """SHA-256 of the review log ('' when there is none): the view depends on it."""
+    from tracker.review.log import LOG_PATH
+
+    try:
+        return hashlib.sha256((Path(data_dir) / LOG_PATH).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return ""
 
 
 def derived_digests(data_dir: Path) -> dict[str, str]:
@@ -172,6 +206,8 @@ class DerivedState:
     ledger_sha256: str = ""
     tables: dict[str, str] = field(default_factory=dict)
     clean: bool = False
+    extractor_version: str = ""  # the extractor the stored documents were last read with
+    reviews_sha256: str = ""  # the review log the derived tables were built with
 
     @staticmethod
     def path(data_dir: Path) -> Path:
@@ -183,17 +219,23 @@ class DerivedState:
             raw = json.loads(cls.path(data_dir).read_text(encoding="utf-8"))
             return cls(ledger_sha256=str(raw["ledger_sha256"]),
                        tables={str(k): str(v) for k, v in dict(raw["tables"]).items()},
-                       clean=raw["clean"] is True)
+                       clean=raw["clean"] is True,
+                       extractor_version=str(raw.get("extractor_version", "")),
+                       reviews_sha256=str(raw.get("reviews_sha256", "")))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()  # absent or damaged: nothing is assumed, everything is re-derived
 
     def write(self, data_dir: Path) -> None:
         payload = json.dumps({"ledger_sha256": self.ledger_sha256, "tables": self.tables,
-                              "clean": self.clean}, indent=1, sort_keys=True) + "\n"
+                              "clean": self.clean, "extractor_version": self.extractor_version,
+                              "reviews_sha256": self.reviews_sha256},
+                             indent=1, sort_keys=True) + "\n"
         write_if_changed(self.path(data_dir), payload.encode("utf-8"))
 
     def mark_running(self, data_dir: Path) -> None:
-        DerivedState(self.ledger_sha256, dict(self.tables), clean=False).write(data_dir)
+        DerivedState(self.ledger_sha256, dict(self.tables), clean=False,
+                     extractor_version=self.extractor_version,
+                     reviews_sha256=self.reviews_sha256).write(data_dir)
 
 
 def _collect_all(config: Config, context: Context, result: IngestResult,
@@ -219,13 +261,35 @@ def _collect_all(config: Config, context: Context, result: IngestResult,
     return gathered
 
 
+def _readings(gathered: list[tuple[SourceOutcome, Collected]]) -> list[Reading]:
+    """Every claim the sources found, as a reading (id and location) as it would be stored."""
+    readings = []
+    for _, collected in gathered:
+        for claim in collected.claims:
+            record = clean_record(claim.to_dict())
+            readings.append(Reading(claim_id(record), record["location_id"] or location_id(record),
+                                    claim.source_id))
+    return readings
+
+
+def _scopes(gathered: list[tuple[SourceOutcome, Collected]]) -> dict[str, set]:
+    """The documents read in full and the sources read whole in this run."""
+    documents: set[tuple[str, str]] = set()
+    whole: set[str] = set()
+    for outcome, collected in gathered:
+        documents |= collected.read_documents
+        if collected.whole:
+            whole.add(outcome.source_id)
+    return {"read_documents": documents, "whole_sources": whole}
+
+
 def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFrame",
-           data_dir: Path, result: IngestResult,
-           progress: Callable[[str], None]) -> "pd.DataFrame":
+           stored: list[StoredRow], known: set[str], now: str, data_dir: Path,
+           result: IngestResult, progress: Callable[[str], None]) -> "pd.DataFrame":
     """Validate what the sources found and replace the ledger and quarantine atomically."""
     import pandas as pd
 
-    from tracker.ledger import merge_claims, write_claims
+    from tracker.ledger import apply_history, frame_readings, write_claims
 
     ledger_path = processed_dir(data_dir) / "claims.csv"
     frames = []
@@ -248,9 +312,20 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFr
                  f"{outcome.claims_found} claim(s), {outcome.claims_new} new, "
                  f"{outcome.rows_rejected} rejected")
     new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
-    merged = merge_claims(existing, new)
-    result.claims_new = len(merged) - len(existing)
+    # Planned again on the valid readings only: a reading the schema refused must not
+    # supersede the figure stored at its place.
+    plan = plan_history(stored, frame_readings(new), known_sources=known, **_scopes(gathered))
+    merged = apply_history(existing, new, plan, now)
+    result.claims_new = len(plan.added)
+    result.claims_superseded = len(plan.superseded)
+    result.claims_retracted = len(plan.retracted)
+    result.claims_reactivated = len(plan.reactivated)
     result.claims_total = len(merged)
+    for what, count in (("superseded by newer readings", len(plan.superseded)),
+                        ("retracted (source or curated row removed)", len(plan.retracted)),
+                        ("read again and active again", len(plan.reactivated))):
+        if count:
+            progress(f"    {count} stored claim(s) {what}")
     # The quarantine goes first: a run stopped between the two writes finds the ledger
     # without this run's claims, and writes both again.
     _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
@@ -263,9 +338,16 @@ def _write_derived(ledger: "pd.DataFrame", data_dir: Path, config: Config,
     """Observations (citations of one figure grouped) and checks (reported vs computed)."""
     from tracker.checks import write_checks
     from tracker.observations import write_observations
+    from tracker.review.log import read_decisions
+    from tracker.view import charted, current_view
 
-    changed = write_observations(ledger, data_dir)
-    changed |= write_checks(ledger, data_dir, config.settings.check_tolerance_pct)
+    decisions, problems = read_decisions(data_dir)
+    for problem in problems:
+        progress(f"    warning: {problem}")
+    # The current view: active readings with people's decisions applied, rejected ones out.
+    figures = charted(current_view(ledger, decisions))
+    changed = write_observations(figures, data_dir)
+    changed |= write_checks(figures, data_dir, config.settings.check_tolerance_pct)
     if changed:
         progress("    observations.csv and checks.csv rebuilt")
 

@@ -9,12 +9,15 @@ retrieval time, the content type) and, for feed pages, the entry that listed the
 stored copies of the feed (date and title); the source's settings in sources.toml give the
 conflict, publisher, language, attribution, and an article source's `published` and `title`.
 
-The claims read from text (method `reported`) of those documents are replaced by the new
-extraction in one atomic write of the ledger (tracker/ledger.py `write_claims`, under the
-job lock); every other claim (map figures, curated figures and series, DeepState's official
-areas, documents of sources no longer in sources.toml) is kept as it is. A document that
-cannot be read (its raw file, its sidecar or a stored copy of its feed gone or altered)
-stops the command before anything is written: its claims would otherwise be dropped.
+The new readings of those documents are stored as tracker/history.py says, in one atomic
+write of the ledger (tracker/ledger.py `write_claims`, under the job lock): a reading the
+ledger holds (same claim_id) keeps its row untouched, a changed reading is added and
+supersedes the old one at its location, a figure the extractor no longer reads is
+superseded by nothing; no row is removed. Every other claim (map figures, curated figures
+and series, DeepState's official areas, documents of sources no longer in sources.toml or
+not selected by --source/--since) is kept as it is. A document that cannot be read (its
+raw file, its sidecar or a stored copy of its feed gone or altered) stops the command
+before anything is written.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from typing import TYPE_CHECKING, Callable
 from tracker.config import Config, Source
 from tracker.ledger_file import ledger_digest, load_ledger_file
 from tracker.model import claim_id, clean_record
-from tracker.pipeline import DerivedState, _write_derived, derived_digests, processed_dir
+from tracker.pipeline import (
+    DerivedState,
+    _write_derived,
+    derived_digests,
+    processed_dir,
+    reviews_digest,
+)
 from tracker.sources import Collected, StoredText, registry
 from tracker.store import JobLock, RawStore, StoreError, safe_name
 
@@ -40,17 +49,15 @@ PROGRESS_EVERY = 100
 
 @dataclass
 class ReextractResult:
-    sources: int = 0  # sources whose documents are text (article, feed)
+    sources: int = 0  # sources whose documents are text (article, feed) and were selected
     documents: int = 0  # stored documents extracted again
     unreadable: list[str] = field(default_factory=list)  # 'file: why', one per document
     without_text: list[str] = field(default_factory=list)  # documents with no article text
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
-    before: int = 0  # reported claims of these documents in the ledger
-    after: int = 0  # the same after the new extraction
-    added: int = 0
-    removed: int = 0
-    changed: int = 0  # same claim_id, another cell (confidence, quote, version, ...)
-    kept: int = 0  # every other claim, untouched
+    new: int = 0  # readings the ledger did not hold: added as active rows
+    superseded: int = 0  # stored readings a changed reading (or none) replaced
+    reactivated: int = 0  # stored readings superseded earlier and read again now
+    unchanged: int = 0  # readings the ledger already holds as active: left as they are
     other_sources: list[str] = field(default_factory=list)  # reported claims' sources not in sources.toml
     dry_run: bool = False
     written: bool = False
@@ -67,13 +74,13 @@ class ReextractResult:
         lines = [
             f"reextract: {self.documents} stored document(s) of {self.sources} source(s) read, "
             f"{len(self.unreadable)} could not be read, {len(self.without_text)} without article text",
-            f"reextract: claims read from these documents: {self.before} before, {self.after} after; "
-            f"{self.added} added, {self.removed} removed, {self.changed} changed"
+            f"reextract: {self.new} new, {self.superseded} superseded, {self.unchanged} unchanged"
+            + (f", {self.reactivated} active again" if self.reactivated else "")
             + (f", {len(self.rejected)} refused by the schema" if self.rejected else ""),
-            f"reextract: {self.kept} other claim(s) kept as they were"
-            + (f" (among them the claims of source(s) not in sources.toml: "
-               f"{', '.join(self.other_sources)})" if self.other_sources else ""),
         ]
+        if self.other_sources:
+            lines.append("reextract: claims of source(s) not in sources.toml kept as they were: "
+                         + ", ".join(self.other_sources))
         if self.unreadable:
             outcome = "nothing written: the documents that could not be read are listed above"
         elif self.dry_run:
@@ -96,62 +103,79 @@ def text_sources(config: Config) -> list[Source]:
 
 
 def reextract(config: Config, data_dir: Path, *, dry_run: bool = False,
+              source_ids: tuple[str, ...] = (), since: str = "", now: str = "",
               progress: Callable[[str], None] = lambda message: None) -> ReextractResult:
-    """Extract every stored text document again and replace its reported claims.
+    """Extract stored text documents again; readings that changed supersede the old ones.
 
-    Raises LedgerError (a StoreError) when the stored ledger is damaged, StoreError when
-    another job holds the lock; in both cases nothing is written."""
+    `source_ids` limits the run to those sources, `since` (YYYY-MM-DD) to documents first
+    retrieved on or after that day; `now` (UTC, YYYY-MM-DDTHH:MM:SSZ) is the time recorded
+    on rows whose status changes. Raises LedgerError (a StoreError) when the stored ledger
+    is damaged, StoreError when another job holds the lock; in both cases nothing is
+    written. A source id that is not a text source in sources.toml raises ValueError."""
     import pandas as pd
 
-    from tracker.ledger import claims_frame, write_claims
+    from tracker.history import plan_history, stored_rows
+    from tracker.ledger import apply_history, claims_frame, frame_readings, write_claims
 
     data_dir = Path(data_dir)
     result = ReextractResult(dry_run=dry_run)
     path = processed_dir(data_dir) / "claims.csv"
+    sources = text_sources(config)
+    unknown = sorted(set(source_ids) - {s.id for s in sources})
+    if unknown:
+        raise ValueError(f"not an article or feed source in sources.toml: {', '.join(unknown)}")
+    if source_ids:
+        sources = [s for s in sources if s.id in source_ids]
     with JobLock(data_dir):
         state = DerivedState.read(data_dir)
         ledger = load_ledger_file(path, verified_sha256=state.ledger_sha256)
         existing = claims_frame(ledger)
         store = RawStore(data_dir)
-        sources = text_sources(config)
         result.sources = len(sources)
         texts = _list_texts(sources, store, data_dir, result)
+        if since:
+            texts = [(s, t) for s, t in texts if t.record.retrieved_at[:10] >= since]
         progress(f"reextract: {len(texts)} stored document(s) of {len(sources)} source(s)")
         new, read_keys, failed_keys = _extract_all(texts, store, data_dir, result, progress)
 
         known = {s.id for s in config.sources + config.disabled}
-        text_ids = {s.id for s in sources}
+        selected = {s.id for s in sources}
         keys = list(zip(existing["source_id"], existing["snapshot_sha256"]))
-        was_read = pd.Series([key in read_keys for key in keys], index=existing.index, dtype=bool)
-        failed = pd.Series([key in failed_keys for key in keys], index=existing.index, dtype=bool)
-        from_text = (existing["method"] == "reported") & existing["source_id"].isin(text_ids)
-        replaced_rows = from_text & was_read
-        lost = existing[from_text & ~was_read & ~failed]
+        in_selection = ((existing["method"] == "reported") & (existing["status"] == "active")
+                        & existing["source_id"].isin(selected))
+        if since:
+            in_selection &= existing["retrieved_at"].str[:10] >= since
+        was_read = [key in read_keys or key in failed_keys for key in keys]
+        lost = existing[in_selection & ~pd.Series(was_read, index=existing.index, dtype=bool)]
         for (source_id, sha256), group in lost.groupby(["source_id", "snapshot_sha256"], sort=True):
             where = data_dir / "raw" / safe_name(source_id) / (sha256 or "?")
             result.unreadable.append(f"{where}.*: no stored copy (sidecar missing or damaged) of "
                                      f"the document of {len(group)} claim(s)")
-        replaced, kept = existing[replaced_rows], existing[~replaced_rows]
         result.other_sources = sorted(set(existing.loc[(existing["method"] == "reported")
                                                        & ~existing["source_id"].isin(known),
                                                        "source_id"]))
-        good = _choose(new, replaced, kept, result)
-        _count(replaced, good, result)
-        result.kept = len(kept)
+        good = _choose(new, existing, result)
+        plan = plan_history(stored_rows(ledger.rows), frame_readings(good), read_documents=read_keys)
+        result.new, result.superseded = len(plan.added), len(plan.superseded)
+        result.reactivated, result.unchanged = len(plan.reactivated), plan.unchanged
         if result.unreadable or dry_run or (not ledger.exists and good.empty):
             return result
-        merged = pd.concat([kept, good], ignore_index=True)
+        merged = apply_history(existing, good, plan, now)
         in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
         state.mark_running(data_dir)
         result.ledger_changed = write_claims(path, merged)
         result.written = True
         try:
-            from tracker.ledger import read_claims
+            from tracker.extract import EXTRACTOR_VERSION
 
-            _write_derived(read_claims(path), data_dir, config, progress)
+            _write_derived(merged, data_dir, config, progress)
             # Still marked as not in sync when it was not before: the next ingest re-derives.
+            # Every text document read with this extractor: the next ingest need not again.
+            everything = not source_ids and not since
             DerivedState(ledger_sha256=ledger_digest(path.read_bytes()),
-                         tables=derived_digests(data_dir), clean=in_sync).write(data_dir)
+                         tables=derived_digests(data_dir), clean=in_sync,
+                         extractor_version=EXTRACTOR_VERSION if everything else state.extractor_version,
+                         reviews_sha256=reviews_digest(data_dir)).write(data_dir)
         except (OSError, StoreError) as error:
             result.write_failure = (f"{error}; the ledger is stored, the next ingest rebuilds "
                                     "the derived tables")
@@ -229,9 +253,9 @@ def _extract_all(texts: list[tuple[Source, StoredText]], store: RawStore, data_d
                         _order=range(len(frame))), read_keys, failed_keys
 
 
-def _choose(new: "pd.DataFrame", replaced: "pd.DataFrame", kept: "pd.DataFrame",
+def _choose(new: "pd.DataFrame", existing: "pd.DataFrame",
             result: ReextractResult) -> "pd.DataFrame":
-    """One row per claim_id among the new claims, valid and not already kept.
+    """One row per claim_id among the new readings, valid.
 
     Where documents state the same citation (a page kept in two versions), the row from
     the document the ledger's row came from wins, then the earliest retrieval: as the
@@ -240,7 +264,7 @@ def _choose(new: "pd.DataFrame", replaced: "pd.DataFrame", kept: "pd.DataFrame",
 
     if new.empty:
         return split_valid(new.drop(columns=["_origin", "_retrieved", "_order"]))[0]
-    before = dict(zip(replaced["claim_id"], zip(replaced["source_id"], replaced["snapshot_sha256"])))
+    before = dict(zip(existing["claim_id"], zip(existing["source_id"], existing["snapshot_sha256"])))
     same_document = [before.get(i) == (s, h) for i, s, h in
                      zip(new["claim_id"], new["source_id"], new["snapshot_sha256"])]
     ranked = new.assign(_rank=[0 if same else 1 for same in same_document])
@@ -250,17 +274,4 @@ def _choose(new: "pd.DataFrame", replaced: "pd.DataFrame", kept: "pd.DataFrame",
     good, bad = split_valid(ranked.drop(columns=["_origin", "_retrieved", "_order", "_rank"]))
     for index, row in bad.iterrows():
         result.rejected.append((str(origins[index]), str(row["reason"])))
-    # A citation another kept row already holds stays as it is (the first citation wins).
-    return good[~good["claim_id"].isin(kept["claim_id"])]
-
-
-def _count(replaced: "pd.DataFrame", good: "pd.DataFrame", result: ReextractResult) -> None:
-    from tracker.ledger import frame_cells
-    from tracker.model import CLAIM_COLUMNS
-
-    old = {cells[0]: cells for cells in frame_cells(replaced, CLAIM_COLUMNS)}
-    new = {cells[0]: cells for cells in frame_cells(good, CLAIM_COLUMNS)}
-    result.before, result.after = len(old), len(new)
-    result.added = len(new.keys() - old.keys())
-    result.removed = len(old.keys() - new.keys())
-    result.changed = sum(1 for i in new.keys() & old.keys() if new[i] != old[i])
+    return good

@@ -91,6 +91,12 @@ class Collected:
     rejects: list[Reject] = field(default_factory=list)
     documents_read: int = 0
     documents_new: int = 0
+    # (source_id, sha256) of every document read in full this run, with or without
+    # figures: its earlier readings that are not read again are superseded (tracker/history.py).
+    read_documents: set[tuple[str, str]] = field(default_factory=set)
+    # True when `claims` are every current figure of the source (a curated CSV read without
+    # a rejected row): a stored figure of it that is not among them was removed.
+    whole: bool = False
 
     def add(self, claim: Claim, origin: str) -> None:
         self.claims.append(claim)

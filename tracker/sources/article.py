@@ -103,6 +103,7 @@ def extract_article(source: Source, collected: Collected, origin: str, payload: 
     # finds nothing new (every page a 304) should not pay.
     from tracker.extract import EXTRACTOR_VERSION, extract
 
+    collected.read_documents.add((source.id, record.sha256))
     for claim in extract(document):
         claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
         claim.published_at = claim.published_at or (document.published or "")

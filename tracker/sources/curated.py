@@ -30,8 +30,10 @@ OPTIONAL = frozenset()
 REQUIRED_COLUMNS = ("metric", "actor")
 # Lineage columns are the tracker's to fill, never the analyst's; so is `confidence`, the
 # text extractor's calibrated probability, which a curated figure leaves empty.
+# The history columns are the ledger's own (tracker/history.py).
 _MANAGED = {"claim_id", "source_id", "snapshot_sha256", "retrieved_at", "extractor_version",
-            "method", "confidence"}
+            "method", "confidence", "location_id", "recorded_at", "status", "status_at",
+            "superseded_by"}
 _ACCEPTED = set(CLAIM_COLUMNS) - _MANAGED
 
 
@@ -74,6 +76,9 @@ def collect(source: Source, context: Context) -> Collected:
         claim.publisher = claim.publisher or source.publisher
         claim.attribution = claim.attribution or source.attribution
         collected.add(claim, origin)
+    # Every row was read: a stored figure of this file that is not among them was deleted
+    # by the analyst. A rejected row may be an edit of a stored one, whose figure then stays.
+    collected.whole = not collected.rejects
     return collected
 
 
