@@ -599,6 +599,7 @@ def main() -> None:
 
 
 from tracker.cli_maps import area, check  # noqa: E402
+from tracker.cli_review import review  # noqa: E402,F401  (registers itself on cli)
 
 cli.add_command(area)
 cli.add_command(check)
