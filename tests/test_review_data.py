@@ -43,6 +43,13 @@ def invoke(command, *args: str):
     return CliRunner().invoke(command, list(args), env=NOW)
 
 
+def export(*args: str):
+    """`tracker review export ...` through the review group when it is there."""
+    if "export" in getattr(cli.get_command(None, "review"), "commands", {}):
+        return invoke(cli, "review", "export", *args)
+    return invoke(review_export, *args)
+
+
 @pytest.fixture(scope="module")
 def _ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("review-data")
@@ -157,18 +164,18 @@ def test_partial_documents_are_kept_when_asked_and_marked(project: Path) -> None
 def test_export_command_writes_atomically_what_the_project_and_score_py_read(project: Path) -> None:
     data, out = project / "data", project / "reviewed.jsonl"
     review(data)
-    result = invoke(review_export, "--data-dir", str(data), "--out", str(out))
+    result = export("--data-dir", str(data), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "wrote 2 item(s) with 3 claim(s)" in result.output
     assert "1 document(s) skipped: 1 partially reviewed" in result.output
     first = out.read_bytes()
-    assert invoke(review_export, "--data-dir", str(data), "--out", str(out)).exit_code == 0
+    assert export("--data-dir", str(data), "--out", str(out)).exit_code == 0
     assert out.read_bytes() == first  # same log, same bytes
     assert not list(project.glob(".reviewed.jsonl.*"))  # no temporary file left
     items = load_items([out])  # the training code's reader of gold items
     assert [len(item["claims"]) for item in items] == [1, 2]
 
-    result = invoke(review_export, "--data-dir", str(data), "--out", str(out), "--include-partial")
+    result = export("--data-dir", str(data), "--out", str(out), "--include-partial")
     assert result.exit_code == 0, result.output
     assert "wrote 3 item(s) with 4 claim(s)" in result.output and "1 partial item(s)" in result.output
 
@@ -225,7 +232,7 @@ def test_damaged_log_lines_are_reported_and_skipped(project: Path) -> None:
     assert reviewed.decisions == 5 and len(reviewed.items) == 2
     assert evaluate_reviewed(data).overall.hits == 2
 
-    result = invoke(review_export, "--data-dir", str(data), "--out", str(out))
+    result = export("--data-dir", str(data), "--out", str(out))
     assert result.exit_code == 1, result.output  # done, with the damaged lines recorded
     assert "decisions.jsonl:3: damaged review decision skipped" in result.output
     assert "decisions.jsonl:7: damaged review decision skipped" in result.output
@@ -236,7 +243,7 @@ def test_damaged_log_lines_are_reported_and_skipped(project: Path) -> None:
 
 def test_nothing_reviewed_or_no_mode_exits_2_and_writes_nothing(project: Path) -> None:
     data, out = project / "data", project / "reviewed.jsonl"
-    result = invoke(review_export, "--data-dir", str(data), "--out", str(out))
+    result = export("--data-dir", str(data), "--out", str(out))
     assert result.exit_code == 2 and "no reviewed figures" in result.output and not out.exists()
     result = invoke(cli, "eval", "--reviewed", "--data-dir", str(data))
     assert result.exit_code == 2 and "no reviewed figures" in result.output
@@ -244,7 +251,7 @@ def test_nothing_reviewed_or_no_mode_exits_2_and_writes_nothing(project: Path) -
     assert result.exit_code == 2 and "--reviewed" in result.output and "only mode" in result.output
     # Only the partial German document reviewed: nothing complete to export.
     decide(data, figures(data)["380"], "confirm", "2026-04-03T08:00:00Z")
-    result = invoke(review_export, "--data-dir", str(data), "--out", str(out))
+    result = export("--data-dir", str(data), "--out", str(out))
     assert result.exit_code == 2 and "partially reviewed" in result.output and not out.exists()
 
 
@@ -267,7 +274,7 @@ GOLD_SCORER = SHARED / "gold" / "score.py"
 def test_the_corpus_scorer_reads_the_export_and_agrees_with_eval(project: Path) -> None:
     data, out = project / "data", project / "reviewed.jsonl"
     review(data)
-    assert invoke(review_export, "--data-dir", str(data), "--out", str(out)).exit_code == 0
+    assert export("--data-dir", str(data), "--out", str(out)).exit_code == 0
     tracker = Path(sys.executable).with_name("tracker")
     done = subprocess.run([sys.executable, str(GOLD_SCORER), str(out), "--cmd",
                            f"{tracker} extract --jsonl {{input}} --format jsonl"],

@@ -163,11 +163,12 @@ def build_reviewed(claims: pd.DataFrame, decisions: Iterable[Decision], read_tex
     result = ReviewedSet(decisions=len(decisions))
     decided = from_text["review_status"].isin(DECIDED_STATUSES)
     result.decided_figures = int(decided.sum())
-    keys = sorted(set(zip(from_text.loc[decided, "source_id"], from_text.loc[decided, "snapshot_sha256"])))
-    for source_id, sha256 in keys:
-        rows = from_text[(from_text["source_id"] == source_id) & (from_text["snapshot_sha256"] == sha256)]
-        machine = claims[claims["location_id"].isin(set(rows["location_id"]))
-                         & (claims["status"] == "active")]
+    active = claims[claims["status"] == "active"].set_index("location_id", drop=False)
+    keys = set(zip(from_text.loc[decided, "source_id"], from_text.loc[decided, "snapshot_sha256"]))
+    for (source_id, sha256), rows in from_text.groupby(["source_id", "snapshot_sha256"], sort=True):
+        if (source_id, sha256) not in keys:
+            continue  # nobody decided on any figure of this document
+        machine = active.loc[active.index.intersection(rows["location_id"])].reset_index(drop=True)
         outcome = _reviewed_document(source_id, sha256, rows, machine, latest, read_text,
                                      include_partial, (sources or {}).get(source_id))
         if isinstance(outcome, Skipped):
