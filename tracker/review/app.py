@@ -715,7 +715,10 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
         else:
             quote = str(row.get("quote") or "")
             segments, cut_before, cut_after = highlight(quote, 0, 0, cue_phrases(row), whole=True)
-        fields = {name: field_text(name, (form or {}).get(name, row.get(name))) for name in CORRECTABLE_FIELDS}
+        # After a refused correction the form shows what the reviewer typed, as typed.
+        typed = form or {}
+        fields = {name: typed[name] if name in typed else field_text(name, row.get(name))
+                  for name in CORRECTABLE_FIELDS}
         page = render_template(
             "figure.html", row=row, segments=segments, cut_before=cut_before, cut_after=cut_after,
             whole=whole, document_problem=problem, chosen=chosen, next_claim=following,
