@@ -79,10 +79,10 @@ def test_the_ledger_keeps_confidence_and_refuses_it_mis_written(tmp_path: Path):
     assert back.loc[500.0, "confidence"] == 0.42 and pd.isna(back.loc[600.0, "confidence"])
     # Written as a spreadsheet in a comma-decimal locale would: refused, never coerced.
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace(",0.42\n", ',"0,42"\n'), encoding="utf-8")
+    path.write_text(text.replace(",0.42,", ',"0,42",'), encoding="utf-8")
     with pytest.raises(LedgerError, match="confidence"):
         read_claims(path)
-    path.write_text(text.replace(",0.42\n", ",1.5\n"), encoding="utf-8")
+    path.write_text(text.replace(",0.42,", ",1.5,"), encoding="utf-8")
     with pytest.raises(LedgerError, match="probability between 0 and 1"):
         read_claims(path)
 
@@ -132,9 +132,13 @@ def test_exports_describe_and_carry_confidence(tmp_path: Path):
 # --- ledgers written before the column existed -----------------------------------------------
 
 
-def test_the_older_layout_is_exactly_the_previous_column_list():
-    assert OLDER_LAYOUTS == (tuple(OLD_HEADER),)
-    assert [c for c in CLAIM_COLUMNS if c != "confidence"] == OLD_HEADER
+HISTORY_COLUMNS = ("location_id", "recorded_at", "status", "status_at", "superseded_by")
+
+
+def test_the_older_layouts_are_exactly_the_previous_column_lists():
+    assert OLDER_LAYOUTS == (tuple(OLD_HEADER), tuple(OLD_HEADER) + ("confidence",))
+    assert [c for c in CLAIM_COLUMNS if c not in ("confidence",) + HISTORY_COLUMNS] == OLD_HEADER
+    assert CLAIM_COLUMNS[-len(HISTORY_COLUMNS) - 1:] == ("confidence",) + HISTORY_COLUMNS
 
 
 def write_old_ledger(path: Path, rows: list[dict]) -> bytes:
@@ -178,7 +182,7 @@ def test_an_old_ledger_is_read_with_confidence_empty(old_project: Path):
     assert list(claims.columns) == list(CLAIM_COLUMNS) and claims["confidence"].isna().all()
     result = invoke("validate", "--data-dir", str(old_project / "data"))
     assert result.exit_code == 0 and "2 claim(s), 0 failing" in result.stderr
-    assert "before the `confidence` column" in result.stderr
+    assert "before the `confidence` or the history columns" in result.stderr
     out = old_project / "reports"
     assert invoke("export", "--data-dir", str(old_project / "data"), "--out", str(out / "export")).exit_code == 0
     exported = pd.read_csv(out / "export" / "claims.csv")
@@ -198,8 +202,10 @@ def test_an_old_ledger_is_rewritten_in_the_new_layout_at_the_next_ingest(old_pro
     header = path.read_text(encoding="utf-8").split("\n", 1)[0]
     assert header == ",".join(CLAIM_COLUMNS)
     new_rows = _old_rows_of(path)
-    assert [{k: v for k, v in row.items() if k != "confidence"} for row in new_rows] == old_rows
-    assert all(row["confidence"] == "" for row in new_rows)
+    added = ("confidence",) + HISTORY_COLUMNS
+    assert [{k: v for k, v in row.items() if k not in added} for row in new_rows] == old_rows
+    assert all(row["confidence"] == "" and row["recorded_at"] == "" for row in new_rows)
+    assert all(row["status"] == "active" and len(row["location_id"]) == 16 for row in new_rows)
     migrated = path.read_bytes()
     assert invoke(*args).exit_code == 0
     assert path.read_bytes() == migrated  # and then stays as it is

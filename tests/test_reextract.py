@@ -117,7 +117,7 @@ def test_unchanged_reextract_leaves_every_processed_file_byte_identical(project:
     result = reextract(project)
     assert result.exit_code == 0, result.output
     assert "3 stored document(s) of 2 source(s) read, 0 could not be read" in result.stdout
-    assert "3 before, 3 after; 0 added, 0 removed, 0 changed" in result.stdout
+    assert "0 new, 0 superseded, 3 unchanged" in result.stdout
     assert "ledger unchanged" in result.stdout
     assert processed(project) == before
     assert (project / "data" / "state" / "derived.json").read_bytes() == state
@@ -127,29 +127,29 @@ def test_unchanged_reextract_leaves_every_processed_file_byte_identical(project:
     assert processed(project) == before
 
 
-def test_a_deleted_and_an_edited_claim_come_back(project: Path):
+def test_a_deleted_claim_comes_back_and_an_unchanged_reading_keeps_its_row(project: Path):
     path = ledger_path(project)
     whole, before = path.read_bytes(), processed(project)
     claims = read_claims(path)
     text_rows = claims.index[from_text(claims)]
-    claims = claims.drop(index=text_rows[0])
-    # A cell outside the claim's identity (the id still matches the row): a valid ledger.
-    claims.loc[text_rows[1], "quote"] = "edited by hand"
-    claims.loc[text_rows[1], "confidence"] = 0.5
-    write_claims(path, claims)
-    edited = path.read_bytes()
-    assert edited != whole
+    write_claims(path, claims.drop(index=text_rows[0]))
     dry = reextract(project, "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "2 before, 3 after; 1 added, 0 removed, 1 changed" in dry.stdout
+    assert "1 new, 0 superseded, 2 unchanged" in dry.stdout
     assert "dry run: nothing written" in dry.stdout
-    assert path.read_bytes() == edited
     result = reextract(project)
     assert result.exit_code == 0, result.output
-    assert "2 before, 3 after; 1 added, 0 removed, 1 changed" in result.stdout
-    assert "ledger written" in result.stdout
-    assert path.read_bytes() == whole
+    assert "1 new, 0 superseded, 2 unchanged" in result.stdout and "ledger written" in result.stdout
+    assert path.read_bytes() == whole  # same clock: the row comes back byte for byte
     assert processed(project) == before  # observations and checks rebuilt to match
+    # A cell outside the reading's identity edited by hand: the same reading, so no churn.
+    claims = read_claims(path)
+    claims.loc[text_rows[1], "quote"] = "edited by hand"
+    write_claims(path, claims)
+    edited = path.read_bytes()
+    result = reextract(project)
+    assert "0 new, 0 superseded, 3 unchanged" in result.stdout and "ledger unchanged" in result.stdout
+    assert path.read_bytes() == edited
     # The ledger was replaced behind the job's back (as a restore from a backup would), so
     # the state still says the next ingest must read data/raw again; it then finds the same.
     state = project / "data" / "state" / "derived.json"
@@ -157,30 +157,133 @@ def test_a_deleted_and_an_edited_claim_come_back(project: Path):
     assert invoke("ingest", "--sources", str(project / "sources.toml"),
                   "--data-dir", str(project / "data")).exit_code == 0
     assert json.loads(state.read_text())["clean"] is True
-    assert processed(project) == before
 
 
-def test_only_claims_read_from_text_are_replaced(project: Path, monkeypatch: pytest.MonkeyPatch):
+def test_an_extractor_that_finds_nothing_supersedes_only_text_readings(
+        project: Path, monkeypatch: pytest.MonkeyPatch):
     import tracker.extract
 
     path = ledger_path(project)
     claims = read_claims(path)
     others = claims[~from_text(claims)].set_index("claim_id")
-    monkeypatch.setattr(tracker.extract, "extract", lambda document: [])  # an extractor that finds nothing
+    monkeypatch.setattr(tracker.extract, "extract", lambda document: [])
     result = reextract(project)
     assert result.exit_code == 0, result.output
-    assert "3 before, 0 after; 0 added, 3 removed, 0 changed" in result.stdout
-    assert f"{len(others)} other claim(s) kept as they were" in result.stdout
+    assert "0 new, 3 superseded, 0 unchanged" in result.stdout
     after = read_claims(path).set_index("claim_id")
+    assert len(after) == len(claims)  # nothing removed
+    text = after.loc[claims.loc[from_text(claims), "claim_id"]]
+    assert set(text["status"]) == {"superseded"} and set(text["superseded_by"]) == {""}
+    assert set(text["status_at"]) == {NOW["TRACKER_NOW"]}
     # The curated figure, the series and the map figures are there, every cell as it was.
-    pd.testing.assert_frame_equal(after, others)
+    pd.testing.assert_frame_equal(after.loc[others.index], others)
+    observed = pd.read_csv(project / "data" / "processed" / "observations.csv", dtype=str)
+    assert not set(";".join(observed["claim_ids"]).split(";")) & set(text.index)
 
 
-def test_a_new_confidence_changes_rows_but_not_ids(project: Path, monkeypatch: pytest.MonkeyPatch):
+def _moved_to_donetsk(extract):
+    def reading(document):
+        found = extract(document)
+        for claim in found:
+            claim.territory = "Donetsk oblast"
+        return found
+    return reading
+
+
+def test_a_changed_reading_supersedes_the_old_one_at_its_place(project: Path,
+                                                               monkeypatch: pytest.MonkeyPatch):
     import tracker.extract
 
     path = ledger_path(project)
-    claims = read_claims(path)
+    first = read_claims(path)
+    old = first[from_text(first)].set_index("claim_id")
+    monkeypatch.setattr(tracker.extract, "extract", _moved_to_donetsk(tracker.extract.extract))
+    result = reextract(project)
+    assert result.exit_code == 0, result.output
+    assert "3 new, 3 superseded, 0 unchanged" in result.stdout
+    after = read_claims(path).set_index("claim_id")
+    assert len(after) == len(first) + 3
+    for claim, row in old.iterrows():
+        newer = after.loc[after.loc[claim, "superseded_by"]]
+        assert after.loc[claim, "status"] == "superseded"
+        assert newer["location_id"] == row["location_id"] and newer["status"] == "active"
+        assert newer["territory"] == "Donetsk oblast" and newer["value"] == row["value"]
+    # Again with the same extractor: no churn.
+    again = reextract(project)
+    assert "0 new, 0 superseded, 3 unchanged" in again.stdout and "ledger unchanged" in again.stdout
+    # The change undone: the first readings are active again, the second ones superseded.
+    monkeypatch.undo()
+    back = reextract(project)
+    assert "0 new, 3 superseded, 0 unchanged, 3 active again" in back.stdout
+    final = read_claims(path).set_index("claim_id")
+    assert set(final.loc[old.index, "status"]) == {"active"}
+    assert (final["status"] == "active").sum() == len(first)
+    # tracker history shows both readings of one place, oldest first.
+    shown = invoke("history", old.index[0], "--data-dir", str(project / "data"))
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.count("\n  ") == 2 and "Donetsk oblast" in shown.stdout
+    assert "superseded by " + old.index[0] in shown.stdout
+
+
+def test_source_and_since_limit_what_is_read(project: Path, monkeypatch: pytest.MonkeyPatch):
+    import tracker.extract
+
+    monkeypatch.setattr(tracker.extract, "extract", _moved_to_donetsk(tracker.extract.extract))
+    only = reextract(project, "--source", "wire-text", "--dry-run")
+    assert only.exit_code == 0, only.output
+    assert "1 stored document(s) of 1 source(s) read" in only.stdout
+    assert "1 new, 1 superseded, 0 unchanged" in only.stdout
+    later = reextract(project, "--since", "2026-01-03", "--dry-run")
+    assert "0 stored document(s)" in later.stdout and "0 new, 0 superseded, 0 unchanged" in later.stdout
+    earlier = reextract(project, "--since", "2026-01", "--dry-run")
+    assert "3 new, 3 superseded, 0 unchanged" in earlier.stdout
+    for bad, message in ((("--source", "figures"), "not an article or feed source"),
+                         (("--since", "2026-13-01"), "expected a date")):
+        refused = reextract(project, *bad)
+        assert refused.exit_code == 2 and message in refused.stderr
+
+
+def test_a_new_extractor_version_makes_the_next_ingest_read_stored_pages_once(
+        tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch):
+    import tracker.extract
+
+    httpserver.expect_request("/one").respond_with_data(ARTICLE.format(
+        title="Page one", body="Russian troops took about 505 square kilometres of Ukrainian "
+        "land in November, according to an AFP review of ISW maps."), content_type="text/html")
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss(item("Entry one", httpserver.url_for("/one"), "Tue, 02 Dec 2025 08:00:00 GMT")),
+        content_type="application/rss+xml")
+    (tmp_path / "sources.toml").write_text(
+        SETTINGS + f'[[source]]\nid = "wire"\nkind = "feed"\nurl = "{httpserver.url_for("/feed.xml")}"\n'
+                   'conflict = "russia-ukraine"\n', encoding="utf-8")
+    ingest = ("ingest", "--sources", str(tmp_path / "sources.toml"), "--data-dir", str(tmp_path / "data"))
+    assert invoke(*ingest).exit_code == 0
+    first = read_claims(ledger_path(tmp_path))
+    monkeypatch.setattr(tracker.extract, "extract", _moved_to_donetsk(tracker.extract.extract))
+    # A page already read is not read again by a scheduled run with the same extractor...
+    same = invoke(*ingest)
+    assert same.exit_code == 0 and "(unchanged)" in same.output
+    # ...but once after the extractor changed, from data/raw, without fetching it.
+    monkeypatch.setattr(tracker.extract, "EXTRACTOR_VERSION", "9.9.9")
+    pages = sum(1 for request, _ in httpserver.log if request.path == "/one")
+    result = invoke(*ingest)
+    assert result.exit_code == 0, result.output
+    assert "the extractor changed (0.5.0 -> 9.9.9)" in result.stderr
+    assert "1 new claim(s), 1 superseded" in result.output
+    assert sum(1 for request, _ in httpserver.log if request.path == "/one") == pages
+    state = json.loads((tmp_path / "data" / "state" / "derived.json").read_text())
+    assert state["extractor_version"] == "9.9.9"
+    after = read_claims(ledger_path(tmp_path)).set_index("claim_id")
+    assert after.loc[first["claim_id"].iloc[0], "status"] == "superseded"
+    quiet = invoke(*ingest)
+    assert "the extractor changed" not in quiet.output and "(unchanged)" in quiet.output
+
+
+def test_a_new_confidence_alone_changes_no_row(project: Path, monkeypatch: pytest.MonkeyPatch):
+    import tracker.extract
+
+    path = ledger_path(project)
+    whole = path.read_bytes()
     extract = tracker.extract.extract
 
     def calibrated(document):
@@ -192,14 +295,8 @@ def test_a_new_confidence_changes_rows_but_not_ids(project: Path, monkeypatch: p
     monkeypatch.setattr(tracker.extract, "extract", calibrated)
     result = reextract(project)
     assert result.exit_code == 0, result.output
-    assert "3 before, 3 after; 0 added, 0 removed, 3 changed" in result.stdout
-    after = read_claims(path)
-    assert set(after["claim_id"]) == set(claims["claim_id"])
-    assert (after.loc[from_text(after), "confidence"] == 0.875).all()
-    assert after.loc[~from_text(after), "confidence"].isna().all()
-    exported = project / "export"
-    assert invoke("export", "--data-dir", str(project / "data"), "--out", str(exported)).exit_code == 0
-    assert sorted(pd.read_csv(exported / "claims.csv")["confidence"].dropna()) == [0.875] * 3
+    assert "0 new, 0 superseded, 3 unchanged" in result.stdout
+    assert path.read_bytes() == whole
 
 
 @pytest.mark.parametrize("lose", ["payload", "sidecar"])
@@ -235,17 +332,19 @@ def test_an_altered_raw_file_is_refused_too(project: Path):
 
 def test_an_old_layout_ledger_is_rewritten_by_reextract(project: Path):
     path = ledger_path(project)
-    current = path.read_bytes()
+    current = read_claims(path)
     rows = _old_rows_of(path)
-    # Read from an old ledger, a claim has no confidence; the extractor gives it back.
-    scored = sum(1 for row in rows if row["confidence"])
     write_old_ledger(path, [{k: v for k, v in row.items() if k != "confidence"} for row in rows])
     assert load_ledger_file(path).older_layout
     result = reextract(project)
     assert result.exit_code == 0, result.output
-    assert f"0 added, 0 removed, {scored} changed" in result.stdout
+    assert "0 new, 0 superseded, 3 unchanged" in result.stdout
     assert "ledger written" in result.stdout
-    assert path.read_bytes() == current
+    rewritten = read_claims(path)
+    assert not load_ledger_file(path).older_layout
+    # Every row active at the place it was read; the rows keep what the old file held.
+    assert list(rewritten["location_id"]) == list(current["location_id"])
+    assert set(rewritten["status"]) == {"active"} and set(rewritten["recorded_at"]) == {""}
 
 
 def test_reextract_refuses_a_damaged_ledger_and_a_missing_data_dir(project: Path, tmp_path: Path):
@@ -286,7 +385,7 @@ def test_feed_pages_keep_their_entry_date_and_title_without_a_fetch(tmp_path: Pa
     result = reextract(tmp_path)
     assert result.exit_code == 0, result.output
     assert "2 stored document(s) of 1 source(s) read" in result.stdout
-    assert "1 added, 0 removed, 0 changed" in result.stdout
+    assert "1 new, 0 superseded, 1 unchanged" in result.stdout
     assert path.read_bytes() == whole
     assert len(httpserver.log) == requests  # nothing fetched
 
