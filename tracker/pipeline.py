@@ -272,13 +272,15 @@ def _readings(gathered: list[tuple[SourceOutcome, Collected]]) -> list[Reading]:
     return readings
 
 
-def _scopes(gathered: list[tuple[SourceOutcome, Collected]]) -> dict[str, set]:
-    """The documents read in full and the sources read whole in this run."""
+def _scopes(gathered: list[tuple[SourceOutcome, Collected]],
+            refused: set[str] = frozenset()) -> dict[str, set]:
+    """The documents read in full and the sources read whole in this run; a source with a
+    row the schema `refused` is not whole (the row may be an edit of a stored figure)."""
     documents: set[tuple[str, str]] = set()
     whole: set[str] = set()
     for outcome, collected in gathered:
         documents |= collected.read_documents
-        if collected.whole:
+        if collected.whole and outcome.source_id not in refused:
             whole.add(outcome.source_id)
     return {"read_documents": documents, "whole_sources": whole}
 
@@ -314,7 +316,9 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFr
     new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
     # Planned again on the valid readings only: a reading the schema refused must not
     # supersede the figure stored at its place.
-    plan = plan_history(stored, frame_readings(new), known_sources=known, **_scopes(gathered))
+    refused = {outcome.source_id for outcome, _ in gathered if outcome.rows_rejected}
+    plan = plan_history(stored, frame_readings(new), known_sources=known,
+                        **_scopes(gathered, refused))
     merged = apply_history(existing, new, plan, now)
     result.claims_new = len(plan.added)
     result.claims_superseded = len(plan.superseded)
