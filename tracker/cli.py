@@ -296,16 +296,25 @@ def _open_log(data_dir: Path):
 @click.option("--since", help="Only figures dated on or after YYYY-MM-DD.")
 @click.option("--until", help="Only figures dated on or before YYYY-MM-DD.")
 @click.option("--metric", "metrics", multiple=True, help="Only this metric (repeatable).")
+@click.option("--reviewed-only", is_flag=True,
+              help="Chart machine-read figures only once a person confirmed or corrected them "
+                   "(curated and computed figures are always charted).")
 def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, until: str | None,
-           metrics: tuple[str, ...]) -> None:
-    """Chart every metric with data (PNG) and write a PDF per conflict section: latest
+           metrics: tuple[str, ...], reviewed_only: bool) -> None:
+    """Chart every current figure (PNG) and write a PDF per conflict section: latest
     figures and changes since the last report, charts, flagged figures, references.
+
+    Figures are those of the current view: review decisions applied (a corrected figure
+    with its corrected value), rejected, superseded and retracted readings left out;
+    machine-read figures nobody checked yet carry a dotted ring.
 
     \b
     Example:
         tracker report --out reports --conflict russia-ukraine --since 2024-01-01
+        tracker report --reviewed-only --out reports/reviewed
     """
-    sys.exit(_finish(lambda: _report(data_dir, out, conflict, since, until, list(metrics) or None)))
+    sys.exit(_finish(lambda: _report(data_dir, out, conflict, since, until, list(metrics) or None,
+                                     reviewed_only=reviewed_only)))
 
 
 _WINDOW_BOUND = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -324,14 +333,18 @@ def _check_window(option: str, text: str | None) -> None:
 
 
 def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str | None = None,
-            until: str | None = None, metrics: list[str] | None = None) -> int:
+            until: str | None = None, metrics: list[str] | None = None, *,
+            reviewed_only: bool = False) -> int:
     from tracker.report import build_report
 
     _check_window("--since", since)
     _check_window("--until", until)
-    claims = _load_ledger(data_dir, purpose="report")
-    result = build_report(claims, out, conflict=conflict, since=since, until=until,
-                          metrics=metrics, progress=_progress, checks=_load_checks(data_dir))
+    # The whole view, filtered by build_report, so that the report can say how many
+    # rejected and unchecked figures it leaves out.
+    view = _load_view(data_dir, purpose="report")
+    result = build_report(view, out, conflict=conflict, since=since, until=until,
+                          metrics=metrics, progress=_progress, checks=_load_checks(data_dir),
+                          reviewed_only=reviewed_only)
     _progress(f"report: {len(result.charts)} chart(s)"
               + (f", {result.pdf}" if result.pdf else ", no PDF (no data to plot)"))
     return EXIT_OK
@@ -341,25 +354,35 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
 @data_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               default=Path("reports/export"), show_default=True, help="Folder for the CSV files.")
+@click.option("--reviewed-only", is_flag=True,
+              help="claims.csv (and observations, checks) keep machine-read figures only once a "
+                   "person confirmed or corrected them; rejected figures are left out too.")
 @click.option("--parquet", is_flag=True, help="Also write Parquet files (needs pyarrow: pip install .[parquet]).")
 @click.option("--sqlite", is_flag=True, help="Also write an SQLite database of the same tables.")
-def export(data_dir: Path, out: Path, parquet: bool, sqlite: bool) -> None:
-    """Write claims.csv, observations.csv (and checks.csv when present) with a
+def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite: bool) -> None:
+    """Write claims.csv (current figures with their review status), history.csv (every
+    reading with its status), observations.csv (and checks.csv when present) with a
     datapackage.json describing every column; optionally Parquet and SQLite.
 
     \b
     Example:
         tracker export --out reports/export --sqlite
+        tracker export --reviewed-only --out reports/export-reviewed
     """
-    sys.exit(_finish(lambda: _export(data_dir, out, parquet=parquet, sqlite=sqlite)))
+    sys.exit(_finish(lambda: _export(data_dir, out, parquet=parquet, sqlite=sqlite,
+                                     reviewed_only=reviewed_only)))
 
 
-def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False) -> int:
+def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
+            reviewed_only: bool = False) -> int:
     from tracker.export import export_all
 
+    ledger = _load_ledger(data_dir, purpose="export")
+    # The whole ledger goes to history.csv; the current view to claims.csv.
+    view = _view_of(ledger, data_dir, reviewed_only)
     try:
-        written = export_all(_load_ledger(data_dir, purpose="export"), out,
-                             checks=_load_checks(data_dir), parquet=parquet, sqlite=sqlite)
+        written = export_all(view, out, history=ledger, checks=_load_checks(data_dir),
+                             reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite)
     except ImportError as error:
         _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
@@ -405,8 +428,9 @@ def validate(data_dir: Path) -> None:
     click.echo(f"validate: {claims} claim(s), {failing} failing"
                + ("; `tracker repair` rebuilds the ledger from data/raw and the sources"
                   if problems else "")
-               + ("; written in the layout before the `confidence` column (read with it "
-                  "empty; the next `tracker ingest` or `tracker reextract` rewrites it)"
+               + ("; written in an older column layout, before the `confidence` or the "
+                  "history columns (read with them empty and every row active; the next "
+                  "`tracker ingest` or `tracker reextract` rewrites it)"
                   if older_layout else ""), err=True)
     sys.exit(EXIT_UNUSABLE if problems else EXIT_OK)
 
@@ -592,6 +616,29 @@ def _load_ledger(data_dir: Path, purpose: str = ""):
         _fail(f"{path}: the ledger holds no claim; nothing to {purpose}; existing outputs "
               "are left as they are")
     return claims
+
+
+def _load_view(data_dir: Path, purpose: str = "", reviewed_only: bool = False):
+    """The current view of the checked ledger (tracker/view.py): active readings with the
+    review decision in force applied; with `reviewed_only`, only the rows
+    `charted(view, reviewed_only=True)` keeps. A missing or empty ledger is refused as by
+    _load_ledger."""
+    return _view_of(_load_ledger(data_dir, purpose), data_dir, reviewed_only)
+
+
+def _view_of(ledger, data_dir: Path, reviewed_only: bool = False):
+    """`ledger`'s current view with the decisions of data/review/decisions.jsonl.
+
+    A damaged line of the review log is a warning, never a failure: the log is append-only
+    and a line cut short by a crash must not stop the reports of every other decision."""
+    from tracker.review.log import read_decisions
+    from tracker.view import charted, current_view
+
+    decisions, problems = read_decisions(data_dir)
+    for problem in problems:
+        click.echo(f"warning: {problem}", err=True)
+    view = current_view(ledger, decisions)
+    return charted(view, reviewed_only=True) if reviewed_only else view
 
 
 def main() -> None:

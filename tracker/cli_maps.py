@@ -12,7 +12,7 @@ from tracker.cli import (
     EXIT_OK,
     EXIT_RECORDED_FAILURES,
     _fail,
-    _load_ledger,
+    _load_view,
     data_dir_option,
     read_command_file,
 )
@@ -129,7 +129,11 @@ def check(data_dir: Path, tolerance_pct: float) -> None:
 
     if tolerance_pct < 0:
         _fail("--tolerance must be 0 or more")
-    claims = _load_ledger(data_dir)
+    from tracker.view import charted
+
+    # The figures the ingest job checks too: the current view (people's corrections
+    # applied, superseded and retracted readings out), never a rejected figure.
+    claims = charted(_load_view(data_dir))
     checks = build_checks(claims, tolerance_pct)
     changed = save_checks(checks, data_dir)
     counts = checks["status"].value_counts().to_dict() if not checks.empty else {}

@@ -197,9 +197,10 @@ def _claims_table(view: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
 
 
 def _history_table(ledger: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """Every ledger row with its status; a figure's readings together, oldest first."""
+    """Every ledger row with its status; a figure's readings together, oldest first (the
+    order `tracker history` shows them in)."""
     frame = normalise_claims_frame(ledger)
-    order = ["location_id", "status_at", "claim_id"]
+    order = ["location_id", "recorded_at", "status_at", "claim_id"]
     order += [c for c in CLAIM_COLUMNS if c not in order]
     frame = frame.sort_values(order, kind="mergesort", na_position="first")
     return frame.reset_index(drop=True), CLAIM_COLUMNS

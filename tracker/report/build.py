@@ -1,5 +1,10 @@
 """Write the report: one PNG per chart and report.pdf, a section per conflict.
 
+The report shows the current view of the ledger (tracker/view.py): corrected figures with
+their corrected values, never a rejected, superseded or retracted reading; with
+`reviewed_only`, no machine-read figure that no person confirmed or corrected. Machine-read
+figures nobody checked are marked apart on the charts (charts.py) and said so in the text.
+
 Each conflict's section has a first page (latest figure per chart and source, and what
 changed since the previous report, see changes.py), its charts, a table of flagged
 figures (revisions, conflicting copies, failed checks) and its references: every plotted
@@ -35,16 +40,16 @@ from tracker.report.flagged import flagged_rows, observation_notes  # noqa: E402
 from tracker.report.pages import table_pages as _table_pages  # noqa: E402
 from tracker.report.pages import text_pages as _text_pages  # noqa: E402
 from tracker.report.points import ChartSpec, Selection, select_points  # noqa: E402
-from tracker.observations import claim_observation_ids  # noqa: E402
 from tracker.report.text import (  # noqa: E402
+    REVIEW_EXPLANATION,
     latest_lines,
     plural,
     reference_entries,
+    review_notes,
     time_text,
     value_text,
     with_point_columns,
 )
-from tracker.schemas import normalise_claims_frame  # noqa: E402
 from tracker.store import write_if_changed  # noqa: E402
 
 PDF_NAME = "report.pdf"
@@ -64,7 +69,7 @@ class ReportResult:
 
     charts: list[Path]
     pdf: Path | None
-    plotted: pd.DataFrame  # one row per plotted citation: ledger columns + observation, mark, chart
+    plotted: pd.DataFrame  # one row per plotted citation: view columns + observation, mark, chart, unchecked
     flagged: list[tuple[str, str, str, str, str]]  # rows of the flagged-figures tables
     state: Path | None = None  # the JSON of latest figures for the next report's comparison
 
@@ -79,27 +84,35 @@ def build_report(
     metrics: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     checks: pd.DataFrame | None = None,
+    reviewed_only: bool = False,
 ) -> ReportResult:
     """Chart every metric with data and write report.pdf with numbered references.
 
-    `since`/`until` take 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD': a flow is kept when its
-    period overlaps the window, a stock when its as_of date falls inside it. `checks`
-    (data/processed/checks.csv: claim_id, status, detail) adds failed checks to the
-    flagged-figures table; None when that file does not exist.
+    `claims` is the current view (tracker/view.py current_view) or ledger rows, whose
+    current view is then taken with no decision applied. `since`/`until` take 'YYYY',
+    'YYYY-MM' or 'YYYY-MM-DD': a flow is kept when its period overlaps the window, a stock
+    when its as_of date falls inside it. `checks` (data/processed/checks.csv: claim_id,
+    status, detail) adds failed checks of charted figures to the flagged-figures table;
+    None when that file does not exist. `reviewed_only`: chart only what
+    `charted(view, reviewed_only=True)` keeps.
     """
     notify = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics)
+    selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics,
+                              reviewed_only=reviewed_only)
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
     pdf_path = out_dir / PDF_NAME
     plotted = selection.plotted()
     marks = dict(zip(plotted["observation_id"], plotted["mark"].astype(int)))
-    claim_observations = dict(zip(selection.rows["claim_id"], selection.rows["observation_id"]))
-    if checks is not None and len(checks):
-        # Checks may name claims outside the plotted rows (other territories, periods).
-        ledger = normalise_claims_frame(claims)
-        claim_observations = dict(zip(ledger["claim_id"], claim_observation_ids(ledger)))
+    # Checks may name claims outside the plotted rows (other territories, periods), but
+    # only charted ones count: checks.csv may predate a rejection (deciding does not rerun
+    # the checks), and a check against a rejected computed figure says nothing.
+    claim_observations = selection.claim_observations
+    if checks is not None and "computed_claim_id" in checks.columns:
+        against = checks["computed_claim_id"].astype(str).where(checks["computed_claim_id"].notna(), "")
+        checks = checks[(against == "") | against.isin(claim_observations)]
+    reviews = review_notes(plotted)
     current = latest_figures(selection)
     scope_key = " ".join(scope[:1])
     baseline, state = load_baseline(out_dir / STATE_NAME, scope_key, current)
@@ -126,7 +139,8 @@ def build_report(
                 chart_paths.append(_save_png(figure, out_dir / chart.file_name))
                 pdf.savefig(figure)
                 notify(f"chart written: {chart_paths[-1]}")
-            flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations)
+            flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations,
+                                   reviews)
             all_flagged += flagged
             table_title = (f"Flagged figures — {_conflict_label(section_conflict)} "
                            "(charted series; every flag is in observations.csv)")
@@ -209,12 +223,28 @@ def _scope_text(
     """What the report covers, from the arguments and the selection (no run date)."""
     citations = len(selection.rows)
     points = selection.rows["mark"].nunique() if citations else 0
+    unchecked = selection.rows.loc[selection.rows["unchecked"], "mark"].nunique() if citations else 0
+    # The first line is the key of the change tracking (changes.py): a reviewed-only report
+    # is compared with reviewed-only reports only.
+    review = [f"{plural(unchecked, 'figure')} shown {'is' if unchecked == 1 else 'are'} machine-read "
+              "and not yet checked by a person."] if unchecked else []
+    if selection.rejected_count:
+        review.append(f"{plural(selection.rejected_count, 'figure')} rejected by a reviewer "
+                      f"{'is' if selection.rejected_count == 1 else 'are'} not shown.")
+    if selection.reviewed_only:
+        review.append("Reviewed only: machine-read figures are shown only once a person confirmed or "
+                      "corrected them"
+                      + (f" ({selection.unchecked_left_out} left out)." if selection.unchecked_left_out
+                         else "."))
     return [
         f"Conflict: {conflict or 'all'}.  Period: {since or 'start'} to {until or 'latest'}.  "
-        f"Metrics: {', '.join(metrics) if metrics else 'all with data'}.",
+        f"Metrics: {', '.join(metrics) if metrics else 'all with data'}."
+        + ("  Figures: reviewed only." if selection.reviewed_only else ""),
         f"{plural(points, 'figure')} from {plural(citations, 'citation')} in "
         f"{plural(len(selection.charts), 'chart')}, "
-        f"selected from {selection.ledger_count} ledger rows.",
+        f"selected from {selection.ledger_count} current ledger rows.",
+        *review,
+        REVIEW_EXPLANATION,
     ]
 
 

@@ -8,7 +8,12 @@ Encodings shared by both kinds of chart, explained in each legend:
 - a pale dashed bar: a period shorter than the month it sits in (partial month);
 - a small number: the point's mark in the references of report.pdf;
 - computed from map geometry (method "computed"): a dashed step line with square markers,
-  or a white bar outlined in the source's colour, beside the reported figures.
+  or a white bar outlined in the source's colour, beside the reported figures;
+- a dotted grey ring around a point or just beyond the end of a bar: a machine-read figure (read
+  from text by the extractor) that no person has checked yet. Figures a reviewer confirmed
+  or corrected, curated figures and computed ones have none. A ring rather than an open
+  marker, because open markers and white bars already say "hedged" and "computed", and a
+  ring combines with every other encoding on both kinds of chart.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.transforms import offset_copy  # noqa: E402
 
 from tracker.report.points import ChartSpec  # noqa: E402
 from tracker.report.text import (  # noqa: E402
@@ -65,6 +71,10 @@ _FOOTER_MAX_LINES = 8  # 0.017 of the page each: the axes keep more than half th
 _SUBTITLE_WRAP_CHARS = 165
 _AXES_TOP = 0.78  # leaves room above the axes for the legend, outside the data
 _SLOT_FILL = 0.84  # share of a month slot covered by its bars; the rest separates months
+UNCHECKED_LABEL = "machine-read, not yet checked by a person"
+_RING = {"s": 110, "facecolors": "none", "edgecolors": "#555555", "linewidths": 1.0,
+         "linestyles": (0, (1, 1.5))}  # a dotted ring about 10 pt across
+_RING_GAP_PT = 6.5  # a ring's centre beyond a bar's end: its radius and a little air
 
 
 def attribution_colours(attributions: list[str]) -> dict[str, str]:
@@ -210,7 +220,8 @@ def _draw_bars(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> Non
             linestyle="--" if partial else "-", hatch="////" if hedged else None,
         )
     _draw_hedges(axes, placed)
-    _draw_marks(axes, placed, rotation=90)
+    _draw_unchecked(axes, placed, beyond_tip=True)
+    _draw_marks(axes, placed, rotation=90, ring_beyond_tip=True)
 
 
 def _draw_lines(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> None:
@@ -232,7 +243,43 @@ def _draw_lines(axes: Axes, points: pd.DataFrame, colours: dict[str, str]) -> No
                       markerfacecolor="white" if open_face else colour, markeredgecolor=colour,
                       markeredgewidth=1.4, zorder=3)
     _draw_hedges(axes, points, triangles=False)
+    _draw_unchecked(axes, points)
     _draw_marks(axes, points, rotation=0)
+
+
+def unchecked_points(points: pd.DataFrame) -> pd.Series:
+    """Points drawn with the ring: machine-read figures no person has checked yet."""
+    if "unchecked" not in points.columns:
+        return pd.Series(False, index=points.index)
+    return points["unchecked"].fillna(False).astype(bool)
+
+
+def _tips(points: pd.DataFrame) -> pd.Series:
+    """Where a point's furthest drawing ends: its value, or the end of its range bracket."""
+    tips = []
+    for y, low, high in zip(points["_y"], points["value_min"], points["value_max"]):
+        below = y < 0
+        tip = low if below else high
+        tips.append(y if pd.isna(tip) else (min(tip, y) if below else max(tip, y)))
+    return pd.Series(tips, index=points.index, dtype="float64")
+
+
+def _draw_unchecked(axes: Axes, points: pd.DataFrame, *, beyond_tip: bool = False) -> None:
+    """A dotted ring for each unchecked point (points have _x): around a line's marker, or
+    just beyond the end of a bar, where it stands on white rather than on the bar."""
+    chosen = unchecked_points(points)
+    if not chosen.any():
+        return
+    if not beyond_tip:
+        axes.scatter(points.loc[chosen, "_x"], points.loc[chosen, "_y"], zorder=5, **_RING)
+        return
+    tips = _tips(points)
+    for sign in (1, -1):
+        side = chosen & ((points["_y"] < 0) == (sign < 0))
+        if side.any():
+            shifted = offset_copy(axes.transData, fig=axes.figure, y=sign * _RING_GAP_PT,
+                                  units="points")
+            axes.scatter(points.loc[side, "_x"], tips[side], zorder=5, transform=shifted, **_RING)
 
 
 def _draw_hedges(axes: Axes, points: pd.DataFrame, *, triangles: bool = True) -> None:
@@ -251,15 +298,21 @@ def _draw_hedges(axes: Axes, points: pd.DataFrame, *, triangles: bool = True) ->
                           markersize=4, color=_EDGE, zorder=4)
 
 
-def _draw_marks(axes: Axes, points: pd.DataFrame, *, rotation: int) -> None:
-    """Each point's reference number, just beyond its top (or below a negative bar)."""
-    for x, y, low, high, mark in zip(points["_x"], points["_y"], points["value_min"],
-                                     points["value_max"], points["mark"]):
+def _draw_marks(axes: Axes, points: pd.DataFrame, *, rotation: int,
+                ring_beyond_tip: bool = False) -> None:
+    """Each point's reference number, just beyond its top (or below a negative bar), and
+    beyond the ring of an unchecked point."""
+    for x, y, tip, mark, ring in zip(points["_x"], points["_y"], _tips(points), points["mark"],
+                                     unchecked_points(points)):
         below = y < 0
-        tip = low if below else high
-        tip = y if pd.isna(tip) else (min(tip, y) if below else max(tip, y))
+        if ring and ring_beyond_tip:
+            gap = 2 * _RING_GAP_PT + 1
+        elif ring and tip == y:
+            gap = _RING_GAP_PT
+        else:
+            gap = 3
         axes.annotate(
-            str(mark), (x, tip), xytext=(0, -3 if below else 3), textcoords="offset points",
+            str(mark), (x, tip), xytext=(0, -gap if below else gap), textcoords="offset points",
             rotation=rotation, ha="center", va="top" if below else "bottom", fontsize=6,
             color="#333333",
         )
@@ -276,13 +329,13 @@ def _add_legend(axes: Axes, points: pd.DataFrame, colours: dict[str, str], *, is
         handles.append(Patch(facecolor="white", edgecolor=colours[name], linewidth=1.3, label=label)
                        if is_flow else Line2D([], [], color=colours[name], linestyle="--", marker="s",
                                               markerfacecolor="white", label=label))
-    handles += _encoding_handles(points, is_flow=is_flow)
+    handles += _encoding_handles(axes, points, is_flow=is_flow)
     # Above the axes, so that the legend never hides a bar or a point.
     axes.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=4,
                 fontsize=7.5, frameon=False, borderaxespad=0)
 
 
-def _encoding_handles(points: pd.DataFrame, *, is_flow: bool) -> list[object]:
+def _encoding_handles(axes: Axes, points: pd.DataFrame, *, is_flow: bool) -> list[object]:
     """Legend keys for the encodings this chart actually uses, and only those."""
     qualifiers = set(points["_qualifier"])
     handles: list[object] = []
@@ -305,4 +358,8 @@ def _encoding_handles(points: pd.DataFrame, *, is_flow: bool) -> list[object]:
     if is_flow and points["is_partial"].any():
         handles.append(Patch(facecolor="#dddddd", edgecolor=_EDGE, linestyle="--", linewidth=0.5,
                              label="partial period (not whole months)"))
+    if unchecked_points(points).any():
+        # An empty scatter of the axes: the legend draws a collection's key with its dotted
+        # edge, which a Line2D marker cannot have.
+        handles.append(axes.scatter([], [], label=UNCHECKED_LABEL, **_RING))
     return handles

@@ -62,8 +62,13 @@ def flagged_rows(
     marks: dict[str, int],
     checks: pd.DataFrame | None = None,
     claim_observations: dict[str, str] | None = None,
+    reviews: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str, str, str]]:
-    """Rows of the table: (mark, figure, producer, issue, detail), revisions first."""
+    """Rows of the table: (mark, figure, producer, issue, detail), revisions first.
+
+    `reviews` maps an observation_id to whether a person checked it (report.text
+    review_notes), added to the detail."""
+    reviews = reviews or {}
     by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
     rows = []
     for oid, row in by_id.items():
@@ -77,9 +82,13 @@ def flagged_rows(
         if not issues:
             continue
         rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]),
-                     "; ".join(issues), _detail(row, marks, by_id)))
-    rows += _check_rows(checks, by_id, marks, claim_observations or {})
+                     "; ".join(issues), _with_review(_detail(row, marks, by_id), oid, reviews)))
+    rows += _check_rows(checks, by_id, marks, claim_observations or {}, reviews)
     return rows
+
+
+def _with_review(detail: str, oid: str, reviews: dict[str, str]) -> str:
+    return f"{detail}; {reviews[oid]}" if reviews.get(oid) else detail
 
 
 def _detail(row: dict, marks: dict[str, int], by_id: dict[str, dict]) -> str:
@@ -113,6 +122,7 @@ def _check_rows(
     by_id: dict[str, dict],
     marks: dict[str, int],
     claim_observations: dict[str, str],
+    reviews: dict[str, str],
 ) -> list[tuple[str, str, str, str, str]]:
     if checks is None or checks.empty or "claim_id" not in checks.columns:
         return []
@@ -127,5 +137,5 @@ def _check_rows(
         name = str(check.get("check", "") or "").strip()
         issue = f"check {check.get('status', '')}".strip() + (f": {name}" if name else "")
         rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
-                     f"claim {check['claim_id']}: {check.get('detail', '')}"))
+                     _with_review(f"claim {check['claim_id']}: {check.get('detail', '')}", oid, reviews)))
     return sorted(rows, key=lambda r: (r[0] == "—", r))

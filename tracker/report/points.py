@@ -1,27 +1,38 @@
-"""Choose what the report plots: filter the ledger, pick one actor/territory per chart,
-plot one point per observation (tracker/observations.py: all citations of one figure),
-and number the points.
+"""Choose what the report plots: filter the current view, pick one actor/territory per
+chart, plot one point per observation (tracker/observations.py: all citations of one
+figure), and number the points.
+
+The report works on the current view of the ledger (tracker/view.py): active readings
+with the review decision in force applied, so a corrected figure is plotted with its
+corrected values and superseded or retracted readings never are. What may be plotted is
+`charted(view)`: never a rejected figure; with `reviewed_only`, no machine-read figure
+that no person confirmed or corrected.
 
 Everything here is pure pandas: no drawing, no files. The output keeps one row per
 citation (so footers and references can name every publisher) with the observation and
-point it belongs to (`observation_id`, `mark`) and the chart that shows it (`chart`).
+point it belongs to (`observation_id`, `mark`), the chart that shows it (`chart`), its
+review columns and whether its point is `unchecked`: every citation of the figure is
+machine-read (method `reported`) and unreviewed, so the charts mark it apart.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tracker.model import CLAIM_COLUMNS, METRICS, is_flow
+from tracker.export import as_view
+from tracker.model import METRICS, is_flow
 from tracker.observations import build_observations, claim_observation_ids, partial_flows
-from tracker.schemas import normalise_claims_frame
+from tracker.view import VIEW_COLUMNS, charted
 
 DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
 
-# Columns of ReportResult.plotted: the ledger columns plus where each citation is shown.
-PLOTTED_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + ("observation_id", "mark", "chart", "is_partial")
+# Columns of ReportResult.plotted: the current view's columns (claim, then review) plus
+# where each citation is shown and whether its point is machine-read and unchecked.
+PLOTTED_COLUMNS: tuple[str, ...] = VIEW_COLUMNS + (
+    "observation_id", "mark", "chart", "is_partial", "unchecked")
 
 # A flow over more than this many days is not a monthly figure; mixing yearly totals with
 # monthly bars would dwarf them, so a chart keeps only the more common kind of period.
@@ -51,8 +62,12 @@ class Selection:
 
     rows: pd.DataFrame
     charts: list[ChartSpec]
-    ledger_count: int
+    ledger_count: int  # current figures (active readings) given, rejected ones included
     observations: pd.DataFrame  # every observation in the selected scope, plotted or not
+    claim_observations: dict[str, str] = field(default_factory=dict)  # every charted claim's observation
+    rejected_count: int = 0  # current figures a reviewer rejected: never plotted
+    unchecked_left_out: int = 0  # with reviewed_only: machine-read figures nobody checked
+    reviewed_only: bool = False
 
     def points(self, chart: ChartSpec) -> pd.DataFrame:
         """One row per point of `chart` (its first citation), in mark order."""
@@ -71,29 +86,43 @@ def select_points(
     since: str | None = None,
     until: str | None = None,
     metrics: list[str] | None = None,
+    reviewed_only: bool = False,
 ) -> Selection:
-    """Filter the ledger and arrange the plottable claims into numbered chart points."""
-    ledger = _sorted_claims(claims)
-    # Revisions are linked over the whole ledger, so a window never hides what a figure revises.
+    """Filter the current view and arrange the plottable claims into numbered chart points.
+
+    `claims` is a current view (tracker/view.py current_view) or ledger rows, whose
+    current view is then taken with no decision applied (see tracker.export.as_view)."""
+    view = as_view(claims)
+    shown = charted(view, reviewed_only)
+    rejected = int((view["review_status"] == "rejected").sum())
+    left_out = len(charted(view)) - len(shown) if reviewed_only else 0
+    ledger = _sorted_claims(shown)
+    # Revisions are linked over every charted row, so a window never hides what a figure revises.
     keys = claim_observation_ids(ledger)
     observations = build_observations(ledger, normalised=True, ids=keys)
     frame = add_plot_columns(ledger)
     frame["_key"] = keys
+    # A figure is checked when a person confirmed or corrected one of its citations, or
+    # when it was not machine-read (curated or computed): only the rest is marked apart.
+    machine = (frame["method"] == "reported") & (frame["review_status"] == "unreviewed")
+    frame["unchecked"] = machine.groupby(frame["_key"]).transform("all").astype(bool)
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
     frame, charts = _assign_charts(_plottable(in_scope))
     frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
     frame["observation_id"] = frame["_key"]
-    return Selection(rows=frame, charts=charts, ledger_count=len(claims),
-                     observations=scoped.reset_index(drop=True))
+    return Selection(rows=frame, charts=charts, ledger_count=len(view),
+                     observations=scoped.reset_index(drop=True),
+                     claim_observations=dict(zip(ledger["claim_id"], keys)), rejected_count=rejected,
+                     unchecked_left_out=left_out, reviewed_only=reviewed_only)
 
 
-def _sorted_claims(claims: pd.DataFrame) -> pd.DataFrame:
-    """The ledger with storage types (schemas.normalise_claims_frame), sorted.
+def _sorted_claims(view: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the current view (storage types, review columns), sorted.
 
     Rows are sorted so that the same ledger in any row order gives the same report.
     """
-    frame = normalise_claims_frame(claims)
+    frame = view
     order = ["claim_id", "url", "publisher", "published_at", "quote"]
     # A row repeated in the ledger is one citation, not two.
     frame = frame.drop_duplicates()

@@ -146,6 +146,53 @@ def footer_text(citations: pd.DataFrame) -> str:
     return "Sources: " + "; ".join(parts) + "." if parts else ""
 
 
+UNCHECKED_NOTE = "machine-read, not yet checked by a person"
+# One line of report.pdf explaining the ring on the charts and the review notes.
+REVIEW_EXPLANATION = (
+    "A dotted grey ring on a chart marks a machine-read figure (read from text by the extractor) "
+    "that no person has checked yet; figures without it were confirmed or corrected by a reviewer, "
+    "entered by an analyst (curated) or computed from maps. A corrected figure is shown with its "
+    "corrected values; figures a reviewer rejected are never shown.")
+
+
+def _reviewed(row: dict | pd.Series) -> str:
+    """'confirmed by Ana on 2026-01-05', 'corrected by Ana on 2026-01-05 (reason)' or ''."""
+    status = str(row.get("review_status", "") or "")
+    if status not in ("confirmed", "corrected"):
+        return ""
+    by = str(row.get("reviewed_by", "") or "").strip() or "a reviewer"
+    when = str(row.get("reviewed_at", "") or "")[:10]
+    reason = " ".join(str(row.get("review_reason", "") or "").split())
+    text = f"{status} by {by}" + (f" on {when}" if when else "")
+    return text + (f" ({textwrap.shorten(reason, 120, placeholder=' …')})" if reason else "")
+
+
+def review_notes(citations: pd.DataFrame) -> dict[str, str]:
+    """Per plotted observation, whether a person checked it: 'checked by a person:
+    confirmed by Ana on 2026-01-05', 'machine-read, not yet checked by a person', or
+    nothing for curated and computed figures nobody reviewed.
+
+    `citations` is ReportResult.plotted (or a subset); frames without the review columns
+    give no notes."""
+    wanted = ("observation_id", "review_status", "reviewed_by", "reviewed_at", "review_reason",
+              "unchecked")
+    if citations.empty or "review_status" not in citations.columns or "observation_id" not in citations.columns:
+        return {}
+    notes: dict[str, str] = {}
+    checked: dict[str, list[str]] = {}
+    for row in citations[[c for c in wanted if c in citations.columns]].to_dict("records"):
+        oid = str(row["observation_id"])
+        text = _reviewed(row)
+        if text and text not in checked.setdefault(oid, []):
+            checked[oid].append(text)
+        if row.get("unchecked", False):
+            notes[oid] = UNCHECKED_NOTE
+    for oid, texts in checked.items():
+        if texts:
+            notes[oid] = "checked by a person: " + "; ".join(sorted(texts))
+    return notes
+
+
 def with_point_columns(citations: pd.DataFrame) -> pd.DataFrame:
     """Plotted citations with what the point texts need: its value, dates and hedge."""
     rows = add_plot_columns(citations)
@@ -160,14 +207,19 @@ def reference_entries(
 
     `citations` is ReportResult.plotted (or any subset of it); `notes` maps an
     observation_id to a remark printed after the figure (revisions, conflicting copies).
+    Each figure says whether a person checked it (see review_notes), each citation who
+    confirmed or corrected it.
     """
     notes = notes or {}
+    checks = review_notes(citations)
     rows = with_point_columns(citations).sort_values("mark", kind="mergesort")
     points = rows.drop_duplicates("mark")
     # One pass over plain dicts: per-group pandas calls would dominate for 100k citations.
     by_mark: dict[int, list[dict]] = {}
-    for row in rows[["mark", "publisher", "url", "source_id", "published_at", "attribution",
-                     "quote"]].to_dict("records"):
+    columns = ["mark", "publisher", "url", "source_id", "published_at", "attribution", "quote"]
+    columns += [c for c in ("review_status", "reviewed_by", "reviewed_at", "review_reason")
+                if c in rows.columns]
+    for row in rows[columns].to_dict("records"):
         by_mark.setdefault(int(row["mark"]), []).append(row)
     entries = []
     for _, point in points.iterrows():
@@ -180,7 +232,10 @@ def reference_entries(
         )
         if str(point["definition"]).strip():
             head += f" ({point['definition']})"
-        note = notes.get(str(point.get("observation_id", "")), "")
+        oid = str(point.get("observation_id", ""))
+        if checks.get(oid):
+            head += f" — {checks[oid]}"
+        note = notes.get(oid, "")
         if note:
             head += f" — {note}"
         group = by_mark[mark]
@@ -188,8 +243,10 @@ def reference_entries(
         lines: list[str] = []
         quoted: set[str] = set()
         for row in listed:
-            # Relays of one wire story repeat its sentence: print each wording once.
-            for line in _citation_lines(row):
+            # Relays of one wire story repeat its sentence: print each wording once. Who
+            # checked which citation is said per citation only when there are several (the
+            # figure's line already says it for one).
+            for line in _citation_lines(row, with_review=len(group) > 1):
                 if line.startswith("    “"):
                     if line in quoted:
                         continue
@@ -210,11 +267,13 @@ def references_lines(citations: pd.DataFrame) -> list[str]:
     return [line for entry in reference_entries(citations) for line in entry]
 
 
-def _citation_lines(row: dict) -> list[str]:
+def _citation_lines(row: dict, with_review: bool = False) -> list[str]:
     published = str(row["published_at"]).strip() or "date unknown"
     source = str(row.get("source_id") or "").strip()
     url = str(row["url"]).strip() or (f"source {source}" if source else "no URL")
-    lines = [f"    {publisher_of(row)}, published {published}, figure by {attribution_of(row)}: {url}"]
+    reviewed = _reviewed(row) if with_review else ""
+    lines = [f"    {publisher_of(row)}, published {published}, figure by {attribution_of(row)}: {url}"
+             + (f" — {reviewed}" if reviewed else "")]
     quote = " ".join(str(row["quote"]).split())
     if quote:
         lines.append(f"    “{textwrap.shorten(quote, _QUOTE_MAX_CHARS, placeholder=' …')}”")
@@ -222,7 +281,9 @@ def _citation_lines(row: dict) -> list[str]:
 
 
 def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
-    """For the title page: per chart, the most recent figure of each source."""
+    """For the title page: per chart, the most recent figure of each source, and whether a
+    person checked it."""
+    checks = review_notes(citations)
     points = with_point_columns(citations).drop_duplicates("mark")
     entries = []
     for chart in charts:
@@ -231,9 +292,10 @@ def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[
         for (_, method), series in shown.groupby(["attribution", "method"], sort=True):
             latest = series.sort_values(["_ref", "mark"], kind="mergesort").iloc[-1]
             computed = " (computed from map geometry)" if method == "computed" else ""
+            check = checks.get(str(latest.get("observation_id", "")), "")
             lines.append(
                 f"    {attribution_of(latest)}{computed}: {value_text(latest)}, {time_text(latest)} "
-                f"[{latest['mark']}]"
+                f"[{latest['mark']}]" + (f" — {check}" if check else "")
             )
         entries.append(lines)
     return entries
