@@ -305,10 +305,11 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "flags": ("string", "", "Machine-readable warnings, ';'-separated: on claims e.g. unit_mismatch, partial_period, undated; on observations conflicting_copies, partial_period, revised, revision."),
     "confidence": ("number", "probability", "The extractor's calibrated probability (0 to 1) that the claim is right in every field: value, metric, actor, qualifier, time, territory and attribution; calibrated on text the model did not train on. Empty for claims not read from text by the extractor (map-computed areas, curated figures and series)."),
     "location_id": ("string", "", "Where the figure was read: a hash of the source, the document's sha256 and the number's character span for text; of the source and the row's key for a curated row; of the source, metric, actor, territory and date for a series or map figure. Every reading of one location is the same figure."),
-    "status": ("string", "", "active (the current reading of its location), superseded (a newer reading of the same location replaced it, from a newer extractor or an edited curated row) or retracted (its source or curated row was removed). Rows are never deleted."),
     "recorded_at": ("datetime", "", "When the reading was first stored in the ledger (UTC); empty for rows stored before the ledger kept history."),
     "status_at": ("datetime", "", "When the row took its status (UTC)."),
-    "superseded_by": ("string", "", "The claim_id of the reading that superseded this one; empty when active, retracted, or superseded by no figure (a newer extractor read none at that place)."),
+    # The ledger's `status` and `superseded_by` are described in tracker/export.py
+    # (_LEDGER_DOCS): this dict has one entry per name, and those names here mean a
+    # check's outcome and an observation's next release.
     # Observations (data/processed/observations.csv): one row per distinct figure.
     "observation_id": ("string", "", "Stable 16-hex id of a distinct figure: metric, actor, territory, time, attribution, computed or not, and values."),
     "is_partial": ("boolean", "", "A flow that covers part of a month only (or is flagged partial_period)."),
