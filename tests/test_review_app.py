@@ -430,6 +430,20 @@ def test_a_damaged_log_line_is_shown_as_a_warning_and_skipped(client, data: Path
     assert "damaged review decision skipped" in page.get_data(as_text=True)
 
 
+def test_a_logged_correction_whose_value_is_no_number_is_skipped_with_a_warning(client, data: Path):
+    """A line of the right shape with `"value": "abc"` (edited by hand) passes read_decisions;
+    applied, it would stop the view, so the page skips it and says so."""
+    first, second = claim_of(data, 450.0), claim_of(data, 610.0)
+    append_decision(data, Decision("correct", first["claim_id"], first["location_id"], "Bo",
+                                   "2026-01-01T00:00:00Z", reading_fields(first), fields={"value": "abc"}))
+    append_decision(data, Decision("confirm", second["claim_id"], second["location_id"], "Bo",
+                                   "2026-01-01T00:00:00Z", reading_fields(second)))
+    page = client.get("/?status=all").get_data(as_text=True)
+    assert "a value it sets is not usable" in page
+    assert listed(client.get("/?status=confirmed")) == [second["claim_id"]]
+    assert first["claim_id"] in listed(client.get("/"))
+
+
 def test_two_decisions_at_once_are_both_kept(app, data: Path):
     rows = reported(data).to_dict("records")[:2]
     forms = [form_of(app.test_client(), row["claim_id"]) for row in rows]
