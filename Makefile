@@ -28,6 +28,7 @@ run: $(STAMP)
 
 ## The test suite (what CI runs).
 test: $(STAMP)
+	scripts/ensure-browser
 	$(BIN)/python -m pytest -q
 
 ## Measure the extractor (needs ../shared): the dev table from the corpus's score.py, then
@@ -52,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_areas.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_review.py
 
 ## Pin the versions installed now (after `make test CONSTRAINTS=` passed on new releases).
 constraints: $(STAMP)
