@@ -289,6 +289,15 @@ def test_an_unknown_or_unreviewable_claim_is_refused(client, data: Path):
     assert response.status_code == 400 and "not read from text" in response.get_data(as_text=True)
 
 
+def test_a_ledger_damaged_while_serving_is_said_not_shown_as_a_traceback(client, data: Path):
+    ledger = data / "processed" / "claims.csv"
+    ledger.write_bytes(ledger.read_bytes()[:-40])  # a last line cut short
+    response = client.get("/")
+    assert response.status_code == 503
+    assert "the ledger cannot be read" in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
 def test_a_missing_document_is_said_and_the_quote_shown(client, data: Path):
     row = claim_of(data, 450.0)
     for path in (data / "raw" / "wire").glob(row["snapshot_sha256"] + ".txt"):
@@ -379,7 +388,7 @@ def test_the_next_figure_follows_the_queue_with_its_filters(client, data: Path):
 def test_the_form_token_is_required(client, data: Path):
     row = claim_of(data, 450.0)
     form = form_of(client, row["claim_id"])
-    for token in (None, "", "0" * 64, form["csrf_token"][:-1] + "0"):
+    for token in (None, "", "0" * 64, form["csrf_token"][:-1] + "0", "é" * 64):
         sent = {"reading": form["reading"]} | ({} if token is None else {"csrf_token": token})
         response = client.post(f"/figure/{row['claim_id']}/confirm", data=sent)
         assert response.status_code == 403

@@ -674,13 +674,14 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
             origin = request.headers.get("Origin")
             if origin is not None and urlsplit(origin).netloc.lower() != (request.host or "").lower():
                 raise PageError(403, "a form sent from another site is refused")
-            if not hmac.compare_digest(request.form.get("csrf_token", ""), csrf_token):
+            # As bytes: compare_digest refuses str with characters beyond ASCII (a TypeError, a 500).
+            if not hmac.compare_digest(request.form.get("csrf_token", "").encode("utf-8"), csrf_token.encode()):
                 raise PageError(403, "the form's token is missing or wrong (reload the page and try again)")
         if request.endpoint != "static":
             data.refresh()
 
     @app.after_request
-    def _headers(response):  # type: ignore[no-untyped-def]
+    def _headers(response):
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -693,27 +694,28 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    def _error_page(status: int, message: str):  # type: ignore[no-untyped-def]
+    def _error_page(status: int, message: str):
         return render_template("error.html", status=status, message=message), status
 
     @app.errorhandler(PageError)
-    def _page_error(error: PageError):  # type: ignore[no-untyped-def]
+    def _page_error(error: PageError):
         return _error_page(error.status, str(error))
 
     @app.errorhandler(StoreError)
-    def _store_error(error: StoreError):  # type: ignore[no-untyped-def]
+    def _store_error(error: StoreError):
         return _error_page(503, f"the ledger cannot be read: {error}")
 
     for status in (400, 403, 404, 405, 413):
         app.register_error_handler(status, lambda error: _error_page(error.code, error.description))
 
     @app.errorhandler(500)
-    def _server_error(error: Exception):  # type: ignore[no-untyped-def]
-        log.exception("review page failed")
+    def _server_error(error: Exception):
+        cause = getattr(error, "original_exception", None) or error
+        log.error("review page failed: %s", cause, exc_info=(type(cause), cause, cause.__traceback__))
         return _error_page(500, "the page failed; the error is in the server's log")
 
     @app.get("/")
-    def queue():  # type: ignore[no-untyped-def]
+    def queue():
         chosen = parse_filter(request.args, data)
         with data.lock:
             selected = data.select(chosen)
@@ -728,12 +730,12 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
                                orders=ORDERS, page_size=page_size)
 
     @app.get("/figure/<claim_id>")
-    def figure(claim_id: str):  # type: ignore[no-untyped-def]
+    def figure(claim_id: str):
         chosen = parse_filter(request.args, data, FIGURE_PARAMETERS)
         return _figure_page(claim_id, chosen)
 
     def _figure_page(claim_id: str, chosen: QueueFilter, error: str = "", status: int = 200,
-                     form: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+                     form: Mapping[str, str] | None = None):
         whole = request.args.get("whole", "") == "1"
         with data.lock:
             row = data.figure(claim_id)
@@ -766,13 +768,13 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
         return page, status
 
     @app.post("/figure/<claim_id>/<action>")
-    def decide(claim_id: str, action: str):  # type: ignore[no-untyped-def]
+    def decide(claim_id: str, action: str):
         if action not in ACTIONS:
             raise PageError(404, f"unknown action {action!r} (one of {', '.join(ACTIONS)})")
         chosen = parse_filter(request.args, data)
         with data.lock:
             row = data.figure(claim_id)
-            if not hmac.compare_digest(request.form.get("reading", ""), reading_digest(row)):
+            if not hmac.compare_digest(request.form.get("reading", "").encode("utf-8"), reading_digest(row).encode()):
                 raise PageError(409, f"figure {claim_id} changed since this page was loaded (another "
                                      "decision or a new extraction); reload it and decide again")
             try:
