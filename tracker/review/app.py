@@ -420,7 +420,11 @@ class ReviewData:
 
     def document_text(self, source_id: str, sha256: str) -> tuple[str | None, str]:
         """The text the extractor read from a stored document (as tracker/sources/article.py
-        reads it), or None and why not. Found by the claim's own lineage only."""
+        reads it), or None and why not. Found by the claim's own lineage only.
+
+        A claim's number_start/number_end index this text: read_article's main text (for
+        HTML, trafilatura's, not the page's bytes), which the engine's clean() only changes
+        character for character (control characters become spaces)."""
         key = (source_id, sha256)
         with self.lock:
             if key in self._documents:
