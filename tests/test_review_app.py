@@ -20,7 +20,7 @@ from test_job import ARTICLE
 from tracker.cli import cli
 from tracker.ledger import read_claims
 from tracker.review.app import create_app, highlight, safe_link
-from tracker.review.log import LOG_PATH, Decision, append_decision, read_decisions
+from tracker.review.log import LOG_PATH, Decision, ReviewError, append_decision, read_decisions
 from tracker.view import current_view, reading_fields
 
 NOW = {"TRACKER_NOW": "2026-01-02T03:04:05Z"}
@@ -440,15 +440,20 @@ def test_a_damaged_log_line_is_shown_as_a_warning_and_skipped(client, data: Path
 
 
 def test_a_logged_correction_whose_value_is_no_number_is_skipped_with_a_warning(client, data: Path):
-    """A line of the right shape with `"value": "abc"` (edited by hand) passes read_decisions;
-    applied, it would stop the view, so the page skips it and says so."""
+    """A line of the right shape with `"value": "abc"` (edited by hand): append_decision
+    refuses it, read_decisions skips it, and the page says so instead of failing."""
     first, second = claim_of(data, 450.0), claim_of(data, 610.0)
-    append_decision(data, Decision("correct", first["claim_id"], first["location_id"], "Bo",
-                                   "2026-01-01T00:00:00Z", reading_fields(first), fields={"value": "abc"}))
+    bad = Decision("correct", first["claim_id"], first["location_id"], "Bo",
+                   "2026-01-01T00:00:00Z", reading_fields(first), fields={"value": "abc"})
+    with pytest.raises(ReviewError, match="not a number"):
+        append_decision(data, bad)
+    log = data / "review" / "decisions.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(bad.as_line())
     append_decision(data, Decision("confirm", second["claim_id"], second["location_id"], "Bo",
                                    "2026-01-01T00:00:00Z", reading_fields(second)))
     page = client.get("/?status=all").get_data(as_text=True)
-    assert "a value it sets is not usable" in page
+    assert "damaged review decision skipped" in page and "not a number" in page
     assert listed(client.get("/?status=confirmed")) == [second["claim_id"]]
     assert first["claim_id"] in listed(client.get("/"))
 

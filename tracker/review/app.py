@@ -73,7 +73,6 @@ from tracker.view import (
     current_view,
     reading_fields,
     same_value,
-    typed_value,
 )
 
 PAGE_SIZE = 50
@@ -213,25 +212,6 @@ def _signature(path: Path) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
-def _usable(decisions: list[Decision], problems: list[str]) -> tuple[list[Decision], list[str]]:
-    """The decisions whose values the view can apply, and the problems with one line more
-    for each that it cannot: read_decisions checks a line's shape, not that a corrected
-    `value` is a number, and one such line (edited by hand) would stop the whole view."""
-    usable, problems = [], list(problems)
-    for decision in decisions:
-        try:
-            for values in (decision.reading, decision.fields):
-                for name, value in values.items():
-                    if name in CORRECTABLE_FIELDS:
-                        typed_value(name, value)
-        except (TypeError, ValueError) as error:
-            problems.append(f"review decision {decision.decision_id or '?'} on {decision.claim_id} "
-                            f"skipped: a value it sets is not usable ({error})")
-            continue
-        usable.append(decision)
-    return usable, problems
-
-
 class ReviewData:
     """The queue's rows (active machine-read figures) with the decisions in force applied,
     kept in memory and brought up to date cheaply; thread-safe (waitress serves several
@@ -276,7 +256,7 @@ class ReviewData:
             self._ledger_failure = (ledger_signature, str(error))
             raise
         self._ledger_failure = None
-        decisions, self.problems = _usable(*read_decisions(self.data_dir))
+        decisions, self.problems = read_decisions(self.data_dir)
         queue = claims[(claims["status"] == "active") & (claims["method"] == "reported")]
         self.base = queue.reset_index(drop=True)
         # The view is kept as one array per column: what rows() reads and _apply() writes.
@@ -308,7 +288,7 @@ class ReviewData:
         """The log changed under us (another reviewer, another process): read it again and
         recompute only the figures whose decision in force changed."""
         signature = _signature(self.log_path)
-        decisions, self.problems = _usable(*read_decisions(self.data_dir))
+        decisions, self.problems = read_decisions(self.data_dir)
         latest = latest_by_location(decisions)
         changed = [loc for loc in set(latest) | set(self.latest) if latest.get(loc) != self.latest.get(loc)]
         self.latest = latest

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,11 @@ CORRECTABLE_FIELDS: tuple[str, ...] = (
     "definition",
 )
 
+_NUMBER_FIELDS = frozenset({"value", "value_min", "value_max"})
+_DATE_FIELDS = frozenset({"period_start", "period_end", "as_of"})
 _ID = re.compile(r"^[0-9a-f]{16}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 # Reviewer names go into CSVs and the PDF: short, one line, printable.
 _REVIEWER = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 MAX_REASON_CHARS = 500
@@ -72,7 +78,20 @@ def decision_id(record: dict[str, Any]) -> str:
 
 
 def check_decision(decision: Decision) -> None:
-    """Raise ReviewError naming what is wrong with a decision before it is written."""
+    """Raise ReviewError naming what is wrong with a decision before it is written (and
+    with a line read back: a hand-edited log must not stop the readers)."""
+    for name in ("action", "claim_id", "location_id", "reviewer", "at", "reason", "decision_id"):
+        if not isinstance(getattr(decision, name), str):
+            raise ReviewError(f"{name} must be text")
+    for name in ("reading", "fields"):
+        if not isinstance(getattr(decision, name), dict):
+            raise ReviewError(f"{name} must be an object of field values")
+    if not _TIMESTAMP.match(decision.at):
+        raise ReviewError(f"at {decision.at!r} is not a UTC time written YYYY-MM-DDTHH:MM:SSZ")
+    for name, value in [*decision.reading.items(), *decision.fields.items()]:
+        problem = field_value_problem(name, value)
+        if problem:
+            raise ReviewError(problem)
     if decision.action not in ACTIONS:
         raise ReviewError(f"unknown action {decision.action!r} (one of {', '.join(ACTIONS)})")
     for name in ("claim_id", "location_id"):
@@ -80,15 +99,37 @@ def check_decision(decision: Decision) -> None:
             raise ReviewError(f"{name} {getattr(decision, name)!r} is not a 16-hex id")
     if not _REVIEWER.match(decision.reviewer or ""):
         raise ReviewError("the reviewer's name must be 1-64 printable characters on one line")
-    unknown = sorted(set(decision.fields) - set(CORRECTABLE_FIELDS))
-    if unknown:
-        raise ReviewError(f"fields that cannot be corrected: {', '.join(unknown)}")
     if decision.action == "correct" and not decision.fields:
         raise ReviewError("a correction must change at least one field")
     if decision.action == "reject" and not decision.reason.strip():
         raise ReviewError("a rejection needs a reason")
     if len(decision.reason) > MAX_REASON_CHARS:
         raise ReviewError(f"the reason is longer than {MAX_REASON_CHARS} characters")
+
+
+def field_value_problem(name: str, value: Any) -> str:
+    """What is wrong with a value of a correctable field ('' when nothing): numbers are
+    JSON numbers or null, dates YYYY-MM-DD or empty, text one line."""
+    if name not in CORRECTABLE_FIELDS:
+        return f"{name!r} is not a field a review can set"
+    if name in _NUMBER_FIELDS:
+        if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                             and math.isfinite(value)):
+            return ""
+        return f"{name} {value!r} is not a number"
+    if not isinstance(value, str) and value is not None:
+        return f"{name} {value!r} is not text"
+    text = value or ""
+    if name in _DATE_FIELDS and text:
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return f"{name} {text!r} is not a date written YYYY-MM-DD"
+        if not _DATE.match(text):
+            return f"{name} {text!r} is not a date written YYYY-MM-DD"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return f"{name} holds a control character or a line break"
+    return ""
 
 
 def append_decision(data_dir: Path, decision: Decision, timeout_s: float = 10.0) -> Decision:
@@ -142,8 +183,6 @@ def read_decisions(data_dir: Path) -> tuple[list[Decision], list[str]]:
             record.setdefault("decision_id", "")
             decision = Decision(**record)
             check_decision(decision)
-            if not isinstance(decision.reading, dict) or not isinstance(decision.fields, dict):
-                raise ValueError("reading and fields must be objects")
         except (UnicodeDecodeError, ValueError, TypeError) as error:
             problems.append(f"{path}:{number}: damaged review decision skipped ({error})")
             continue
