@@ -202,7 +202,11 @@ def test_eval_scores_a_correction_as_an_error_and_a_confirmation_as_a_hit(projec
     overall = evaluation.overall
     assert (overall.documents, overall.gold, overall.predicted, overall.hits, overall.ignored) == (3, 4, 5, 3, 1)
 
+    # The command scores partial documents by default; --complete-only as the export does.
     result = invoke(cli, "eval", "--reviewed", "--data-dir", str(data))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^all\s+3\s+4\s+5\s+3\s+", result.output, re.MULTILINE)
+    result = invoke(cli, "eval", "--reviewed", "--complete-only", "--data-dir", str(data))
     assert result.exit_code == 0, result.output
     assert re.search(r"^all\s+2\s+3\s+4\s+2\s+2\s+0\.500\s+0\.667\s+0\.571", result.output, re.MULTILINE)
     assert "1 reviewed document(s) not scored: 1 partially reviewed" in result.output

@@ -157,9 +157,12 @@ def _export(data_dir: Path, out: Path, include_partial: bool, sources_path: Path
 @click.option("--reviewed", is_flag=True,
               help="Score against the figures people reviewed (the only mode for now).")
 @data_dir_option
-@include_partial_option
+@click.option("--complete-only", is_flag=True,
+              help="Score only documents whose every machine-read figure was reviewed (by "
+                   "default a document counts as soon as one figure was: the extractor's "
+                   "readings at figures nobody reviewed are left out of the score).")
 @sources_option
-def eval_command(reviewed: bool, data_dir: Path, include_partial: bool, sources_path: Path | None) -> None:
+def eval_command(reviewed: bool, data_dir: Path, complete_only: bool, sources_path: Path | None) -> None:
     """Score the current extractor against reviewed figures: precision, recall and F1 of
     core matches (metric, actor, value) and of full matches (qualifier, time, territory and
     attribution right too), overall and per month of review, with their counts.
@@ -174,7 +177,9 @@ def eval_command(reviewed: bool, data_dir: Path, include_partial: bool, sources_
     Example:
         tracker eval --reviewed --data-dir data
     """
-    sys.exit(_finish(lambda: _evaluate(reviewed, data_dir, include_partial, sources_path)))
+    # Reviewers check figures, not whole documents: requiring every figure of a document
+    # to be reviewed would leave most reviews out of the score.
+    sys.exit(_finish(lambda: _evaluate(reviewed, data_dir, not complete_only, sources_path)))
 
 
 def _evaluate(reviewed: bool, data_dir: Path, include_partial: bool, sources_path: Path | None) -> int:
