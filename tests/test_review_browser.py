@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from test_review_app import claim_of, ingest, make_project
+from test_reviewed_outputs import _pdf_text
 from tracker.cli import cli
+from tracker.report import build_report
 from tracker.review.app import create_app
 from tracker.review.log import read_decisions
 from tracker.view import current_view
@@ -166,6 +168,19 @@ def test_a_reviewer_confirms_corrects_and_rejects_with_the_keyboard(driver, serv
     assert exported.loc[[confirmed, corrected, rejected], "reviewed_by"].tolist() == [REVIEWER] * 3
     others = exported.drop(index=[confirmed, corrected, rejected])
     assert set(others["review_status"]) == {"unreviewed"} and set(others["reviewed_by"]) == {""}
+
+    # The report: the rejected figure is not charted, the corrected one is, with its new
+    # value, and the PDF says who checked it.
+    reports = project / "reports"
+    result = CliRunner().invoke(cli, ["report", "--data-dir", str(data), "--out", str(reports)])
+    assert result.exit_code == 0, result.output
+    plotted = build_report(view.reset_index(), project / "direct").plotted.set_index("claim_id")
+    assert rejected not in plotted.index
+    assert plotted.at[corrected, "value"] == old_value + 7
+    assert plotted.at[corrected, "review_status"] == "corrected" and not plotted.at[corrected, "unchecked"]
+    machine_read = others.index[others["method"] == "reported"].intersection(plotted.index)
+    assert len(machine_read) and plotted.loc[machine_read, "unchecked"].all()
+    assert f"corrected by {REVIEWER}" in _pdf_text(reports / "report.pdf")
 
 
 def test_hostile_article_text_is_shown_not_run(driver, served: str, project: Path):
