@@ -19,6 +19,7 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tracker.model import UKRAINE_AREA_AFP_KM2
@@ -48,9 +49,10 @@ def build_checks(claims: pd.DataFrame, tolerance_pct: float = 5.0) -> pd.DataFra
         frame[column] = frame[column].astype("object").where(frame[column].notna(), "").map(str)
     frame["key_actor"] = frame["actor"].str.strip().str.lower()
     frame["key_territory"] = frame["territory"].str.strip().str.lower()
-    computed = frame[frame["method"] == "computed"]
+    computed = _ComputedIndex(frame[frame["method"] == "computed"])
+    history = _CitedHistory(frame)
     cited = frame[frame["method"].isin(["reported", "curated"])]
-    rows = [_check(row, computed, frame, tolerance_pct) for row in cited.itertuples(index=False)]
+    rows = [_check(row, computed, history, tolerance_pct) for row in cited.itertuples(index=False)]
     out = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     return out.sort_values(["metric", "time", "claim_id"], kind="mergesort").reset_index(drop=True)
 
@@ -71,14 +73,60 @@ def _time(row) -> str:
     return f"{row.period_start}..{row.period_end}" if row.period_end else ""
 
 
-def _check(row, computed: pd.DataFrame, frame: pd.DataFrame, tolerance_pct: float) -> dict:
+class _ComputedIndex:
+    """The computed figures grouped by metric, actor and territory (and, for a figure
+    without territory, by metric and actor), each group sorted by day, with the gains of
+    each group by month: a cited figure looks up its few candidates instead of scanning
+    every computed figure (the scan made the checks grow with the square of the ledger)."""
+
+    def __init__(self, computed: pd.DataFrame) -> None:
+        days = computed["as_of"].map(_day)
+        computed = computed.assign(_day=[d.toordinal() if d is not None else -1 for d in days])
+        self.groups: dict[tuple[str, ...], _Group] = {}
+        for key, group in computed.groupby(["metric", "key_actor", "key_territory"], sort=False):
+            self.groups[key] = _Group(group)
+        for key, group in computed.groupby(["metric", "key_actor"], sort=False):
+            self.groups[key] = _Group(group)
+
+    def group(self, row) -> "_Group | None":
+        if row.key_territory:
+            return self.groups.get((row.metric, row.key_actor, row.key_territory))
+        return self.groups.get((row.metric, row.key_actor))
+
+
+class _Group:
+    def __init__(self, group: pd.DataFrame) -> None:
+        dated = group[group["_day"] >= 0].sort_values("_day", kind="mergesort")
+        self.dated = dated
+        self.days = dated["_day"].to_numpy()
+        self.by_month = {month: part for month, part in
+                         group.groupby(group["period_end"].str[:7], sort=False)}
+
+
+class _CitedHistory:
+    """Cited stocks by metric, actor, territory and attribution sorted by date, and cited
+    gains by actor and territory: what `_falling_stock` compares a stock with."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        cited = frame[frame["method"] != "computed"]
+        stocks = cited[(cited["as_of"] != "") & cited["value"].notna()]
+        self.stocks = {key: group.sort_values("as_of", kind="mergesort")
+                       for key, group in stocks.groupby(
+                           ["metric", "key_actor", "key_territory", "attribution"], sort=False)}
+        gains = cited[(cited["metric"] == "area_gained_km2") & (cited["period_start"] != "")
+                      & (cited["value"] > 0)]
+        self.gains = {key: group for key, group in
+                      gains.groupby(["key_actor", "key_territory"], sort=False)}
+
+
+def _check(row, computed: _ComputedIndex, history: _CitedHistory, tolerance_pct: float) -> dict:
     value, note = _value(row)
     out = {"claim_id": row.claim_id, "metric": row.metric, "actor": row.actor,
            "territory": row.territory, "time": _time(row), "reported_value": value,
            "computed_value": None, "computed_claim_id": "", "difference_km2": None,
            "difference_pct": None, "status": "no_computed", "detail": note}
     out["check_id"] = hashlib.sha256(f"{row.claim_id}:{tolerance_pct:g}".encode()).hexdigest()[:16]
-    impossible = _impossible(row, value, frame)
+    impossible = _impossible(row, value, history)
     match = _match(row, computed)
     if match is not None and value is not None:
         other = float(match.value)
@@ -105,29 +153,30 @@ def _within(row, value: float, other: float, tolerance_pct: float) -> bool:
     return abs(value - other) / abs(other) * 100 <= tolerance_pct
 
 
-def _match(row, computed: pd.DataFrame):
+def _match(row, computed: _ComputedIndex):
     """The computed figure for the same metric, actor, territory and time, if any."""
-    if computed.empty:
-        return None
-    same = computed[(computed["metric"] == row.metric) & (computed["key_actor"] == row.key_actor)]
-    if row.key_territory:
-        same = same[same["key_territory"] == row.key_territory]
-    if same.empty:
+    group = computed.group(row)
+    if group is None:
         return None
     if row.as_of:
         wanted = _day(row.as_of)
         if wanted is None:
             return None
-        distance = same["as_of"].map(lambda d: abs((_day(d) - wanted).days) if _day(d) else 10**6)
-        same = same.assign(_distance=distance)
-        same = same[same["_distance"] <= STOCK_WINDOW_DAYS]
+        day = wanted.toordinal()
+        low = int(np.searchsorted(group.days, day - STOCK_WINDOW_DAYS, side="left"))
+        high = int(np.searchsorted(group.days, day + STOCK_WINDOW_DAYS, side="right"))
+        same = group.dated.iloc[low:high]
+        same = same.assign(_distance=(same["_day"] - day).abs())
     elif row.period_end:
         # Monthly figures match on the month of the period (computed gains span one month).
         month = row.period_end[:7]
         start_month = (row.period_start or row.period_end)[:7]
         if start_month != month:
             return None
-        same = same[same["period_end"].str[:7] == month].assign(_distance=0)
+        same = group.by_month.get(month)
+        if same is None:
+            return None
+        same = same.assign(_distance=0)
     else:
         return None
     if same.empty:
@@ -149,7 +198,7 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _impossible(row, value: float | None, frame: pd.DataFrame) -> str:
+def _impossible(row, value: float | None, history: _CitedHistory) -> str:
     """Why the figure cannot be true, or ''."""
     values = [v for v in (row.value, row.value_min, row.value_max) if pd.notna(v)]
     if row.metric.endswith("_pct") and any(v > 100 for v in values):
@@ -158,25 +207,26 @@ def _impossible(row, value: float | None, frame: pd.DataFrame) -> str:
     if row.metric.endswith("_km2") and limit is not None and any(v > limit for v in values):
         return f"area larger than {row.territory} ({max(values):,.0f} > {limit:,.0f} km²)"
     if row.metric in ("area_controlled_km2", "share_controlled_pct") and row.as_of and value is not None:
-        return _falling_stock(row, value, frame)
+        return _falling_stock(row, value, history)
     return ""
 
 
-def _falling_stock(row, value: float, frame: pd.DataFrame) -> str:
+def _falling_stock(row, value: float, history: _CitedHistory) -> str:
     """A stock lower than the same producer's earlier stock while gains in between are > 0."""
-    earlier = frame[(frame["metric"] == row.metric) & (frame["key_actor"] == row.key_actor)
-                    & (frame["key_territory"] == row.key_territory) & (frame["attribution"] == row.attribution)
-                    & (frame["method"] != "computed") & (frame["as_of"] != "")
-                    & (frame["as_of"] < row.as_of) & frame["value"].notna()]
-    if earlier.empty:
+    stocks = history.stocks.get((row.metric, row.key_actor, row.key_territory, row.attribution))
+    if stocks is None:
         return ""
-    previous = earlier.sort_values("as_of", kind="mergesort").iloc[-1]
+    # The last stock dated before this one (of equal dates, the last in ledger order).
+    position = int(np.searchsorted(stocks["as_of"].to_numpy(dtype=object), row.as_of, side="left"))
+    if position == 0:
+        return ""
+    previous = stocks.iloc[position - 1]
     if not float(previous.value) > value:
         return ""
-    gains = frame[(frame["metric"] == "area_gained_km2") & (frame["key_actor"] == row.key_actor)
-                  & (frame["key_territory"] == row.key_territory) & (frame["method"] != "computed")
-                  & (frame["period_start"] != "") & (frame["period_start"] >= previous.as_of)
-                  & (frame["period_end"] <= row.as_of) & (frame["value"] > 0)]
+    gains = history.gains.get((row.key_actor, row.key_territory))
+    if gains is None:
+        return ""
+    gains = gains[(gains["period_start"] >= previous.as_of) & (gains["period_end"] <= row.as_of)]
     if gains.empty:
         return ""
     return (f"stock falls from {previous.value:g} ({previous.as_of}) to {value:g} while gains of "
