@@ -182,3 +182,21 @@ def test_history_refuses_a_malformed_or_unknown_id(project: Path):
     for identifier, message in (("12ab", "not an id"), ("0123456789abcdef", "no claim, location")):
         result = CliRunner().invoke(cli, ["history", identifier, "--data-dir", str(project / "data")])
         assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_location_is_where_a_figure_was_read_not_what_it_says():
+    from tracker.model import location_id
+
+    text = {"method": "reported", "source_id": "wire", "snapshot_sha256": "a" * 64,
+            "number_start": 40, "number_end": 43, "value": 505.0, "actor": "Russia"}
+    assert location_id(text) == location_id({**text, "value": 507.0, "actor": "Ukraine"})
+    assert location_id(text) != location_id({**text, "number_start": 41})
+    assert location_id(text) != location_id({**text, "snapshot_sha256": "b" * 64})
+    # Without offsets the quote stands for the place; pandas' NA is as missing as None.
+    quoted = {**text, "number_start": None, "quote": "took 505 km2"}
+    assert location_id(quoted) == location_id({**quoted, "number_start": pd.NA})
+    row = {"method": "curated", "source_id": "figures", "metric": "area_gained_km2",
+           "actor": "Russia", "period_start": "2025-11-01", "period_end": "2025-11-30",
+           "url": "https://example.org/a", "value": 505.0}
+    assert location_id(row) == location_id({**row, "value": 507.0})
+    assert location_id(row) != location_id({**row, "period_end": "2025-11-29"})

@@ -243,7 +243,10 @@ def location_id(record: dict[str, Any], row_key: str = "") -> str:
     value for the same date is a new reading of the same figure."""
     def text(name: str) -> str:
         raw = record.get(name)
-        if raw is None or raw != raw:
+        try:
+            if raw is None or raw != raw:  # NaN
+                return ""
+        except TypeError:  # pandas' NA has no truth value: missing too
             return ""
         if isinstance(raw, float) and raw.is_integer():
             return str(int(raw))
