@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from conftest import curated_row, write_curated
 from test_confidence import write_old_ledger, _old_rows_of
@@ -400,3 +401,38 @@ def test_the_ledger_columns_are_the_claim_columns_after_a_reextract(project: Pat
     reextract(project)
     header = ledger_path(project).read_text(encoding="utf-8").split("\n", 1)[0]
     assert header.split(",") == list(CLAIM_COLUMNS)
+
+
+def test_a_source_that_fails_in_the_upgrade_run_is_read_again_at_the_next_run(
+        tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch):
+    import tracker.extract
+
+    httpserver.expect_request("/one").respond_with_data(ARTICLE.format(
+        title="Page one", body="Russian troops took about 505 square kilometres of Ukrainian "
+        "land in November, according to an AFP review of ISW maps."), content_type="text/html")
+    feed = rss(item("Entry one", httpserver.url_for("/one"), "Tue, 02 Dec 2025 08:00:00 GMT"))
+    serving = {"feed": True}
+    httpserver.expect_request("/feed.xml").respond_with_handler(
+        lambda request: Response(feed, content_type="application/rss+xml") if serving["feed"]
+        else Response("down", status=404))
+    (tmp_path / "sources.toml").write_text(
+        SETTINGS + f'[[source]]\nid = "wire"\nkind = "feed"\nurl = "{httpserver.url_for("/feed.xml")}"\n'
+                   'conflict = "russia-ukraine"\n', encoding="utf-8")
+    ingest = ("ingest", "--sources", str(tmp_path / "sources.toml"), "--data-dir", str(tmp_path / "data"))
+    assert invoke(*ingest).exit_code == 0
+    state_path = tmp_path / "data" / "state" / "derived.json"
+    monkeypatch.setattr(tracker.extract, "extract", _moved_to_donetsk(tracker.extract.extract))
+    monkeypatch.setattr(tracker.extract, "EXTRACTOR_VERSION", "9.9.9")
+    serving["feed"] = False
+    failed = invoke(*ingest)
+    assert failed.exit_code == 1 and "the extractor changed" in failed.output
+    state = json.loads(state_path.read_text())
+    assert state["extractor_version"] == "9.9.9" and state["sources_behind"] == ["wire"]
+    assert set(read_claims(ledger_path(tmp_path))["status"]) == {"active"}  # nothing re-read yet
+    serving["feed"] = True
+    caught_up = invoke(*ingest)
+    assert caught_up.exit_code == 0, caught_up.output
+    assert "the extractor changed" not in caught_up.output and "1 superseded" in caught_up.output
+    assert json.loads(state_path.read_text())["sources_behind"] == []
+    quiet = invoke(*ingest)
+    assert "(unchanged)" in quiet.output

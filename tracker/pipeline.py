@@ -111,7 +111,11 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
         elif not in_sync and ledger.exists:
             progress("    the ledger is not known to hold everything in data/raw: "
                      "stored documents are read again")
-        gathered = _collect_all(config, context, result, progress)
+        # Sources whose stored documents an earlier upgrade run could not read again (the
+        # source failed then) are read again now, each on its own.
+        behind = set() if upgraded else set(state.sources_behind)
+        gathered = _collect_all(config, context, result, progress, reread=behind)
+        state.sources_behind = _still_behind(config, result, upgraded, behind)
         if ledger.older_layout:
             progress("    the ledger is in an older column layout: it is rewritten in the current one")
         known = {source.id for source in config.sources + config.disabled}
@@ -168,7 +172,8 @@ def _finish_run(context: Context, ledger_sha256: str, merged: "pd.DataFrame | No
     from tracker.extract import EXTRACTOR_VERSION
 
     DerivedState(ledger_sha256=ledger_sha256, tables=tables, clean=True,
-                 extractor_version=EXTRACTOR_VERSION, reviews_sha256=reviews).write(data_dir)
+                 extractor_version=EXTRACTOR_VERSION, reviews_sha256=reviews,
+                 sources_behind=list(state.sources_behind)).write(data_dir)
 
 
 # Tables derived from the whole ledger; rebuilt whenever the ledger changes.
@@ -208,6 +213,9 @@ class DerivedState:
     clean: bool = False
     extractor_version: str = ""  # the extractor the stored documents were last read with
     reviews_sha256: str = ""  # the review log the derived tables were built with
+    # Sources that failed in the run that read stored documents again after an extractor
+    # upgrade: their documents are still to be read with it (the next runs try again).
+    sources_behind: list[str] = field(default_factory=list)
 
     @staticmethod
     def path(data_dir: Path) -> Path:
@@ -221,29 +229,50 @@ class DerivedState:
                        tables={str(k): str(v) for k, v in dict(raw["tables"]).items()},
                        clean=raw["clean"] is True,
                        extractor_version=str(raw.get("extractor_version", "")),
-                       reviews_sha256=str(raw.get("reviews_sha256", "")))
+                       reviews_sha256=str(raw.get("reviews_sha256", "")),
+                       sources_behind=[str(s) for s in raw.get("sources_behind", [])])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return cls()  # absent or damaged: nothing is assumed, everything is re-derived
 
     def write(self, data_dir: Path) -> None:
         payload = json.dumps({"ledger_sha256": self.ledger_sha256, "tables": self.tables,
                               "clean": self.clean, "extractor_version": self.extractor_version,
-                              "reviews_sha256": self.reviews_sha256},
+                              "reviews_sha256": self.reviews_sha256,
+                              "sources_behind": self.sources_behind},
                              indent=1, sort_keys=True) + "\n"
         write_if_changed(self.path(data_dir), payload.encode("utf-8"))
 
     def mark_running(self, data_dir: Path) -> None:
         DerivedState(self.ledger_sha256, dict(self.tables), clean=False,
                      extractor_version=self.extractor_version,
-                     reviews_sha256=self.reviews_sha256).write(data_dir)
+                     reviews_sha256=self.reviews_sha256,
+                     sources_behind=list(self.sources_behind)).write(data_dir)
+
+
+def _still_behind(config: Config, result: IngestResult, upgraded: bool,
+                  behind: set[str]) -> list[str]:
+    """The sources whose stored documents are still to be read with the installed
+    extractor after this run: those that failed in the upgrade run (or failed again)."""
+    failed = {o.source_id for o in result.outcomes if not o.ok}
+    if upgraded:
+        still = failed
+    else:
+        ran = {o.source_id for o in result.outcomes}
+        still = (behind & failed) | (behind - ran)  # a disabled source waits its turn
+    known = {source.id for source in config.sources + config.disabled}
+    return sorted(still & known)
 
 
 def _collect_all(config: Config, context: Context, result: IngestResult,
-                 progress: Callable[[str], None]) -> list[tuple[SourceOutcome, Collected]]:
-    """Run every source; a failing source is recorded and the others go on."""
+                 progress: Callable[[str], None],
+                 reread: set[str] = frozenset()) -> list[tuple[SourceOutcome, Collected]]:
+    """Run every source; a failing source is recorded and the others go on. Sources in
+    `reread` read their stored documents again even when the run as a whole does not."""
     kinds = registry()
     gathered = []
+    everything = context.rederive
     for number, source in enumerate(config.sources, start=1):
+        context.rederive = everything or source.id in reread
         progress(f"[{number}/{len(config.sources)}] {source.kind} {source.id} ...")
         outcome = SourceOutcome(source_id=source.id, kind=source.kind, ok=True)
         result.outcomes.append(outcome)
@@ -258,6 +287,7 @@ def _collect_all(config: Config, context: Context, result: IngestResult,
             gathered.append((outcome, collected))
             continue
         progress(f"    failed: {outcome.error}")
+    context.rederive = everything
     return gathered
 
 

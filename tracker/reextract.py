@@ -175,7 +175,9 @@ def reextract(config: Config, data_dir: Path, *, dry_run: bool = False,
             DerivedState(ledger_sha256=ledger_digest(path.read_bytes()),
                          tables=derived_digests(data_dir), clean=in_sync,
                          extractor_version=EXTRACTOR_VERSION if everything else state.extractor_version,
-                         reviews_sha256=reviews_digest(data_dir)).write(data_dir)
+                         reviews_sha256=reviews_digest(data_dir),
+                         sources_behind=[] if everything else list(state.sources_behind)
+                         ).write(data_dir)
         except (OSError, StoreError) as error:
             result.write_failure = (f"{error}; the ledger is stored, the next ingest rebuilds "
                                     "the derived tables")
