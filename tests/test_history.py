@@ -200,3 +200,10 @@ def test_a_location_is_where_a_figure_was_read_not_what_it_says():
            "url": "https://example.org/a", "value": 505.0}
     assert location_id(row) == location_id({**row, "value": 507.0})
     assert location_id(row) != location_id({**row, "period_end": "2025-11-29"})
+
+
+def test_where_one_number_states_several_figures_the_new_reading_is_named():
+    stored = [row("donetsk", "L"), row("kherson", "L")]
+    plan = plan_history(stored, [Reading("donetsk", "L", "s"), Reading("zaporizhzhia", "L", "s")],
+                        read_documents={("s", "d1")})
+    assert plan.superseded == {"kherson": "zaporizhzhia"} and plan.unchanged == 1

@@ -531,3 +531,33 @@ def test_review_command_help_a_missing_ledger_and_a_bad_reviewer(tmp_path: Path,
     assert result.exit_code == 2 and "no ledger" in result.output
     result = runner.invoke(cli, ["review", "--data-dir", str(data), "--reviewer", "a\nb", "--port", "0"])
     assert result.exit_code == 2 and "reviewer" in result.output
+
+
+def test_figures_stated_by_one_number_are_decided_one_by_one(tmp_path: Path):
+    """One number, three territories: three rows at one location; a decision on one of them
+    lands on that one only, in the kept view and after the log is read again."""
+    (tmp_path / "regions.txt").write_text(
+        "Kyiv, 3 March 2025. Moscow's troops now hold roughly 70% of the Donetsk, Zaporizhzhia "
+        "and Kherson regions, according to ISW.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[settings]\ncontact = "t@example.org"\n\n[[source]]\nid = "regions"\nkind = "article"\n'
+        'path = "regions.txt"\npublished = "2025-03-03"\nconflict = "russia-ukraine"\nlanguage = "en"\n',
+        encoding="utf-8")
+    ingest(tmp_path)
+    data = tmp_path / "data"
+    rows = reported(data).set_index("territory")
+    assert len(rows) == 3 and rows["location_id"].nunique() == 1
+    app = create_app(data, "Ana Reviewer", clock=lambda: DECIDED_AT)
+    app.testing = True
+    client = app.test_client()
+    decide(client, rows.at["Donetsk oblast", "claim_id"], "confirm")
+    decide(client, rows.at["Kherson oblast", "claim_id"], "reject", reason="a plan, not a holding")
+    expected = {"Donetsk oblast": "confirmed", "Zaporizhzhia oblast": "unreviewed",
+                "Kherson oblast": "rejected"}
+    assert view_of(data).set_index("territory")["review_status"].to_dict() == expected
+    for territory, status in expected.items():  # the page's kept view agrees
+        page = client.get(f"/figure/{rows.at[territory, 'claim_id']}").get_data(as_text=True)
+        assert f'id="review-status">{status}<' in page
+    fresh = create_app(data, "Bo", clock=lambda: DECIDED_AT).test_client()  # the log read anew
+    listed_confirmed = listed(fresh.get("/?status=confirmed"))
+    assert listed_confirmed == [rows.at["Donetsk oblast", "claim_id"]]

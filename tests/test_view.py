@@ -101,3 +101,23 @@ def test_reviewed_only_keeps_checked_and_curated_figures():
     frame = ledger(unchecked, checked, curated)
     view = current_view(frame, [decide(checked, "confirm", frame)])
     assert sorted(charted(view, reviewed_only=True)["value"]) == [610, 701]
+
+
+def test_one_number_stating_several_figures_keeps_a_decision_per_figure():
+    """"About 75 % of Donetsk, Zaporizhzhia and Kherson": one place, three readings."""
+    donetsk, zaporizhzhia, kherson = (reading(75, territory=t) for t in
+                                      ("Donetsk oblast", "Zaporizhzhia oblast", "Kherson oblast"))
+    frame = ledger(donetsk, zaporizhzhia, kherson)
+    assert frame["location_id"].nunique() == 1
+    decisions = [decide(donetsk, "confirm", frame),
+                 decide(zaporizhzhia, "reject", frame, reason="the sentence lists plans"),
+                 decide(kherson, "correct", frame, fields={"value": 70.0})]
+    view = current_view(frame, decisions).set_index("territory")
+    assert view["review_status"].to_dict() == {"Donetsk oblast": "confirmed",
+                                              "Zaporizhzhia oblast": "rejected",
+                                              "Kherson oblast": "corrected"}
+    assert view.at["Kherson oblast", "value"] == 70 and view.at["Donetsk oblast", "value"] == 75
+    # Deciding on one never lands on another.
+    only_one = current_view(frame, decisions[1:2]).set_index("territory")["review_status"]
+    assert only_one.to_dict() == {"Donetsk oblast": "unreviewed", "Zaporizhzhia oblast": "rejected",
+                                  "Kherson oblast": "unreviewed"}

@@ -108,6 +108,10 @@ def plan_history(stored: Iterable[StoredRow], readings: Iterable[Reading], *,
             plan.reactivated.append(reading.claim_id)
         else:
             plan.unchanged += 1
+    active_at: dict[str, set[str]] = {}
+    for row in stored:
+        if row.status == "active":
+            active_at.setdefault(row.location_id, set()).add(row.claim_id)
     for row in stored:
         if row.status != "active" or row.claim_id in new_ids:
             continue
@@ -120,7 +124,10 @@ def plan_history(stored: Iterable[StoredRow], readings: Iterable[Reading], *,
             continue
         others = [claim for claim in new_at.get(row.location_id, ()) if claim != row.claim_id]
         if others:
-            plan.superseded[row.claim_id] = others[0]
+            # Where one number states several figures, a reading the place already held
+            # active is not what replaced this one: name a new reading when there is one.
+            new = [claim for claim in others if claim not in active_at.get(row.location_id, ())]
+            plan.superseded[row.claim_id] = (new or others)[0]
         elif in_whole_source:
             plan.retracted.append(row.claim_id)
         else:

@@ -2,7 +2,9 @@
 
 The ledger (tracker/ledger.py) keeps every reading of every figure with its status; the
 review log (tracker/review/log.py) keeps every person's decision. The current view is
-the active readings with the decision in force for their location applied:
+the active readings with the decision in force on each applied (`decisions_in_force`: the
+last decision at its location, or, where one number states several figures, the last
+decision that named the reading):
 
 - no decision: `review_status` is `unreviewed`;
 - `confirm`: `confirmed`. The decision holds the fields the reviewer saw; when a newer
@@ -21,16 +23,44 @@ the active readings with the decision in force for their location applied:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Iterable
 
 import pandas as pd
 
 from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS
-from tracker.review.log import CORRECTABLE_FIELDS, Decision, latest_by_location
+from tracker.review.log import CORRECTABLE_FIELDS, Decision
 
 REVIEW_COLUMNS: tuple[str, ...] = ("review_status", "reviewed_by", "reviewed_at", "review_reason")
 VIEW_COLUMNS: tuple[str, ...] = CLAIM_COLUMNS + REVIEW_COLUMNS
 REVIEW_STATUSES: tuple[str, ...] = ("unreviewed", "confirmed", "corrected", "rejected")
+
+
+def decisions_in_force(active: pd.DataFrame, decisions: Iterable[Decision]) -> dict[str, Decision]:
+    """claim_id of each active reading -> the decision in force on it, if any.
+
+    A location holding one active reading takes the last decision taken at that location,
+    whichever reading it named: a person's check outlives a re-reading of the place. A
+    location holding several (one number stating several figures: "75 % of Donetsk,
+    Zaporizhzhia and Kherson") gives each reading the last decision that named it, so that
+    a decision on one of them never lands on another."""
+    by_location: dict[str, Decision] = {}
+    by_reading: dict[tuple[str, str], Decision] = {}
+    for decision in decisions:
+        by_location[decision.location_id] = decision
+        by_reading[(decision.location_id, decision.claim_id)] = decision
+    if not by_location:
+        return {}
+    counts = Counter(active["location_id"])
+    found: dict[str, Decision] = {}
+    for claim, location in zip(active["claim_id"], active["location_id"]):
+        if location not in by_location:
+            continue
+        decision = (by_location[location] if counts[location] == 1
+                    else by_reading.get((location, claim)))
+        if decision is not None:
+            found[claim] = decision
+    return found
 
 
 def current_view(claims: pd.DataFrame, decisions: Iterable[Decision] = ()) -> pd.DataFrame:
@@ -39,18 +69,17 @@ def current_view(claims: pd.DataFrame, decisions: Iterable[Decision] = ()) -> pd
     active["review_status"] = "unreviewed"
     for column in REVIEW_COLUMNS[1:]:
         active[column] = ""
-    latest = latest_by_location(list(decisions))
-    if not latest or active.empty:
+    in_force = decisions_in_force(active, decisions)
+    if not in_force:
         return active
-    positions = {loc: index for index, loc in enumerate(active["location_id"])}
     # Cells are gathered per column and set once per column: a thousand decisions on a
     # 100,000-row ledger would otherwise cost a second of single-cell writes.
     updates: dict[str, dict[int, Any]] = {}
     columns = list(active.columns)
-    for location, decision in latest.items():
-        index = positions.get(location)
-        if index is None:
-            continue  # its figure is superseded by nothing or retracted: nothing to show
+    for index, claim in enumerate(active["claim_id"]):
+        decision = in_force.get(claim)
+        if decision is None:
+            continue
         row = dict(zip(columns, active.iloc[index].tolist()))
         for column, value in _decided(row, decision).items():
             updates.setdefault(column, {})[index] = value

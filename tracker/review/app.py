@@ -62,7 +62,6 @@ from tracker.review.log import (
     Decision,
     ReviewError,
     append_decision,
-    latest_by_location,
     read_decisions,
 )
 from tracker.schemas import split_valid
@@ -212,6 +211,15 @@ def _signature(path: Path) -> tuple[int, int] | None:
     return info.st_size, info.st_mtime_ns
 
 
+def _by_location(decisions: list[Decision]) -> dict[str, list[Decision]]:
+    """Every decision per location, in log order (what the view needs to recompute the
+    rows of one location: the decision in force may name any reading there)."""
+    found: dict[str, list[Decision]] = {}
+    for decision in decisions:
+        found.setdefault(decision.location_id, []).append(decision)
+    return found
+
+
 class ReviewData:
     """The queue's rows (active machine-read figures) with the decisions in force applied,
     kept in memory and brought up to date cheaply; thread-safe (waitress serves several
@@ -229,7 +237,7 @@ class ReviewData:
         self._records: dict[str, dict[str, RawRecord]] = {}
         self._documents: OrderedDict[tuple[str, str], tuple[str | None, str]] = OrderedDict()
         self.problems: list[str] = []
-        self.latest: dict[str, Decision] = {}
+        self.decisions_at: dict[str, list[Decision]] = {}
         self.loads = 0  # how many times the ledger was read (tests and the benchmark look)
 
     # Keeping up with the files.
@@ -263,11 +271,14 @@ class ReviewData:
         # (Not as a frame: its text columns are Arrow-backed, and writing one cell copies the
         # whole column, 100,000 rows for each decision.)
         view = current_view(self.base, decisions)
-        self.latest = latest_by_location(decisions)
+        self.decisions_at = _by_location(decisions)
         self.all_claims = dict(zip(claims["claim_id"], zip(claims["status"], claims["method"])))
         self.size = len(view)
         self.position_of_claim = {claim: i for i, claim in enumerate(view["claim_id"])}
-        self.position_of_location = {loc: i for i, loc in enumerate(view["location_id"])}
+        # One number may state several figures: a location can have several rows.
+        self.positions_of_location: dict[str, list[int]] = {}
+        for position, location in enumerate(view["location_id"]):
+            self.positions_of_location.setdefault(location, []).append(position)
         self.codes = {"conflict": _Codes(view["conflict"]), "metric": _Codes(view["metric"]),
                       "source": _Codes(view["source_id"]), "status": _Codes(view["review_status"])}
         self.arrays = {name: view[name].to_numpy(dtype=object, copy=True) for name in view.columns}
@@ -289,19 +300,21 @@ class ReviewData:
         recompute only the figures whose decision in force changed."""
         signature = _signature(self.log_path)
         decisions, self.problems = read_decisions(self.data_dir)
-        latest = latest_by_location(decisions)
-        changed = [loc for loc in set(latest) | set(self.latest) if latest.get(loc) != self.latest.get(loc)]
-        self.latest = latest
+        decisions_at = _by_location(decisions)
+        changed = [loc for loc in set(decisions_at) | set(self.decisions_at)
+                   if decisions_at.get(loc) != self.decisions_at.get(loc)]
+        self.decisions_at = decisions_at
         self._apply(changed)
         self._log_signature = signature
 
     def _apply(self, locations: Iterable[str]) -> None:
         """Recompute the view's rows of `locations` from the kept ledger rows and decisions."""
-        positions = sorted(self.position_of_location[loc] for loc in locations if loc in self.position_of_location)
+        locations = set(locations)
+        positions = sorted(p for loc in locations for p in self.positions_of_location.get(loc, ()))
         if not positions:
             return
-        in_force = [self.latest[loc] for loc in self.arrays["location_id"][positions] if loc in self.latest]
-        fresh = current_view(self.base.iloc[positions], in_force)
+        taken = [d for loc in locations for d in self.decisions_at.get(loc, ())]
+        fresh = current_view(self.base.iloc[positions], taken)  # each location's in log order
         for column in _DECIDED_COLUMNS:
             self.arrays[column][positions] = fresh[column].to_numpy(dtype=object)
         for position, row in zip(positions, fresh[["conflict", "metric", "review_status"]].itertuples(index=False)):
@@ -320,7 +333,7 @@ class ReviewData:
             grew = (after[0] - (before[0] if before else 0)) if after else -1
             # Our line, or our line after the '\n' that closes a line cut short by a crash.
             if before == self._log_signature and grew in (line, line + 1):
-                self.latest[written.location_id] = written
+                self.decisions_at.setdefault(written.location_id, []).append(written)
                 self._apply([written.location_id])
                 self._log_signature = after
             else:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import pandas as pd
 
 from tracker.model import Document
-from tracker.review.log import Decision, latest_by_location, read_decisions
+from tracker.review.log import Decision, read_decisions
 
 if TYPE_CHECKING:
     from tracker.config import Config, Source
@@ -154,10 +154,11 @@ def build_reviewed(claims: pd.DataFrame, decisions: Iterable[Decision], read_tex
                    include_partial: bool = False,
                    sources: dict[str, Source] | None = None) -> ReviewedSet:
     """The reviewed documents of a typed ledger frame; pure but for `read_text`."""
-    from tracker.view import current_view
+    from tracker.view import current_view, decisions_in_force
 
     decisions = list(decisions)
-    latest = latest_by_location(decisions)
+    # claim_id of an active reading -> the decision in force on it (as the view applies it).
+    latest = decisions_in_force(claims[claims["status"] == "active"], decisions)
     view = current_view(claims, decisions)
     from_text = view[view["method"] == "reported"]
     result = ReviewedSet(decisions=len(decisions))
@@ -214,7 +215,7 @@ def _reviewed_document(source_id: str, sha256: str, rows: pd.DataFrame, machine:
         status = row["review_status"]
         if status == "unreviewed":
             continue
-        decision = latest[row["location_id"]]
+        decision = latest[row["claim_id"]]
         backing.append(decision)
         if status == "rejected":
             distractors.append({"surface": _surface(row, text), "kind": "rejected_in_review",

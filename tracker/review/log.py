@@ -1,8 +1,8 @@
 """The review log: every decision a person took on a figure, one JSON object per line.
 
 `data/review/decisions.jsonl` is append-only: a decision is never edited or removed, a
-later decision on the same figure (its `location_id`) overrides an earlier one in the
-current view (tracker/view.py). One line is written with one `write` under its own lock
+later decision on the same figure overrides an earlier one in the current view (see
+tracker/view.py `decisions_in_force`). One line is written with one `write` under its own lock
 (`data/state/review.lock`) and flushed to disk before the call returns, so two reviewers
 at once never interleave or lose a line. A line cut short by a crash (or edited into
 nonsense) is reported with its line number and skipped; every other line is kept, and a
@@ -188,11 +188,3 @@ def read_decisions(data_dir: Path) -> tuple[list[Decision], list[str]]:
             continue
         decisions.append(decision)
     return decisions, problems
-
-
-def latest_by_location(decisions: list[Decision]) -> dict[str, Decision]:
-    """The decision in force for each figure: the last one in the log (later lines win)."""
-    latest: dict[str, Decision] = {}
-    for decision in decisions:
-        latest[decision.location_id] = decision
-    return latest
