@@ -105,9 +105,13 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
         state.mark_running(data_dir)
         context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
                           progress=progress, rederive=not in_sync)
-        if upgraded:
-            progress(f"    the extractor changed ({state.extractor_version or 'unknown'} -> "
+        if upgraded and state.extractor_version:
+            progress(f"    the extractor changed ({state.extractor_version} -> "
                      f"{EXTRACTOR_VERSION}): stored documents are read again with it")
+        elif upgraded:
+            progress("    no record of the extractor that read the stored documents (a data "
+                     "folder from before it was recorded, or a repaired one): they are read "
+                     f"again with {EXTRACTOR_VERSION}")
         elif not in_sync and ledger.exists:
             progress("    the ledger is not known to hold everything in data/raw: "
                      "stored documents are read again")
