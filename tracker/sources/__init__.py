@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tracker.config import Config, Settings, Source
 from tracker.model import Claim
-from tracker.store import RawStore, StoreError, read_regular_file
+from tracker.store import RawRecord, RawStore, StoreError, read_regular_file
 
 _MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table")
 
