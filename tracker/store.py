@@ -186,6 +186,16 @@ class RawStore:
         atomic_write_bytes(sidecar, (json.dumps(asdict(record), indent=2, sort_keys=True) + "\n").encode())
         return record, True
 
+    def stored(self, source_id: str, sha256: str) -> RawRecord | None:
+        """The record of these bytes of the source, when its sidecar and payload are there."""
+        sidecar = self.root / safe_name(source_id) / f"{sha256}{SIDECAR_SUFFIX}"
+        if not sidecar.exists():
+            return None
+        record = self._read_sidecar(sidecar)
+        if record is None or not (self.data_dir / record.path).exists():
+            return None
+        return record
+
     def records(self, source_id: str) -> list[RawRecord]:
         folder = self.root / safe_name(source_id)
         if not folder.is_dir():

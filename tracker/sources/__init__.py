@@ -10,6 +10,7 @@ the documents they kept in data/raw, which `tracker reextract` reads again.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,14 +44,14 @@ def read_local_file(source: Source, path: Path, settings: Settings, *, label: st
     limit = settings.max_bytes if limit_bytes is None else limit_bytes
     raise_hint = ("raise 'max_bytes' on the source or in [settings]" if limit_bytes is not None
                   else "raise 'max_bytes' in [settings]")
-    resolved = _resolve_inside(source, path, label)
+    resolved = resolve_inside(source, path, label)
     try:
         return read_regular_file(resolved, limit, label=label, raise_hint=raise_hint)
     except StoreError as error:
         raise SourceError(str(error)) from None
 
 
-def _resolve_inside(source: Source, path: Path, label: str) -> Path:
+def resolve_inside(source: Source, path: Path, label: str) -> Path:
     """`path` with every symlink resolved; outside the sources folder only if allowed."""
     try:
         resolved = path.resolve(strict=True)
@@ -116,6 +117,10 @@ class Context:
     # stored again instead of skipping it, and conditional requests are not sent.
     rederive: bool = False
     _http: Any = None
+    _local_files: Any = None
+    # Wall clock at the start of the run (not `now`, which a test may pin): what a local
+    # file's modification time is compared with (tracker/localfiles.py).
+    started_ns: int = field(default_factory=time.time_ns)
 
     @property
     def retrieved_at(self) -> str:
@@ -139,9 +144,19 @@ class Context:
         except FetchError as error:
             raise SourceError(str(error)) from None
 
+    def local_files(self) -> Any:
+        """The run's cache of local files already stored (data/state/local_files.json)."""
+        if self._local_files is None:
+            from tracker.localfiles import CACHE_NAME, LocalFileCache
+
+            self._local_files = LocalFileCache(self.store.data_dir / "state" / CACHE_NAME)
+        return self._local_files
+
     def close(self) -> None:
         if self._http is not None:
             self._http.cache.save()
+        if self._local_files is not None:
+            self._local_files.save()
 
 
 class _Registry(Mapping):

@@ -8,11 +8,20 @@ over the bytes kept in data/raw (`stored_texts`), with the same metadata as at i
 
 from __future__ import annotations
 
+from pathlib import Path
 
 from tracker.config import Source
 from tracker.documents import read_article
 from tracker.model import Document
-from tracker.sources import Collected, Context, Reject, SourceError, StoredText, read_local_file
+from tracker.sources import (
+    Collected,
+    Context,
+    Reject,
+    SourceError,
+    StoredText,
+    read_local_file,
+    resolve_inside,
+)
 from tracker.store import RawRecord, RawStore
 
 KIND = "article"
@@ -38,12 +47,15 @@ def check_options(options: dict) -> str | None:
 
 def collect(source: Source, context: Context) -> Collected:
     collected = Collected()
-    for origin, payload, content_type in _read(source, context):
+    for origin, payload, content_type, signature in _read(source, context):
         collected.documents_read += 1
         if payload is None:
-            continue  # 304: the bytes stored last time are still current
-        add_article(source, context, collected, origin, payload, content_type,
-                    published=_published(source), title=_title(source))
+            continue  # 304, or a local file as it was stored: the stored bytes are current
+        record = add_article(source, context, collected, origin, payload, content_type,
+                             published=_published(source), title=_title(source))
+        if signature is not None:
+            context.local_files().remember(source.id, origin, signature, record.sha256,
+                                           context.started_ns)
     return collected
 
 
@@ -64,13 +76,14 @@ def stored_texts(source: Source, store: RawStore) -> list[StoredText]:
 
 def add_article(source: Source, context: Context, collected: Collected, origin: str,
                 payload: bytes, content_type: str, *, published: str | None = None,
-                title: str = "") -> None:
+                title: str = "") -> RawRecord:
     """Keep the bytes of one article, read its text and add its claims (or a reject)."""
     record, is_new = context.store.keep(source.id, payload, origin=origin,
                                content_type=content_type, retrieved_at=context.retrieved_at)
     collected.documents_new += is_new
     extract_article(source, collected, origin, payload, content_type, record,
                     published=published, title=title)
+    return record
 
 
 def extract_article(source: Source, collected: Collected, origin: str, payload: bytes,
@@ -117,9 +130,9 @@ def _read(source: Source, context: Context):
         url = str(source.options["url"])
         fetched = context.fetch(url)
         if fetched.not_modified:
-            yield url, None, ""
+            yield url, None, "", None
             return
-        yield url, fetched.body, fetched.content_type or "text/html"
+        yield url, fetched.body, fetched.content_type or "text/html", None
         context.http().remember(fetched, url)  # only once the caller has stored the bytes
         return
     path = source.path_option("path")
@@ -131,8 +144,31 @@ def _read(source: Source, context: Context):
             raise SourceError(f"{label}: folder has no .txt or .html file")
     else:
         files = [path]  # missing, a FIFO or a device: read_local_file says which, unopened
+    cache = context.local_files()
     for file in files:
         origin = f"{label.rstrip('/')}/{file.name}" if is_folder else label
+        kind = _SUFFIXES.get(file.suffix.lower(), "text/plain")
+        signature = _signature(source, file, origin)
+        if signature is not None and not context.rederive:
+            known = cache.unchanged_sha256(source.id, origin, signature)
+            if known and context.store.stored(source.id, known) is not None:
+                yield origin, None, kind, None  # as stored: not read, hashed or extracted again
+                continue
         # Each file on its own: a folder's entry may be a symlink out of the project.
         payload = read_local_file(source, file, context.settings, label=origin)
-        yield origin, payload, _SUFFIXES.get(file.suffix.lower(), "text/plain")
+        yield origin, payload, kind, signature
+
+
+def _signature(source: Source, file: Path, origin: str) -> list[int] | None:
+    """The file's signature (tracker/localfiles.py) when it is a regular file that may be
+    read; None otherwise, and read_local_file then says what is wrong with it."""
+    import stat
+
+    from tracker.localfiles import file_signature
+
+    try:
+        resolved = resolve_inside(source, file, origin)
+        signature = file_signature(resolved)
+    except (SourceError, OSError):
+        return None
+    return signature if stat.S_ISREG(signature[3]) else None
