@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from test_review_app import claim_of, ingest, make_project
+# The same ingested project as the page's other tests (fixtures: built once per module).
+from test_review_app import _ingested, claim_of, project  # noqa: F401
 from test_reviewed_outputs import _pdf_text
 from tracker.cli import cli
 from tracker.report import build_report
@@ -50,20 +51,6 @@ pytestmark = pytest.mark.skipif(
            "or scripts/ensure-browser as root)")
 
 REVIEWER = "Browser Reviewer"
-
-
-@pytest.fixture(scope="module")
-def _ingested(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = make_project(tmp_path_factory.mktemp("review-browser"))
-    ingest(project)
-    return project
-
-
-@pytest.fixture
-def project(_ingested: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "project"
-    shutil.copytree(_ingested, copy)
-    return copy
 
 
 @pytest.fixture

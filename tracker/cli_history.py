@@ -49,24 +49,11 @@ def figure_history(claims: Any, decisions: list, identifier: str,
 
 
 def _json_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    try:
-        import pandas as pd
+    """A ledger cell as JSON: missing (None, NaN, pandas' NA) as null, numpy scalars as Python."""
+    from tracker.view import plain_value
 
-        if value is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    value = plain_value(value)
+    return value.item() if hasattr(value, "item") else value
 
 
 def _observation_claims(data_dir: Path) -> dict[str, list[str]]:
@@ -115,15 +102,18 @@ def history(identifier: str, data_dir: Path, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=1, default=str))
         return
+    from tracker.ledger import format_number
+
     for figure in found:
         click.echo(f"figure at location {figure['location_id']}:")
         for r in figure["readings"]:
             when = r["as_of"] or f"{r['period_start'] or '?'}..{r['period_end'] or '?'}"
-            value = r["value"] if r["value"] is not None else f"{r['value_min']}-{r['value_max']}"
+            value = (format_number(r["value"]) if r["value"] is not None
+                     else f"{format_number(r['value_min'])}-{format_number(r['value_max'])}")
             by = f" by {r['superseded_by']}" if r["superseded_by"] else ""
             since = f" since {r['status_at']}" if r["status"] != "active" and r["status_at"] else ""
             click.echo(f"  {r['recorded_at'] or '(before history)':<20} {r['claim_id']} "
-                       f"{r['metric']} {_number(value)} {r['actor']} {r['territory']} {when} "
+                       f"{r['metric']} {value} {r['actor']} {r['territory']} {when} "
                        f"({r['attribution'] or 'no attribution'}; extractor "
                        f"{r['extractor_version'] or '-'}): {r['status']}{by}{since}")
         for d in figure["reviews"]:

@@ -6,10 +6,7 @@ subcommand it serves the page (tracker/review/app.py) with waitress.
 
 from __future__ import annotations
 
-import getpass
-import ipaddress
 import os
-import socket
 from pathlib import Path
 
 import click
@@ -22,6 +19,8 @@ LOOPBACK = "127.0.0.1"
 def default_reviewer() -> str:
     """The login name of whoever runs the page ($USER when the system has no name for them)."""
     try:
+        import getpass  # here, not at start-up: every tracker command loads this module
+
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (a container's arbitrary uid) and no $USER
         return os.environ.get("USER", "")
@@ -31,6 +30,8 @@ def is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
+        import ipaddress
+
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
@@ -65,6 +66,8 @@ def review(ctx: click.Context, data_dir: Path, host: str, port: int, reviewer: s
 
 
 def _serve(data_dir: Path, host: str, port: int, reviewer: str) -> None:
+    import socket
+
     from waitress.server import create_server
 
     from tracker.review.app import LOOPBACK_HOSTS, create_app

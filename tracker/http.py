@@ -17,7 +17,6 @@ non-public address, whether a feed entry names it or a redirect leads there.
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import threading
 import time
@@ -240,19 +239,15 @@ class ValidatorCache:
     """ETag and Last-Modified per URL, kept in data/state (operational, not data)."""
 
     def __init__(self, path: Path | None) -> None:
+        from tracker.store import read_state_json
+
         self.path = path
-        self._entries: dict[str, dict[str, str]] = {}
-        if path is not None and path.exists():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                loaded = {}  # a damaged cache only costs full downloads
-            # Valid JSON of another shape is damage too: keep only well-formed entries.
-            if isinstance(loaded, dict):
-                self._entries = {
-                    url: {k: v for k, v in entry.items() if k in ("etag", "last_modified")
-                          and isinstance(v, str)}
-                    for url, entry in loaded.items() if isinstance(entry, dict)}
+        # A damaged cache only costs full downloads; of valid JSON of another shape, only
+        # well-formed entries are kept.
+        self._entries: dict[str, dict[str, str]] = {
+            url: {k: v for k, v in entry.items() if k in ("etag", "last_modified")
+                  and isinstance(v, str)}
+            for url, entry in read_state_json(path).items() if isinstance(entry, dict)}
 
     def get(self, url: str) -> dict[str, str]:
         return self._entries.get(url, {})
@@ -265,12 +260,9 @@ class ValidatorCache:
         self._entries.pop(url, None)
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        from tracker.store import write_if_changed
+        from tracker.store import write_state_json
 
-        payload = json.dumps(self._entries, indent=1, sort_keys=True).encode("utf-8")
-        write_if_changed(self.path, payload)
+        write_state_json(self.path, self._entries)
 
 
 @dataclass

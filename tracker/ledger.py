@@ -28,7 +28,7 @@ from tracker.store import StoreError, write_if_changed
 if TYPE_CHECKING:
     from tracker.history import HistoryPlan, Reading
 
-def _format_float(value: float) -> str:
+def format_number(value: float) -> str:
     """Shortest text that reads back as the same float; whole numbers without '.0'."""
     if value != value:
         return ""
@@ -55,7 +55,7 @@ def _cell(value: object) -> str:
     if value is None or value is pd.NA:
         return ""
     if isinstance(value, float):
-        return _format_float(value)
+        return format_number(value)
     return str(value)
 
 

@@ -12,9 +12,10 @@ like the HTTP validators: a crash before that means the files are read again.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
+
+from tracker.store import read_state_json, write_state_json
 
 RACY_WINDOW_S = 2.0
 CACHE_NAME = "local_files.json"
@@ -31,18 +32,11 @@ class LocalFileCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._entries: dict[str, dict[str, dict]] = {}
-        if path is not None and path.exists():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                loaded = {}  # a damaged cache only costs reading the files again
-            if isinstance(loaded, dict):
-                for source_id, files in loaded.items():
-                    if isinstance(files, dict):
-                        self._entries[str(source_id)] = {
-                            str(origin): entry for origin, entry in files.items()
-                            if isinstance(entry, dict) and _well_formed(entry)}
+        # A damaged cache only costs reading the files again.
+        self._entries: dict[str, dict[str, dict]] = {
+            str(source_id): {str(origin): entry for origin, entry in files.items()
+                             if isinstance(entry, dict) and _well_formed(entry)}
+            for source_id, files in read_state_json(path).items() if isinstance(files, dict)}
 
     def unchanged_sha256(self, source_id: str, origin: str, signature: list[int]) -> str:
         """The sha256 stored for this file when its signature is the remembered one, else ''."""
@@ -62,12 +56,7 @@ class LocalFileCache:
         self._entries.get(source_id, {}).pop(origin, None)
 
     def save(self) -> None:
-        if self.path is None:
-            return
-        from tracker.store import write_if_changed
-
-        payload = json.dumps(self._entries, indent=1, sort_keys=True).encode("utf-8")
-        write_if_changed(self.path, payload)
+        write_state_json(self.path, self._entries)
 
 
 def _well_formed(entry: dict) -> bool:

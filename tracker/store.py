@@ -214,6 +214,24 @@ class RawStore:
             return None  # a damaged sidecar is treated as absent; the bytes are re-stored
 
 
+def read_state_json(path: Path | None) -> dict:
+    """An operational state file (data/state/*.json) as a dict; absent or damaged (not JSON,
+    not an object) is empty: such a file only ever saves work, and losing it costs that."""
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def write_state_json(path: Path | None, data: dict) -> None:
+    """Write an operational state file, only when its content changes."""
+    if path is not None:
+        write_if_changed(Path(path), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
 def write_if_changed(path: Path, payload: bytes) -> bool:
     """Replace `path` only when its content differs, so unchanged runs touch nothing."""
     if path.exists() and path.read_bytes() == payload:

@@ -131,7 +131,7 @@ def typed_value(name: str, value: Any) -> Any:
 
 def same_value(name: str, left: Any, right: Any) -> bool:
     """Whether two values of one field say the same (NaN, None and '' are all missing)."""
-    a, b = typed_value(name, _plain(left)), typed_value(name, _plain(right))
+    a, b = typed_value(name, plain_value(left)), typed_value(name, plain_value(right))
     if name in FLOAT_COLUMNS:
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
@@ -139,7 +139,8 @@ def same_value(name: str, left: Any, right: Any) -> bool:
     return a == b
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """`value`, or None when it is missing (None, NaN, pandas' NA)."""
     if value is None or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -160,7 +161,7 @@ def reading_fields(row: dict[str, Any]) -> dict[str, Any]:
     """The correctable fields of a ledger row as JSON values (what a decision records)."""
     out: dict[str, Any] = {}
     for name in CORRECTABLE_FIELDS:
-        value = _plain(row.get(name))
+        value = plain_value(row.get(name))
         if name in FLOAT_COLUMNS:
             out[name] = None if value is None or value == "" else float(value)
         else:

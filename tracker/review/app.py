@@ -51,7 +51,6 @@ import numpy as np
 import pandas as pd
 from flask import Flask, redirect, render_template, request, url_for
 
-from tracker.documents import read_article
 from tracker.ledger import read_claims
 from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS, METRICS, QUALIFIERS
 from tracker.review.log import (
@@ -65,7 +64,8 @@ from tracker.review.log import (
     read_decisions,
 )
 from tracker.schemas import split_valid
-from tracker.store import RawRecord, RawStore, StoreError
+from tracker.sources.article import stored_article
+from tracker.store import RawStore, StoreError
 from tracker.view import (
     REVIEW_COLUMNS,
     REVIEW_STATUSES,
@@ -234,7 +234,6 @@ class ReviewData:
         self._ledger_signature: tuple[int, int] | None | str = "unread"
         self._log_signature: tuple[int, int] | None | str = "unread"
         self._ledger_failure: tuple[Any, str] | None = None
-        self._records: dict[str, dict[str, RawRecord]] = {}
         self._documents: OrderedDict[tuple[str, str], tuple[str | None, str]] = OrderedDict()
         self.problems: list[str] = []
         self.decisions_at: dict[str, list[Decision]] = {}
@@ -289,7 +288,6 @@ class ReviewData:
         self.orders = {"confidence": by_confidence.astype(np.int64),
                        "newest": newest.index.to_numpy(dtype=np.int64)}
         self.ranks = {name: np.argsort(order, kind="stable") for name, order in self.orders.items()}
-        self._records.clear()
         self._documents.clear()
         self._ledger_signature = ledger_signature
         self._log_signature = log_signature
@@ -423,29 +421,22 @@ class ReviewData:
             if key in self._documents:
                 self._documents.move_to_end(key)
                 return self._documents[key]
-            if source_id not in self._records:
-                self._records[source_id] = {r.sha256: r for r in self.store.records(source_id)}
-            record = self._records[source_id].get(sha256)
-        found = self._read_document(source_id, sha256, record)
+        found = self._read_document(source_id, sha256)
         with self.lock:
             self._documents[key] = found
             while len(self._documents) > DOCUMENT_CACHE_SIZE:
                 self._documents.popitem(last=False)
         return found
 
-    def _read_document(self, source_id: str, sha256: str, record: RawRecord | None) -> tuple[str | None, str]:
-        if record is None:
-            return None, f"the stored document {sha256[:12]}… of source {source_id} is not in data/raw"
+    def _read_document(self, source_id: str, sha256: str) -> tuple[str | None, str]:
         try:
-            payload = self.store.read(record)
+            _, article = stored_article(self.store, source_id, sha256)
+        except ValueError as error:
+            return None, f"{error}; not shown"
         except OSError as error:
-            return None, f"data/{record.path}: cannot read: {error.strerror or error}"
-        if hashlib.sha256(payload).hexdigest() != sha256:
-            return None, f"data/{record.path} no longer matches its sha256; not shown"
-        origin = record.origin
-        article = read_article(payload, record.content_type, url=origin if "://" in origin else "")
+            return None, f"{source_id}/{sha256[:12]}…: cannot read: {error.strerror or error}"
         if not article.text:
-            return None, f"data/{record.path}: {article.problem or 'no article text found'}"
+            return None, f"{source_id}/{sha256[:12]}…: {article.problem or 'no article text found'}"
         return article.text, ""
 
 

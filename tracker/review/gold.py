@@ -31,7 +31,6 @@ have no document text to label. Items are ordered by id (`<source_id>:<sha256[:1
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -132,22 +131,11 @@ def collect_reviewed(data_dir: Path, include_partial: bool = False,
 
 def raw_text_reader(data_dir: Path) -> TextReader:
     """Read a stored document's text as the ingest read it (see extract_article)."""
-    from tracker.documents import read_article
+    from tracker.sources.article import stored_article
     from tracker.store import RawStore
 
     store = RawStore(data_dir)
-
-    def read(source_id: str, sha256: str) -> tuple[RawRecord, ArticleText]:
-        record = next((r for r in store.records(source_id) if r.sha256 == sha256), None)
-        if record is None:
-            raise ValueError("no stored copy in data/raw (sidecar missing or damaged)")
-        payload = store.read(record)
-        if hashlib.sha256(payload).hexdigest() != sha256:
-            raise ValueError(f"{record.path}: the stored bytes no longer match their hash")
-        is_url = "://" in record.origin
-        return record, read_article(payload, record.content_type, url=record.origin if is_url else "")
-
-    return read
+    return lambda source_id, sha256: stored_article(store, source_id, sha256)
 
 
 def build_reviewed(claims: pd.DataFrame, decisions: Iterable[Decision], read_text: TextReader,

@@ -8,10 +8,11 @@ over the bytes kept in data/raw (`stored_texts`), with the same metadata as at i
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from tracker.config import Source
-from tracker.documents import read_article
+from tracker.documents import ArticleText, read_article
 from tracker.model import Document
 from tracker.sources import (
     Collected,
@@ -92,7 +93,7 @@ def extract_article(source: Source, collected: Collected, origin: str, payload: 
     """Read the text of one stored article and add its claims (or a reject): the
     extraction stage, pure but for the extractor it runs (no network, no disk)."""
     is_url = "://" in origin
-    article = read_article(payload, content_type, url=origin if is_url else "")
+    article = article_of(payload, content_type, origin)
     if not article.text:
         reason = article.problem or "no article text found in the document"
         collected.rejects.append(Reject(origin, f"{origin}: {reason}"))
@@ -122,6 +123,27 @@ def extract_article(source: Source, collected: Collected, origin: str, payload: 
         claim.published_at = claim.published_at or (document.published or "")
         claim.authors = claim.authors or article.authors
         collected.add(claim, origin)
+
+
+def article_of(payload: bytes, content_type: str, origin: str) -> ArticleText:
+    """The article in a document's bytes, read as the ingest reads it: the number offsets
+    of its claims index this text."""
+    return read_article(payload, content_type, url=origin if "://" in origin else "")
+
+
+def stored_article(store: RawStore, source_id: str, sha256: str) -> tuple[RawRecord, ArticleText]:
+    """A stored document of a source and its article, read as at ingest (`article_of`).
+
+    Raises ValueError naming what is wrong (no stored copy, bytes that no longer match
+    their hash) and OSError when the stored file cannot be read."""
+    record = store.stored(source_id, sha256)
+    if record is None:
+        raise ValueError(f"the stored document {sha256[:12]}… of source {source_id} is not in "
+                         "data/raw (sidecar or payload missing)")
+    payload = store.read(record)
+    if hashlib.sha256(payload).hexdigest() != sha256:
+        raise ValueError(f"data/{record.path} no longer matches its sha256")
+    return record, article_of(payload, record.content_type, record.origin)
 
 
 def _read(source: Source, context: Context):
