@@ -71,3 +71,28 @@ def as_stored(claims):
             row["url"] = f"https://example.org/story-{number}"
         row["claim_id"] = claim_id(row)
     return pd.DataFrame(rows, columns=list(claims.columns))
+
+
+def file_contents(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by relative path, byte for byte, except the ledger's SQLite
+    store, given by its content: SQLite's own bytes also count how often it was written,
+    so a store rebuilt to the same rows is the same store (tracker/ledger_store.py)."""
+    import sqlite3
+
+    from tracker.ledger_store import STORE_NAME
+
+    files = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.name == STORE_NAME:
+            db = sqlite3.connect(path)
+            try:
+                rows = db.execute("SELECT * FROM claims ORDER BY claim_id").fetchall()
+                meta = db.execute("SELECT * FROM meta WHERE key IN ('layout', 'csv_sha256') "
+                                  "ORDER BY key").fetchall()
+            finally:
+                db.close()
+            files[str(path.relative_to(folder))] = repr((rows, meta)).encode()
+        elif path.is_file():
+            files[str(path.relative_to(folder))] = path.read_bytes()
+    return files
+

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from conftest import curated_row, write_curated
+from conftest import curated_row, file_contents, write_curated
 from test_job import ARTICLE, SETTINGS, item, rss
 from tracker.cli import cli
 from tracker.ledger_file import load_ledger_file
@@ -87,12 +87,12 @@ def ingest(project: Path):
 
 
 def snapshot(project: Path) -> dict[str, bytes]:
-    """What an analyst relies on: data/processed and data/raw, byte for byte."""
+    """What an analyst relies on: data/processed and data/raw, byte for byte (the ledger's
+    store by its content: see conftest.file_contents)."""
     files = {}
     for folder in ("processed", "raw"):
-        for path in sorted((project / "data" / folder).rglob("*")):
-            if path.is_file():
-                files[str(path.relative_to(project / "data"))] = path.read_bytes()
+        files.update({f"{folder}/{name}": payload for name, payload in
+                      file_contents(project / "data" / folder).items()})
     return files
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from conftest import curated_row, write_curated
+from conftest import curated_row, file_contents, write_curated
 from test_confidence import write_old_ledger, _old_rows_of
 from test_job import ARTICLE, SETTINGS, item, rss
 from tracker.cli import cli
@@ -96,8 +96,7 @@ def ledger_path(project: Path) -> Path:
 
 
 def processed(project: Path) -> dict[str, bytes]:
-    folder = project / "data" / "processed"
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    return file_contents(project / "data" / "processed")
 
 
 def from_text(claims: pd.DataFrame) -> pd.Series:

@@ -89,6 +89,13 @@ def claims_frame(ledger: LedgerFile) -> pd.DataFrame:
     return frame
 
 
+def stored_claims_frame(ledger: LedgerFile) -> pd.DataFrame:
+    """The rows of the ledger's store as a typed frame. They were checked, against the
+    schema too, before they were stored (tracker/ledger_store.py), so only typed here."""
+    return normalise_claims_frame(pd.DataFrame(ledger.rows, columns=list(CLAIM_COLUMNS),
+                                               dtype="object"))
+
+
 def audit_ledger(path: Path) -> tuple[int | None, list[str], bool]:
     """The number of rows and every problem of the ledger at `path`, one line each
     ('file:line, column c: ...'), and whether it is in an older layout (see
@@ -159,6 +166,16 @@ def apply_history(existing: pd.DataFrame, new: pd.DataFrame, plan: "HistoryPlan"
         added = added.assign(status="active", superseded_by="", status_at=now, recorded_at=now)
         merged = pd.concat([merged, added], ignore_index=True) if not merged.empty else added
     return sort_claims(normalise_claims_frame(merged))
+
+
+def added_rows(new: pd.DataFrame, plan: "HistoryPlan", now: str) -> list[list[str]]:
+    """The cells of the readings of `new` (valid claims) that `plan` adds to the ledger, as
+    apply_history stores them: active, recorded and given their status at `now`."""
+    added = new[new["claim_id"].isin(plan.added)].drop_duplicates(subset="claim_id", keep="first")
+    if added.empty:
+        return []
+    added = added.assign(status="active", superseded_by="", status_at=now, recorded_at=now)
+    return frame_cells(normalise_claims_frame(added), CLAIM_COLUMNS)
 
 
 def write_claims(path: Path, frame: pd.DataFrame) -> bool:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config
-from tracker.history import Reading, StoredRow, plan_history, stored_rows
-from tracker.ledger_file import ledger_digest, load_ledger_file
+from tracker.history import Reading, StoredRow, plan_history
+from tracker.ledger_store import LedgerStore
 from tracker.model import claim_id, clean_record, location_id
 from tracker.sources import Collected, Context, SourceError, registry
 from tracker.store import JobLock, RawStore, StoreError, sweep_temp_files, write_if_changed
@@ -86,88 +86,88 @@ def run_ingest(config: Config, data_dir: Path, now: datetime,
     data_dir = Path(data_dir)
     result = IngestResult()
     with JobLock(data_dir, timeout_s=wait_s):
-        ledger_path = processed_dir(data_dir) / "claims.csv"
-        state = DerivedState.read(data_dir)
-        # A damaged ledger stops the run here. Bytes this job wrote and checked itself (their
-        # digest is in the state) are not checked cell by cell again on every run.
-        ledger = load_ledger_file(ledger_path, verified_sha256=state.ledger_sha256)
         if sweep_temp_files(data_dir):
             progress("    removed temporary files left by a run that was stopped")
-        # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
-        # data/raw; a run killed in between leaves the mark, and the next one re-derives.
-        # So does a new extractor, once: every stored document is read again with it, and
-        # the readings that changed supersede the old ones (tracker/history.py).
-        from tracker.extract import EXTRACTOR_VERSION
-
-        upgraded = ledger.exists and state.extractor_version != EXTRACTOR_VERSION
-        in_sync = (ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
-                   and not upgraded)
-        state.mark_running(data_dir)
-        context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
-                          progress=progress, rederive=not in_sync)
-        if upgraded and state.extractor_version:
-            progress(f"    the extractor changed ({state.extractor_version} -> "
-                     f"{EXTRACTOR_VERSION}): stored documents are read again with it")
-        elif upgraded:
-            progress("    no record of the extractor that read the stored documents (a data "
-                     "folder from before it was recorded, or a repaired one): they are read "
-                     f"again with {EXTRACTOR_VERSION}")
-        elif not in_sync and ledger.exists:
-            progress("    the ledger is not known to hold everything in data/raw: "
-                     "stored documents are read again")
-        # Sources whose stored documents an earlier upgrade run could not read again (the
-        # source failed then) are read again now, each on its own.
-        behind = set() if upgraded else set(state.sources_behind)
-        gathered = _collect_all(config, context, result, progress, reread=behind)
-        state.sources_behind = _still_behind(config, result, upgraded, behind)
-        if ledger.older_layout:
-            progress("    the ledger is in an older column layout: it is rewritten in the current one")
-        known = {source.id for source in config.sources + config.disabled}
-        stored = stored_rows(ledger.rows)
-        plan = plan_history(stored, _readings(gathered), known_sources=known,
-                            **_scopes(gathered))
-        anything_new = (not ledger.exists or ledger.older_layout or not plan.is_empty
-                        or any(c.rejects for _, c in gathered))
-        merged = None
-        if anything_new:
-            from tracker.ledger import claims_frame
-
-            merged = _store(gathered, claims_frame(ledger), stored, known, context.retrieved_at,
-                            data_dir, result, progress)
-            # write_claims checked these bytes before they replaced the ledger.
-            ledger_sha256 = ledger_digest(ledger_path.read_bytes())
-        else:
-            # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
-            # (this is what keeps an unchanged scheduled run cheap).
-            ledger_sha256 = ledger.sha256
-            result.claims_total = len(ledger.rows)
-            for outcome in result.outcomes:
-                progress(f"    {outcome.source_id}: nothing new")
-        try:
-            _finish_run(context, ledger_sha256, merged, state, data_dir, config, result, progress)
-        except (OSError, StoreError) as error:
-            # The ledger is stored and sound; what depends on it is rebuilt by the next run,
-            # which finds the state file still marked as running.
-            result.write_failure = f"{error}; the ledger is stored, the next run completes the rest"
-            progress(f"    failed: {result.write_failure}")
+        state = DerivedState.read(data_dir)
+        # A damaged ledger stops the run here. Bytes this job wrote and checked itself (their
+        # digest is in the state) are not checked cell by cell again.
+        with LedgerStore.open(data_dir, verified_sha256=state.ledger_sha256,
+                              progress=progress) as store:
+            _ingest_into(store, state, config, data_dir, now, result, progress)
     return result
 
 
-def _finish_run(context: Context, ledger_sha256: str, merged: "pd.DataFrame | None",
-                state: "DerivedState", data_dir: Path, config: Config, result: IngestResult,
-                progress: Callable[[str], None]) -> None:
+def _ingest_into(store: LedgerStore, state: "DerivedState", config: Config, data_dir: Path,
+                 now: datetime, result: IngestResult, progress: Callable[[str], None]) -> None:
+    # Until this run ends cleanly, the ledger may lack claims of bytes it keeps in
+    # data/raw; a run killed in between leaves the mark, and the next one re-derives.
+    # So does a new extractor, once: every stored document is read again with it, and
+    # the readings that changed supersede the old ones (tracker/history.py).
+    from tracker.extract import EXTRACTOR_VERSION
+
+    upgraded = store.exists and state.extractor_version != EXTRACTOR_VERSION
+    in_sync = (store.exists and state.clean and state.ledger_sha256 == store.csv_sha256
+               and not upgraded)
+    state.mark_running(data_dir)
+    context = Context(store=RawStore(data_dir), now=now, settings=config.settings,
+                      progress=progress, rederive=not in_sync)
+    if upgraded and state.extractor_version:
+        progress(f"    the extractor changed ({state.extractor_version} -> "
+                 f"{EXTRACTOR_VERSION}): stored documents are read again with it")
+    elif upgraded:
+        progress("    no record of the extractor that read the stored documents (a data "
+                 "folder from before it was recorded, or a repaired one): they are read "
+                 f"again with {EXTRACTOR_VERSION}")
+    elif not in_sync and store.exists:
+        progress("    the ledger is not known to hold everything in data/raw: "
+                 "stored documents are read again")
+    # Sources whose stored documents an earlier upgrade run could not read again (the
+    # source failed then) are read again now, each on its own.
+    behind = set() if upgraded else set(state.sources_behind)
+    gathered = _collect_all(config, context, result, progress, reread=behind)
+    state.sources_behind = _still_behind(config, result, upgraded, behind)
+    known = {source.id for source in config.sources + config.disabled}
+    readings = _readings(gathered)
+    scopes = _scopes(gathered)
+    # Only the stored rows these readings can change are read (an index lookup each).
+    stored = store.rows_in_scope([r.claim_id for r in readings],
+                                 [r.location_id for r in readings], known_sources=known,
+                                 **scopes)
+    plan = plan_history(stored, readings, known_sources=known, **scopes)
+    # `store.pending`: a claims.csv changed outside the tracker was taken in; storing it
+    # writes it in the ledger's form (an older layout, order or quoting).
+    anything_new = (not store.exists or store.pending or not plan.is_empty
+                    or any(c.rejects for _, c in gathered))
+    if anything_new:
+        _store(gathered, store, stored, known, context.retrieved_at, data_dir, result, progress)
+    else:
+        # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
+        # (this is what keeps an unchanged scheduled run cheap).
+        result.claims_total = store.count()
+        for outcome in result.outcomes:
+            progress(f"    {outcome.source_id}: nothing new")
+    try:
+        _finish_run(context, store, state, data_dir, config, result, progress)
+    except (OSError, StoreError) as error:
+        # The ledger is stored and sound; what depends on it is rebuilt by the next run,
+        # which finds the state file still marked as running.
+        result.write_failure = f"{error}; the ledger is stored, the next run completes the rest"
+        progress(f"    failed: {result.write_failure}")
+
+
+def _finish_run(context: Context, store: LedgerStore, state: "DerivedState", data_dir: Path,
+                config: Config, result: IngestResult, progress: Callable[[str], None]) -> None:
     """Derived tables, HTTP validators, health, and last the state that says all is done."""
+    ledger_sha256 = store.csv_sha256
     tables = derived_digests(data_dir)
     reviews = reviews_digest(data_dir)
     if (state.ledger_sha256 != ledger_sha256 or state.tables != tables
             or state.reviews_sha256 != reviews):
         # Observations and checks are rebuilt whenever they were not built from this
         # ledger and review log, or were changed or lost since: they can never stay stale.
-        if merged is None:
-            from tracker.ledger import read_claims
+        from tracker.ledger import stored_claims_frame
 
-            merged = read_claims(processed_dir(data_dir) / "claims.csv")
-        _write_derived(merged, data_dir, config, progress)
+        _write_derived(stored_claims_frame(store.ledger_file()), data_dir, config, progress)
         tables = derived_digests(data_dir)
     # HTTP validators are saved only now, once the claims they stand for are stored: a
     # crash before this point means the next run downloads the pages again.
@@ -319,22 +319,22 @@ def _scopes(gathered: list[tuple[SourceOutcome, Collected]],
     return {"read_documents": documents, "whole_sources": whole}
 
 
-def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFrame",
+def _store(gathered: list[tuple[SourceOutcome, Collected]], store: LedgerStore,
            stored: list[StoredRow], known: set[str], now: str, data_dir: Path,
-           result: IngestResult, progress: Callable[[str], None]) -> "pd.DataFrame":
-    """Validate what the sources found and replace the ledger and quarantine atomically."""
+           result: IngestResult, progress: Callable[[str], None]) -> None:
+    """Validate what the sources found, then change the ledger's store (one transaction,
+    which also writes claims.csv) and replace the quarantine."""
     import pandas as pd
 
-    from tracker.ledger import apply_history, frame_readings, write_claims
+    from tracker.ledger import added_rows, frame_readings
 
-    ledger_path = processed_dir(data_dir) / "claims.csv"
-    frames = []
     quarantine_rows: list[dict[str, str]] = []
+    frames = []
     refreshed: set[str] = set()
     for outcome, collected in gathered:
         good, rejects = _validate(collected)
         outcome.claims_found = len(good)
-        outcome.claims_new = int((~good["claim_id"].isin(existing["claim_id"])).sum())
+        outcome.claims_new = len(set(good["claim_id"]) - store.stored_ids(good["claim_id"]))
         outcome.rows_rejected = len(rejects)
         if collected.documents_new or collected.claims or rejects:
             refreshed.add(outcome.source_id)
@@ -347,18 +347,17 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFr
         progress(f"    {outcome.source_id}: {outcome.documents_read} document(s), "
                  f"{outcome.claims_found} claim(s), {outcome.claims_new} new, "
                  f"{outcome.rows_rejected} rejected")
-    new = pd.concat(frames, ignore_index=True) if frames else existing.iloc[0:0]
+    new = (pd.concat(frames, ignore_index=True) if frames
+           else _validate(Collected())[0])
     # Planned again on the valid readings only: a reading the schema refused must not
     # supersede the figure stored at its place.
     refused = {outcome.source_id for outcome, _ in gathered if outcome.rows_rejected}
     plan = plan_history(stored, frame_readings(new), known_sources=known,
                         **_scopes(gathered, refused))
-    merged = apply_history(existing, new, plan, now)
     result.claims_new = len(plan.added)
     result.claims_superseded = len(plan.superseded)
     result.claims_retracted = len(plan.retracted)
     result.claims_reactivated = len(plan.reactivated)
-    result.claims_total = len(merged)
     for what, count in (("superseded by newer readings", len(plan.superseded)),
                         ("retracted (source or curated row removed)", len(plan.retracted)),
                         ("read again and active again", len(plan.reactivated))):
@@ -367,8 +366,8 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], existing: "pd.DataFr
     # The quarantine goes first: a run stopped between the two writes finds the ledger
     # without this run's claims, and writes both again.
     _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
-    result.ledger_changed = write_claims(ledger_path, merged)
-    return merged
+    result.ledger_changed = store.apply(added_rows(new, plan, now), plan.status_updates(), now)
+    result.claims_total = store.count()
 
 
 def _write_derived(ledger: "pd.DataFrame", data_dir: Path, config: Config,

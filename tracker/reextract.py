@@ -28,13 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tracker.config import Config, Source
-from tracker.ledger_file import ledger_digest, load_ledger_file
+from tracker.history import plan_history, stored_rows
 from tracker.model import claim_id, clean_record
 from tracker.pipeline import (
     DerivedState,
     _write_derived,
     derived_digests,
-    processed_dir,
     reviews_digest,
 )
 from tracker.sources import Collected, StoredText, registry
@@ -42,6 +41,8 @@ from tracker.store import JobLock, RawStore, StoreError, safe_name
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tracker.ledger_store import LedgerStore
 
 # A progress line on stderr every this many documents.
 PROGRESS_EVERY = 100
@@ -112,14 +113,10 @@ def reextract(config: Config, data_dir: Path, *, dry_run: bool = False,
     on rows whose status changes. Raises LedgerError (a StoreError) when the stored ledger
     is damaged, StoreError when another job holds the lock; in both cases nothing is
     written. A source id that is not a text source in sources.toml raises ValueError."""
-    import pandas as pd
-
-    from tracker.history import plan_history, stored_rows
-    from tracker.ledger import apply_history, claims_frame, frame_readings, write_claims
+    from tracker.ledger_store import LedgerStore
 
     data_dir = Path(data_dir)
     result = ReextractResult(dry_run=dry_run)
-    path = processed_dir(data_dir) / "claims.csv"
     sources = text_sources(config)
     unknown = sorted(set(source_ids) - {s.id for s in sources})
     if unknown:
@@ -128,59 +125,74 @@ def reextract(config: Config, data_dir: Path, *, dry_run: bool = False,
         sources = [s for s in sources if s.id in source_ids]
     with JobLock(data_dir):
         state = DerivedState.read(data_dir)
-        ledger = load_ledger_file(path, verified_sha256=state.ledger_sha256)
-        existing = claims_frame(ledger)
-        store = RawStore(data_dir)
-        result.sources = len(sources)
-        texts = _list_texts(sources, store, data_dir, result)
-        if since:
-            texts = [(s, t) for s, t in texts if t.record.retrieved_at[:10] >= since]
-        progress(f"reextract: {len(texts)} stored document(s) of {len(sources)} source(s)")
-        new, read_keys, failed_keys = _extract_all(texts, store, data_dir, result, progress)
+        with LedgerStore.open(data_dir, verified_sha256=state.ledger_sha256,
+                              progress=progress) as ledger:
+            _reextract_into(ledger, state, config, data_dir, sources, result, dry_run=dry_run,
+                            source_ids=source_ids, since=since, now=now, progress=progress)
+    return result
 
-        known = {s.id for s in config.sources + config.disabled}
-        selected = {s.id for s in sources}
-        keys = list(zip(existing["source_id"], existing["snapshot_sha256"]))
-        in_selection = ((existing["method"] == "reported") & (existing["status"] == "active")
-                        & existing["source_id"].isin(selected))
-        if since:
-            in_selection &= existing["retrieved_at"].str[:10] >= since
-        was_read = [key in read_keys or key in failed_keys for key in keys]
-        lost = existing[in_selection & ~pd.Series(was_read, index=existing.index, dtype=bool)]
-        for (source_id, sha256), group in lost.groupby(["source_id", "snapshot_sha256"], sort=True):
-            where = data_dir / "raw" / safe_name(source_id) / (sha256 or "?")
-            result.unreadable.append(f"{where}.*: no stored copy (sidecar missing or damaged) of "
-                                     f"the document of {len(group)} claim(s)")
-        result.other_sources = sorted(set(existing.loc[(existing["method"] == "reported")
-                                                       & ~existing["source_id"].isin(known),
-                                                       "source_id"]))
-        good = _choose(new, existing, result)
-        plan = plan_history(stored_rows(ledger.rows), frame_readings(good), read_documents=read_keys)
-        result.new, result.superseded = len(plan.added), len(plan.superseded)
-        result.reactivated, result.unchanged = len(plan.reactivated), plan.unchanged
-        if result.unreadable or dry_run or (not ledger.exists and good.empty):
-            return result
-        merged = apply_history(existing, good, plan, now)
-        in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.sha256
-        state.mark_running(data_dir)
-        result.ledger_changed = write_claims(path, merged)
-        result.written = True
-        try:
-            from tracker.extract import EXTRACTOR_VERSION
 
-            _write_derived(merged, data_dir, config, progress)
-            # Still marked as not in sync when it was not before: the next ingest re-derives.
-            # Every text document read with this extractor: the next ingest need not again.
-            everything = not source_ids and not since
-            DerivedState(ledger_sha256=ledger_digest(path.read_bytes()),
-                         tables=derived_digests(data_dir), clean=in_sync,
-                         extractor_version=EXTRACTOR_VERSION if everything else state.extractor_version,
-                         reviews_sha256=reviews_digest(data_dir),
-                         sources_behind=[] if everything else list(state.sources_behind)
-                         ).write(data_dir)
-        except (OSError, StoreError) as error:
-            result.write_failure = (f"{error}; the ledger is stored, the next ingest rebuilds "
-                                    "the derived tables")
+def _reextract_into(ledger: "LedgerStore", state: DerivedState, config: Config, data_dir: Path,
+                    sources: list[Source], result: ReextractResult, *, dry_run: bool,
+                    source_ids: tuple[str, ...], since: str, now: str,
+                    progress: Callable[[str], None]) -> None:
+    import pandas as pd
+
+    from tracker.ledger import added_rows, frame_readings, stored_claims_frame
+
+    stored_file = ledger.ledger_file()
+    existing = stored_claims_frame(stored_file)
+    store = RawStore(data_dir)
+    result.sources = len(sources)
+    texts = _list_texts(sources, store, data_dir, result)
+    if since:
+        texts = [(s, t) for s, t in texts if t.record.retrieved_at[:10] >= since]
+    progress(f"reextract: {len(texts)} stored document(s) of {len(sources)} source(s)")
+    new, read_keys, failed_keys = _extract_all(texts, store, data_dir, result, progress)
+
+    known = {s.id for s in config.sources + config.disabled}
+    selected = {s.id for s in sources}
+    keys = list(zip(existing["source_id"], existing["snapshot_sha256"]))
+    in_selection = ((existing["method"] == "reported") & (existing["status"] == "active")
+                    & existing["source_id"].isin(selected))
+    if since:
+        in_selection &= existing["retrieved_at"].str[:10] >= since
+    was_read = [key in read_keys or key in failed_keys for key in keys]
+    lost = existing[in_selection & ~pd.Series(was_read, index=existing.index, dtype=bool)]
+    for (source_id, sha256), group in lost.groupby(["source_id", "snapshot_sha256"], sort=True):
+        where = data_dir / "raw" / safe_name(source_id) / (sha256 or "?")
+        result.unreadable.append(f"{where}.*: no stored copy (sidecar missing or damaged) of "
+                                 f"the document of {len(group)} claim(s)")
+    result.other_sources = sorted(set(existing.loc[(existing["method"] == "reported")
+                                                   & ~existing["source_id"].isin(known),
+                                                   "source_id"]))
+    good = _choose(new, existing, result)
+    plan = plan_history(stored_rows(stored_file.rows), frame_readings(good),
+                        read_documents=read_keys)
+    result.new, result.superseded = len(plan.added), len(plan.superseded)
+    result.reactivated, result.unchanged = len(plan.reactivated), plan.unchanged
+    if result.unreadable or dry_run or (not ledger.exists and good.empty):
+        return
+    in_sync = ledger.exists and state.clean and state.ledger_sha256 == ledger.csv_sha256
+    state.mark_running(data_dir)
+    result.ledger_changed = ledger.apply(added_rows(good, plan, now), plan.status_updates(), now)
+    result.written = True
+    try:
+        from tracker.extract import EXTRACTOR_VERSION
+
+        _write_derived(stored_claims_frame(ledger.ledger_file()), data_dir, config, progress)
+        # Still marked as not in sync when it was not before: the next ingest re-derives.
+        # Every text document read with this extractor: the next ingest need not again.
+        everything = not source_ids and not since
+        DerivedState(ledger_sha256=ledger.csv_sha256,
+                     tables=derived_digests(data_dir), clean=in_sync,
+                     extractor_version=EXTRACTOR_VERSION if everything else state.extractor_version,
+                     reviews_sha256=reviews_digest(data_dir),
+                     sources_behind=[] if everything else list(state.sources_behind)
+                     ).write(data_dir)
+    except (OSError, StoreError) as error:
+        result.write_failure = (f"{error}; the ledger is stored, the next ingest rebuilds "
+                                "the derived tables")
     return result
 
 
