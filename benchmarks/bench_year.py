@@ -18,8 +18,10 @@ at most 1.5x the first 30; the whole year under 30 minutes on the 2-core machine
     .venv/bin/python benchmarks/bench_year.py                                   # the year
     .venv/bin/python benchmarks/bench_year.py --days 30 --keep /tmp/year30      # keep the data
 
-Exit status 1 when any run failed (tracker exit code 2 or more, or killed); runs that exit 1
-(failures the job recorded, e.g. quarantined rows) are reported and the year goes on.
+Exit status 1 when any run failed (tracker exit code 2 or more, killed, or a traceback, which
+exits 1 too); runs that exit 1 with failures the job recorded (e.g. quarantined rows) are
+reported and the year goes on. The output of every run that did not exit 0 is kept in the
+work folder as exit<code>_day_<n>.log.
 """
 
 from __future__ import annotations
@@ -266,15 +268,19 @@ def main() -> int:
             rows_before = rows
             if code != 0:
                 shutil.copy(folder / "last_run.log", folder / f"exit{code}_day_{day + 1:03d}.log")
-            if code == 1:
+            # An uncaught exception also exits 1, but it is a crash, not a recorded failure:
+            # the job promises one line naming the problem, never a traceback.
+            crashed = "Traceback (most recent call last)" in output
+            if code == 1 and not crashed:
                 recorded.append(day + 1)
                 for line in recorded_failures(output):
                     print(f"       recorded: {line[:300]}", flush=True)
             elif code != 0:
                 failed_runs.append(day + 1)
                 consecutive += 1
-                print(f"       FAILED (exit {code}): " + " | ".join(output.strip().splitlines()[-5:])[-1500:],
-                      flush=True)
+                what = "crashed with a traceback" if crashed else "FAILED"
+                print(f"       {what} (exit {code}): "
+                      + " | ".join(output.strip().splitlines()[-3:])[-1500:], flush=True)
                 if consecutive >= MAX_CONSECUTIVE_FAILURES:
                     print(f"       {consecutive} runs in a row failed: stopping", flush=True)
                     break
@@ -310,7 +316,7 @@ def main() -> int:
         print(f"runs that exited 1 (recorded failures): {len(recorded)}: days {recorded[:20]}"
               + (" ..." if len(recorded) > 20 else ""))
     if failed_runs:
-        print(f"FAILED runs (exit 2 or more): days {failed_runs}; logs in {folder}")
+        print(f"FAILED runs (exit 2 or more, or a traceback): days {failed_runs}; logs in {folder}")
     if args.keep or failed_runs:
         print(f"kept: {folder}")
     else:
