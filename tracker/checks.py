@@ -138,13 +138,11 @@ def _records(checks: pd.DataFrame | None) -> list[tuple]:
     """The rows of a checks table as build_checks makes them (a missing number is None)."""
     if checks is None or checks.empty:
         return []
-    rows = []
-    for row in checks.reindex(columns=list(CHECK_COLUMNS)).itertuples(index=False, name=None):
-        if any(isinstance(row[k], float) and row[k] != row[k] for k in _NUMBERS):
-            row = tuple(None if k in _NUMBERS and isinstance(v, float) and v != v else v
-                        for k, v in enumerate(row))
-        rows.append(row)
-    return rows
+    checks = checks.reindex(columns=list(CHECK_COLUMNS))
+    columns = [checks[column].tolist() for column in CHECK_COLUMNS]
+    for k in _NUMBERS:
+        columns[k] = [None if isinstance(v, float) and v != v else v for v in columns[k]]
+    return list(zip(*columns))
 
 
 def _text(series: pd.Series) -> list[str]:
