@@ -375,15 +375,16 @@ def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite
 
 def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
             reviewed_only: bool = False) -> int:
-    from tracker.export import export_all
+    from tracker.export import export_data_dir
+    from tracker.store import StoreError
 
-    ledger = _load_ledger(data_dir, purpose="export")
-    # The whole ledger goes to history.csv; the current view to claims.csv.
-    view = _view_of(ledger, data_dir, reviewed_only)
+    # The whole ledger goes to history.csv; the current view to claims.csv. A missing,
+    # empty or damaged ledger is refused (exit 2) before anything is written.
     try:
-        written = export_all(view, out, history=ledger, checks=_load_checks(data_dir),
-                             reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite)
-    except ImportError as error:
+        written = export_data_dir(data_dir, out, reviewed_only=reviewed_only, parquet=parquet,
+                                  sqlite=sqlite,
+                                  warn=lambda problem: click.echo(f"warning: {problem}", err=True))
+    except (StoreError, ImportError) as error:
         _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
     return EXIT_OK
