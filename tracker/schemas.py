@@ -196,17 +196,7 @@ def normalise_claims_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=frame.index)
     for column in CLAIM_COLUMNS:
-        series = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
-        if column in FLOAT_COLUMNS:
-            out[column] = pd.to_numeric(series, errors="coerce").astype("float64")
-        elif column in INT_COLUMNS:
-            out[column] = pd.to_numeric(series, errors="coerce").astype("Int64")
-        elif column in DATE_COLUMNS:
-            text = series.astype("object").where(series.notna(), None)
-            text = text.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
-            out[column] = text.astype("object")
-        else:
-            out[column] = series.astype("object").where(series.notna(), "").map(str).astype("object")
+        out[column] = normalised_column(frame, column)
     # A claim new to the ledger is the current reading of where it was read.
     out.loc[out["status"] == "", "status"] = "active"
     missing = out["location_id"] == ""
@@ -214,6 +204,83 @@ def normalise_claims_frame(frame: pd.DataFrame) -> pd.DataFrame:
         out.loc[missing, "location_id"] = [
             location_id(record) for record in out.loc[missing].to_dict("records")]
     return out
+
+
+def normalised_column(frame: pd.DataFrame, column: str) -> pd.Series:
+    """One ledger column of `frame` with its storage type, as normalise_claims_frame gives
+    it (without the default status and location_id), index-aligned with `frame`.
+
+    Ledger text repeats itself (a few metrics, dates and numbers over thousands of rows),
+    so numbers and dates are parsed once per distinct text; a column that holds anything
+    but text and missing cells takes the general, slower path (same result)."""
+    series = frame[column] if column in frame.columns else pd.Series(None, index=frame.index)
+    if column in FLOAT_COLUMNS:
+        return _numbers(series, "float64")
+    if column in INT_COLUMNS:
+        return _numbers(series, "Int64")
+    if column in DATE_COLUMNS:
+        return _dates_text(series)
+    return text_cells(series)
+
+
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _only_text(values: np.ndarray) -> bool:
+    """Every cell a str (an empty array too)."""
+    return pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty")
+
+
+def _numbers(series: pd.Series, dtype: str) -> pd.Series:
+    """`pd.to_numeric(series, errors="coerce").astype(dtype)`, each distinct text parsed once."""
+    if series.dtype == object:
+        codes, uniques = pd.factorize(series.to_numpy())
+        if _only_text(uniques):
+            parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+            missing = codes < 0
+            if missing.any():
+                # A missing cell makes the whole column float before the cast, as it does
+                # for pd.to_numeric over the column.
+                parsed = parsed.astype("float64")
+            array = pd.array(parsed.astype(dtype)).take(codes, allow_fill=True)
+            return pd.Series(array, index=series.index, dtype=dtype, copy=False)
+    return pd.to_numeric(series, errors="coerce").astype(dtype)
+
+
+def _dates_text(series: pd.Series) -> pd.Series:
+    """Date cells as stripped text, None for missing or blank."""
+    values = series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    if _only_text(uniques):
+        cells = [text.strip() or None for text in uniques]
+        missing = codes < 0
+        if missing.any():
+            codes = np.where(missing, len(cells), codes)
+            cells.append(None)
+        # Built as Series.map builds its result (the missing-value marker depends on the
+        # pandas version: None, or NaN once the cells are inferred as strings).
+        lookup = pd.Series(cells).astype("object").to_numpy()
+        return pd.Series(lookup[codes], index=series.index, dtype=object, copy=False)
+    text = series.astype("object").where(series.notna(), None)
+    text = text.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    return text.astype("object")
+
+
+def text_cells(series: pd.Series) -> pd.Series:
+    """Text cells as str, "" for missing: what normalise_claims_frame makes of a text
+    column (`series.astype(object).where(series.notna(), "").map(str)`), index-aligned."""
+    values = series.to_numpy(dtype=object)
+    if _only_text(values):
+        if series.dtype == object:
+            # Copy-on-write pandas shares the cells until either side changes them.
+            return series.copy(deep=not _COPY_ON_WRITE)
+        return pd.Series(values, index=series.index, dtype=object, copy=True)
+    missing = pd.isna(values)
+    if _only_text(values[~missing]):
+        values = values.copy()
+        values[missing] = ""
+        return pd.Series(values, index=series.index, dtype=object, copy=False)
+    return series.astype("object").where(series.notna(), "").map(str).astype("object")
 
 
 def split_valid(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
