@@ -6,8 +6,16 @@ import pandas as pd
 import pytest
 
 from tracker.model import CLAIM_COLUMNS, Claim
-from tracker.observations import OBSERVATION_COLUMNS, build_observations, write_observations
-from tracker.schemas import ObservationSchema
+from tracker.observations import (
+    OBSERVATION_COLUMNS,
+    build_observations,
+    merge_observations,
+    observation_slot_keys,
+    observations_csv_bytes,
+    slot_keys,
+    write_observations,
+)
+from tracker.schemas import ObservationSchema, normalise_claims_frame
 
 AFP = "AFP analysis of ISW data"
 
@@ -189,3 +197,53 @@ def test_thousands_of_disagreeing_copies_are_flagged_without_listing_every_pair(
     assert (obs["flags"] == "conflicting_copies").all()
     listed = obs["conflicts_with"].str.split(";").map(len)
     assert listed.max() == 10 and listed.min() == 10
+
+
+def test_a_month_and_its_month_to_date_figures_share_a_slot_key():
+    claims = normalise_claims_frame(frame(
+        claim("full", value=610),
+        claim("to-date", value=478, period_end="2024-11-27"),
+        claim("late", value=300, period_start="2024-11-12"),
+        claim("other-producer", value=610, attribution="DeepState"),
+        claim("computed", value=610, method="computed"),
+        claim("december", value=244, period_start="2024-12-01", period_end="2024-12-31"),
+        claim("since-invasion", value=68050, period_start="2022-02-24"),
+        claim("stock", metric="area_controlled_km2", value=113000, period_start=None,
+              period_end=None, as_of="2024-11-30"),
+    ))
+    keys = dict(zip(claims["claim_id"], slot_keys(claims)))
+    assert keys["full"] == keys["to-date"] == keys["late"]
+    assert len({keys[c] for c in ("full", "other-producer", "computed", "december",
+                                  "since-invasion", "stock")}) == 6
+    assert keys["full"].endswith("\x1f2024-11")
+    assert keys["since-invasion"].endswith("\x1f2022-02-24/2024-11-30@")
+    assert keys["stock"].endswith("\x1f/@2024-11-30")
+    observations = build_observations(claims)
+    by_claim = dict(zip(observations["claim_ids"], observation_slot_keys(observations)))
+    assert all(by_claim[claim_id] == key for claim_id, key in keys.items())
+
+
+def test_merge_observations_recomputes_only_the_touched_slots():
+    before = frame(
+        claim("old", value=143, published_at="2025-04-02"),
+        claim("dec", value=244, period_start="2024-12-01", period_end="2024-12-31",
+              published_at="2025-01-02"),
+    )
+    # A revision of November arrives; December is untouched.
+    after = frame(*before.to_dict("records"), claim("new", value=150, published_at="2025-05-09"))
+    touched = set(slot_keys(normalise_claims_frame(after).iloc[[2]]))
+    fresh = build_observations(after[slot_keys(normalise_claims_frame(after)).isin(touched)])
+    assert len(fresh) == 2
+    merged = merge_observations(build_observations(before), fresh, touched)
+    whole = build_observations(after)
+    assert observations_csv_bytes(merged) == observations_csv_bytes(whole)
+    pd.testing.assert_frame_equal(merged, whole)
+    assert merged.loc[merged["value"] == 150, "revision_of"].item() == \
+        merged.loc[merged["value"] == 143, "observation_id"].item()
+    # Removing the only claim of a slot removes its observation.
+    gone = set(slot_keys(normalise_claims_frame(after).iloc[[1]]))
+    emptied = merge_observations(whole, build_observations(after.iloc[0:0]), gone)
+    assert observations_csv_bytes(emptied) == observations_csv_bytes(build_observations(after.iloc[[0, 2]]))
+    # Fresh rows from outside the given slots would be counted twice: refused.
+    with pytest.raises(ValueError, match="outside the given slots"):
+        merge_observations(whole, build_observations(after), gone)

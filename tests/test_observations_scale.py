@@ -1,5 +1,5 @@
-"""Observations on random ledgers: the fast build against a plain reference; the fast
-normalise_claims_frame against the plain one.
+"""Observations on random ledgers: the fast build against a plain reference, and the slot
+key that lets a run recompute only the observations its changes touch.
 
 The reference below restates the grouping and linking rules of tracker/observations.py
 (module docstring) one claim and one observation at a time, in plain Python, as they stood
@@ -26,7 +26,10 @@ from tracker.observations import (
     OBSERVATION_COLUMNS,
     build_observations,
     claim_observation_ids,
+    merge_observations,
+    observation_slot_keys,
     observations_csv_bytes,
+    slot_keys,
 )
 from tracker.schemas import ObservationSchema, normalise_claims_frame
 
@@ -373,6 +376,66 @@ def test_the_reference_catches_a_wrong_tie_or_a_wrong_revision_link():
     wrong_link = reference.copy()
     wrong_link.loc[wrong_link["value"] == 6.0, "revision_of"] = five["observation_id"]
     assert _bytes(wrong_link) != _bytes(reference)
+
+
+# --- Slot keys and incremental observations ----------------------------------------------
+
+
+def _changed(rng: random.Random, before: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
+    """`before` with a few claims added, removed or changed; the claim_ids concerned."""
+    after = before.copy()
+    concerned: set[str] = set()
+    for _ in range(rng.randint(1, 5)):
+        action = rng.random()
+        if action < 0.3 and len(after):
+            index = rng.choice(list(after.index))
+            concerned.add(after.at[index, "claim_id"])
+            after = after.drop(index=index)
+        elif action < 0.65 and len(after):
+            index = rng.choice(list(after.index))
+            concerned.add(after.at[index, "claim_id"])
+            donor = normalise_claims_frame(random_ledger(rng, 1)).iloc[0]
+            for field in rng.sample(["value", "published_at", "period_end", "period_start", "as_of",
+                                     "attribution", "publisher", "analyst", "method", "flags"], 2):
+                after.at[index, field] = donor[field]
+        else:
+            added = normalise_claims_frame(random_ledger(rng, 1).iloc[:1])
+            added.index = [int(max(after.index, default=-1)) + 1]
+            concerned.update(added["claim_id"])
+            after = pd.concat([after, added]) if len(after) else added
+    return normalise_claims_frame(after), concerned
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(seed=st.integers(min_value=0, max_value=2 ** 32 - 1), size=st.integers(min_value=0, max_value=100))
+def test_merging_the_touched_slots_gives_the_whole_build(seed, size):
+    rng = random.Random(seed)
+    # The ledger's claim_ids are unique.
+    before = normalise_claims_frame(random_ledger(rng, size)).drop_duplicates("claim_id")
+    after, concerned = _changed(rng, before)
+    touched = set(slot_keys(before[before["claim_id"].isin(concerned)])) | set(
+        slot_keys(after[after["claim_id"].isin(concerned)]))
+    fresh = build_observations(after[slot_keys(after).isin(touched).to_numpy(dtype=bool)])
+    merged = merge_observations(build_observations(before), fresh, touched)
+    whole = build_observations(after)
+    assert _bytes(merged) == _bytes(whole)
+    assert list(merged.dtypes) == list(whole.dtypes) and merged.equals(whole)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(seed=st.integers(min_value=0, max_value=2 ** 32 - 1))
+def test_the_claims_of_an_observation_share_its_slot_key(seed):
+    claims = normalise_claims_frame(random_ledger(random.Random(seed), 80)).drop_duplicates("claim_id")
+    observations = build_observations(claims)
+    key_of = dict(zip(claims["claim_id"], slot_keys(claims)))
+    for cited, key in zip(observations["claim_ids"], observation_slot_keys(observations)):
+        assert {key_of[claim] for claim in cited.split(";")} == {key}
+    # Linked observations (revisions, conflicting copies) share it too.
+    slot_of_id = dict(zip(observations["observation_id"], observation_slot_keys(observations)))
+    for column in ("revision_of", "superseded_by", "conflicts_with"):
+        for oid, linked in zip(observations["observation_id"], observations[column]):
+            for other in filter(None, linked.split(";")):
+                assert slot_of_id[other] == slot_of_id[oid]
 
 
 # --- normalise_claims_frame: the fast paths against the plain one --------------------------

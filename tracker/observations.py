@@ -448,6 +448,75 @@ def _periods(coded: _Coded) -> _Periods:
     return _Periods(number, start, end, exact, np.where(same_month, month, exact), time)
 
 
+def _slot_numbers(coded: _Coded, periods: _Periods) -> tuple[np.ndarray, list[str]]:
+    """(per row, the number of its series and slot; the slot key of each number)."""
+    parts = [coded(column) for column in _SERIES_KEY]
+    slot_codes, slot_text = pd.factorize(periods.slot)
+    parts.append((slot_codes[periods.number], np.asarray(slot_text, dtype=object)))
+    number = _combined([codes for codes, _ in parts])
+    first = _firsts(number)
+    cells = [text[codes[first]].tolist() for codes, text in parts]
+    return number, ["\x1f".join(fields) for fields in zip(*cells)]
+
+
+def slot_keys(claims: pd.DataFrame) -> pd.Series:
+    """Per claim (normalised ledger rows), the text key of its series and period slot.
+
+    Revisions and conflicting copies only ever link observations of one series (conflict,
+    metric, actor, territory, attribution, computed or not) and one slot (the month, for a
+    period within one month; else the exact period and as_of date), and the claims of an
+    observation share both: an observation depends on the claims of its slot alone (see
+    merge_observations). The key is those fields as text, '\\x1f'-separated, "c" for
+    computed."""
+    return _slot_key_series(claims)
+
+
+def observation_slot_keys(observations: pd.DataFrame) -> pd.Series:
+    """Per observation (build_observations' rows), the slot key each of its claims has."""
+    return _slot_key_series(observations)
+
+
+def _slot_key_series(frame: pd.DataFrame) -> pd.Series:
+    if not len(frame):
+        return pd.Series(dtype=object, index=frame.index)
+    coded = _Coded(frame)
+    number, keys = _slot_numbers(coded, _periods(coded))
+    return pd.Series(np.array(keys, dtype=object)[number], index=frame.index, dtype=object)
+
+
+def merge_observations(previous: pd.DataFrame, fresh: pd.DataFrame, slots: set[str]) -> pd.DataFrame:
+    """The observations after a change confined to `slots` (the slot_keys of every claim
+    added, removed or changed, before and after the change): the rows of `previous` outside
+    those slots and `fresh`, built from the claims in those slots, in build_observations'
+    order. Both are tables as build_observations returns them; the result is what it
+    returns for the whole ledger after the change (whose claim_ids are unique, as the
+    ledger's are). Fresh rows outside `slots` are a ValueError."""
+    slots = set(slots)
+    parts = [part for part in (previous, fresh) if len(part)]
+    if not parts:
+        return _empty()
+    both = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    coded = _Coded(both)
+    periods = _periods(coded)
+    number, keys = _slot_numbers(coded, periods)
+    touched = np.array([key in slots for key in keys], dtype=bool)[number]
+    is_fresh = np.arange(len(both)) >= len(both) - len(fresh)
+    if (is_fresh & ~touched).any():
+        raise ValueError("merge_observations: fresh observations outside the given slots")
+    rows = np.flatnonzero(is_fresh | ~touched)
+    if not len(rows):
+        return _empty()
+    ranks = [*(_ranks(coded(column)[1])[coded(column)[0]] for column in _SERIES_KEY[:-1]),
+             _ranked(periods.time)[0][periods.number], _ranked(periods.start)[0][periods.number],
+             *(_ranked(coded(column)[1])[0][coded(column)[0]]
+               for column in ("first_published_at", "observation_id"))]
+    merged = both.iloc[rows[_order([rank[rows] for rank in ranks])]].reset_index(drop=True)
+    merged["publishers"] = _text_column(merged["publishers"].to_numpy(dtype=object))
+    merged["n_citations"] = merged["n_citations"].astype("int64")
+    merged["is_partial"] = merged["is_partial"].astype(bool)
+    return merged.loc[:, list(OBSERVATION_COLUMNS)]
+
+
 def _order(keys: list[np.ndarray]) -> np.ndarray:
     """Positions of the rows in the table's order, given per row the ranks of conflict,
     metric, actor, territory, attribution, time (period_end, else as_of), period_start,
