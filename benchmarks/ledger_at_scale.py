@@ -76,12 +76,14 @@ def _computed(number: int, day: date) -> dict:
 
 
 def write_ledger_at_scale(data_dir: Path, count: int) -> int:
-    """Write a ledger of about `count` claims into `data_dir` and mark the job's state as up
-    to date with it (derived tables built); return the number of rows."""
+    """Write a ledger of about `count` claims into `data_dir` (its store, claims.csv and
+    derived tables) and mark the job's state as up to date with it; return the number of
+    rows."""
     from tracker.config import Settings
     from tracker.extract import EXTRACTOR_VERSION
-    from tracker.ledger import read_claims, write_claims
+    from tracker.ledger import write_claims
     from tracker.ledger_file import ledger_digest
+    from tracker.ledger_store import LedgerStore
     from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
 
     path = Path(data_dir) / "processed" / "claims.csv"
@@ -91,8 +93,11 @@ def write_ledger_at_scale(data_dir: Path, count: int) -> int:
     class _Config:
         settings = Settings()
 
-    _write_derived(read_claims(path), Path(data_dir), _Config(), lambda message: None)
-    DerivedState(ledger_sha256=ledger_digest(path.read_bytes()), tables=derived_digests(data_dir),
-                 clean=True, extractor_version=EXTRACTOR_VERSION,
-                 reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
+    # The store takes claims.csv in (checked when written above) and is committed.
+    with LedgerStore.open(Path(data_dir), verified_sha256=ledger_digest(path.read_bytes())) as store:
+        store.apply([], {}, "")
+        _write_derived(store, Path(data_dir), _Config(), lambda message: None)
+        DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data_dir),
+                     clean=True, extractor_version=EXTRACTOR_VERSION,
+                     reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
     return len(frame)

@@ -643,6 +643,10 @@ def _view_of(ledger, data_dir: Path, reviewed_only: bool = False):
 
 
 def main() -> None:
+    # pandera imports hypothesis (0.7 s) whenever it is installed, to offer data synthesis
+    # the tracker never uses; where the test extra installed it, every scheduled run paid
+    # that. Only the console command does this, so tests that use hypothesis keep it.
+    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
     cli(prog_name="tracker")
 
 

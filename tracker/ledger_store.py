@@ -27,12 +27,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.csvfile import format_row, lifted_field_limit
@@ -40,15 +38,13 @@ from tracker.history import StoredRow
 from tracker.ledger_file import (
     LedgerError,
     LedgerFile,
-    ledger_digest,
     load_ledger_file,
     row_problems,
 )
 from tracker.model import CLAIM_COLUMNS
-from tracker.store import read_state_json, write_state_json
+from tracker.store import remember_digest, remembered_digest
 
 STORE_NAME = "ledger.sqlite"
-SIGNATURE_NAME = "claims_csv.json"  # in data/state: claims.csv's size, time and inode
 CLAIMS_NAME = "claims.csv"
 LAYOUT = "1"  # bump when the tables below change: an older store is rebuilt from claims.csv
 
@@ -78,26 +74,6 @@ CREATE INDEX claims_by_location ON claims (location_id);
 CREATE INDEX claims_by_document ON claims (source_id, snapshot_sha256);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-@dataclass(frozen=True)
-class FileSignature:
-    """What the file system says of a file without reading it."""
-
-    size: int
-    mtime_ns: int
-    inode: int
-
-    @classmethod
-    def of(cls, path: Path) -> "FileSignature | None":
-        try:
-            found = os.stat(path)
-        except FileNotFoundError:
-            return None
-        return cls(found.st_size, found.st_mtime_ns, found.st_ino)
-
-    def text(self) -> str:
-        return json.dumps([self.size, self.mtime_ns, self.inode])
 
 
 def sort_key(cells: list[str]) -> tuple[str, str, str, str, str]:
@@ -168,18 +144,15 @@ class LedgerStore:
 
     def _sync_with_csv(self, verified_sha256: str, progress: Callable[[str], None]) -> None:
         expected = self._meta("csv_sha256")
-        signature = FileSignature.of(self.csv_path)
-        if signature is None:
+        if not self.csv_path.exists():
             if expected:
                 progress(f"    {self.csv_path} is missing: written again from the store")
                 self._produce_csv()
             return
-        if expected and self._remembered_signature(expected) == signature.text():
-            return  # the file the store wrote, untouched: not even read
-        payload = self.csv_path.read_bytes()
-        digest = ledger_digest(payload)
+        # Read only when its size, time or inode changed since the store wrote it.
+        digest = remembered_digest(self.csv_path, self.data_dir)
         if digest == expected:
-            self._remember_signature()  # copied or touched
+            remember_digest(self.csv_path, self.data_dir, digest)  # when copied or touched
             return
         if expected and digest == self._meta("previous_csv_sha256"):
             # The store committed a run whose claims.csv was not written yet (a crash).
@@ -259,6 +232,25 @@ class LedgerStore:
             current = self._db.execute(query, (current,)).fetchone()[0]
         return ids
 
+    def rows_around(self, claim_ids: Iterable[str]) -> list[list[str]]:
+        """The rows of `claim_ids` and every active row read at the same places (what the
+        current view of those readings depends on: tracker/view.py), in the ledger's order."""
+        found: dict[str, tuple] = {}
+        places = set()
+        for claim in set(claim_ids):
+            row = self._db.execute(
+                "SELECT conflict, metric, time_key, attribution, claim_id, location_id, line "
+                "FROM claims WHERE claim_id = ?", (claim,)).fetchone()
+            if row is not None:
+                found[claim] = row
+                places.add(row[5])
+        for place in places:
+            for row in self._db.execute(
+                    "SELECT conflict, metric, time_key, attribution, claim_id, location_id, line "
+                    "FROM claims WHERE location_id = ? AND status = 'active'", (place,)):
+                found.setdefault(row[4], row)
+        return [parse_line(row[6]) for row in sorted(found.values())]
+
     def lines(self) -> Iterator[str]:
         """Every stored line in the ledger's order."""
         for (line,) in self._db.execute(
@@ -323,7 +315,7 @@ class LedgerStore:
                 # A file taken in that was already in the ledger's form: left as it is.
                 Path(temp_name).unlink()
                 self._set_meta({"previous_csv_sha256": ""})
-                self._remember_signature()
+                remember_digest(self.csv_path, self.data_dir, digest)
                 return False
             self._install(temp_name)
         except BaseException:
@@ -374,24 +366,7 @@ class LedgerStore:
         # In place: the digest of the file before this change is no longer needed to tell
         # a run that died before this point.
         self._set_meta({"previous_csv_sha256": ""})
-        self._remember_signature()
-
-    def _signature_path(self) -> Path:
-        # Operational state, not data: the store in data/processed changes only when the
-        # ledger does, so a copied or touched folder does not make a run write it.
-        return self.data_dir / "state" / SIGNATURE_NAME
-
-    def _remembered_signature(self, digest: str) -> str:
-        """The signature claims.csv had when it held the bytes of `digest` ('' unknown)."""
-        remembered = read_state_json(self._signature_path())
-        return str(remembered.get("signature", "")) if remembered.get("sha256") == digest else ""
-
-    def _remember_signature(self) -> None:
-        signature = FileSignature.of(self.csv_path)
-        if signature is not None:
-            self._signature_path().parent.mkdir(parents=True, exist_ok=True)
-            write_state_json(self._signature_path(), {"sha256": self.csv_sha256,
-                                                      "signature": signature.text()})
+        remember_digest(self.csv_path, self.data_dir, self.csv_sha256)
 
     def _set_meta(self, values: dict[str, str], commit: bool = True) -> None:
         rows = [(key, value) for key, value in values.items()]

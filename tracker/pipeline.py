@@ -9,7 +9,6 @@ ledger as it was; a re-run finds the raw bytes already stored and the same claim
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from dataclasses import dataclass, field
@@ -22,10 +21,19 @@ from tracker.history import Reading, StoredRow, plan_history
 from tracker.ledger_store import LedgerStore
 from tracker.model import claim_id, clean_record, location_id
 from tracker.sources import Collected, Context, SourceError, registry
-from tracker.store import JobLock, RawStore, StoreError, sweep_temp_files, write_if_changed
+from tracker.store import (
+    JobLock,
+    RawStore,
+    StoreError,
+    remembered_digest,
+    sweep_temp_files,
+    write_if_changed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tracker.derived import DerivedStore
 
 HEALTH_COLUMNS = ("source_id", "kind", "last_attempt_at", "last_success_at", "status", "error",
                   "consecutive_failures", "documents_read", "claims_new", "rows_rejected")
@@ -138,8 +146,10 @@ def _ingest_into(store: LedgerStore, state: "DerivedState", config: Config, data
     # writes it in the ledger's form (an older layout, order or quoting).
     anything_new = (not store.exists or store.pending or not plan.is_empty
                     or any(c.rejects for _, c in gathered))
+    change = None
     if anything_new:
-        _store(gathered, store, stored, known, context.retrieved_at, data_dir, result, progress)
+        change = _store(gathered, store, stored, known, context.retrieved_at, data_dir, result,
+                        progress)
     else:
         # Nothing new upstream: leave data/processed untouched, and skip pandas entirely
         # (this is what keeps an unchanged scheduled run cheap).
@@ -147,7 +157,7 @@ def _ingest_into(store: LedgerStore, state: "DerivedState", config: Config, data
         for outcome in result.outcomes:
             progress(f"    {outcome.source_id}: nothing new")
     try:
-        _finish_run(context, store, state, data_dir, config, result, progress)
+        _finish_run(context, store, state, change, data_dir, config, result, progress)
     except (OSError, StoreError) as error:
         # The ledger is stored and sound; what depends on it is rebuilt by the next run,
         # which finds the state file still marked as running.
@@ -155,19 +165,19 @@ def _ingest_into(store: LedgerStore, state: "DerivedState", config: Config, data
         progress(f"    failed: {result.write_failure}")
 
 
-def _finish_run(context: Context, store: LedgerStore, state: "DerivedState", data_dir: Path,
-                config: Config, result: IngestResult, progress: Callable[[str], None]) -> None:
+def _finish_run(context: Context, store: LedgerStore, state: "DerivedState",
+                change: "LedgerChange | None", data_dir: Path, config: Config,
+                result: IngestResult, progress: Callable[[str], None]) -> None:
     """Derived tables, HTTP validators, health, and last the state that says all is done."""
     ledger_sha256 = store.csv_sha256
     tables = derived_digests(data_dir)
     reviews = reviews_digest(data_dir)
     if (state.ledger_sha256 != ledger_sha256 or state.tables != tables
             or state.reviews_sha256 != reviews):
-        # Observations and checks are rebuilt whenever they were not built from this
-        # ledger and review log, or were changed or lost since: they can never stay stale.
-        from tracker.ledger import stored_claims_frame
-
-        _write_derived(stored_claims_frame(store.ledger_file()), data_dir, config, progress)
+        # Observations and checks are brought up to date whenever they were not built from
+        # this ledger and review log, or were changed or lost since: they never stay stale.
+        _write_derived(store, data_dir, config, progress, state=state, change=change,
+                       tables=tables)
         tables = derived_digests(data_dir)
     # HTTP validators are saved only now, once the claims they stand for are stored: a
     # crash before this point means the next run downloads the pages again.
@@ -188,21 +198,14 @@ def reviews_digest(data_dir: Path) -> str:
     """SHA-256 of the review log ('' when there is none): the view depends on it."""
     from tracker.review.log import LOG_PATH
 
-    try:
-        return hashlib.sha256((Path(data_dir) / LOG_PATH).read_bytes()).hexdigest()
-    except FileNotFoundError:
-        return ""
+    return remembered_digest(Path(data_dir) / LOG_PATH, Path(data_dir))
 
 
 def derived_digests(data_dir: Path) -> dict[str, str]:
-    """SHA-256 of each derived table as it is on disk ('' when absent)."""
-    digests = {}
-    for name in DERIVED_TABLES:
-        try:
-            digests[name] = hashlib.sha256((processed_dir(data_dir) / name).read_bytes()).hexdigest()
-        except FileNotFoundError:
-            digests[name] = ""
-    return digests
+    """SHA-256 of each derived table as it is on disk ('' when absent); a table is read
+    only when its size, time or inode changed since its digest was taken."""
+    return {name: remembered_digest(processed_dir(data_dir) / name, Path(data_dir))
+            for name in DERIVED_TABLES}
 
 
 @dataclass
@@ -319,9 +322,18 @@ def _scopes(gathered: list[tuple[SourceOutcome, Collected]],
     return {"read_documents": documents, "whole_sources": whole}
 
 
+@dataclass
+class LedgerChange:
+    """What one write changed in the ledger: derived tables in step with the ledger before
+    it are updated for these readings alone (tracker/derived.py)."""
+
+    before_sha256: str  # claims.csv before the change
+    claim_ids: set[str]  # readings added, or whose status changed
+
+
 def _store(gathered: list[tuple[SourceOutcome, Collected]], store: LedgerStore,
            stored: list[StoredRow], known: set[str], now: str, data_dir: Path,
-           result: IngestResult, progress: Callable[[str], None]) -> None:
+           result: IngestResult, progress: Callable[[str], None]) -> LedgerChange:
     """Validate what the sources found, then change the ledger's store (one transaction,
     which also writes claims.csv) and replace the quarantine."""
     import pandas as pd
@@ -366,27 +378,76 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], store: LedgerStore,
     # The quarantine goes first: a run stopped between the two writes finds the ledger
     # without this run's claims, and writes both again.
     _write_quarantine(processed_dir(data_dir) / "quarantine.csv", quarantine_rows, refreshed)
+    change = LedgerChange(store.csv_sha256, set(plan.added) | set(plan.status_updates()))
     result.ledger_changed = store.apply(added_rows(new, plan, now), plan.status_updates(), now)
     result.claims_total = store.count()
+    return change
 
 
-def _write_derived(ledger: "pd.DataFrame", data_dir: Path, config: Config,
-                   progress: Callable[[str], None]) -> None:
-    """Observations (citations of one figure grouped) and checks (reported vs computed)."""
-    from tracker.checks import write_checks
-    from tracker.observations import write_observations
+def _write_derived(store: LedgerStore, data_dir: Path, config: Config,
+                   progress: Callable[[str], None], *, state: "DerivedState | None" = None,
+                   change: LedgerChange | None = None,
+                   tables: dict[str, str] | None = None) -> None:
+    """Observations (citations of one figure grouped) and checks (reported vs computed) of
+    the current view: active readings with people's decisions applied, rejected ones out.
+
+    Updated for the readings of `change` alone when the derived tables were built from the
+    ledger before it, with this review log, and are on disk as built (`state`, `tables`);
+    rebuilt from every row otherwise."""
+    from tracker.derived import DerivedStore, code_digest, ledger_order_of
+    from tracker.ledger import stored_claims_frame
+    from tracker.ledger_file import LedgerFile
     from tracker.review.log import read_decisions
     from tracker.view import charted, current_view
 
     decisions, problems = read_decisions(data_dir)
     for problem in problems:
         progress(f"    warning: {problem}")
-    # The current view: active readings with people's decisions applied, rejected ones out.
-    figures = charted(current_view(ledger, decisions))
-    changed = write_observations(figures, data_dir)
-    changed |= write_checks(figures, data_dir, config.settings.check_tolerance_pct)
-    if changed:
+    tolerance = config.settings.check_tolerance_pct
+    reviews = reviews_digest(data_dir)
+    with DerivedStore.open(data_dir) as derived:
+        in_step = (change is not None and state is not None
+                   and derived.built_for() == (change.before_sha256, reviews, f"{tolerance:g}",
+                                               code_digest())
+                   and state.ledger_sha256 == change.before_sha256
+                   and state.reviews_sha256 == reviews
+                   and state.tables == (tables if tables is not None else derived_digests(data_dir)))
+        if in_step:
+            try:
+                _update_derived(derived, store, change, decisions, reviews, tolerance)
+                progress(f"    observations.csv and checks.csv updated for "
+                         f"{len(change.claim_ids)} changed reading(s)")
+                return
+            except Exception as error:  # noqa: BLE001 - the rebuild below is always right
+                # A bug or a damaged derived store must not stop the job: its transaction
+                # was rolled back, and the tables are rebuilt from the ledger.
+                progress(f"    warning: updating observations and checks failed ({error}); "
+                         "rebuilt from the ledger instead")
+        rows = store.ledger_file().rows
+        orders = {cells[0]: ledger_order_of(cells) for cells in rows}
+        frame = stored_claims_frame(LedgerFile(path=store.csv_path, rows=rows))
+        figures = charted(current_view(frame, decisions))
+        derived.rebuild(figures, [orders[claim] for claim in figures["claim_id"]],
+                        ledger_sha256=store.csv_sha256, reviews_sha256=reviews,
+                        tolerance_pct=tolerance)
         progress("    observations.csv and checks.csv rebuilt")
+
+
+def _update_derived(derived: "DerivedStore", store: LedgerStore, change: LedgerChange,
+                    decisions: list, reviews: str, tolerance: float) -> None:
+    """The derived tables brought in step for the readings of `change` alone."""
+    from tracker.derived import ledger_order_of
+    from tracker.ledger import stored_claims_frame
+    from tracker.ledger_file import LedgerFile
+    from tracker.view import charted, current_view
+
+    rows = store.rows_around(change.claim_ids)
+    orders = {cells[0]: ledger_order_of(cells) for cells in rows}
+    frame = stored_claims_frame(LedgerFile(path=store.csv_path, rows=rows))
+    figures = charted(current_view(frame, decisions))
+    derived.update(figures, [orders[claim] for claim in figures["claim_id"]],
+                   gone=set(orders) | change.claim_ids, ledger_sha256=store.csv_sha256,
+                   reviews_sha256=reviews, tolerance_pct=tolerance)
 
 
 def _validate(collected: Collected) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:

@@ -180,7 +180,7 @@ def _reextract_into(ledger: "LedgerStore", state: DerivedState, config: Config, 
     try:
         from tracker.extract import EXTRACTOR_VERSION
 
-        _write_derived(stored_claims_frame(ledger.ledger_file()), data_dir, config, progress)
+        _write_derived(ledger, data_dir, config, progress)
         # Still marked as not in sync when it was not before: the next ingest re-derives.
         # Every text document read with this extractor: the next ingest need not again.
         everything = not source_ids and not since

@@ -232,6 +232,64 @@ def write_state_json(path: Path | None, data: dict) -> None:
         write_if_changed(Path(path), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class FileSignature:
+    """What the file system says of a file without reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, path: Path) -> "FileSignature | None":
+        try:
+            found = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return cls(found.st_size, found.st_mtime_ns, found.st_ino)
+
+    def text(self) -> str:
+        return json.dumps([self.size, self.mtime_ns, self.inode])
+
+
+# data/state/file_digests.json: the digest of each file the job wrote, with the signature
+# it had then, so that an unchanged run need not read large files to know they are intact.
+DIGESTS_NAME = "file_digests.json"
+
+
+def _memory_key(path: Path, data_dir: Path) -> str:
+    path, data_dir = Path(path), Path(data_dir)
+    return str(path.relative_to(data_dir)) if path.is_relative_to(data_dir) else str(path)
+
+
+def remember_digest(path: Path, data_dir: Path, digest: str) -> None:
+    """Remember `digest` for the file the job has just written at `path` (not read again)."""
+    signature = FileSignature.of(path)
+    if signature is None:
+        return
+    memory_path = Path(data_dir) / "state" / DIGESTS_NAME
+    memory = read_state_json(memory_path)
+    memory[_memory_key(path, data_dir)] = [signature.text(), digest]
+    memory_path.parent.mkdir(parents=True, exist_ok=True)
+    write_state_json(memory_path, memory)
+
+
+def remembered_digest(path: Path, data_dir: Path) -> str:
+    """SHA-256 of the file at `path` ('' when absent). The file is read only when its size,
+    modification time or inode differ from those remembered with its digest (a digest is
+    remembered by `remember_digest`, never by reading: a command that only reads writes
+    nothing)."""
+    signature = FileSignature.of(path)
+    if signature is None:
+        return ""
+    memory = read_state_json(Path(data_dir) / "state" / DIGESTS_NAME)
+    known = memory.get(_memory_key(path, data_dir))
+    if isinstance(known, list) and len(known) == 2 and known[0] == signature.text():
+        return str(known[1])
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def write_if_changed(path: Path, payload: bytes) -> bool:
     """Replace `path` only when its content differs, so unchanged runs touch nothing."""
     if path.exists() and path.read_bytes() == payload:
