@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: setup run test eval train bench clean constraints
+.PHONY: setup run test eval train bench bench-year clean constraints
 
 # CONSTRAINTS pins every package to the versions the suite passed with; `make test
 # CONSTRAINTS=` installs the newest releases instead (the weekly workflow does).
@@ -55,6 +55,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_history.py
 	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_checks.py
+	$(BIN)/python benchmarks/bench_observations.py
+	$(BIN)/python benchmarks/bench_export.py
+
+## A year of daily scheduled runs against local servers (about 15-40 minutes).
+bench-year: $(STAMP)
+	$(BIN)/python benchmarks/bench_year.py
 
 ## Pin the versions installed now (after `make test CONSTRAINTS=` passed on new releases).
 constraints: $(STAMP)
