@@ -2,7 +2,9 @@
 (tracker/derived.py) must be the bytes a full rebuild of the current view gives, over random
 sequences of runs: new documents, documents read again (superseding readings), computed
 map figures, cited stocks and gains of several actors and series, equal dates, figures
-stated at one place for several territories, and review decisions in force."""
+stated at one place for several territories, and review decisions in force. The files of
+an update are spliced from the previous ones (rows added, removed and changed), and
+written whole when the previous file is not the one recorded."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from tracker.checks import CHECK_COLUMNS, build_checks
 from tracker.config import Settings
 from tracker.history import Reading, plan_history
 from tracker.ledger import added_rows, frame_to_csv_bytes, read_claims
-from tracker.ledger_store import LedgerStore
+from tracker.ledger_store import LedgerStore, product_writes
 from tracker.model import claim_id, location_id
 from tracker.observations import build_observations, observations_csv_bytes
 from tracker.pipeline import DerivedState, LedgerChange, _write_derived, derived_digests, reviews_digest
@@ -105,6 +107,8 @@ def test_runs_updated_incrementally_equal_a_full_rebuild(tmp_path: Path, seed: i
     data = tmp_path / "data"
     versions: dict[int, int] = {}
     incremental_runs = 0
+    spliced_runs = removed = 0
+    processed = data / "processed"
     with LedgerStore.open(data) as store:
         for step in range(14):
             rows, documents = [], set()
@@ -129,19 +133,90 @@ def test_runs_updated_incrementally_equal_a_full_rebuild(tmp_path: Path, seed: i
             now = f"2026-01-{step + 1:02d}T00:00:00Z"
             change = LedgerChange(store.csv_sha256, set(plan.added) | set(plan.status_updates()))
             store.apply(added_rows(new, plan, now), plan.status_updates(), now)
+            files_before = file_rows(processed)
+            writes_before = dict(product_writes)
             _write_derived(store, data, _Config(), messages.append, state=state, change=change,
                            tables=derived_digests(data))
             DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data), clean=True,
                          reviews_sha256=reviews_digest(data)).write(data)
-            incremental_runs += any("updated for" in m for m in messages)
+            incremental = any("updated for" in m for m in messages)
+            incremental_runs += incremental
             observations, checks = full_rebuild(data)
-            processed = data / "processed"
             assert (processed / "observations.csv").read_bytes() == observations, f"step {step}"
             assert (processed / "checks.csv").read_bytes() == checks, f"step {step}"
+            # An update splices each file whose rows changed; it never writes one whole.
+            written = {key: count - writes_before.get(key, 0) for key, count in product_writes.items()
+                       if key[0] in ("observations.csv", "checks.csv")}
+            if incremental:
+                assert not any(count for (_, how), count in written.items() if how == "written")
+                assert all(written.get((name, "spliced"), 0) == (rows != files_before[name])
+                           for name, rows in file_rows(processed).items()), f"step {step}"
+                spliced_runs += any(written.values())
+                removed += any(set(files_before[name]) - set(rows)
+                               for name, rows in file_rows(processed).items())
     claims = read_claims(data / "processed" / "claims.csv")
     assert incremental_runs >= 10  # the runs after the first and after the review
+    assert spliced_runs >= 10 and removed  # rows added, changed and removed by splicing
     assert (claims["status"] == "superseded").any()  # documents read again changed readings
     assert (claims["method"] == "computed").any() and (claims["as_of"].notna()).any()
+
+
+def file_rows(processed: Path) -> dict[str, dict[str, bytes]]:
+    """Each derived file's rows by key (observation_id, claim_id: the first cell)."""
+    found = {}
+    for name in ("observations.csv", "checks.csv"):
+        path = processed / name
+        lines = path.read_bytes().splitlines()[1:] if path.exists() else []
+        found[name] = {line.split(b",", 1)[0]: line for line in lines}
+    return found
+
+
+def store_documents(store: LedgerStore, data: Path, documents: list[int], now: str) -> list[str]:
+    """One run storing the readings of `documents` and updating the derived tables as the
+    job does (they must be in step); returns its progress messages."""
+    rows = [row for document in documents for row in document_claims(
+        random.Random(document), document, 0)]
+    new = normalise_claims_frame(pd.DataFrame(rows).drop_duplicates("claim_id"))
+    found = set(zip(new["source_id"], new["snapshot_sha256"]))
+    readings = [Reading(*v) for v in zip(new["claim_id"], new["location_id"], new["source_id"])]
+    plan = plan_history(store.rows_in_scope(new["claim_id"], new["location_id"],
+                                            read_documents=found),
+                        readings, read_documents=found)
+    state = DerivedState.read(data)
+    change = LedgerChange(store.csv_sha256, set(plan.added) | set(plan.status_updates()))
+    store.apply(added_rows(new, plan, now), plan.status_updates(), now)
+    messages: list[str] = []
+    # The tables the state recorded, as the job compares them with the files on disk.
+    _write_derived(store, data, _Config(), messages.append, state=state, change=change,
+                   tables=state.tables)
+    DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data), clean=True,
+                 reviews_sha256=reviews_digest(data)).write(data)
+    return messages
+
+
+@pytest.mark.parametrize("name", ["observations.csv", "checks.csv"])
+def test_a_file_not_as_recorded_is_written_whole_in_an_update(tmp_path: Path, name: str):
+    """A derived file edited by hand after the job compared it with its state (or a store
+    that recorded other bytes): the update does not splice it but writes it whole."""
+    data = tmp_path / "data"
+    path = data / "processed" / name
+    with LedgerStore.open(data) as store:
+        store_documents(store, data, [1, 2, 3, 5, 6, 7], NOW)
+        assert "updated for" in store_documents(store, data, [9, 10], "2026-01-06T00:00:00Z")[0]
+        for document, damage in ((11, "edited"), (13, "cut short"), (14, "in step")):
+            if damage == "edited":
+                path.write_bytes(path.read_bytes().replace(b"Russia", b"RUSSIA", 1))
+            elif damage == "cut short":
+                path.write_bytes(path.read_bytes()[:-20])
+            before = dict(product_writes)
+            messages = store_documents(store, data, [document, document + 20],
+                                       f"2026-01-{document:02d}T00:00:00Z")
+            assert any("updated for" in m for m in messages), messages
+            how = "spliced" if damage == "in step" else "written"
+            assert product_writes[(name, how)] == before.get((name, how), 0) + 1, damage
+            observations, checks = full_rebuild(data)
+            assert (data / "processed" / "observations.csv").read_bytes() == observations, damage
+            assert (data / "processed" / "checks.csv").read_bytes() == checks, damage
 
 
 def test_an_update_that_fails_is_rolled_back_and_the_tables_rebuilt(tmp_path: Path, monkeypatch):

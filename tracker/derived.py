@@ -17,8 +17,10 @@ by what observations and checks depend on:
 
 observations.csv and checks.csv are then written from the tables in order, byte for byte
 what a full rebuild writes (tests/test_derived_incremental.py compares them over random
-runs). A review log that changed, derived tables changed or lost on disk, or a store built
-for another ledger means a full rebuild, as before.
+runs): spliced from the previous file when it is the one the store recorded writing (the
+changed rows' lines written, the rest copied: tracker/ledger_store.py `write_product`). A
+review log that changed, derived tables changed or lost on disk, or a store built for
+another ledger means a full rebuild, as before.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ import hashlib
 import io
 import os
 import sqlite3
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from tracker.checks import (
 )
 from tracker.csvfile import format_row, lifted_field_limit
 from tracker.ledger import frame_cells
-from tracker.ledger_store import sort_key
+from tracker.ledger_store import Changes, sort_key, write_product
 from tracker.model import CLAIM_COLUMNS
 from tracker.observations import (
     OBSERVATION_COLUMNS,
@@ -58,7 +59,7 @@ from tracker.view import REVIEW_COLUMNS, VIEW_COLUMNS
 
 DERIVED_NAME = "derived.sqlite"
 CHECKS_CSV = "checks.csv"
-LAYOUT = "1"
+LAYOUT = "2"
 
 # How far (days) a change reaches beyond its own dates: a stock is compared with computed
 # figures within checks.STOCK_WINDOW_DAYS, a flow with those of its month.
@@ -85,20 +86,31 @@ CREATE TABLE observations (
     conflict TEXT NOT NULL, metric TEXT NOT NULL, actor TEXT NOT NULL,
     territory TEXT NOT NULL, attribution TEXT NOT NULL, time_key TEXT NOT NULL,
     start_key TEXT NOT NULL, first_published_at TEXT NOT NULL,
-    line TEXT NOT NULL
+    line TEXT NOT NULL,
+    nbytes INTEGER NOT NULL
 );
 CREATE INDEX observations_by_slot ON observations (slot);
 CREATE INDEX observations_in_order ON observations (conflict, metric, actor, territory,
-    attribution, time_key, start_key, first_published_at, observation_id);
+    attribution, time_key, start_key, first_published_at, observation_id, nbytes);
 CREATE TABLE checks (
     claim_id TEXT PRIMARY KEY,
     metric TEXT NOT NULL,
     time TEXT NOT NULL,
-    line TEXT NOT NULL
+    line TEXT NOT NULL,
+    nbytes INTEGER NOT NULL
 );
-CREATE INDEX checks_in_order ON checks (metric, time, claim_id);
+CREATE INDEX checks_in_order ON checks (metric, time, claim_id, nbytes);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+# Each file's rows in order (a unique key), and the UTF-8 length of each line (`nbytes`),
+# which places a row in the file: the files are spliced (tracker/ledger_store.py).
+_PRODUCTS = {
+    OBSERVATIONS_CSV: ("observations", ("conflict", "metric", "actor", "territory", "attribution",
+                                        "time_key", "start_key", "first_published_at",
+                                        "observation_id"), format_row(OBSERVATION_COLUMNS)),
+    CHECKS_CSV: ("checks", ("metric", "time", "claim_id"), format_row(CHECK_COLUMNS)),
+}
 
 _ORDER_SEPARATOR = "\x1f"  # ledger cells never hold control characters (model.clean_text)
 
@@ -142,14 +154,21 @@ class DerivedStore:
         ObservationSchema.validate(observations, lazy=True)
         checks = build_checks(view, tolerance_pct)
         CheckSchema.validate(checks, lazy=True)
-        with self._db:
-            for table in ("charted", "observations", "checks"):
-                self._db.execute(f"DELETE FROM {table}")
-            self._insert_charted(view, ledger_order)
-            self._insert_observations(observations, _observation_slots(view, observations))
-            self._insert_checks(checks)
-            self._set_meta(ledger_sha256, reviews_sha256, tolerance_pct)
-        self.write_files()
+        written: list[tuple[Path, str, str]] = []
+        try:
+            with self._db:
+                for table in ("charted", "observations", "checks"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._insert_charted(view, ledger_order)
+                self._insert_observations(observations, _observation_slots(view, observations))
+                self._insert_checks(checks)
+                self._set_meta(ledger_sha256, reviews_sha256, tolerance_pct)
+                self._write_files({OBSERVATIONS_CSV: None, CHECKS_CSV: None}, written)
+            self._install(written)
+        except BaseException:
+            for _, temp_name, _ in written:
+                Path(temp_name).unlink(missing_ok=True)
+            raise
 
     # -- incremental update --------------------------------------------------------------
 
@@ -163,42 +182,57 @@ class DerivedStore:
         before = self._charted_rows(touched)
         changed = pd.concat([before, after], ignore_index=True) if len(before) else after
         slots = set(slot_keys(changed)) if len(changed) else set()
-        with self._db:
-            self._db.executemany("DELETE FROM charted WHERE claim_id = ?",
-                                 ((claim,) for claim in touched))
-            self._insert_charted(after, after_order)
-            # Observations: every slot a changed row was or is in, rebuilt from its rows.
-            in_slots = self._charted_where("slot", slots)
-            fresh = build_observations(in_slots) if len(in_slots) else build_observations(after.iloc[0:0])
-            ObservationSchema.validate(fresh, lazy=True)
-            old_observations = self._lines_where("observations", "slot", slots)
-            self._db.executemany("DELETE FROM observations WHERE slot = ?",
-                                 ((slot,) for slot in slots))
-            self._insert_observations(fresh, _observation_slots(in_slots, fresh))
-            # Checks: the ones the change may affect, in a window that holds all they need.
-            nearby = self._neighbourhood(changed)
-            affected = affected_check_claims(changed, nearby) if len(changed) else set()
-            affected = (affected & set(nearby["claim_id"])) if len(nearby) else set()
-            recomputed = build_checks_for(nearby, affected, tolerance_pct) if affected else None
-            old_checks = self._lines_where("checks", "claim_id", affected | touched)
-            self._db.executemany("DELETE FROM checks WHERE claim_id = ?",
-                                 ((claim,) for claim in affected | touched))
-            if recomputed is not None and len(recomputed):
-                CheckSchema.validate(recomputed, lazy=True)
-                self._insert_checks(recomputed)
-            new_observations = self._lines_where("observations", "slot", slots)
-            new_checks = self._lines_where("checks", "claim_id", affected | touched)
-            self._set_meta(ledger_sha256, reviews_sha256, tolerance_pct)
-        # A file is written again only when rows of its table changed.
-        self.write_files(observations=old_observations != new_observations,
-                         checks=old_checks != new_checks)
+        written: list[tuple[Path, str, str]] = []
+        try:
+            with self._db:
+                self._db.executemany("DELETE FROM charted WHERE claim_id = ?",
+                                     ((claim,) for claim in touched))
+                self._insert_charted(after, after_order)
+                # Observations: every slot a changed row was or is in, rebuilt from its rows.
+                in_slots = self._charted_where("slot", slots)
+                fresh = build_observations(in_slots if len(in_slots) else after.iloc[0:0])
+                ObservationSchema.validate(fresh, lazy=True)
+                old_observations = self._lines_where(OBSERVATIONS_CSV, "slot", slots)
+                self._db.executemany("DELETE FROM observations WHERE slot = ?",
+                                     ((slot,) for slot in slots))
+                new_observations = self._insert_observations(
+                    fresh, _observation_slots(in_slots, fresh))
+                # Checks: the ones the change may affect, in a window that holds all they need.
+                nearby = self._neighbourhood(changed)
+                affected = affected_check_claims(changed, nearby) if len(changed) else set()
+                affected = (affected & set(nearby["claim_id"])) if len(nearby) else set()
+                recomputed = build_checks_for(nearby, affected, tolerance_pct) if affected else None
+                old_checks = self._lines_where(CHECKS_CSV, "claim_id", affected | touched)
+                self._db.executemany("DELETE FROM checks WHERE claim_id = ?",
+                                     ((claim,) for claim in affected | touched))
+                new_checks = {}
+                if recomputed is not None and len(recomputed):
+                    CheckSchema.validate(recomputed, lazy=True)
+                    new_checks = self._insert_checks(recomputed)
+                self._set_meta(ledger_sha256, reviews_sha256, tolerance_pct)
+                # A file is written again only when rows of its table changed: spliced from
+                # the one in place, the lines of those rows written.
+                changes = {OBSERVATIONS_CSV: _changes(old_observations, new_observations),
+                           CHECKS_CSV: _changes(old_checks, new_checks)}
+                self._write_files({name: lines for name, lines in changes.items() if lines},
+                                  written)
+            self._install(written)
+        except BaseException:
+            for _, temp_name, _ in written:
+                Path(temp_name).unlink(missing_ok=True)
+            raise
 
-    def _lines_where(self, table: str, column: str, values: Iterable[str]) -> list[str]:
-        found = []
+    def _lines_where(self, name: str, column: str,
+                     values: Iterable[str]) -> dict[tuple[str, ...], str]:
+        """The rows of the table behind the file `name` whose `column` is one of `values`:
+        place in the file (order columns) -> line."""
+        table, order, _ = _PRODUCTS[name]
+        found = {}
         for value in set(values):
-            found.extend(line for (line,) in self._db.execute(
-                f"SELECT line FROM {table} WHERE {column} = ?", (value,)))
-        return sorted(found)
+            for row in self._db.execute(
+                    f"SELECT {', '.join(order)}, line FROM {table} WHERE {column} = ?", (value,)):
+                found[row[:-1]] = row[-1]
+        return found
 
     def _neighbourhood(self, changed: pd.DataFrame) -> pd.DataFrame:
         """The charted rows of the changed rows' actors over a window of dates that holds
@@ -274,47 +308,72 @@ class DerivedStore:
                             row["location_id"], format_row(cells)))
         self._db.executemany("INSERT INTO charted VALUES (?,?,?,?,?,?,?,?)", records)
 
-    def _insert_observations(self, observations: pd.DataFrame, slots: dict[str, str]) -> None:
+    def _insert_observations(self, observations: pd.DataFrame,
+                             slots: dict[str, str]) -> dict[tuple[str, ...], str]:
+        """Insert the rows; return their places in observations.csv -> line."""
         if observations.empty:
-            return
+            return {}
         frame = _observation_text(observations)
         records = []
         for cells in frame_cells(frame, OBSERVATION_COLUMNS):
             row = dict(zip(OBSERVATION_COLUMNS, cells))
+            line = format_row(cells)
             records.append((row["observation_id"], slots[row["observation_id"]], row["conflict"],
                             row["metric"], row["actor"], row["territory"], row["attribution"],
                             row["period_end"] or row["as_of"], row["period_start"],
-                            row["first_published_at"], format_row(cells)))
-        self._db.executemany("INSERT INTO observations VALUES (?,?,?,?,?,?,?,?,?,?,?)", records)
+                            row["first_published_at"], line, len(line.encode("utf-8"))))
+        self._db.executemany("INSERT INTO observations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", records)
+        return {(*record[2:10], record[0]): record[10] for record in records}
 
-    def _insert_checks(self, checks: pd.DataFrame) -> None:
+    def _insert_checks(self, checks: pd.DataFrame) -> dict[tuple[str, ...], str]:
+        """Insert the rows; return their places in checks.csv -> line."""
         if checks.empty:
-            return
+            return {}
         records = []
         for cells in frame_cells(checks, CHECK_COLUMNS):
             row = dict(zip(CHECK_COLUMNS, cells))
-            records.append((row["claim_id"], row["metric"], row["time"], format_row(cells)))
-        self._db.executemany("INSERT INTO checks VALUES (?,?,?,?)", records)
+            line = format_row(cells)
+            records.append((row["claim_id"], row["metric"], row["time"], line,
+                            len(line.encode("utf-8"))))
+        self._db.executemany("INSERT INTO checks VALUES (?,?,?,?,?)", records)
+        return {(record[1], record[2], record[0]): record[3] for record in records}
 
     def _set_meta(self, ledger_sha256: str, reviews_sha256: str, tolerance_pct: float) -> None:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
             ("ledger_sha256", ledger_sha256), ("reviews_sha256", reviews_sha256),
             ("tolerance_pct", f"{tolerance_pct:g}"), ("code_sha256", code_digest())])
 
-    def write_files(self, observations: bool = True, checks: bool = True) -> None:
-        """observations.csv and checks.csv from the tables, each replaced only when its
-        bytes change (atomic: old or new, never partial)."""
-        processed = self.data_dir / "processed"
-        if observations:
-            _write_lines(processed / OBSERVATIONS_CSV, self.data_dir, format_row(OBSERVATION_COLUMNS),
-                         (line for (line,) in self._db.execute(
-                             "SELECT line FROM observations ORDER BY conflict, metric, actor, "
-                             "territory, attribution, time_key, start_key, first_published_at, "
-                             "observation_id")))
-        if checks:
-            _write_lines(processed / CHECKS_CSV, self.data_dir, format_row(CHECK_COLUMNS),
-                         (line for (line,) in self._db.execute(
-                             "SELECT line FROM checks ORDER BY metric, time, claim_id")))
+    def _write_files(self, changes: dict[str, Changes | None],
+                     written: list[tuple[Path, str, str]]) -> None:
+        """Write the files named in `changes` (observations.csv, checks.csv) from the tables
+        to temporary files, adding (file, temporary file, sha256) to `written`, and record
+        their digests in this transaction: spliced from the file in place when it is the
+        one recorded and `changes` gives its changed rows (None: written whole)."""
+        for name, lines in changes.items():
+            table, order, header = _PRODUCTS[name]
+            path = self.data_dir / "processed" / name
+            found = self._db.execute("SELECT value FROM meta WHERE key = ?",
+                                     (f"file:{name}",)).fetchone()
+            # Not fsynced: a table torn by a power cut no longer has the digest the job's
+            # state records, and the next run rebuilds it (tracker/pipeline.py).
+            temp_name, digest = write_product(path, self.data_dir, self._db, table, order,
+                                              header, lines, found[0] if found else "")
+            written.append((path, temp_name, digest))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             (f"file:{name}", digest))
+
+    def _install(self, written: list[tuple[Path, str, str]]) -> None:
+        """Put the written files in place, each only when its bytes change (atomic: old or
+        new, never partial)."""
+        for path, temp_name, digest in written:
+            if remembered_digest(path, self.data_dir) == digest:
+                Path(temp_name).unlink()
+                continue
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temp_name, 0o666 & ~umask)
+            os.replace(temp_name, path)
+            remember_digest(path, self.data_dir, digest)
 
 
 def code_digest() -> str:
@@ -375,39 +434,11 @@ def _day(text: object) -> date | None:
         return None
 
 
-def _write_lines(path: Path, data_dir: Path, header: str, lines: Iterator[str]) -> bool:
-    """Write header + lines to `path` atomically when the bytes differ; True if written."""
-    digest = hashlib.sha256()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            buffer, size = [header], len(header)
-            for line in lines:
-                buffer.append(line)
-                size += len(line)
-                if size > 1 << 20:
-                    chunk = "".join(buffer).encode("utf-8")
-                    digest.update(chunk)
-                    temp.write(chunk)
-                    buffer, size = [], 0
-            chunk = "".join(buffer).encode("utf-8")
-            digest.update(chunk)
-            temp.write(chunk)
-            # Not fsynced: a table torn by a power cut no longer has the digest the job's
-            # state records, and the next run rebuilds it (tracker/pipeline.py).
-        if remembered_digest(path, data_dir) == digest.hexdigest():
-            Path(temp_name).unlink()
-            return False
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp_name, 0o666 & ~umask)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    remember_digest(path, data_dir, digest.hexdigest())
-    return True
+def _changes(old: dict[tuple[str, ...], str],
+             new: dict[tuple[str, ...], str]) -> Changes:
+    """The rows whose line changed, came or went: place -> (old line, new line)."""
+    return {key: (old.get(key), new.get(key)) for key in old.keys() | new.keys()
+            if old.get(key) != new.get(key)}
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -8,7 +8,11 @@ row (24 s of a 53 s run at 100,000 claims). Here:
   reads only the rows its readings can change (tracker/history.py), then inserts its new
   rows and updates statuses in one transaction; nothing else is read or written.
 - claims.csv is produced from the store after each change (header, then the lines in the
-  ledger's order): byte for byte what tracker/ledger.py `write_claims` writes.
+  ledger's order): byte for byte what tracker/ledger.py `write_claims` writes. Each row
+  keeps its line's length in bytes, so the previous claims.csv (when it is the one the
+  store recorded) is spliced: its unchanged byte ranges copied by the kernel, the new and
+  changed lines written between them (`write_product`, also used for observations.csv and
+  checks.csv by tracker/derived.py).
 - claims.csv stays the file analysts read, repair and may edit. When its bytes are not
   those the store produced (edited by hand, repaired by `tracker repair`, restored from a
   backup, written by another tool), it is checked as before, refused with its file, line
@@ -25,12 +29,15 @@ No pandas here: an unchanged scheduled run opens the store, plans, and stops.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
 import sqlite3
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tracker.csvfile import format_row, lifted_field_limit
@@ -46,7 +53,7 @@ from tracker.store import remember_digest, remembered_digest
 
 STORE_NAME = "ledger.sqlite"
 CLAIMS_NAME = "claims.csv"
-LAYOUT = "1"  # bump when the tables below change: an older store is rebuilt from claims.csv
+LAYOUT = "2"  # bump when the tables below change: an older store is rebuilt from claims.csv
 
 _INDEX = {name: position for position, name in enumerate(CLAIM_COLUMNS)}
 _HEADER = format_row(CLAIM_COLUMNS)
@@ -55,6 +62,9 @@ _HEADER = format_row(CLAIM_COLUMNS)
 # period's end, else the stock's date), attribution, claim_id. Every part is text and
 # SQLite compares text as UTF-8 bytes, which is the code point order Python sorts by, so
 # the primary key keeps the rows in claims.csv's order and the file is one ordered scan.
+# `nbytes` is the length of `line` in UTF-8: a row's offset in claims.csv is the header's
+# length plus the sum over the rows before it (claims_in_order covers that sum).
+_ORDER = ("conflict", "metric", "time_key", "attribution", "claim_id")
 _SCHEMA = """
 CREATE TABLE claims (
     conflict TEXT NOT NULL,
@@ -67,8 +77,10 @@ CREATE TABLE claims (
     snapshot_sha256 TEXT NOT NULL,
     status TEXT NOT NULL,
     line TEXT NOT NULL,
+    nbytes INTEGER NOT NULL,
     PRIMARY KEY (conflict, metric, time_key, attribution, claim_id)
 ) WITHOUT ROWID;
+CREATE INDEX claims_in_order ON claims (conflict, metric, time_key, attribution, claim_id, nbytes);
 CREATE UNIQUE INDEX claims_by_id ON claims (claim_id);
 CREATE INDEX claims_by_location ON claims (location_id);
 CREATE INDEX claims_by_document ON claims (source_id, snapshot_sha256);
@@ -180,7 +192,7 @@ class LedgerStore:
             progress("    the ledger is in an older column layout: it is rewritten in the "
                      "current one")
         self._db.execute("DELETE FROM claims")
-        self._db.executemany("INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?)",
+        self._db.executemany("INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                              (_record(cells) for cells in ledger.rows))
         self._set_meta({"csv_sha256": ledger.sha256, "previous_csv_sha256": ""}, commit=False)
         self.pending = True
@@ -279,16 +291,21 @@ class LedgerStore:
         for cells in added:
             records.append(_record(_checked(cells, self.csv_path)))
         changed = []
+        # The lines claims.csv gains or changes: place in the file -> (old line, new line).
+        file_changes: Changes = {record[:len(_ORDER)]: (None, record[-2]) for record in records}
         for claim, (status, by) in sorted(updates.items()):
-            found = self._db.execute("SELECT line FROM claims WHERE claim_id = ?",
-                                     (claim,)).fetchone()
+            found = self._db.execute(f"SELECT {', '.join(_ORDER)}, line FROM claims "
+                                     "WHERE claim_id = ?", (claim,)).fetchone()
             if found is None:
                 raise LedgerError(self.csv_path, f"refusing to update claim {claim}: not stored")
-            cells = parse_line(found[0])
+            cells = parse_line(found[-1])
             cells[_INDEX["status"]] = status
             cells[_INDEX["superseded_by"]] = by
             cells[_INDEX["status_at"]] = now
-            changed.append((_checked(cells, self.csv_path), claim))
+            line = format_row(_checked(cells, self.csv_path))
+            changed.append((status, line, _nbytes(line), claim))
+            if line != found[-1]:
+                file_changes[tuple(found[:-1])] = (found[-1], line)
         if not records and not changed and self.exists and not self.pending:
             return False
         previous = self._meta("csv_sha256")  # of the claims.csv in place now
@@ -296,18 +313,20 @@ class LedgerStore:
         try:
             with self._db:
                 try:
-                    self._db.executemany("INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    self._db.executemany("INSERT INTO claims VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                          records)
                 except sqlite3.IntegrityError:
                     raise LedgerError(self.csv_path, "refusing to store a claim_id the ledger "
                                       "already holds") from None
                 self._db.executemany(
-                    "UPDATE claims SET status = ?, line = ? WHERE claim_id = ?",
-                    ((cells[_INDEX["status"]], format_row(cells), claim)
-                     for cells, claim in changed))
+                    "UPDATE claims SET status = ?, line = ?, nbytes = ? WHERE claim_id = ?",
+                    changed)
                 # The new claims.csv is written (not yet in place) from this transaction's
-                # rows, and the store commits knowing its digest: one pass over the rows.
-                temp_name, digest = self._write_temp_csv()
+                # rows, and the store commits knowing its digest: spliced from the claims.csv
+                # in place when that is the one the store recorded (a file taken in is
+                # written whole: its bytes may be in another form).
+                temp_name, digest = self._write_temp_csv(
+                    file_changes, recorded="" if self.pending else previous)
                 self._set_meta({"csv_sha256": digest, "previous_csv_sha256": previous},
                                commit=False)
             self.pending = False
@@ -336,24 +355,13 @@ class LedgerStore:
             Path(temp_name).unlink(missing_ok=True)
             raise
 
-    def _write_temp_csv(self) -> tuple[str, str]:
+    def _write_temp_csv(self, changes: Changes | None = None,
+                        recorded: str = "") -> tuple[str, str]:
         """(temporary file, sha256) of claims.csv written from the rows as this connection
-        sees them, flushed to disk, beside claims.csv."""
-        digest = hashlib.sha256()
-        self.csv_path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{CLAIMS_NAME}.", suffix=".tmp",
-                                             dir=self.csv_path.parent)
-        try:
-            with os.fdopen(handle, "wb") as temp:
-                for chunk in _chunks(self.lines(), first=_HEADER):
-                    digest.update(chunk)
-                    temp.write(chunk)
-                temp.flush()
-                os.fsync(temp.fileno())
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        return temp_name, digest.hexdigest()
+        sees them, flushed to disk, beside claims.csv: spliced from the claims.csv in place
+        when it has the digest `recorded` and differs by `changes` alone."""
+        return write_product(self.csv_path, self.data_dir, self._db, "claims", _ORDER, _HEADER,
+                             changes, recorded, sync=True)
 
     def _install(self, temp_name: str) -> None:
         """Put a written temporary claims.csv in place and remember its signature, so that
@@ -375,6 +383,162 @@ class LedgerStore:
                 self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
         else:
             self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows)
+
+
+# -- products written from a table, spliced from the previous file ----------------------
+
+# The lines a change gives a product: place (its order columns) -> (old line, new line),
+# None for a row that was not, or is no longer, in the file.
+Changes = dict[tuple[str, ...], tuple["str | None", "str | None"]]
+
+SPLICE = True  # False: every product written whole (benchmarks/bench_products.py compares)
+product_writes: Counter[tuple[str, str]] = Counter()  # (file name, "spliced" or "written")
+_kernel_copy = hasattr(os, "copy_file_range")
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM}
+
+
+def write_product(path: Path, data_dir: Path, db: sqlite3.Connection, table: str,
+                  order: tuple[str, ...], header: str, changes: Changes | None = None,
+                  recorded: str = "", *, sync: bool = False) -> tuple[str, str]:
+    """(temporary file beside `path`, its sha256): `header` then the `line` of every row of
+    `table` in `order` (columns that make a unique key; the table has `nbytes`, the UTF-8
+    length of `line`, and an index on `order` + nbytes).
+
+    When the file at `path` has the digest `recorded` (what the store recorded writing)
+    and `changes` are the only lines that differ, it is spliced: the unchanged byte ranges
+    are copied in the kernel (os.copy_file_range) and only the changed lines written, the
+    ranges found by summing `nbytes` between the changed rows in SQL. The previous file
+    must hold the lines the table says where the sums place the changes, or the whole
+    file is written from the table as before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        try:
+            spliced = (SPLICE and bool(changes) and bool(recorded)
+                       and remembered_digest(path, data_dir) == recorded
+                       and _spliced(path, handle, db, table, order, header, changes or {}))
+            if not spliced:
+                os.ftruncate(handle, 0)
+                os.lseek(handle, 0, os.SEEK_SET)
+                digest = hashlib.sha256()
+                lines = (line for (line,) in db.execute(
+                    f"SELECT line FROM {table} ORDER BY {', '.join(order)}"))
+                with os.fdopen(handle, "wb", closefd=False) as temp:
+                    for chunk in _chunks(lines, first=header):
+                        digest.update(chunk)
+                        temp.write(chunk)
+                if sync:
+                    os.fsync(handle)
+            else:
+                # The spliced file's digest, read back while the kernel writes it to disk.
+                with ThreadPoolExecutor(1) as background:
+                    synced = background.submit(os.fsync, handle) if sync else None
+                    with open(temp_name, "rb") as written:
+                        digest = hashlib.file_digest(written, "sha256")
+                    if synced is not None:
+                        synced.result()
+        finally:
+            os.close(handle)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    product_writes[(path.name, "spliced" if spliced else "written")] += 1
+    return temp_name, digest.hexdigest()
+
+
+class _NotAsRecorded(Exception):
+    """The previous file does not hold the lines where the stored lengths place them."""
+
+
+def _spliced(path: Path, out: int, db: sqlite3.Connection, table: str,
+             order: tuple[str, ...], header: str, changes: Changes) -> bool:
+    """Write the file at `path` with `changes` to the descriptor `out`; False (`out` partly
+    written) when the file does not hold the old lines where the table places them.
+
+    The place of the first change is the header's length plus the sum of `nbytes` before
+    it, then each next one is the sum between the two (over the covering index, in C); the
+    rest of the file is copied to its end. Every place is checked in the old file: a
+    changed or removed row's old line must be there, and where a new row goes in before
+    unchanged rows (or at the end), the line of the row after it (or the end)."""
+    columns, marks = ", ".join(order), ", ".join("?" * len(order))
+    after_key, before_key = f"({columns}) > ({marks})", f"({columns}) < ({marks})"
+
+    def span(where: str, *values: str) -> int:
+        """The bytes of the (unchanged) rows in a range of keys."""
+        return db.execute(f"SELECT coalesce(sum(nbytes), 0) FROM {table} WHERE {where}",
+                          values).fetchone()[0]
+
+    keys = sorted(changes)
+    try:
+        old = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        size = os.fstat(old).st_size
+        first = header.encode("utf-8")
+        if os.pread(old, len(first), 0) != first:
+            raise _NotAsRecorded
+        position, length = 0, len(first) + span(before_key, *keys[0])
+        for index, key in enumerate(keys):
+            _copy(old, out, position, length)
+            position += length
+            before, after = changes[key]
+            if before is not None:
+                line = before.encode("utf-8")
+                if os.pread(old, len(line), position) != line:
+                    raise _NotAsRecorded
+                position += len(line)
+            if after is not None:
+                _write_all(out, after.encode("utf-8"))
+            last = index + 1 == len(keys)
+            length = (size - position if last
+                      else span(f"{after_key} AND {before_key}", *key, *keys[index + 1]))
+            if before is None and (length or last):
+                found = db.execute(f"SELECT line FROM {table} WHERE {after_key} "
+                                   f"ORDER BY {columns} LIMIT 1", key).fetchone()
+                following = found[0].encode("utf-8") if found else b""
+                if os.pread(old, len(following), position) != following or (
+                        not found and length):
+                    raise _NotAsRecorded
+        _copy(old, out, position, length)
+        return True
+    except _NotAsRecorded:
+        return False
+    finally:
+        os.close(old)
+
+
+def _copy(source: int, target: int, offset: int, count: int) -> None:
+    """`count` bytes of `source` from `offset` appended to `target`: in the kernel where it
+    can, else through a buffer."""
+    global _kernel_copy
+    while count > 0:
+        if _kernel_copy:
+            try:
+                done = os.copy_file_range(source, target, count, offset)
+            except OSError as error:
+                if error.errno not in _NO_KERNEL_COPY:
+                    raise
+                _kernel_copy = False  # not on this system or file system
+                continue
+        else:
+            block = os.pread(source, min(count, 1 << 20), offset)
+            _write_all(target, block)
+            done = len(block)
+        if done == 0:
+            raise _NotAsRecorded  # the file ends before the stored lengths say
+        offset += done
+        count -= done
+
+
+def _write_all(target: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(target, view):]
+
+
+def _nbytes(line: str) -> int:
+    return len(line.encode("utf-8"))
 
 
 def _chunks(lines: Iterable[str], first: str = "", size: int = 1 << 20) -> Iterator[bytes]:
@@ -405,9 +569,10 @@ def _checked(cells: list[str], path: Path) -> list[str]:
     return cells
 
 
-def _record(cells: list[str]) -> tuple[str, ...]:
+def _record(cells: list[str]) -> tuple:
+    line = format_row(cells)
     return (*sort_key(cells), cells[_INDEX["location_id"]], cells[_INDEX["source_id"]],
-            cells[_INDEX["snapshot_sha256"]], cells[_INDEX["status"]], format_row(cells))
+            cells[_INDEX["snapshot_sha256"]], cells[_INDEX["status"]], line, _nbytes(line))
 
 
 def _connect(path: Path, progress: Callable[[str], None]) -> sqlite3.Connection:
