@@ -170,8 +170,12 @@ def ledger_stats(data_dir: Path) -> tuple[int, float]:
     return max(0, lines - 1), len(payload) / 1e6
 
 
-def run_day(folder: Path, sources: Path, data_dir: Path, now: str) -> tuple[float, float, int, str]:
-    """(wall s, peak RSS MiB, exit code, output) of one `tracker ingest` child process."""
+def run_day(folder: Path, sources: Path, data_dir: Path,
+            now: str) -> tuple[float, float, float, int, str]:
+    """(wall s, CPU s, peak RSS MiB, exit code, output) of one `tracker ingest` child process.
+
+    CPU time (user + system) is printed beside wall time because on a shared machine the
+    wall time of a run follows the load of the moment; growth with the ledger shows in both."""
     out_path = folder / "last_run.log"
     with out_path.open("wb") as out:
         started = time.perf_counter()
@@ -185,7 +189,7 @@ def run_day(folder: Path, sources: Path, data_dir: Path, now: str) -> tuple[floa
     code = os.waitstatus_to_exitcode(status)
     child.returncode = code  # reaped here; Popen must not wait for it again
     output = out_path.read_text(encoding="utf-8", errors="replace")
-    return wall, usage.ru_maxrss / 1024, code, output
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, output
 
 
 def recorded_failures(output: str, limit: int = 6) -> list[str]:
@@ -245,10 +249,11 @@ def main() -> int:
     data_dir = folder / "data"
     print(f"bench_year: {args.days} day(s) from {START}, {args.articles_per_day} new articles a day "
           f"(feed window {args.window_days} days), seed {args.seed}; work folder {folder}", flush=True)
-    print(f"{'day':>4} {'date':>10} {'wall s':>7} {'rows':>8} {'new':>6} {'csv MB':>7} "
+    print(f"{'day':>4} {'date':>10} {'wall s':>7} {'cpu s':>6} {'rows':>8} {'new':>6} {'csv MB':>7} "
           f"{'peak MiB':>8} {'pages':>5} {'maps':>4} {'exit':>4}", flush=True)
 
     walls: list[float] = []
+    cpus: list[float] = []
     failed_runs: list[int] = []
     recorded: list[int] = []
     consecutive = 0
@@ -258,11 +263,12 @@ def main() -> int:
         for day in range(args.days):
             served.set_day(day)
             now = world.run_time(day).strftime("%Y-%m-%dT%H:%M:%SZ")
-            wall, peak, code, output = run_day(folder, sources, data_dir, now)
+            wall, cpu, peak, code, output = run_day(folder, sources, data_dir, now)
             walls.append(wall)
+            cpus.append(cpu)
             rows, size_mb = ledger_stats(data_dir)
             counts = dict(served.counts)
-            print(f"{day + 1:>4} {now[:10]} {wall:>7.2f} {rows:>8,} {rows - rows_before:>6,} "
+            print(f"{day + 1:>4} {now[:10]} {wall:>7.2f} {cpu:>6.2f} {rows:>8,} {rows - rows_before:>6,} "
                   f"{size_mb:>7.2f} {peak:>8.0f} {counts.get('page', 0):>5} {counts.get('map', 0):>4} "
                   f"{code:>4}", flush=True)
             rows_before = rows
@@ -302,6 +308,9 @@ def main() -> int:
         ratio = last / first if first else float("inf")
         print(f"mean wall time of {size} runs: first {first:.2f} s, middle {middle:.2f} s, "
               f"last {last:.2f} s; last/first {ratio:.2f}x")
+        _, cpu_first, cpu_middle, cpu_last = window_means(cpus)
+        print(f"mean CPU time of {size} runs: first {cpu_first:.2f} s, middle {cpu_middle:.2f} s, "
+              f"last {cpu_last:.2f} s; last/first {cpu_last / cpu_first if cpu_first else 0:.2f}x")
         print(f"final ledger: {rows:,} rows, claims.csv {size_mb:.2f} MB")
         print(f"target last {size} runs <= {RATIO_TARGET}x the first {size}: "
               f"{'PASS' if ratio <= RATIO_TARGET else 'MISS'} ({ratio:.2f}x)")
