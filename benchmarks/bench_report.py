@@ -1,14 +1,24 @@
-"""Benchmark: build the full report (observations, charts, PDF) from a synthetic ledger.
+"""Benchmark: `tracker report` on a data folder of N claims as the job leaves it.
 
-    .venv/bin/python benchmarks/bench_report.py [--claims 10000 100000] [--profile]
+    .venv/bin/python benchmarks/bench_report.py [--claims 100000 300000] [--keep DIR]
+                                                [--unchecked] [--reviewed-only] [--profile]
 
 The synthetic ledger looks like real reporting at scale: one conflict, four metrics,
 five producers over 36 months, each figure relayed by 1 to 19 outlets (a wire story
 re-published many times), some figures revised a month later, some copies disagreeing,
 and figures about more and more sub-territories (oblasts) as the ledger grows; only the
-main actor/territory pair of each metric is charted. Prints wall time per size, the
-time per 1,000 claims, and the growth factor against the size ratio (target: under 10 s
-for 100,000 claims, growth no faster than linear).
+main actor/territory pair of each metric is charted, so every size draws about the same
+4 charts and 760 points. The ledger of N claims starts with the rows of any smaller one.
+
+The data folder is what `tracker ingest` leaves: claims.csv (and its store) with
+observations.csv, checks.csv and data/state/derived.json marking them up to date, so the
+report reads what the job built and checked. Each report runs in a child process
+(`tracker report`, as a user or a cron job runs it); printed per size: wall time, CPU
+time, peak RSS of the child, PDF pages, charts. `--unchecked` also runs it without
+derived.json (the ledger checked cell by cell, everything rebuilt: the path of a ledger
+the job has no record of); `--reviewed-only` adds a `--reviewed-only` report; `--profile`
+prints the top of a cProfile of one report run in this process. Target: the report's
+time grows with what it draws, not with the size of the ledger.
 """
 
 from __future__ import annotations
@@ -17,9 +27,12 @@ import argparse
 import cProfile
 import pstats
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +40,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracker.model import CLAIM_COLUMNS  # noqa: E402
-from tracker.report import build_report  # noqa: E402
+from tracker.model import CLAIM_COLUMNS, claim_id, location_id  # noqa: E402
+
+TRACKER = Path(sys.executable).with_name("tracker")
 
 CONFLICTS = {
     "russia-ukraine": ("Russia", ["Ukraine"] + [f"Oblast {i}" for i in range(1, 60)]),
@@ -40,7 +54,8 @@ PUBLISHERS = [f"Outlet {i:02d}" for i in range(60)]
 
 
 def synthetic_claims(n_claims: int, seed: int = 6) -> pd.DataFrame:
-    """A ledger of about `n_claims` rows (deterministic for a given seed)."""
+    """A ledger of about `n_claims` rows (deterministic for a given seed; a larger ledger
+    starts with the rows of a smaller one), every row valid for the ledger's schema."""
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
     territory_index = 0
@@ -76,6 +91,7 @@ def _figure(rows, rng, conflict, actor, territory, metric, producer, month) -> N
         "as_of": None if flow else f"{end:%Y-%m-%d}",
         "definition": "spherical polygon area (radius 6378137 m)" if method == "computed" else "",
         "quote": f"{producer} said {actor} gained {value:g} in {month:%B %Y}.",
+        "source_id": "bench-report",
     }
     releases = [(value, published)]
     draw = rng.random()
@@ -86,10 +102,13 @@ def _figure(rows, rng, conflict, actor, territory, metric, producer, month) -> N
     for release_value, release_date in releases:
         for _ in range(int(rng.integers(1, 20))):
             publisher = PUBLISHERS[int(rng.integers(0, len(PUBLISHERS)))]
+            recorded = f"{release_date:%Y-%m-%d}T09:00:00Z"
             row = dict(base, value=release_value, publisher=publisher,
-                       published_at=f"{release_date:%Y-%m-%d}")
+                       published_at=f"{release_date:%Y-%m-%d}", retrieved_at=recorded,
+                       recorded_at=recorded, status="active", status_at=recorded)
             row["url"] = f"https://{publisher.replace(' ', '').lower()}.example/{len(rows)}"
-            row["claim_id"] = f"{len(rows):016x}"
+            row["claim_id"] = claim_id(row)
+            row["location_id"] = location_id(row)
             rows.append(row)
 
 
@@ -97,33 +116,142 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).reindex(columns=list(CLAIM_COLUMNS))
 
 
-def run(n_claims: int, profile: bool) -> float:
-    claims = synthetic_claims(n_claims)
-    with tempfile.TemporaryDirectory() as folder:
-        profiler = cProfile.Profile() if profile else None
+def write_data_dir(data_dir: Path, n_claims: int) -> int:
+    """The data folder `tracker ingest` would leave for this ledger: claims.csv and its
+    store, observations.csv and checks.csv, derived.json marking them up to date (as
+    benchmarks/ledger_at_scale.py builds its own); return the number of claims."""
+    from tracker.config import Settings
+    from tracker.extract import EXTRACTOR_VERSION
+    from tracker.ledger import write_claims
+    from tracker.ledger_file import ledger_digest
+    from tracker.ledger_store import LedgerStore
+    from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
+
+    path = Path(data_dir) / "processed" / "claims.csv"
+    frame = synthetic_claims(n_claims)
+    write_claims(path, frame)
+
+    class _Config:
+        settings = Settings()
+
+    with LedgerStore.open(Path(data_dir), verified_sha256=ledger_digest(path.read_bytes())) as store:
+        store.apply([], {}, "")
+        _write_derived(store, Path(data_dir), _Config(), lambda message: None)
+        DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data_dir),
+                     clean=True, extractor_version=EXTRACTOR_VERSION,
+                     reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
+    return len(frame)
+
+
+# Run in a child interpreter of its own around each report: RUSAGE_CHILDREN is the largest
+# peak of any child so far, so the peak of one report is read where it is the only child.
+_PROBE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+if done.returncode:
+    sys.stderr.write(done.stderr[-2000:])
+print(done.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def one_report(data: Path, out: Path, *options: str) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of one `tracker report` in a child
+    process. CPU time is printed too: on a shared machine the wall time also counts the
+    time other processes had the CPU."""
+    command = [str(TRACKER), "report", "--data-dir", str(data), "--out", str(out), *options]
+    done = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True)
+    try:
+        code, wall, cpu, peak = done.stdout.split()
+    except ValueError:
+        raise SystemExit(f"report could not be measured: {done.stderr[-2000:]}") from None
+    if code != "0":
+        raise SystemExit(f"report failed ({code}): {done.stderr[-2000:]}")
+    return float(wall), float(cpu), int(peak) / 1024
+
+
+def _drawn(out: Path) -> str:
+    """What the report drew: pages, charts, and the first page's count of figures and
+    citations (its text is in the PDF's deflated content streams)."""
+    pdf = (out / "report.pdf").read_bytes()
+    pages = len(re.findall(rb"/Type /Page\b", pdf))
+    charts = len(list(out.glob("*.png")))
+    counted = ""
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            text = zlib.decompress(stream).decode("latin-1")
+        except zlib.error:
+            continue
+        found = re.search(r"([\d,]+) figures? from ([\d,]+) citations?", text)
+        if found:
+            counted = f", {found.group(1)} points from {found.group(2)} citations"
+            break
+    return f"{pages} PDF pages, {charts} charts{counted}"
+
+
+def measure(n_claims: int, keep: Path | None, unchecked: bool, reviewed_only: bool,
+            profile: bool) -> float:
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        data = (keep / f"data-{n_claims}") if keep is not None else folder / "data"
         started = time.perf_counter()
-        if profiler:
+        marker = data / "state" / f"bench_report_{n_claims}"
+        if keep is None or not marker.exists():
+            if data.exists():
+                shutil.rmtree(data)
+            write_data_dir(data, n_claims)
+            marker.touch()
+        built = time.perf_counter() - started
+        rows = sum(1 for _ in (data / "processed" / "claims.csv").open("rb")) - 1
+        print(f"{rows:>8,} claims (data folder built in {built:5.1f} s)")
+        runs = [("report (job's tables)", ())]
+        if reviewed_only:
+            runs.append(("report --reviewed-only", ("--reviewed-only",)))
+        first = None
+        for label, options in runs:
+            out = folder / ("out" + "".join(options))
+            wall, cpu, peak = one_report(data, out, *options)
+            first = wall if first is None else first
+            print(f"    {label:<30} {wall:6.2f} s (CPU {cpu:6.2f} s)  peak {peak:6.0f} MiB  "
+                  f"{_drawn(out)}")
+        if unchecked:
+            state = data / "state" / "derived.json"
+            saved = state.read_bytes()
+            state.unlink()
+            try:
+                out = folder / "out-unchecked"
+                wall, cpu, peak = one_report(data, out)
+            finally:
+                state.write_bytes(saved)
+            print(f"    {'no derived.json (checked)':<30} {wall:6.2f} s (CPU {cpu:6.2f} s)  "
+                  f"peak {peak:6.0f} MiB  {_drawn(out)}")
+        if profile:
+            from tracker.cli import _report
+
+            profiler = cProfile.Profile()
             profiler.enable()
-        result = build_report(claims, Path(folder))
-        if profiler:
+            _report(data, folder / "out-profile")
             profiler.disable()
-        elapsed = time.perf_counter() - started
-        points = result.plotted["mark"].nunique()
-        pages = len(re.findall(rb"/Type /Page\b", (Path(folder) / "report.pdf").read_bytes()))
-    print(f"{len(claims):>8,} claims: {elapsed:6.2f} s  ({elapsed / len(claims) * 1000:.3f} s per 1,000 claims; "
-          f"{points:,} points in {len(result.charts)} charts, {len(result.plotted):,} citations plotted, "
-          f"{pages} PDF pages)")
-    if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-    return elapsed
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        return first
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--claims", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--profile", action="store_true", help="print the top of a cProfile")
+    parser.add_argument("--claims", type=int, nargs="+", default=[100_000, 300_000])
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="build the data folders in DIR once and reuse them on later runs")
+    parser.add_argument("--unchecked", action="store_true",
+                        help="also report without derived.json (the ledger checked in full)")
+    parser.add_argument("--reviewed-only", action="store_true",
+                        help="also run `tracker report --reviewed-only`")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the top of a cProfile of one report run in this process")
     args = parser.parse_args()
-    timings = [(n, run(n, args.profile)) for n in args.claims]
+    timings = [(n, measure(n, args.keep, args.unchecked, args.reviewed_only, args.profile))
+               for n in args.claims]
     for (n0, t0), (n1, t1) in zip(timings, timings[1:]):
         print(f"growth {n0:,} -> {n1:,} claims: time x{t1 / t0:.1f} for size x{n1 / n0:.1f}")
 

@@ -184,3 +184,16 @@ def test_no_temporary_files_are_left_behind(claims, tmp_path):
     build_report(claims, tmp_path)
     assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".") and p.name != ".last_report.json"]
     assert not [p for p in Path(tmp_path).iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_missing_date_prints_as_a_question_mark_whatever_marks_it():
+    """A frame marks a missing date with None or NaN depending on its other cells; the
+    flagged table prints '?' for either (it printed 'nan' for NaN)."""
+    from tracker.report.flagged import figure_text
+
+    row = dict(metric="area_gained_km2", value=300.0, value_min=float("nan"),
+               value_max=float("nan"), qualifier="exact", period_end="2025-02-28",
+               actor="Russia", territory="Ukraine")
+    for missing in (None, "", float("nan")):
+        assert figure_text({**row, "period_start": missing, "as_of": missing}) == (
+            "300 km² area gained, Russia in Ukraine, ? to 2025-02-28")

@@ -96,22 +96,56 @@ def build_report(
     None when that file does not exist. `reviewed_only`: chart only what
     `charted(view, reviewed_only=True)` keeps.
     """
-    notify = progress or (lambda _message: None)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics,
                               reviewed_only=reviewed_only)
+    charted_ids = selection.claim_observations
+    return write_report(selection, out_dir, conflict=conflict, since=since, until=until,
+                        metrics=metrics, progress=progress,
+                        checks=charted_checks(checks, lambda ids: ids.isin(charted_ids)))
+
+
+def charted_checks(checks: pd.DataFrame | None,
+                   is_charted: Callable[[pd.Series], pd.Series]) -> pd.DataFrame | None:
+    """The rows of checks.csv that may be flagged: those against no computed figure or
+    against a charted one (`is_charted`: per claim_id, whether it is a charted row).
+
+    Checks may name claims outside the plotted rows (other territories, periods), but
+    only charted ones count: checks.csv may predate a rejection (deciding does not rerun
+    the checks), and a check against a rejected computed figure says nothing."""
+    if checks is not None and "computed_claim_id" in checks.columns:
+        against = checks["computed_claim_id"].astype(str).where(checks["computed_claim_id"].notna(), "")
+        checks = checks[(against == "") | is_charted(against)]
+    return checks
+
+
+def write_report(
+    selection: Selection,
+    out_dir: Path,
+    *,
+    conflict: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    metrics: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+    checks: pd.DataFrame | None = None,
+) -> ReportResult:
+    """Write the PNGs, report.pdf and the state for the next report's comparison from a
+    selection (points.py select_points, or tracker/report/stored.py from the job's
+    tables) and the rows of checks.csv that may be flagged (charted_checks).
+
+    `selection.observations` needs only the observations of the charted series (the
+    flagged table and the references' notes read no other), and
+    `selection.claim_observations` only their claims."""
+    notify = progress or (lambda _message: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
     pdf_path = out_dir / PDF_NAME
     plotted = selection.plotted()
     marks = dict(zip(plotted["observation_id"], plotted["mark"].astype(int)))
-    # Checks may name claims outside the plotted rows (other territories, periods), but
-    # only charted ones count: checks.csv may predate a rejection (deciding does not rerun
-    # the checks), and a check against a rejected computed figure says nothing.
     claim_observations = selection.claim_observations
-    if checks is not None and "computed_claim_id" in checks.columns:
-        against = checks["computed_claim_id"].astype(str).where(checks["computed_claim_id"].notna(), "")
-        checks = checks[(against == "") | against.isin(claim_observations)]
     reviews = review_notes(plotted)
     current = latest_figures(selection)
     scope_key = " ".join(scope[:1])

@@ -29,9 +29,16 @@ def figure_text(row: pd.Series | dict) -> str:
     if isinstance(row["as_of"], str) and row["as_of"]:
         when = f"as of {row['as_of']}"
     else:
-        when = f"{row['period_start'] or '?'} to {row['period_end'] or '?'}"
+        when = f"{_day(row['period_start'])} to {_day(row['period_end'])}"
     return (f"{sign}{number}{unit_text} {metric_label(str(row['metric'])).lower()}, "
             f"{row['actor']} in {row['territory']}, {when}")
+
+
+def _day(cell: object) -> str:
+    """A date cell as printed: '?' when it is missing, whichever marker the frame holds
+    (None, NaN or '': a frame of dates marks missing ones with NaN or None depending on
+    the other cells of its column)."""
+    return cell if isinstance(cell, str) and cell else "?"
 
 
 def _ref(oid: str, marks: dict[str, int], by_id: dict[str, dict]) -> str:

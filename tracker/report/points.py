@@ -63,8 +63,12 @@ class Selection:
     rows: pd.DataFrame
     charts: list[ChartSpec]
     ledger_count: int  # current figures (active readings) given, rejected ones included
-    observations: pd.DataFrame  # every observation in the selected scope, plotted or not
-    claim_observations: dict[str, str] = field(default_factory=dict)  # every charted claim's observation
+    # Observations in the selected scope, plotted or not: every one (select_points), or
+    # those of the charted series, all the report reads (tracker/report/stored.py).
+    observations: pd.DataFrame
+    # The observation of every charted claim (select_points), or of the claims of those
+    # observations (stored.py).
+    claim_observations: dict[str, str] = field(default_factory=dict)
     rejected_count: int = 0  # current figures a reviewer rejected: never plotted
     unchecked_left_out: int = 0  # with reviewed_only: machine-read figures nobody checked
     reviewed_only: bool = False
@@ -100,17 +104,11 @@ def select_points(
     # Revisions are linked over every charted row, so a window never hides what a figure revises.
     keys = claim_observation_ids(ledger)
     observations = build_observations(ledger, normalised=True, ids=keys)
-    frame = add_plot_columns(ledger)
-    frame["_key"] = keys
-    # A figure is checked when a person confirmed or corrected one of its citations, or
-    # when it was not machine-read (curated or computed): only the rest is marked apart.
-    machine = (frame["method"] == "reported") & (frame["review_status"] == "unreviewed")
-    frame["unchecked"] = machine.groupby(frame["_key"]).transform("all").astype(bool)
+    frame = plot_rows(ledger, keys)
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
     frame, charts = _assign_charts(_plottable(in_scope))
-    frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
-    frame["observation_id"] = frame["_key"]
+    frame = numbered(frame, charts)
     return Selection(rows=frame, charts=charts, ledger_count=len(view),
                      observations=scoped.reset_index(drop=True),
                      claim_observations=dict(zip(ledger["claim_id"], keys)), rejected_count=rejected,
@@ -129,6 +127,28 @@ def _sorted_claims(view: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(order, kind="mergesort").reset_index(drop=True)
 
 
+def plot_rows(ledger: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
+    """Charted rows (sorted as _sorted_claims sorts them) with the columns that place
+    their points, their observation (`_key`: `keys`) and whether that is `unchecked`.
+
+    Row by row, except `unchecked`, which takes every row of an observation: the rows of
+    whole observations give the same rows as the whole view does."""
+    frame = add_plot_columns(ledger)
+    frame["_key"] = keys
+    # A figure is checked when a person confirmed or corrected one of its citations, or
+    # when it was not machine-read (curated or computed): only the rest is marked apart.
+    machine = (frame["method"] == "reported") & (frame["review_status"] == "unreviewed")
+    frame["unchecked"] = machine.groupby(frame["_key"]).transform("all").astype(bool)
+    return frame
+
+
+def numbered(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
+    """The plotted rows (with their `chart`) numbered: Selection.rows."""
+    frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
+    frame["observation_id"] = frame["_key"]
+    return frame
+
+
 def _parse_dates(column: pd.Series) -> pd.Series:
     # Only the day matters for placing a figure; a time part or a bad value is not an error.
     text = column.astype(object).where(column.notna(), "").map(str).str.slice(0, 10)
@@ -140,7 +160,18 @@ def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
     Works on normalised ledger rows and on ReportResult.plotted alike.
     """
-    frame = frame.copy()
+    frame = placed(frame.copy())
+    frame["is_partial"] = partial_flows(frame)
+    return frame
+
+
+def placed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add to `frame` (changed in place and returned) the columns that place a point and
+    decide whether and where it is charted: its dates, y, reference time and span.
+
+    Only a figure's own fields are read (metric, values, dates): the citations of one
+    observation are placed alike, so observations (one row each) are placed as their
+    citations are."""
     frame["_start"] = _parse_dates(frame["period_start"])
     frame["_end"] = _parse_dates(frame["period_end"])
     frame["_as_of"] = _parse_dates(frame["as_of"])
@@ -150,7 +181,6 @@ def add_plot_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame["_ref"] = frame["_end"].where(frame["_is_flow"], frame["_as_of"])
     frame["_days"] = (frame["_end"] - frame["_start"]).dt.days + 1
     frame["_span"] = frame["_days"].map(lambda d: "month" if d <= _MONTHLY_MAX_DAYS else "long")
-    frame["is_partial"] = partial_flows(frame)
     return frame
 
 
@@ -228,14 +258,22 @@ def _assign_charts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ChartSpec]]:
 
 def _main_pair(group: pd.DataFrame) -> tuple[str, str]:
     # Most cited first; ties go to the alphabetically first pair so the choice is stable.
-    counts = group.groupby(["actor", "territory"]).size().reset_index(name="n")
+    counts = _citations(group, ["actor", "territory"]).reset_index(name="n")
     best = counts.sort_values(["n", "actor", "territory"], ascending=[False, True, True]).iloc[0]
     return str(best["actor"]), str(best["territory"])
 
 
 def _main_span(group: pd.DataFrame) -> str:
-    counts = group["_span"].value_counts()
+    counts = _citations(group, "_span")
     return "long" if counts.get("long", 0) > counts.get("month", 0) else "month"
+
+
+def _citations(group: pd.DataFrame, by: str | list[str]) -> pd.Series:
+    """Citations per value of `by`: rows, or the `_n` citations of each row when the rows
+    are observations (tracker/report/stored.py)."""
+    if "_n" in group.columns:
+        return group.groupby(by)["_n"].sum()
+    return group.groupby(by).size()
 
 
 def _count_points(group: pd.DataFrame) -> int:
