@@ -44,8 +44,7 @@ from tracker.checks import (
 )
 from tracker.csvfile import format_row, lifted_field_limit
 from tracker.ledger import frame_cells
-from tracker.ledger_store import Changes, sort_key, write_product
-from tracker.model import CLAIM_COLUMNS
+from tracker.ledger_store import Changes, connect_store, sort_key, write_product
 from tracker.observations import (
     OBSERVATION_COLUMNS,
     OBSERVATIONS_CSV,
@@ -126,7 +125,7 @@ class DerivedStore:
     def open(cls, data_dir: Path) -> "DerivedStore":
         path = Path(data_dir) / "state" / DERIVED_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(data_dir, _connect(path))
+        return cls(data_dir, connect_store(path, _SCHEMA, LAYOUT, rebuilt_from="the ledger"))
 
     def close(self) -> None:
         self._db.close()
@@ -440,30 +439,3 @@ def _changes(old: dict[tuple[str, ...], str],
     return {key: (old.get(key), new.get(key)) for key in old.keys() | new.keys()
             if old.get(key) != new.get(key)}
 
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """The derived store; anything else at `path` is replaced by an empty one (the tables
-    are rebuilt from the ledger)."""
-    for attempt in (1, 2):
-        connection = sqlite3.connect(path)
-        try:
-            tables = {name for (name,) in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not tables:
-                connection.executescript(_SCHEMA)
-                with connection:
-                    connection.execute("INSERT INTO meta VALUES ('layout', ?)", (LAYOUT,))
-                return connection
-            layout = connection.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
-            if layout and layout[0] == LAYOUT:
-                return connection
-        except sqlite3.DatabaseError:
-            pass
-        connection.close()
-        for suffix in ("", "-journal", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    raise OSError(f"{path}: cannot create the derived tables' store")
-
-
-# Every claim column, for readers that build view rows from ledger cells.
-__all__ = ["DerivedStore", "view_frame", "ledger_order_of", "CLAIM_COLUMNS"]

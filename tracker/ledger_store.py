@@ -124,7 +124,12 @@ class LedgerStore:
         data_dir = Path(data_dir)
         path = data_dir / "processed" / STORE_NAME
         path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(data_dir, _connect(path, progress))
+        try:
+            connection = connect_store(path, _SCHEMA, LAYOUT, rebuilt_from="claims.csv",
+                                       progress=progress)
+        except OSError as error:
+            raise LedgerError(path, f"cannot create the ledger store: {error}") from None
+        store = cls(data_dir, connection)
         store._sync_with_csv(verified_sha256, progress)
         return store
 
@@ -575,21 +580,23 @@ def _record(cells: list[str]) -> tuple:
             cells[_INDEX["snapshot_sha256"]], cells[_INDEX["status"]], line, _nbytes(line))
 
 
-def _connect(path: Path, progress: Callable[[str], None]) -> sqlite3.Connection:
-    """A connection to a store of the current layout; any other file at `path` (damaged,
-    not SQLite, an older layout) is set aside and a new store made: claims.csv refills it."""
+def connect_store(path: Path, schema: str, layout: str, *, rebuilt_from: str,
+                  progress: Callable[[str], None] = lambda message: None) -> sqlite3.Connection:
+    """A connection to a SQLite store at `path` with `schema` in `layout`. Any other file
+    there (damaged, not SQLite, another layout) is removed and a new store made: each store
+    here can be rebuilt (`rebuilt_from` says from what). Raises OSError when it cannot."""
     for attempt in (1, 2):
         connection = sqlite3.connect(path, isolation_level="DEFERRED")
         try:
             tables = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not tables:
-                connection.executescript(_SCHEMA)
+                connection.executescript(schema)
                 with connection:
-                    connection.execute("INSERT INTO meta VALUES ('layout', ?)", (LAYOUT,))
+                    connection.execute("INSERT INTO meta VALUES ('layout', ?)", (layout,))
                 return connection
-            layout = connection.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
-            if layout and layout[0] == LAYOUT:
+            found = connection.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+            if found and found[0] == layout:
                 return connection
             reason = "of another layout"
         except sqlite3.DatabaseError as error:
@@ -597,7 +604,7 @@ def _connect(path: Path, progress: Callable[[str], None]) -> sqlite3.Connection:
         connection.close()
         if attempt == 2:
             break
-        progress(f"    {path} is {reason}: it is rebuilt from claims.csv")
+        progress(f"    {path} is {reason}: it is rebuilt from {rebuilt_from}")
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    raise LedgerError(path, "cannot create the ledger store")
+    raise OSError(f"{path}: cannot create the store")
