@@ -24,8 +24,8 @@ from pathlib import Path
 
 
 ARTICLE = ("Kyiv, 2 March. Russian forces seized about 431 square kilometres of Ukrainian "
-           "territory in February, according to an AFP analysis of data from the Institute for "
-           "the Study of War.\n")
+           "territory in February, AFP calculated from Institute for the Study "
+           "of War maps.\n")
 TRACKER = Path(sys.executable).with_name("tracker")
 
 

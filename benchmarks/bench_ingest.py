@@ -30,8 +30,8 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 def page(number: int) -> bytes:
     month = MONTHS[number % 12]
     body = (f"Russian forces seized about {200 + number % 500} square kilometres of Ukrainian "
-            f"territory in {month}, according to an AFP analysis of data from the Institute for "
-            f"the Study of War. Fighting continued near Pokrovsk, {number % 30 + 5} km away. ") * 3
+            f"territory in {month}, AFP calculated from Institute for "
+            f"the Study of War maps. Fighting continued near Pokrovsk, {number % 30 + 5} km away. ") * 3
     html = (f"<html><head><title>Front report {number}</title>"
             f'<meta property="article:published_time" content="2025-12-01T08:00:00Z"></head>'
             f"<body><article><h1>Front report {number}</h1><p>{body}</p>"

@@ -124,7 +124,7 @@ DEEPSTATE = "deepstate"
 ISW = "isw"
 
 ATTRIBUTION_TAILS = {  # "..., <tail>." after a figure
-    AFP: ["according to an AFP analysis of data from the Institute for the Study of War",
+    AFP: ["AFP found in its own reading of Institute for the Study of War maps",
           "according to an AFP analysis of ISW data",
           "according to AFP's analysis of data from the US-based Institute for the Study of War",
           "an AFP analysis of ISW data showed"],

@@ -459,7 +459,7 @@ def governing_cue(sentence: str, m: Mention, cues: list[Cue], mentions: list[Men
     if right:
         return right[0]
     if _FROM_BEFORE.search(sentence[max(0, m.qualifier_start - 8):m.qualifier_start]):
-        # "from 51.5% in mid-December, Russia has pushed its share up to 54%"
+        # "from 40.2% in early May, the army has lifted its share to 43%": the actor follows
         later = [c for c in cues if c.start >= m.end and c.cls != "distract" and c.start - m.end <= 80]
         if later:
             return later[0]
