@@ -12,19 +12,12 @@ like the HTTP validators: a crash before that means the files are read again.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from tracker.store import read_state_json, write_state_json
 
 RACY_WINDOW_S = 2.0
 CACHE_NAME = "local_files.json"
-
-
-def file_signature(path: Path) -> list[int]:
-    """[size, mtime_ns, inode, mode] of the file at `path` (following symlinks)."""
-    info = os.stat(path)
-    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
 
 
 class LocalFileCache:

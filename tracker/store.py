@@ -232,24 +232,19 @@ def write_state_json(path: Path | None, data: dict) -> None:
         write_if_changed(Path(path), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
-@dataclass(frozen=True)
-class FileSignature:
-    """What the file system says of a file without reading it."""
+def file_signature(path: Path) -> list[int]:
+    """[size, mtime_ns, inode, mode] of the file at `path` (following symlinks): what the
+    file system says of it without reading it. Raises OSError (FileNotFoundError) as stat."""
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_mode]
 
-    size: int
-    mtime_ns: int
-    inode: int
 
-    @classmethod
-    def of(cls, path: Path) -> "FileSignature | None":
-        try:
-            found = os.stat(path)
-        except FileNotFoundError:
-            return None
-        return cls(found.st_size, found.st_mtime_ns, found.st_ino)
-
-    def text(self) -> str:
-        return json.dumps([self.size, self.mtime_ns, self.inode])
+def _signature_text(path: Path) -> str:
+    """file_signature as the digests' memory keeps it; '' when the file is absent."""
+    try:
+        return json.dumps(file_signature(path))
+    except FileNotFoundError:
+        return ""
 
 
 # data/state/file_digests.json: the digest of each file the job wrote, with the signature
@@ -264,12 +259,12 @@ def _memory_key(path: Path, data_dir: Path) -> str:
 
 def remember_digest(path: Path, data_dir: Path, digest: str) -> None:
     """Remember `digest` for the file the job has just written at `path` (not read again)."""
-    signature = FileSignature.of(path)
-    if signature is None:
+    signature = _signature_text(path)
+    if not signature:
         return
     memory_path = Path(data_dir) / "state" / DIGESTS_NAME
     memory = read_state_json(memory_path)
-    memory[_memory_key(path, data_dir)] = [signature.text(), digest]
+    memory[_memory_key(path, data_dir)] = [signature, digest]
     memory_path.parent.mkdir(parents=True, exist_ok=True)
     write_state_json(memory_path, memory)
 
@@ -279,12 +274,12 @@ def remembered_digest(path: Path, data_dir: Path) -> str:
     modification time or inode differ from those remembered with its digest (a digest is
     remembered by `remember_digest`, never by reading: a command that only reads writes
     nothing)."""
-    signature = FileSignature.of(path)
-    if signature is None:
+    signature = _signature_text(path)
+    if not signature:
         return ""
     memory = read_state_json(Path(data_dir) / "state" / DIGESTS_NAME)
     known = memory.get(_memory_key(path, data_dir))
-    if isinstance(known, list) and len(known) == 2 and known[0] == signature.text():
+    if isinstance(known, list) and len(known) == 2 and known[0] == signature:
         return str(known[1])
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -186,7 +186,7 @@ def _signature(source: Source, file: Path, origin: str) -> list[int] | None:
     read; None otherwise, and read_local_file then says what is wrong with it."""
     import stat
 
-    from tracker.localfiles import file_signature
+    from tracker.store import file_signature
 
     try:
         resolved = resolve_inside(source, file, origin)
