@@ -39,9 +39,9 @@ MAX_CONTACT_CHARS = 200
 
 # Keys every source may carry, whatever its kind.
 COMMON_KEYS = frozenset({"id", "kind", "conflict", "language", "attribution", "publisher",
-                         "enabled", "description", "allow_outside"})
+                         "enabled", "description", "allow_outside", "example"})
 _COMMON_TEXT = ("conflict", "language", "attribution", "publisher", "description")
-_COMMON_BOOL = ("enabled", "allow_outside")
+_COMMON_BOOL = ("enabled", "allow_outside", "example")
 
 
 class ConfigError(Exception):
@@ -63,12 +63,18 @@ class Settings:
     max_host_failures: int = 5  # failed requests to one host in a run before it is skipped
     max_host_s: float = 900.0  # wall time all requests to one host may take in a run
     allow_private_hosts: bool = False  # loopback, private and link-local addresses (tests, intranets)
+    # Printed on every chart, in report.pdf, the chart sidecars and datapackage.json
+    # (tracker/publishing.py): who made the charts, and the licence they are published under.
+    credit: str = ""
+    licence: str = ""  # an SPDX identifier, e.g. CC-BY-4.0
+    licence_url: str = ""
 
 
 _SETTING_TYPES = {"contact": str, "timeout_s": float, "max_bytes": int, "retries": int,
                   "backoff_s": float, "max_retry_after_s": float, "per_host_delay_s": float,
                   "max_redirects": int, "check_tolerance_pct": float, "max_request_s": float,
-                  "max_host_failures": int, "allow_private_hosts": bool, "max_host_s": float}
+                  "max_host_failures": int, "allow_private_hosts": bool, "max_host_s": float,
+                  "credit": str, "licence": str, "licence_url": str}
 
 # Number settings: (smallest, largest, whether the smallest itself is allowed). A timeout or
 # a cap of 0 would fail every request, so those start above 0. The upper bounds keep every
@@ -100,6 +106,9 @@ class Source:
     attribution: str = ""
     publisher: str = ""
     allow_outside: bool = False  # may read local files outside the folder of sources.toml
+    # Bundled example text, not real reporting: ingested and exported (so the pipeline can be
+    # tried offline) but never charted or cited in a report.
+    example: bool = False
 
     def path_option(self, key: str) -> Path:
         """An option holding a path, resolved against the directory of sources.toml."""
@@ -185,8 +194,12 @@ def _setting_problem(key: str, value: Any) -> str | None:
     kind = _SETTING_TYPES[key]
     if kind is bool:
         return None if isinstance(value, bool) else f"must be true or false (got {value!r})"
-    if kind is str:
+    if key == "contact":
         return _contact_problem(value)
+    if key == "licence_url":
+        return url_problem(key, value) if value != "" else None
+    if kind is str:
+        return _publishing_text_problem(value)
     low, high, low_allowed = _SETTING_RANGES[key]
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -196,6 +209,19 @@ def _setting_problem(key: str, value: Any) -> str | None:
     if value < low or (value == low and not low_allowed) or value > high:
         lower = f"at least {low:g}" if low_allowed else f"more than {low:g}"
         return f"must be {lower} and at most {high:g} (got {value!r})"
+    return None
+
+
+MAX_CREDIT_CHARS = 300  # one line under a chart
+
+
+def _publishing_text_problem(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"must be text (got {value!r})"
+    if _CONTROL.search(value):
+        return f"must be one line without control characters (got {value!r})"
+    if len(value) > MAX_CREDIT_CHARS:
+        return f"must be at most {MAX_CREDIT_CHARS} characters (got {len(value)})"
     return None
 
 
@@ -244,7 +270,7 @@ def _source(path: Path, number: int, entry: Any,
         id=source_id, kind=kind, options=options, base_dir=path.resolve().parent,
         conflict=str(entry.get("conflict", "")), language=str(language) if language else None,
         attribution=str(entry.get("attribution", "")), publisher=str(entry.get("publisher", "")),
-        allow_outside=entry.get("allow_outside") is True,
+        allow_outside=entry.get("allow_outside") is True, example=entry.get("example") is True,
     )
 
 
