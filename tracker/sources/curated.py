@@ -1,6 +1,7 @@
 """`curated`: an analyst-maintained CSV of cited figures, one row per figure.
 
-The columns are ledger columns (see README); `metric`, `value` (or `value_min` and
+The columns are ledger columns (see README) and an optional `note` for the analyst, which
+stays in the file; `metric`, `value` (or `value_min` and
 `value_max` for a range), `actor` and `url` are expected, the rest optional. Each row is
 checked on its own: a short line, a number that is not a number or an unknown column
 rejects that row only, with the file and line named.
@@ -34,7 +35,11 @@ REQUIRED_COLUMNS = ("metric", "actor")
 _MANAGED = {"claim_id", "source_id", "snapshot_sha256", "retrieved_at", "extractor_version",
             "method", "confidence", "location_id", "recorded_at", "status", "status_at",
             "superseded_by"}
-_ACCEPTED = set(CLAIM_COLUMNS) - _MANAGED
+# `note`: the analyst's working note on a row (how it relates to other releases, what
+# else the page said). Kept in the file, not in the ledger: `definition` says what a figure
+# counts and is printed with it, so a note there would be published as a definition.
+NOTE_COLUMN = "note"
+_ACCEPTED = (set(CLAIM_COLUMNS) - _MANAGED) | {NOTE_COLUMN}
 
 
 def collect(source: Source, context: Context) -> Collected:
@@ -64,6 +69,7 @@ def collect(source: Source, context: Context) -> Collected:
                 ",".join(row)))
             continue
         fields = dict(zip(header, (cell.strip() for cell in row)))
+        fields.pop(NOTE_COLUMN, None)
         claim, problem = _claim(fields)
         if problem:
             collected.rejects.append(Reject(origin, problem, ",".join(row)))

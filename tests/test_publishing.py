@@ -1,0 +1,91 @@
+"""Credit, licence and example sources from sources.toml (tracker/publishing.py), and the
+curated `note` column that stays out of the ledger."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tracker.config import ConfigError
+from tracker.publishing import DEFAULT_LICENCE, Publishing, load_publishing
+
+
+def write_sources(tmp_path: Path, settings: str = "", example: str = "") -> Path:
+    (tmp_path / "figures.csv").write_text("metric,value,actor,url\n", encoding="utf-8")
+    path = tmp_path / "sources.toml"
+    path.write_text(f'[settings]\n{settings}\n[[source]]\nid = "a"\nkind = "curated"\n'
+                    f'path = "figures.csv"\n{example}\n', encoding="utf-8")
+    return path
+
+
+def test_credit_and_licence_come_from_the_settings(tmp_path):
+    path = write_sources(tmp_path, 'credit = "Data desk of Example News"\nlicence = "CC0-1.0"')
+    publishing = load_publishing(path)
+    assert publishing.credit == "Data desk of Example News"
+    assert publishing.credit_line() == "Data desk of Example News · Licence: CC0 1.0"
+    assert publishing.datapackage_licences() == [
+        {"name": "CC0-1.0", "title": "CC0 1.0",
+         "path": "https://creativecommons.org/publicdomain/zero/1.0/"}]
+
+
+def test_an_unknown_licence_is_printed_as_given_with_its_url(tmp_path):
+    path = write_sources(tmp_path, 'licence = "LicenseRef-desk"\n'
+                                   'licence_url = "https://example.org/terms"')
+    publishing = load_publishing(path)
+    assert publishing.licence_title == "LicenseRef-desk"
+    assert publishing.datapackage_licences()[0]["path"] == "https://example.org/terms"
+
+
+def test_defaults_without_a_sources_file(tmp_path):
+    publishing = load_publishing(tmp_path / "absent.toml")
+    assert publishing == Publishing()
+    assert publishing.licence == DEFAULT_LICENCE and publishing.credit
+
+
+@pytest.mark.parametrize("setting, words", [
+    ('credit = "two\\nlines"', "credit"),
+    ("credit = 3", "credit"),
+    ('licence_url = "ftp://example.org/terms"', "licence_url"),
+])
+def test_bad_publishing_settings_are_refused_naming_the_key(tmp_path, setting, words):
+    with pytest.raises(ConfigError, match=words):
+        load_publishing(write_sources(tmp_path, setting))
+
+
+def test_example_sources_are_known_by_id_and_must_be_booleans(tmp_path):
+    assert load_publishing(write_sources(tmp_path, example="example = true")).example_source_ids == {"a"}
+    assert load_publishing(write_sources(tmp_path)).example_source_ids == frozenset()
+    with pytest.raises(ConfigError, match="example"):
+        load_publishing(write_sources(tmp_path, example='example = "yes"'))
+
+
+def test_the_bundled_examples_are_marked_as_examples():
+    """Every article shipped under inputs/articles is an example in the default sources."""
+    root = Path(__file__).resolve().parent.parent
+    publishing = load_publishing(root / "sources.toml")
+    assert publishing.example_source_ids, "the bundled example articles must be marked example"
+    assert all(source_id.startswith("example-") for source_id in publishing.example_source_ids)
+
+
+def test_a_curated_note_stays_in_the_file_not_in_the_ledger(tmp_path):
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    figures = tmp_path / "figures.csv"
+    figures.write_text(
+        "metric,value,actor,territory,as_of,url,definition,note\n"
+        "area_controlled_km2,1200,Northland,Southland,2025-03-01,https://example.org/a,"
+        "land area only,relayed twice with different roundings\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nid = "desk"\nkind = "curated"\npath = "figures.csv"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", "--sources", str(tmp_path / "sources.toml"),
+                                      "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "data" / "processed" / "claims.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["definition"] for row in rows] == ["land area only"]
+    assert "note" not in rows[0]
+    assert not any("roundings" in cell for cell in rows[0].values())
