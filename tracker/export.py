@@ -52,6 +52,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -61,11 +62,13 @@ import pandas as pd
 from tracker.csvfile import format_row
 from tracker.ledger import _cell, claims_frame
 from tracker.ledger_file import LedgerError, check_ledger_bytes
-from tracker.model import CLAIM_COLUMNS
+from tracker.checks import STATUSES as CHECK_STATUSES
+from tracker.model import CLAIM_COLUMNS, METHODS, METRICS, QUALIFIERS, STATUSES
 from tracker.observations import OBSERVATION_COLUMNS, build_observations
-from tracker.schemas import column_doc, normalise_claims_frame
+from tracker.publishing import Publishing
+from tracker.schemas import FIRST_YEAR, LAST_YEAR, MAX_AREA_KM2, column_doc, normalise_claims_frame
 from tracker.store import StoreError, atomic_write_bytes
-from tracker.view import REVIEW_COLUMNS, VIEW_COLUMNS, charted, current_view
+from tracker.view import REVIEW_COLUMNS, REVIEW_STATUSES, VIEW_COLUMNS, charted, current_view
 
 CLAIMS_CSV = "claims.csv"
 HISTORY_CSV = "history.csv"
@@ -166,6 +169,7 @@ def export_all(
     reviewed_only: bool = False,
     parquet: bool = False,
     sqlite: bool = False,
+    publishing: Publishing = Publishing(),
 ) -> list[Path]:
     """Write every export to `out_dir`; return the paths written.
 
@@ -177,7 +181,8 @@ def export_all(
     data/processed/checks.csv read as text (None when the file is absent).
     `reviewed_only`: claims.csv, observations and checks hold only what
     `charted(view, reviewed_only=True)` keeps. Parquet needs pyarrow; without it an
-    ImportError says how to install it.
+    ImportError says how to install it. `publishing` gives the licence and credit that
+    datapackage.json and the SQLite database's metadata.json carry.
     """
     if history is None and not is_view(claims):
         history = claims
@@ -190,8 +195,11 @@ def export_all(
         tables["checks"] = _FrameTable(*_checks_table(checks, set(shown["claim_id"])), "checks")
     if history is not None:
         tables["history"] = _FrameTable(*_history_table(history), "history")
-    descriptor = _descriptor(tables, _frame_sources(exported), reviewed_only)
-    return _write_tables(tables, descriptor, Path(out_dir), parquet=parquet, sqlite=sqlite)
+    conflicts = {slug for table in tables.values() if "conflict" in table.columns
+                 for slug in table.frame["conflict"].dropna().astype(str)}
+    descriptor = _descriptor(tables, _frame_sources(exported), reviewed_only, publishing, conflicts)
+    return _write_tables(tables, descriptor, Path(out_dir), parquet=parquet, sqlite=sqlite,
+                         publishing=publishing, reviewed_only=reviewed_only)
 
 
 def _exported(view: pd.DataFrame, reviewed_only: bool) -> pd.DataFrame:
@@ -316,10 +324,11 @@ def _missing(value: object) -> bool:
 
 def _write_tables(tables: dict[str, _Table], descriptor: bytes, out_dir: Path, *,
                   parquet: bool, sqlite: bool, first: tuple[str, ...] = (),
-                  release: Callable[[], None] | None = None) -> list[Path]:
+                  release: Callable[[], None] | None = None,
+                  publishing: Publishing = Publishing(), reviewed_only: bool = False) -> list[Path]:
     """Each table's CSV (those named `first` first, then `release` is called), then
-    datapackage.json (`descriptor`), then Parquet and SQLite when asked for; the paths in
-    table order."""
+    datapackage.json (`descriptor`), then Parquet and SQLite (with its datasette
+    metadata.json) when asked for; the paths in table order."""
     paths = {name: out_dir / f"{name}.csv" for name in tables}
     for name in [*first, *(name for name in tables if name not in first)]:
         _write_csv(paths[name], name, tables[name].columns, tables[name].rows())
@@ -333,14 +342,16 @@ def _write_tables(tables: dict[str, _Table], descriptor: bytes, out_dir: Path, *
         written += _write_parquet(tables, out_dir / PARQUET_DIR)
     if sqlite:
         written.append(_write_sqlite(tables, out_dir / SQLITE_NAME))
+        written.append(_write_datasette_metadata(tables, out_dir, publishing, reviewed_only))
     return written
 
 
 def _descriptor(tables: dict[str, _Table], sources: list[dict[str, str]],
-                reviewed_only: bool) -> bytes:
+                reviewed_only: bool, publishing: Publishing, conflicts: Iterable[str]) -> bytes:
     """datapackage.json of `tables` as written (see datapackage)."""
     return _descriptor_json(datapackage({name: table.columns for name, table in tables.items()},
-                                        sources, reviewed_only=reviewed_only))
+                                        sources, reviewed_only=reviewed_only,
+                                        publishing=publishing, conflicts=conflicts))
 
 
 def _descriptor_json(descriptor: dict) -> bytes:
@@ -490,7 +501,8 @@ def _gather(lines: Iterable[bytes], records: list[bytes], pending: list[bytes]) 
 
 def export_data_dir(data_dir: Path, out_dir: Path, *, reviewed_only: bool = False,
                     parquet: bool = False, sqlite: bool = False,
-                    warn: Callable[[str], None] = lambda problem: None) -> list[Path]:
+                    warn: Callable[[str], None] = lambda problem: None,
+                    publishing: Publishing = Publishing()) -> list[Path]:
     """`tracker export`: every export of the data folder's ledger, current view, observations
     and checks, as export_all writes them from the checked ledger; return the paths written.
 
@@ -534,7 +546,8 @@ def export_data_dir(data_dir: Path, out_dir: Path, *, reviewed_only: bool = Fals
         if reviewed_only:
             view = charted(view, reviewed_only=True)
         return export_all(view, out_dir, history=ledger, checks=checks,
-                          reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite)
+                          reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite,
+                          publishing=publishing)
     # The job's observations of the whole current view, built from this ledger and this
     # review log, are what export_all would build again.
     observations = None
@@ -543,7 +556,8 @@ def export_data_dir(data_dir: Path, out_dir: Path, *, reviewed_only: bool = Fals
         observations = _JobTable(processed / OBSERVATIONS_CSV, state, OBSERVATION_COLUMNS)
     return _export_stored(ledger, decisions, out_dir, observations=observations,
                           stored_checks=stored_checks, checks=checks,
-                          reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite)
+                          reviewed_only=reviewed_only, parquet=parquet, sqlite=sqlite,
+                          publishing=publishing)
 
 
 @dataclass
@@ -697,7 +711,7 @@ class _JobTable:
 
 
 _KEY_COLUMNS = ("claim_id", "location_id", "recorded_at", "status", "status_at", "method",
-                "url", "publisher", "source_id")
+                "url", "publisher", "source_id", "conflict")
 _UNREVIEWED = ["unreviewed", "", "", ""]
 _UNREVIEWED_CELLS = ("," + ",".join(_UNREVIEWED)).encode("utf-8")
 
@@ -705,7 +719,7 @@ _UNREVIEWED_CELLS = ("," + ",".join(_UNREVIEWED)).encode("utf-8")
 def _export_stored(ledger: _StoredLedger, decisions: list, out_dir: Path, *,
                    observations: _JobTable | None, stored_checks: _JobTable | None,
                    checks: pd.DataFrame | None, reviewed_only: bool, parquet: bool,
-                   sqlite: bool) -> list[Path]:
+                   sqlite: bool, publishing: Publishing = Publishing()) -> list[Path]:
     """export_all of a stored ledger's current view, from its rows as text.
 
     The rows go out as they are stored, in the order export_all gives them (sorted by the
@@ -751,6 +765,10 @@ def _export_stored(ledger: _StoredLedger, decisions: list, out_dir: Path, *,
     _release_arrow_memory()
     documents = list(zip(*(cited[column].tolist() for column in cited.columns)))
     charted_rows = np.flatnonzero(charted_here) if observations is None else None
+    # Every conflict of the history, and those corrections gave (datapackage.json's enum).
+    conflict_column = CLAIM_COLUMNS.index("conflict")
+    conflicts = {*keys["conflict"].unique().tolist(),
+                 *(cells[conflict_column] for cells in view_rows.values())}
     del keys, claim_ids, cited, active, rejected, reviewed, shown, charted_here
     _release_arrow_memory()
     maybe_formula = _maybe_formula_records(records)
@@ -798,13 +816,14 @@ def _export_stored(ledger: _StoredLedger, decisions: list, out_dir: Path, *,
         view_rows.clear()
         exported = history = None
 
-    descriptor = _descriptor(tables, _sources(documents), reviewed_only)
+    descriptor = _descriptor(tables, _sources(documents), reviewed_only, publishing, conflicts)
     del documents
     # claims.csv and history.csv first: then the ledger's rows can go, unless Parquet or
     # SQLite read them again.
     return _write_tables(tables, descriptor, out_dir, parquet=parquet, sqlite=sqlite,
                          first=("claims", "history"),
-                         release=None if parquet or sqlite else release)
+                         release=None if parquet or sqlite else release,
+                         publishing=publishing, reviewed_only=reviewed_only)
 
 
 def _release_arrow_memory() -> None:
@@ -850,8 +869,11 @@ class _StoredChecks(_Table):
         return _stored_rows(self._kept)
 
 
-def table_schema(columns: tuple[str, ...], table: str = "") -> dict:
-    """Frictionless Table Schema of a table (see table_column_doc)."""
+def table_schema(columns: tuple[str, ...], table: str = "", *,
+                 conflicts: Iterable[str] = ()) -> dict:
+    """Frictionless Table Schema of a table (see table_column_doc), with the constraints a
+    row must meet (see field_constraints; `conflicts`: the conflict slugs it holds)."""
+    known = known_conflicts(conflicts)
     fields = []
     for column in columns:
         kind, unit, description = table_column_doc(table, column)
@@ -860,8 +882,97 @@ def table_schema(columns: tuple[str, ...], table: str = "") -> dict:
             field.update(trueValues=["true"], falseValues=["false"])
         if unit:
             field["unit"] = unit
+        constraints = field_constraints(table, column, known)
+        if constraints:
+            field["constraints"] = constraints
         fields.append(field)
     return {"fields": fields, "missingValues": [""]}
+
+
+# --- Constraints: what `frictionless validate` checks beyond each cell's type ----------------
+#
+# They restate what tracker/schemas.py ClaimSchema, ObservationSchema and CheckSchema enforce
+# before anything is stored, so that a copy of the package edited by hand (a mistyped date,
+# an unknown metric) fails validation as the ledger would have refused it. A rule that
+# depends on another column (a share lies within 0-100 only for a _pct metric) has no
+# Table Schema form; the value columns get the bounds that hold for every metric.
+
+_HEX16 = "[0-9a-f]{16}"
+_ID = {"pattern": _HEX16}
+_IDS = {"pattern": f"{_HEX16}(;{_HEX16})*"}
+# ISO 8601: a day, or a day and a time (UTC "Z" or an offset), as published_at may be.
+_ISO_DAY_OR_TIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_ISO_DAY = r"\d{4}-\d{2}-\d{2}"
+_DATE_BOUNDS = {"minimum": f"{FIRST_YEAR:04d}-01-01", "maximum": f"{LAST_YEAR:04d}-12-31"}
+_VALUE_BOUNDS = {"minimum": -MAX_AREA_KM2, "maximum": MAX_AREA_KM2}
+
+_CONSTRAINTS: dict[str, dict] = {
+    "claim_id": {"required": True, **_ID},
+    "location_id": {"required": True, **_ID},
+    "observation_id": {"required": True, **_ID},
+    "check_id": {"required": True, **_ID},
+    "computed_claim_id": _ID,
+    "revision_of": _ID,
+    "superseded_by": _ID,
+    "claim_ids": {"required": True, **_IDS},
+    "conflicts_with": _IDS,
+    "snapshot_sha256": {"pattern": "[0-9a-f]{64}"},
+    "metric": {"required": True, "enum": list(METRICS)},
+    "qualifier": {"required": True, "enum": list(QUALIFIERS)},
+    "method": {"required": True, "enum": list(METHODS)},
+    "actor": {"required": True},
+    "value": _VALUE_BOUNDS,
+    "value_min": _VALUE_BOUNDS,
+    "value_max": _VALUE_BOUNDS,
+    "reported_value": _VALUE_BOUNDS,
+    "computed_value": _VALUE_BOUNDS,
+    "confidence": {"minimum": 0, "maximum": 1},
+    "number_start": {"minimum": 0},
+    "number_end": {"minimum": 0},
+    "period_start": _DATE_BOUNDS,
+    "period_end": _DATE_BOUNDS,
+    "as_of": _DATE_BOUNDS,
+    "published_at": {"pattern": _ISO_DAY_OR_TIME},
+    "retrieved_at": {"pattern": _ISO_DAY_OR_TIME},
+    "first_published_at": {"pattern": _ISO_DAY},
+    "last_published_at": {"pattern": _ISO_DAY},
+    # A checked figure's date, or its period start..end (start empty for an open period);
+    # grouped, as Frictionless anchors a pattern with ^...$ around it as written.
+    "time": {"pattern": f"(?:{_ISO_DAY}|({_ISO_DAY})?\\.\\.{_ISO_DAY})"},
+    "is_partial": {"required": True},
+    "is_revised": {"required": True},
+    "n_citations": {"required": True, "minimum": 1},
+    "revision_number": {"required": True, "minimum": 0},
+    "review_status": {"required": True, "enum": list(REVIEW_STATUSES)},
+}
+# Names whose meaning differs by table (see _TABLE_DOCS).
+_TABLE_CONSTRAINTS: dict[str, dict[str, dict]] = {
+    "claims": {"status": {"required": True, "enum": list(STATUSES)}},
+    "history": {"status": {"required": True, "enum": list(STATUSES)}},
+    "checks": {"status": {"required": True, "enum": list(CHECK_STATUSES)},
+               "actor": {}},  # a check of a figure with no actor (CheckSchema: nullable)
+}
+
+
+def known_conflicts(present: Iterable[str] = ()) -> list[str]:
+    """The conflict slugs a package accepts, sorted: those the extractor knows
+    (tracker/extract/engine.py CONFLICT_CUES) and those the exported rows hold. sources.toml
+    may name any conflict, so there is no fixed list; a copy edited by hand with a slug
+    neither knows (a typo) fails validation."""
+    from tracker.extract.engine import CONFLICT_CUES
+
+    return sorted({*CONFLICT_CUES, *(slug for slug in present if slug)})
+
+
+def field_constraints(table: str, column: str, conflicts: list[str] | None = None) -> dict:
+    """The Table Schema `constraints` of `column` in `table` ({} when none); `conflicts` is
+    the enum of the conflict column (known_conflicts)."""
+    if column == "conflict":
+        return {"enum": conflicts if conflicts is not None else known_conflicts()}
+    rules = _TABLE_CONSTRAINTS.get(table, {}).get(column)
+    if rules is None:
+        rules = _CONSTRAINTS.get(column, {})
+    return dict(rules)
 
 
 _KEYS = {"claims": "claim_id", "observations": "observation_id", "checks": "check_id",
@@ -882,12 +993,16 @@ _REVIEWED_ONLY_TITLE = (
 
 
 def datapackage(tables: dict[str, tuple[str, ...]], sources: list[dict[str, str]], *,
-                reviewed_only: bool = False) -> dict:
+                reviewed_only: bool = False, publishing: Publishing = Publishing(),
+                conflicts: Iterable[str] = ()) -> dict:
     """The Frictionless Data Package descriptor of the exported CSVs (`tables`: each
-    table's columns); `sources` lists the exported claims' documents (see _sources)."""
+    table's columns); `sources` lists the exported claims' documents (see _sources);
+    `publishing` gives the licence and credit; `conflicts` the conflict slugs the rows hold
+    (see known_conflicts)."""
+    conflicts = known_conflicts(conflicts)
     resources = []
     for name, columns in tables.items():
-        schema = table_schema(columns, name)
+        schema = table_schema(columns, name, conflicts=conflicts)
         if _KEYS[name] in columns:
             schema["primaryKey"] = [_KEYS[name]]
         if name == "checks" and "claim_id" in columns:
@@ -919,6 +1034,8 @@ def datapackage(tables: dict[str, tuple[str, ...]], sources: list[dict[str, str]
                "nobody checked yet and rejected figures are left out (history.csv still has every "
                "reading)." if reviewed_only else "")
         ),
+        **({"licenses": licences} if (licences := publishing.datapackage_licences()) else {}),
+        **({"contributors": [{"title": publishing.credit}]} if publishing.credit else {}),
         "resources": resources,
         "sources": sources,
     }
@@ -950,11 +1067,16 @@ def _sources(documents: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
 
 def _typed_rows(table: _Table, name: str) -> Iterator[tuple]:
     """Each row with storage types for code (the text as stored, without the spreadsheet
-    apostrophes): float or None, int or None, bool, str ('' for missing)."""
-    convert = [_CONVERTERS.get(table_column_doc(name, column)[0], str) for column in table.columns]
+    apostrophes): float, int, bool, str, and None for every missing cell (SQL NULL,
+    Parquet null: an empty string would read as a value)."""
+    convert = [_CONVERTERS.get(table_column_doc(name, column)[0], _text) for column in table.columns]
     for row in table.rows():
         cells = _cells(row) if isinstance(row, bytes) else row
         yield tuple(to_type(cell) for to_type, cell in zip(convert, cells))
+
+
+def _text(cell: str) -> str | None:
+    return cell if cell else None
 
 
 def _number(cell: str) -> float | None:
@@ -981,23 +1103,58 @@ _CONVERTERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _typed_frame(table: _Table, name: str) -> pd.DataFrame:
-    """The table as a frame of storage types: float64, nullable Int64, bool, text."""
-    rows = list(_typed_rows(table, name))
-    out = {}
+@functools.lru_cache(maxsize=1 << 16)
+def _day(text: str) -> date:
+    """An ISO day; ValueError otherwise. Cached: a ledger repeats few dates many times."""
+    return date.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _instant(text: str) -> datetime:
+    """An ISO 8601 date-time as an aware UTC datetime (a naive one is UTC, as the tracker
+    writes them); ValueError otherwise."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _arrow_column(kind: str, values: list):
+    """One Parquet column of `values` (typed by _typed_rows) with its Arrow type: float64,
+    int64, bool, date32 for dates, UTC timestamps for date-times, UTF-8 text; None is null.
+    A date column holding a cell that is not an ISO date (never in a checked ledger) stays
+    text, rather than losing that cell."""
+    import pyarrow as pa
+
+    if kind == "number":
+        return pa.array(values, type=pa.float64())
+    if kind == "integer":
+        return pa.array(values, type=pa.int64())
+    if kind == "boolean":
+        return pa.array(values, type=pa.bool_())
+    if kind in ("date", "datetime"):
+        parse, arrow_type = (_day, pa.date32()) if kind == "date" else (_instant, pa.timestamp("s", tz="UTC"))
+        try:
+            return pa.array([None if v is None else parse(v) for v in values], type=arrow_type)
+        except ValueError:
+            pass
+    return pa.array(values, type=pa.string())
+
+
+def _arrow_table(table: _Table, name: str):
+    """The table as an Arrow table with the types of its columns (see _arrow_column)."""
+    import pyarrow as pa
+
+    columns: list[list] = [[] for _ in table.columns]
+    appends = [column.append for column in columns]
+    for row in _typed_rows(table, name):
+        for append, value in zip(appends, row):
+            append(value)
+    arrays = []
     for position, column in enumerate(table.columns):
-        kind = table_column_doc(name, column)[0]
-        values = [row[position] for row in rows]
-        if kind == "number":
-            out[column] = pd.Series([math.nan if v is None else v for v in values], dtype="float64")
-        elif kind == "integer":
-            out[column] = pd.Series(pd.array(values, dtype="Int64"))
-        elif kind == "boolean":
-            out[column] = pd.Series(values, dtype=bool)
-        else:
-            # As the typed frame was always built (its text's dtype is pandas' choice).
-            out[column] = pd.Series(values, dtype=object).map(str)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(rows)), columns=list(table.columns))
+        arrays.append(_arrow_column(table_column_doc(name, column)[0], columns[position]))
+        columns[position] = []  # each column's Python values go once its array is built
+    return pa.Table.from_arrays(arrays, names=list(table.columns))
 
 
 def _write_parquet(tables: dict[str, _Table], folder: Path) -> list[Path]:
@@ -1009,7 +1166,7 @@ def _write_parquet(tables: dict[str, _Table], folder: Path) -> list[Path]:
     written = []
     folder.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
-        arrow = pa.Table.from_pandas(_typed_frame(table, name), preserve_index=False)
+        arrow = _arrow_table(table, name)
         sink = pa.BufferOutputStream()
         pq.write_table(arrow, sink, compression="zstd")
         path = folder / f"{name}.parquet"
@@ -1018,8 +1175,20 @@ def _write_parquet(tables: dict[str, _Table], folder: Path) -> list[Path]:
     return written
 
 
+# Columns analysts filter and join on: each gets an index where a table has it (its primary
+# key has one already).
+_INDEXED = ("claim_id", "observation_id", "location_id", "conflict", "metric", "actor",
+            "territory", "attribution", "publisher", "period_start", "period_end", "as_of",
+            "status", "review_status")
+# Full-text search over the quotes (SQLite FTS5, external content: the text is stored once,
+# in the table). datasette finds the index by metadata.json's fts_table.
+_FTS = {"claims": ("claims_fts", ("quote",))}
+
+
 def _write_sqlite(tables: dict[str, _Table], path: Path) -> Path:
-    """A fresh database built in a temporary file and moved into place (never half-written)."""
+    """A fresh database built in a temporary file and moved into place (never half-written):
+    typed columns with NULL for missing cells, indexes on the columns analysts filter on
+    (_INDEXED) and full-text search over the claims' quotes (_FTS)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
@@ -1035,10 +1204,66 @@ def _write_sqlite(tables: dict[str, _Table], path: Path) -> Path:
                 marks = ", ".join("?" for _ in table.columns)
                 connection.executemany(f'INSERT INTO "{name}" VALUES ({marks})',
                                        _typed_rows(table, name))
+                # Indexes after the rows: building one at the end is faster than keeping it
+                # up to date row by row.
+                for column in _INDEXED:
+                    if column in table.columns and column != _KEYS[name]:
+                        connection.execute(f'CREATE INDEX "{name}_{column}" ON "{name}" ("{column}")')
+                if name in _FTS:
+                    _add_fts(connection, name, *_FTS[name])
         connection.close()
         os.chmod(temp_name, 0o644)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+    return path
+
+
+def _add_fts(connection: sqlite3.Connection, table: str, fts_table: str,
+             columns: tuple[str, ...]) -> None:
+    """An FTS5 index `fts_table` over `columns` of `table`, keyed by its rowid. The
+    content="table" form is the one datasette detects by itself as well."""
+    listed = ", ".join(f'"{column}"' for column in columns)
+    connection.execute(f'CREATE VIRTUAL TABLE "{fts_table}" USING fts5({listed}, '
+                       f'content="{table}", content_rowid="rowid")')
+    connection.execute(f'INSERT INTO "{fts_table}" (rowid, {listed}) '
+                       f'SELECT rowid, {listed} FROM "{table}"')
+
+
+_SHORT_TITLES = {"claims": "Claims", "observations": "Observations", "checks": "Checks",
+                 "history": "History"}
+_FACETS = ("conflict", "metric", "actor", "status", "review_status")
+
+
+def _write_datasette_metadata(tables: dict[str, _Table], out_dir: Path, publishing: Publishing,
+                              reviewed_only: bool) -> Path:
+    """metadata.json beside the SQLite database, for `datasette <db> --metadata metadata.json`
+    (tracker/datasette.py): the package's title, description and licence, each table's
+    description and its columns' (tracker/schemas.py COLUMN_DOCS)."""
+    from tracker.datasette import METADATA_JSON, ColumnDoc, TableDoc, datasette_metadata
+
+    package = datapackage({name: table.columns for name, table in tables.items()}, [],
+                          reviewed_only=reviewed_only, publishing=publishing)
+    docs = []
+    for resource in package["resources"]:
+        name = resource["name"]
+        columns = tuple(ColumnDoc(f["name"], f.get("unit", ""), f["description"])
+                        for f in resource["schema"]["fields"])
+        fts_table = _FTS.get(name, ("",))[0]
+        docs.append((name, TableDoc(title=_SHORT_TITLES.get(name, name), description=resource["title"],
+                                    columns=columns, sort=_KEYS[name], facets=_FACETS,
+                                    fts_table=fts_table)))
+    # The CSVs' note on spreadsheet apostrophes does not hold for the database's text.
+    description = package["description"].replace(
+        " Text cells that a spreadsheet would run as a formula start with an apostrophe.", "")
+    metadata = datasette_metadata(
+        Path(SQLITE_NAME).stem, docs, title=package["title"],
+        description=description + " The database holds the text as stored (no spreadsheet "
+                                  "apostrophes) and NULL for missing values.",
+        publishing=publishing,
+        source="The documents cited in each row (columns publisher and url); "
+               "datapackage.json lists them")
+    path = out_dir / METADATA_JSON
+    atomic_write_bytes(path, (json.dumps(metadata, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path

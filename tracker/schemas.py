@@ -392,7 +392,7 @@ COLUMN_DOCS: dict[str, tuple[str, str, str]] = {
     "conflicts_with": ("string", "", "observation_ids of copies of the same release that state another value, ';'-separated."),
     # Checks (data/processed/checks.csv), written by tracker/checks.py.
     "check_id": ("string", "", "Stable 16-hex id of one check of a claim."),
-    "time": ("string", "", "The period (start/end) or date the checked figure refers to."),
+    "time": ("string", "", "The date the checked figure refers to (YYYY-MM-DD), or its period written start..end."),
     "reported_value": ("number", "see metric suffix", "The reported or curated figure that was checked."),
     "computed_value": ("number", "see metric suffix", "The figure computed from map geometry for the same metric, actor, territory and time."),
     "computed_claim_id": ("string", "", "claim_id of the computed figure compared with."),
