@@ -992,6 +992,10 @@ _REVIEWED_ONLY_TITLE = (
     "figures are left out)")
 
 
+# What the CSVs hold and the Parquet and SQLite tables do not (they keep the text as stored).
+_APOSTROPHE_NOTE = " Text cells that a spreadsheet would run as a formula start with an apostrophe."
+
+
 def datapackage(tables: dict[str, tuple[str, ...]], sources: list[dict[str, str]], *,
                 reviewed_only: bool = False, publishing: Publishing = Publishing(),
                 conflicts: Iterable[str] = ()) -> dict:
@@ -1027,8 +1031,7 @@ def datapackage(tables: dict[str, tuple[str, ...]], sources: list[dict[str, str]
             "Figures of territory taken, lost or held, each with who produced it and the document "
             "citing it. claims.csv holds the figures as they stand now, with what a person decided "
             "on each (review_status: unreviewed, confirmed, corrected, rejected); history.csv every "
-            "reading the ledger ever held, with its status. Text cells that a spreadsheet would run "
-            "as a formula start with an apostrophe."
+            "reading the ledger ever held, with its status." + _APOSTROPHE_NOTE
             + (" Exported with --reviewed-only: claims, observations and checks hold only figures a "
                "person confirmed or corrected and curated or computed figures; machine-read figures "
                "nobody checked yet and rejected figures are left out (history.csv still has every "
@@ -1255,8 +1258,7 @@ def _write_datasette_metadata(tables: dict[str, _Table], out_dir: Path, publishi
                                     columns=columns, sort=_KEYS[name], facets=_FACETS,
                                     fts_table=fts_table)))
     # The CSVs' note on spreadsheet apostrophes does not hold for the database's text.
-    description = package["description"].replace(
-        " Text cells that a spreadsheet would run as a formula start with an apostrophe.", "")
+    description = package["description"].replace(_APOSTROPHE_NOTE, "")
     metadata = datasette_metadata(
         Path(SQLITE_NAME).stem, docs, title=package["title"],
         description=description + " The database holds the text as stored (no spreadsheet "
