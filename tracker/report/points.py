@@ -13,6 +13,18 @@ citation (so footers and references can name every publisher) with the observati
 point it belongs to (`observation_id`, `mark`), the chart that shows it (`chart`), its
 review columns and whether its point is `unchecked`: every citation of the figure is
 machine-read (method `reported`) and unreviewed, so the charts mark it apart.
+
+Chart grammar decided here, so that the PDF can say what the charts show:
+- `series`: the line (or bar colour and look) a point belongs to. One series per producer,
+  definition and kind (cited or computed from maps) within a chart: two definitions of one
+  producer ("occupied_total", "occupied_after_24_02_2022") are two lines, never one that
+  zig-zags between them.
+- a chart with fewer than MIN_CHART_POINTS figures is not drawn: its figures go to the
+  summary (`Selection.summary_only`), keeping their marks so the references cite them.
+- `dense`: the point's series has more than DENSE_POINTS figures (a daily map series) and
+  is drawn as a plain line; `labelled`: its mark is printed on the chart (all of them in
+  a chart of at most DENSE_POINTS figures, else only the latest of each series and the
+  flagged ones: revised, superseded or conflicting).
 """
 
 from __future__ import annotations
@@ -32,11 +44,21 @@ DATE_COLUMNS: tuple[str, ...] = ("period_start", "period_end", "as_of")
 # Columns of ReportResult.plotted: the current view's columns (claim, then review) plus
 # where each citation is shown and whether its point is machine-read and unchecked.
 PLOTTED_COLUMNS: tuple[str, ...] = VIEW_COLUMNS + (
-    "observation_id", "mark", "chart", "is_partial", "unchecked")
+    "observation_id", "mark", "chart", "is_partial", "unchecked", "series", "dense", "labelled")
 
 # A flow over more than this many days is not a monthly figure; mixing yearly totals with
 # monthly bars would dwarf them, so a chart keeps only the more common kind of period.
 _MONTHLY_MAX_DAYS = 31
+
+# Two points make a segment, not a trend: a chart needs three figures to be drawn.
+MIN_CHART_POINTS = 3
+# About what an A4-landscape axis holds side by side: 40 numbers of 8 pt (three digits and
+# a gap, about 6 mm each) fill its 25 cm. Past that, marks and markers would overlap, so a
+# chart prints only the marks a reader needs (latest per series, flagged figures) and a
+# series this long is drawn as a plain line.
+DENSE_POINTS = 40
+# Observation links that make a figure worth pointing at on a dense chart.
+_FLAG_COLUMNS: tuple[str, ...] = ("revision_of", "superseded_by", "conflicts_with")
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,7 @@ class ChartSpec:
     file_name: str
     other_pairs_count: int  # figures of this metric left out: other actor/territory
     other_spans_count: int  # figures left out: flows over a different kind of period
+    drawn: bool = True  # False: fewer than MIN_CHART_POINTS figures, shown in the summary only
 
     @property
     def is_flow(self) -> bool:
@@ -72,6 +95,16 @@ class Selection:
     rejected_count: int = 0  # current figures a reviewer rejected: never plotted
     unchecked_left_out: int = 0  # with reviewed_only: machine-read figures nobody checked
     reviewed_only: bool = False
+    example_left_out: int = 0  # current rows of example sources (Publishing), never charted
+
+    @property
+    def summary_only(self) -> list[ChartSpec]:
+        """Charts too small to draw: their figures (marks kept) go to the summary."""
+        return [chart for chart in self.charts if not chart.drawn]
+
+    @property
+    def drawn_charts(self) -> list[ChartSpec]:
+        return [chart for chart in self.charts if chart.drawn]
 
     def points(self, chart: ChartSpec) -> pd.DataFrame:
         """One row per point of `chart` (its first citation), in mark order."""
@@ -91,12 +124,15 @@ def select_points(
     until: str | None = None,
     metrics: list[str] | None = None,
     reviewed_only: bool = False,
+    excluded_source_ids: frozenset[str] = frozenset(),
 ) -> Selection:
     """Filter the current view and arrange the plottable claims into numbered chart points.
 
     `claims` is a current view (tracker/view.py current_view) or ledger rows, whose
-    current view is then taken with no decision applied (see tracker.export.as_view)."""
-    view = as_view(claims)
+    current view is then taken with no decision applied (see tracker.export.as_view).
+    Rows of `excluded_source_ids` (example sources, Publishing.example_source_ids) are
+    dropped first, as if the ledger did not hold them, and counted."""
+    view, examples = without_examples(as_view(claims), excluded_source_ids)
     shown = charted(view, reviewed_only)
     rejected = int((view["review_status"] == "rejected").sum())
     left_out = len(charted(view)) - len(shown) if reviewed_only else 0
@@ -108,11 +144,32 @@ def select_points(
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
     frame, charts = _assign_charts(_plottable(in_scope))
-    frame = numbered(frame, charts)
+    frame = numbered(frame, charts, flagged_observations(scoped))
     return Selection(rows=frame, charts=charts, ledger_count=len(view),
                      observations=scoped.reset_index(drop=True),
                      claim_observations=dict(zip(ledger["claim_id"], keys)), rejected_count=rejected,
-                     unchecked_left_out=left_out, reviewed_only=reviewed_only)
+                     unchecked_left_out=left_out, reviewed_only=reviewed_only,
+                     example_left_out=examples)
+
+
+def without_examples(view: pd.DataFrame, source_ids: frozenset[str]) -> tuple[pd.DataFrame, int]:
+    """`view` without the rows of `source_ids`, and how many there were."""
+    if not source_ids or "source_id" not in view.columns:
+        return view, 0
+    example = view["source_id"].astype(str).isin(source_ids)
+    return view[~example], int(example.sum())
+
+
+def flagged_observations(observations: pd.DataFrame) -> frozenset[str]:
+    """Observations revised by, superseding or conflicting with another one."""
+    if observations.empty:
+        return frozenset()
+    linked = pd.Series(False, index=observations.index)
+    for column in _FLAG_COLUMNS:
+        if column in observations.columns:
+            cells = observations[column]
+            linked |= cells.notna() & (cells.astype(str).str.strip() != "")
+    return frozenset(observations.loc[linked, "observation_id"])
 
 
 def _sorted_claims(view: pd.DataFrame) -> pd.DataFrame:
@@ -142,10 +199,62 @@ def plot_rows(ledger: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
     return frame
 
 
-def numbered(frame: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
-    """The plotted rows (with their `chart`) numbered: Selection.rows."""
+def numbered(frame: pd.DataFrame, charts: list[ChartSpec],
+             flagged: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The plotted rows (with their `chart`) numbered, with their series and whether they
+    are thinned and labelled (`flagged`: observation ids): Selection.rows."""
+    frame = frame.copy()
+    # Citations of one figure may word its definition differently: the point takes the
+    # first series of its citations, whatever their order.
+    series = series_names(frame) if len(frame) else pd.Series(dtype=object, index=frame.index)
+    frame["series"] = series.groupby(frame["_key"]).transform("min") if len(frame) else series
     frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
     frame["observation_id"] = frame["_key"]
+    return thinned(frame, flagged)
+
+
+def definition_key(definition: object) -> str:
+    """What tells two definitions of one producer apart: the identifier before ': ' when
+    the text starts with one ('occupied_total: area of …' -> 'occupied_total'), else the
+    whole text (trimmed), '' for none."""
+    text = "" if pd.isna(definition) else " ".join(str(definition).split())
+    head, colon, _rest = text.partition(": ")
+    return head if colon and _IDENTIFIER.fullmatch(head) else text
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+
+
+def series_names(frame: pd.DataFrame) -> pd.Series:
+    """Per row, its series within its chart (metric, actor and territory are the chart's):
+    'DeepState', 'DeepState, computed from map geometry', with ' — <definition>' when
+    the figure has a definition: the producer, its kind and its definition."""
+    producer = frame["attribution"].astype(str).str.strip().replace("", "unattributed")
+    computed = frame["method"].astype(str).eq("computed")
+    kind = computed.map({True: ", computed from map geometry", False: ""})
+    definition = frame["definition"].map(definition_key) if "definition" in frame.columns else ""
+    suffix = pd.Series(definition, index=frame.index).map(lambda d: f" — {d}" if d else "")
+    return (producer + kind + suffix).astype(object)
+
+
+def thinned(frame: pd.DataFrame, flagged: frozenset[str]) -> pd.DataFrame:
+    """Add `dense` (the row's series has more than DENSE_POINTS figures: drawn as a plain
+    line) and `labelled` (its mark is printed: every point of a chart of at most
+    DENSE_POINTS figures, else the latest of each series and the `flagged` ones)."""
+    if frame.empty:
+        return frame.assign(dense=pd.Series(dtype=bool), labelled=pd.Series(dtype=bool))
+    points = frame.drop_duplicates("mark")
+    in_series = points.groupby(["chart", "series"])["mark"].transform("size")
+    in_chart = points.groupby("chart")["mark"].transform("size")
+    time = points["_ref"]
+    order = points.assign(_time=time).sort_values(["_time", "mark"], kind="mergesort")
+    latest = set(order.groupby(["chart", "series"])["mark"].last())
+    labelled = ((in_chart <= DENSE_POINTS) | points["mark"].isin(latest)
+                | points["_key"].isin(flagged))
+    dense_of = dict(zip(points["mark"], in_series > DENSE_POINTS))
+    labelled_of = dict(zip(points["mark"], labelled))
+    frame["dense"] = frame["mark"].map(dense_of).astype(bool)
+    frame["labelled"] = frame["mark"].map(labelled_of).astype(bool)
     return frame
 
 
@@ -247,6 +356,7 @@ def _assign_charts(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[ChartSpec]]:
             file_name=chart_file_name(conflict, metric),
             other_pairs_count=_count_points(group) - _count_points(of_pair),
             other_spans_count=_count_points(of_pair) - _count_points(shown),
+            drawn=_count_points(shown) >= MIN_CHART_POINTS,
         )
         charts.append(spec)
         kept.append(shown.assign(chart=spec.file_name))

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+from tracker.report.identity import conflict_name
 from tracker.report.points import ChartSpec, add_plot_columns, point_qualifiers
 
 # Names that read badly when derived from the metric identifier.
@@ -57,8 +58,19 @@ def metric_unit(metric: str) -> str:
     return "count"
 
 
-def number_text(number: float) -> str:
-    """Thousands separated; decimals only when the source gave them."""
+# Decimals a figure is published with, by unit: areas in whole km², shares to at most two
+# decimals (19.25 %), rates per day to one; counts are whole.
+_UNIT_DECIMALS: dict[str, int] = {"km²": 0, "%": 2, "km²/day": 1, "count": 0}
+
+
+def number_text(number: float, unit: str | None = None) -> str:
+    """Thousands separated. With the `unit` (metric_unit), rounded as published (see
+    _UNIT_DECIMALS), trailing zeros dropped; without, decimals only when the source gave
+    them."""
+    if unit is not None:
+        decimals = _UNIT_DECIMALS.get(unit, 2)
+        text = f"{round(float(number), decimals) + 0.0:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if decimals else text
     if float(number).is_integer():
         return f"{number:,.0f}"
     return f"{number:,.6g}" if abs(number) >= 1000 else f"{number:.6g}"
@@ -70,11 +82,11 @@ def value_text(point: pd.Series) -> str:
     unit_text = "" if unit == "count" else f" {unit}"
     low, high = point["value_min"], point["value_max"]
     if pd.notna(low) and pd.notna(high) and low != high:
-        core = f"{number_text(low)}–{number_text(high)}"
+        core = f"{number_text(low, unit)}–{number_text(high, unit)}"
         if pd.notna(point["value"]):
-            core = f"{number_text(point['value'])} ({core})"
+            core = f"{number_text(point['value'], unit)} ({core})"
     else:
-        core = number_text(point["_y"])
+        core = number_text(point["_y"], unit)
     return f"{QUALIFIER_SIGNS.get(str(point['_qualifier']), '')}{core}{unit_text}"
 
 
@@ -103,7 +115,11 @@ def publisher_of(row: pd.Series | dict) -> str:
 
 
 def chart_title(chart: ChartSpec) -> str:
-    return f"{metric_label(chart.metric)}: {chart.actor or 'unnamed actor'} in {chart.territory or 'unnamed territory'}"
+    """'Russia–Ukraine: area controlled by Russia in Ukraine'."""
+    what = metric_label(chart.metric)
+    what = what[:1].lower() + what[1:] if what[1:2].islower() else what
+    return (f"{conflict_name(chart.conflict)}: {what} by {chart.actor or 'unnamed actor'} "
+            f"in {chart.territory or 'unnamed territory'}")
 
 
 def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) -> str:
@@ -112,15 +128,16 @@ def chart_subtitle(chart: ChartSpec, points: pd.DataFrame, citation_count: int) 
     if chart.is_flow:
         counted = (
             f"Counted: {metric_label(chart.metric).lower()} ({unit}) by {chart.actor} "
-            f"in {chart.territory}, per reported period, one bar per source and period."
+            f"in {chart.territory}, per reported period, one bar per source and period; "
+            "a reported range floats from its minimum to its maximum."
         )
     else:
         counted = (
             f"Counted: {metric_label(chart.metric).lower()} ({unit}) by {chart.actor} "
-            f"in {chart.territory}, at the date each figure refers to; one line per source."
+            f"in {chart.territory}, at the date each figure refers to; one line per source and "
+            "definition, broken where the series has a long gap."
         )
-    scope = (f" {plural(len(points), 'figure')} from {plural(citation_count, 'citation')} "
-             f"({chart.conflict or 'unspecified conflict'}).")
+    scope = f" {plural(len(points), 'figure')} from {plural(citation_count, 'citation')}."
     left_out = []
     if chart.other_pairs_count:
         left_out.append(f"{chart.other_pairs_count} for other actors or territories")
@@ -139,11 +156,26 @@ def footer_text(citations: pd.DataFrame) -> str:
         # A computed figure has no publisher: the tracker measured the producer's map.
         via = "computed from its maps" if row.get("method") == "computed" else publisher_of(row)
         by_attribution.setdefault(attribution_of(row), set()).add(via)
-    parts = [
-        f"{attribution} (via {', '.join(sorted(publishers))})"
-        for attribution, publishers in sorted(by_attribution.items())
-    ]
+    parts = [_source_part(attribution, publishers)
+             for attribution, publishers in sorted(by_attribution.items())]
     return "Sources: " + "; ".join(parts) + "." if parts else ""
+
+
+def _source_part(attribution: str, publishers: set[str]) -> str:
+    """'DeepState', 'DeepState (own site; via Kyiv Independent)', 'ISW (via AFP)': a
+    producer that published its own figure is named once, not 'DeepState (via DeepState)'."""
+    own = {p for p in publishers if p.casefold() == attribution.casefold()}
+    others = sorted(publishers - own)
+    if not others:
+        return attribution
+    return f"{attribution} ({'own site; ' if own else ''}via {', '.join(others)})"
+
+
+def data_stamp(points: pd.DataFrame) -> str:
+    """'Data to 2025-11-30': the last date the plotted figures refer to (a period's end, a
+    stock's date); '' without one. Derived from the data, never from the clock."""
+    dates = points["_ref"].dropna() if "_ref" in points.columns else pd.Series(dtype=object)
+    return f"Data to {dates.max():%Y-%m-%d}" if len(dates) else ""
 
 
 UNCHECKED_NOTE = "machine-read, not yet checked by a person"
