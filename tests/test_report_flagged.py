@@ -78,7 +78,7 @@ def test_references_have_one_entry_per_observation_with_its_citations(claims, tm
     november = [h for h in heads if "725 km²" in h]
     assert len(november) == 1  # two citations, one point
     assert sum("Paper aaaaaaaaaaaaaaa3" in line or "Paper aaaaaaaaaaaaaaa4" in line for line in lines) == 2
-    assert any("figure by AFP analysis of ISW data" in line for line in lines)
+    assert any(f"— {AFP}" in head for head in heads)  # each figure names its producer once
     assert any("“Russia took 725 km2 in November”" in line for line in lines)
     computed = [h for h in heads if "computed from map geometry" in h]
     assert len(computed) == 2

@@ -71,13 +71,15 @@ def flagged_rows(
     claim_observations: dict[str, str] | None = None,
     reviews: dict[str, str] | None = None,
 ) -> list[tuple[str, str, str, str, str]]:
-    """Rows of the table: (mark, figure, producer, issue, detail), revisions first.
+    """Rows of the table: (mark, figure, producer, issue, detail), in mark order (figures
+    not plotted last), one per figure for its revisions and conflicting copies and one
+    per figure and failing check, however many of its citations the check failed.
 
     `reviews` maps an observation_id to whether a person checked it (report.text
     review_notes), added to the detail."""
     reviews = reviews or {}
     by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
-    rows = []
+    rows: list[tuple[tuple, tuple[str, str, str, str, str]]] = []
     for oid, row in by_id.items():
         issues = []
         if row["conflicts_with"]:
@@ -88,10 +90,18 @@ def flagged_rows(
             issues.append("revised" + (" (partial first release)" if row["is_partial"] else ""))
         if not issues:
             continue
-        rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]),
-                     "; ".join(issues), _with_review(_detail(row, marks, by_id), oid, reviews)))
+        cells = (_mark(oid, marks), figure_text(row), str(row["attribution"]),
+                 "; ".join(issues), _with_review(_detail(row, marks, by_id), oid, reviews))
+        rows.append((_order(oid, marks, 0), cells))
     rows += _check_rows(checks, by_id, marks, claim_observations or {}, reviews)
-    return rows
+    # A reader goes from a chart's mark to the table: the table follows the marks.
+    return [cells for _, cells in sorted(rows)]
+
+
+def _order(oid: str, marks: dict[str, int], kind: int) -> tuple:
+    """Sort key of a row: its mark (unplotted figures after every mark, by id), then the
+    kind of row (revisions and copies before checks)."""
+    return (oid not in marks, marks.get(oid, 0), "" if oid in marks else oid, kind)
 
 
 def _with_review(detail: str, oid: str, reviews: dict[str, str]) -> str:
@@ -130,19 +140,32 @@ def _check_rows(
     marks: dict[str, int],
     claim_observations: dict[str, str],
     reviews: dict[str, str],
-) -> list[tuple[str, str, str, str, str]]:
+) -> list[tuple[tuple, tuple[str, str, str, str, str]]]:
+    """One row per figure and failing check (status and check name): the first citation's
+    detail (by claim_id), and how many other citations of the figure failed it."""
     if checks is None or checks.empty or "claim_id" not in checks.columns:
         return []
     status = checks.get("status", pd.Series("", index=checks.index)).astype(str)
     failing = checks[~status.str.strip().str.lower().isin(_PASSING)]
-    rows = []
+    grouped: dict[tuple[str, str], list[dict]] = {}
     for check in failing.to_dict("records"):
         oid = claim_observations.get(str(check["claim_id"]))
         if oid is None or oid not in by_id:
             continue  # a claim outside this report's scope
-        row = by_id[oid]
         name = str(check.get("check", "") or "").strip()
         issue = f"check {check.get('status', '')}".strip() + (f": {name}" if name else "")
-        rows.append((_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
-                     _with_review(f"claim {check['claim_id']}: {check.get('detail', '')}", oid, reviews)))
-    return sorted(rows, key=lambda r: (r[0] == "—", r))
+        grouped.setdefault((oid, issue), []).append(check)
+    rows = []
+    for (oid, issue), failed in grouped.items():
+        failed.sort(key=lambda c: (str(c["claim_id"]), str(c.get("detail", ""))))
+        first = failed[0]
+        detail = f"claim {first['claim_id']}: {first.get('detail', '')}"
+        if len(failed) > 1:
+            others = len({str(c["claim_id"]) for c in failed[1:]} - {str(first["claim_id"])})
+            detail += (f"; and {others} other citation{'s' if others != 1 else ''} of this figure "
+                       "(every check is in checks.csv)") if others else ""
+        row = by_id[oid]
+        cells = (_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
+                 _with_review(detail, oid, reviews))
+        rows.append((_order(oid, marks, 1) + (issue,), cells))
+    return rows

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 import matplotlib
+from matplotlib._afm import AFM
 from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -20,14 +23,20 @@ from matplotlib.text import Text
 
 from tracker.report.charts import PAGE_SIZE_IN
 from tracker.report.flagged import FLAGGED_COLUMNS
+from tracker.report.pdfdoc import Linked
 
-_TEXT_FONT_PT = 8
-_TEXT_LINE_STEP = 0.0185  # of the page height: about 1.35 lines of 8 pt on A4 landscape
+# 9 pt body text, as a printed page is read (8 pt was too small on paper).
+_TEXT_FONT_PT = 9
+_TEXT_LINE_STEP = 0.0204  # of the page height: about 1.35 lines of 9 pt on A4 landscape
 _TEXT_TOP, _TEXT_BOTTOM = 0.86, 0.05
-_TEXT_WRAP_CHARS = 170  # Helvetica 8 pt across A4 landscape
+_TEXT_WRAP_CHARS = 150  # Helvetica 9 pt across A4 landscape
 
 # Signs outside Windows-1252, written in words so that the line can use a standard font.
 _WORDS = {"≈ ": "about ", "≥ ": "at least ", "≤ ": "at most ", "→": "->"}
+
+
+def _url(line: str | None) -> str | None:
+    return getattr(line, "url", None)
 
 
 class _StandardFontText(Text):
@@ -91,13 +100,16 @@ def page_text(figure: Figure, x: float, y: float, text: str, **style: object) ->
     return artist
 
 
-def text_pages(title: str, entries: list[list[str]]) -> Iterator[Figure]:
-    """Pages of wrapped text; an entry is never split across pages unless it fills one."""
+def text_pages(title: str, entries: list[list[str]], *, gap: bool = True) -> Iterator[Figure]:
+    """Pages of wrapped text; an entry is never split across pages unless it fills one.
+
+    `gap`: a blank line after each entry (the references go without: their entries start
+    at the margin, their other lines are indented, and a page holds a fifth more)."""
     page: list[str] = []
     capacity = int((_TEXT_TOP - _TEXT_BOTTOM) / _TEXT_LINE_STEP)
     page_number = 1
     for entry in entries:
-        lines = [wrapped for line in entry for wrapped in _wrap(line)] + [""]
+        lines = [wrapped for line in entry for wrapped in _wrap(line)] + ([""] if gap else [])
         if page and len(page) + len(lines) > capacity:
             yield _text_page(title, page, page_number)
             page, page_number = [], page_number + 1
@@ -111,8 +123,11 @@ def text_pages(title: str, entries: list[list[str]]) -> Iterator[Figure]:
 
 def _wrap(line: str) -> list[str]:
     indent = " " * (len(line) - len(line.lstrip(" ")))
-    return textwrap.wrap(line, _TEXT_WRAP_CHARS, subsequent_indent=indent + "  ",
-                         break_long_words=True, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(line, _TEXT_WRAP_CHARS, subsequent_indent=indent + "  ",
+                          break_long_words=True, break_on_hyphens=False) or [""]
+    url = _url(line)
+    # Every wrapped piece of a linked line keeps its link: a long URL runs over two lines.
+    return [Linked(piece, url) for piece in lines] if url else lines
 
 
 def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
@@ -127,8 +142,8 @@ def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
 
 # Flagged-figures table: column left edges (share of the page width) and wrap widths.
 _TABLE_X = (0.04, 0.09, 0.37, 0.52, 0.66)
-_TABLE_WRAP = (6, 58, 30, 28, 70)
-_TABLE_ROWS_PER_PAGE = 42  # lines, header excluded
+_TABLE_WRAP = (6, 52, 27, 25, 62)
+_TABLE_ROWS_PER_PAGE = 37  # lines, header excluded
 
 
 def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Iterator[Figure]:
@@ -175,10 +190,15 @@ def _table_page(title: str, rows: list[list[list[str]]], page_number: int) -> Fi
 
 
 def _lines_block(figure: Figure, x: float, top: float, lines: list[str]) -> None:
-    """Lines one _TEXT_LINE_STEP apart from `top` down: standard-font runs as one artist."""
+    """Lines one _TEXT_LINE_STEP apart from `top` down: standard-font runs as one artist.
+
+    A Linked line's place is recorded on the figure (`pdf_links`) for pdfdoc.py to add its
+    link annotation: matplotlib's own (Text.set_url) fails for the standard fonts."""
     run: list[str] = []
     run_start = 0
     for row, line in enumerate([*lines, None]):
+        if _url(line):
+            _record_link(figure, x, top - row * _TEXT_LINE_STEP, str(_standard(line) or line), _url(line))
         standard = _standard(line) if line is not None else None
         if standard is not None:
             if not run:
@@ -195,6 +215,37 @@ def _lines_block(figure: Figure, x: float, top: float, lines: list[str]) -> None
             run = []
         if line is not None:
             figure.text(x, top - row * _TEXT_LINE_STEP, line, fontsize=_TEXT_FONT_PT, va="top")
+
+
+@cache
+def _helvetica() -> AFM:
+    with open(Path(matplotlib.get_data_path()) / "fonts" / "afm" / "phvr8a.afm", "rb") as file:
+        return AFM(file)
+
+
+def _em_width(text: str) -> float:
+    """Width of `text` in Helvetica, in thousandths of an em (half an em a character when
+    matplotlib's private AFM reader changes)."""
+    try:
+        return float(_helvetica().get_str_bbox_and_descent(text)[2]) if text else 0.0
+    except (AttributeError, KeyError, TypeError):
+        return 500.0 * len(text)
+
+
+def _record_link(figure: Figure, x: float, top: float, text: str, url: str) -> None:
+    """Add the rectangle (PDF points) of a line of text starting at (x, top) to the
+    figure's `pdf_links`, with the URL it opens; its width from Helvetica's metrics."""
+    width_pt, height_pt = (size * 72 for size in figure.get_size_inches())
+    stripped = text.lstrip(" ")
+    indent = _em_width(text[:len(text) - len(stripped)])
+    advance = _em_width(stripped)
+    left = x * width_pt + indent * _TEXT_FONT_PT / 1000
+    right = left + advance * _TEXT_FONT_PT / 1000
+    upper = top * height_pt
+    links = getattr(figure, "pdf_links", [])
+    links.append(((round(left, 2), round(upper - _TEXT_FONT_PT * 1.2, 2), round(right, 2),
+                   round(upper, 2)), url))
+    figure.pdf_links = links
 
 
 def _rule(y: float) -> Line2D:

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from tracker.report.identity import conflict_name
+from tracker.report.pdfdoc import Linked
 from tracker.report.points import ChartSpec, add_plot_columns, point_qualifiers
+from tracker.report.publishers import AGGREGATOR, PREFERENCE, RELAY, Publisher, describe, publication_date
 
 # Names that read badly when derived from the metric identifier.
 _METRIC_LABELS: dict[str, str] = {
@@ -30,9 +32,10 @@ QUALIFIER_SIGNS: dict[str, str] = {"approx": "≈ ", "at_least": "≥ ", "at_mos
 _QUOTE_MAX_CHARS = 180
 UNATTRIBUTED = "unattributed"
 
-# A figure relayed by hundreds of sites would fill pages of references; past this many the
-# rest are counted and left to the export (observations.csv lists every claim_id).
-MAX_CITATIONS_LISTED = 6
+# A figure relayed by hundreds of sites would fill pages of references: the preferred
+# citation and one other are listed, the rest counted and left to the export
+# (observations.csv lists every claim_id). Two, so that a figure cited twice shows both.
+MAX_CITATIONS_LISTED = 2
 
 
 def plural(count: int, noun: str) -> str:
@@ -235,60 +238,119 @@ def with_point_columns(citations: pd.DataFrame) -> pd.DataFrame:
 def reference_entries(
     citations: pd.DataFrame, notes: dict[str, str] | None = None
 ) -> list[list[str]]:
-    """One entry per plotted point: its figure line, then one line per citation.
+    """The references: one entry per labelled point, one per series for the rest.
+
+    A labelled point's entry (see points.py: every point unless the chart is dense) is
+    its figure line, its preferred citation (the original publisher before relays and
+    aggregator copies, see publishers.py) with the publication date and where that date
+    came from, and its quote, printed once however many citations repeat it; a second
+    citation is listed too, more are counted (observations.csv lists every claim_id).
+    The points of a series that are not labelled are summarised in one entry,
+    "[12–1,466] 1,455 DeepState snapshots …". Without a `labelled` column every point is
+    labelled.
 
     `citations` is ReportResult.plotted (or any subset of it); `notes` maps an
     observation_id to a remark printed after the figure (revisions, conflicting copies).
-    Each figure says whether a person checked it (see review_notes), each citation who
-    confirmed or corrected it.
+    Each figure says whether a person checked it (see review_notes), each listed citation
+    who confirmed or corrected it.
     """
     notes = notes or {}
     checks = review_notes(citations)
     rows = with_point_columns(citations).sort_values("mark", kind="mergesort")
-    points = rows.drop_duplicates("mark")
-    # One pass over plain dicts: per-group pandas calls would dominate for 100k citations.
-    by_mark: dict[int, list[dict]] = {}
-    columns = ["mark", "publisher", "url", "source_id", "published_at", "attribution", "quote"]
-    columns += [c for c in ("review_status", "reviewed_by", "reviewed_at", "review_reason")
-                if c in rows.columns]
-    for row in rows[columns].to_dict("records"):
-        by_mark.setdefault(int(row["mark"]), []).append(row)
-    entries = []
-    for _, point in points.iterrows():
+    labelled = _labelled(rows)
+    by_mark = _citations_by_mark(rows[labelled])
+    quoted: set[str] = set()
+    entries: list[tuple[int, list[str]]] = []
+    for point in rows[labelled].drop_duplicates("mark").to_dict("records"):
         mark = int(point["mark"])
-        computed = " (computed from map geometry)" if point["method"] == "computed" else ""
-        head = (
-            f"[{mark}] {value_text(point)} — {metric_label(str(point['metric'])).lower()}, "
-            f"{point['actor']} in {point['territory']}, {time_text(point)} — "
-            f"{attribution_of(point)}{computed}"
-        )
-        if str(point["definition"]).strip():
-            head += f" ({point['definition']})"
         oid = str(point.get("observation_id", ""))
-        if checks.get(oid):
-            head += f" — {checks[oid]}"
-        note = notes.get(oid, "")
-        if note:
-            head += f" — {note}"
-        group = by_mark[mark]
-        listed = group[:MAX_CITATIONS_LISTED]
-        lines: list[str] = []
-        quoted: set[str] = set()
-        for row in listed:
-            # Relays of one wire story repeat its sentence: print each wording once. Who
-            # checked which citation is said per citation only when there are several (the
-            # figure's line already says it for one).
-            for line in _citation_lines(row, with_review=len(group) > 1):
-                if line.startswith("    “"):
-                    if line in quoted:
-                        continue
-                    quoted.add(line)
-                lines.append(line)
-        if len(group) > len(listed):
-            lines.append(f"    … and {len(group) - len(listed)} more citations of this figure "
-                         "(every claim_id is in observations.csv).")
-        entries.append([head] + lines)
-    return entries
+        head = _figure_head(point, checks.get(oid, ""), notes.get(oid, ""))
+        entries.append((mark, [head, *_cited(by_mark[mark], quoted)]))
+    entries += _series_summaries(rows[~labelled])
+    return [lines for _, lines in sorted(entries, key=lambda entry: entry[0])]
+
+
+def _labelled(rows: pd.DataFrame) -> pd.Series:
+    """Per row, whether its point gets an entry of its own (all, without the column)."""
+    if "labelled" not in rows.columns:
+        return pd.Series(True, index=rows.index)
+    return rows["labelled"].astype(object).where(rows["labelled"].notna(), True).astype(bool)
+
+
+def _citations_by_mark(rows: pd.DataFrame) -> dict[int, list[dict]]:
+    """Citations per mark, preferred first: one pass over plain dicts (per-group pandas
+    calls would dominate for 100k citations)."""
+    wanted = ["mark", "publisher", "url", "source_id", "published_at", "quote", "method", "as_of",
+              "review_status", "reviewed_by", "reviewed_at", "review_reason"]
+    by_mark: dict[int, list[dict]] = {}
+    for row in rows[[c for c in wanted if c in rows.columns]].to_dict("records"):
+        row["_publisher"] = describe(str(row.get("publisher") or ""), str(row.get("url") or ""))
+        row["_date"] = _recovered_date(row)
+        by_mark.setdefault(int(row["mark"]), []).append(row)
+    for group in by_mark.values():
+        group.sort(key=_preference)
+    return by_mark
+
+
+def _recovered_date(row: dict) -> tuple[str, str]:
+    computed = row.get("method") == "computed"
+    as_of = row.get("as_of")
+    map_date = str(as_of) if computed and isinstance(as_of, str) else ""
+    return publication_date(str(row.get("published_at") or ""), str(row.get("url") or ""),
+                            map_date=map_date)
+
+
+def _preference(row: dict) -> tuple:
+    """The original publisher first, then relays, then aggregator copies; within each,
+    dated before undated, the earliest first (the first release of the story)."""
+    publisher: Publisher = row["_publisher"]
+    when = row["_date"][0]
+    return (PREFERENCE[publisher.kind], when == "", when, publisher.name, str(row.get("url") or ""))
+
+
+def _figure_head(point: dict, check: str, note: str) -> str:
+    computed = " (computed from map geometry)" if point["method"] == "computed" else ""
+    head = (f"[{int(point['mark'])}] {value_text(point)} — {metric_label(str(point['metric'])).lower()}, "
+            f"{point['actor']} in {point['territory']}, {time_text(point)} — "
+            f"{attribution_of(point)}{computed}")
+    definition = " ".join(str(point.get("definition") or "").split())
+    if definition:
+        head += f"; definition: {definition}"
+    return head + "".join(f" — {part}" for part in (check, note) if part)
+
+
+def _cited(group: list[dict], quoted: set[str]) -> list[str]:
+    """The citation lines of one point: up to MAX_CITATIONS_LISTED citations, the quote of
+    the first that has one (unless the references printed it already), the rest counted."""
+    listed = group[:MAX_CITATIONS_LISTED]
+    lines: list[str] = []
+    for row in listed:
+        # Who checked which citation is said per citation only when there are several
+        # (the figure's line already says it for one).
+        lines.append(_citation_line(row, with_review=len(group) > 1))
+    quote = next((q for q in (_quote(row) for row in listed) if q), "")
+    if quote and quote not in quoted:
+        quoted.add(quote)
+        lines.append(f"    “{quote}”")
+    others = group[len(listed):]
+    if others:
+        lines.append(f"    … and {_others_text(others)} of this figure "
+                     "(every claim_id is in observations.csv).")
+    return lines
+
+
+def _quote(row: dict) -> str:
+    quote = " ".join(str(row.get("quote") or "").split())
+    return textwrap.shorten(quote, _QUOTE_MAX_CHARS, placeholder=" …") if quote else ""
+
+
+def _others_text(others: list[dict]) -> str:
+    """'7 more citations (5 relays, 1 aggregator copy)'."""
+    kinds = [row["_publisher"].kind for row in others]
+    parts = [plural(kinds.count(RELAY), "relay"), plural(kinds.count(AGGREGATOR), "aggregator copy")]
+    parts = [p.replace("copys", "copies") for p, kind in zip(parts, (RELAY, AGGREGATOR)) if kind in kinds]
+    more = f"{len(others)} more citation" + ("" if len(others) == 1 else "s")
+    return more + (f" ({', '.join(parts)})" if parts else "")
 
 
 def references_lines(citations: pd.DataFrame) -> list[str]:
@@ -296,38 +358,114 @@ def references_lines(citations: pd.DataFrame) -> list[str]:
 
     `citations` is ReportResult.plotted; each point's first line starts with `[mark]`.
     """
-    return [line for entry in reference_entries(citations) for line in entry]
+    return [str(line) for entry in reference_entries(citations) for line in entry]
 
 
-def _citation_lines(row: dict, with_review: bool = False) -> list[str]:
-    published = str(row["published_at"]).strip() or "date unknown"
+def _citation_line(row: dict, with_review: bool = False) -> str:
+    """'AFP, relayed by Moscow Times, published 2024-07-31 (from the URL): https://…',
+    a Linked line (clickable in the PDF) when the citation has a web address."""
+    publisher: Publisher = row["_publisher"]
+    when, where = row["_date"]
+    if row.get("method") == "computed" and not str(row.get("publisher") or "").strip():
+        who = "measured by the tracker on the map"
+    else:
+        who = publisher.text()
+    published = (f"published {when}" + (f" ({where})" if where else "")) if when else "published date unknown"
     source = str(row.get("source_id") or "").strip()
-    url = str(row["url"]).strip() or (f"source {source}" if source else "no URL")
+    url = str(row.get("url") or "").strip()
     reviewed = _reviewed(row) if with_review else ""
-    lines = [f"    {publisher_of(row)}, published {published}, figure by {attribution_of(row)}: {url}"
-             + (f" — {reviewed}" if reviewed else "")]
-    quote = " ".join(str(row["quote"]).split())
-    if quote:
-        lines.append(f"    “{textwrap.shorten(quote, _QUOTE_MAX_CHARS, placeholder=' …')}”")
-    return lines
+    line = (f"    {who}, {published}: {url or (f'source {source}' if source else 'no URL')}"
+            + (f" — {reviewed}" if reviewed else ""))
+    return Linked(line, url) if url.startswith(("http://", "https://")) else line
+
+
+def _series_summaries(rows: pd.DataFrame) -> list[tuple[int, list[str]]]:
+    """One entry per series of points not labelled on their chart: the range of their
+    marks, how many, whose, over which dates."""
+    if rows.empty:
+        return []
+    points = rows.drop_duplicates("mark")
+    key = ["chart", "series"] if "series" in points.columns else ["chart", "attribution", "method"]
+    entries = []
+    for _, series in points.groupby(key, sort=True, dropna=False):
+        first = series.iloc[0]
+        low, high = int(series["mark"].min()), int(series["mark"].max())
+        computed = first["method"] == "computed"
+        noun = "snapshot" if computed else "figure"
+        how = " (computed from map geometry)" if computed else ""
+        marks = f"[{low:,}–{high:,}]" if high > low else f"[{low:,}]"
+        dates = f"{series['_ref'].min():%Y-%m-%d} to {series['_ref'].max():%Y-%m-%d}"
+        entries.append((low, [
+            f"{marks} {plural(len(series), noun).replace(str(len(series)), f'{len(series):,}', 1)} "
+            f"by {attribution_of(first)}{how}: {metric_label(str(first['metric'])).lower()}, "
+            f"{first['actor']} in {first['territory']}, {dates}; not labelled on the chart, every "
+            "figure and citation is in observations.csv"]))
+    return entries
+
+
+# A source whose latest figure is this much older than the newest figure of its chart is
+# marked stale on the cover: its line is not news. Measured between figures, never from
+# the clock, so the same data gives the same PDF whenever it is made.
+STALE_AFTER_DAYS = 90
 
 
 def latest_lines(citations: pd.DataFrame, charts: list[ChartSpec]) -> list[list[str]]:
-    """For the title page: per chart, the most recent figure of each source, and whether a
-    person checked it."""
+    """For the cover: per chart, the most recent figure of each source, whether a person
+    checked it, and whether it is stale (STALE_AFTER_DAYS older than the chart's newest)."""
     checks = review_notes(citations)
     points = with_point_columns(citations).drop_duplicates("mark")
     entries = []
     for chart in charts:
         shown = points[points["chart"] == chart.file_name]
-        lines = [f"{chart_title(chart)} ({chart.conflict or 'unspecified conflict'})"]
+        newest = shown["_ref"].max()
+        lines = [f"{chart_title(chart)} (newest figure "
+                 + (f"{newest:%Y-%m-%d})" if pd.notna(newest) else "undated)")]
         for (_, method), series in shown.groupby(["attribution", "method"], sort=True):
             latest = series.sort_values(["_ref", "mark"], kind="mergesort").iloc[-1]
             computed = " (computed from map geometry)" if method == "computed" else ""
             check = checks.get(str(latest.get("observation_id", "")), "")
             lines.append(
                 f"    {attribution_of(latest)}{computed}: {value_text(latest)}, {time_text(latest)} "
-                f"[{latest['mark']}]" + (f" — {check}" if check else "")
+                f"[{latest['mark']}]" + _stale(latest["_ref"], newest) + (f" — {check}" if check else "")
             )
         entries.append(lines)
     return entries
+
+
+def _stale(when: pd.Timestamp, newest: pd.Timestamp) -> str:
+    """' — STALE: 14 months older than the chart's newest figure', or ''."""
+    if pd.isna(when) or pd.isna(newest):
+        return ""
+    days = (newest - when).days
+    if days <= STALE_AFTER_DAYS:
+        return ""
+    months = round(days / 30.44)
+    return f" — STALE: {plural(months, 'month')} older than the chart's newest figure"
+
+
+def _window_bound(text: str) -> str:
+    """'2024' -> '2024', '2024-07' -> 'July 2024', '2024-07-31' -> '31 July 2024'."""
+    parts = text.split("-")
+    if len(parts) == 1:
+        return text
+    moment = pd.Timestamp(text if len(parts) == 3 else f"{text}-01")
+    return f"{moment:%B %Y}" if len(parts) == 2 else f"{moment.day} {moment:%B %Y}"
+
+
+def selection_words(conflict: str | None, since: str | None, until: str | None,
+                    metrics: list[str] | None, reviewed_only: bool = False) -> str:
+    """The selection in words, for the cover and the PDF's subject: 'Russia–Ukraine,
+    figures from July 2024 to the latest; metrics: area gained, share controlled.'"""
+    who = conflict_name(conflict) if conflict else "All conflicts"
+    if since and until:
+        window = f"figures from {_window_bound(since)} to {_window_bound(until)}"
+    elif since:
+        window = f"figures from {_window_bound(since)} to the latest"
+    elif until:
+        window = f"figures up to {_window_bound(until)}"
+    else:
+        window = "figures of every date"
+    what = (", ".join(metric_label(m).lower() for m in metrics) if metrics
+            else "every metric with data")
+    checked = "; only figures a person checked" if reviewed_only else ""
+    return f"{who}, {window}; metrics: {what}{checked}."
