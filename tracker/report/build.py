@@ -169,6 +169,8 @@ def write_report(
             for page in _text_pages(title, _first_page(section, charts, scope, changes)):
                 pdf.savefig(page)
             for chart in charts:
+                if not chart.drawn:
+                    continue  # too few figures for a chart: they are in the summary
                 figure = _chart_figure(selection, chart)
                 chart_paths.append(_save_png(figure, out_dir / chart.file_name))
                 pdf.savefig(figure)
