@@ -44,6 +44,7 @@ from tracker.report.points import (
     ChartSpec,
     Selection,
     _assign_charts,
+    flagged_observations,
     _filter,
     _plottable,
     _sorted_claims,
@@ -60,7 +61,7 @@ from tracker.view import charted, current_view
 # the job's observations cannot be used.
 _FIGURE_COLUMNS: tuple[str, ...] = (
     "claim_id", "conflict", "metric", "value", "value_min", "value_max", "actor", "territory",
-    "period_start", "period_end", "as_of", "attribution", "method", "status",
+    "period_start", "period_end", "as_of", "attribution", "method", "status", "source_id",
 )
 # What observations.csv gives to choose the charts (one row per figure).
 _CHOICE_COLUMNS: tuple[str, ...] = (
@@ -87,11 +88,13 @@ def stored_report(
     reviewed_only: bool = False,
     progress: Callable[[str], None] | None = None,
     warn: Callable[[str], None] = lambda problem: None,
+    excluded_source_ids: frozenset[str] = frozenset(),
 ) -> ReportResult | None:
     """build_report of the data folder's current view with its checks.csv, read from what
     the job built and checked; None, with nothing written or warned, when the ledger is
     not the one data/state/derived.json records: the caller reads it the checked way.
-    `warn` gets each damaged line of the review log."""
+    `warn` gets each damaged line of the review log. `excluded_source_ids` (example
+    sources) are left out as select_points leaves them out."""
     from tracker.pipeline import DerivedState, reviews_digest
     from tracker.review.log import read_decisions
 
@@ -110,7 +113,9 @@ def stored_report(
     # review log: what select_points would group again. The charts are chosen from them
     # before the ledger is read, so that one pass reads the rows they plot.
     plan = None
-    if not reviewed_only and state.clean and reviews is not None and reviews == state.reviews_sha256:
+    # The job's observations count example citations too: with examples to leave out, the
+    # figures are grouped again from the rows (as for --reviewed-only).
+    if not reviewed_only and not excluded_source_ids and state.clean and reviews is not None and reviews == state.reviews_sha256:
         table = _job_records(processed / "observations.csv", state, OBSERVATION_COLUMNS)
         if table is not None:
             try:
@@ -133,7 +138,7 @@ def stored_report(
         except _Stale:
             checks = None
     if selection is None:
-        selection = _from_rows(ledger, **window)
+        selection = _from_rows(ledger, excluded_source_ids, **window)
         checks = _job_checks(checks_path, state, selection.claim_observations)
     if checks is None and checks_path.exists():
         from tracker.ledger import read_table
@@ -364,15 +369,16 @@ class _Plan:
         if [self.claim_observations[claim] for claim in rows["claim_id"]] != keys.tolist():
             raise _Stale
         frame = _charted_frame(plot_rows(rows, keys), self.shown, self.charts)
-        return Selection(rows=numbered(frame, self.charts), charts=self.charts,
+        flagged = flagged_observations(self.observations)
+        return Selection(rows=numbered(frame, self.charts, flagged), charts=self.charts,
                          ledger_count=ledger.current_count, observations=self.observations,
                          claim_observations=self.claim_observations,
                          rejected_count=ledger.rejected_count, unchecked_left_out=0,
                          reviewed_only=False)
 
 
-def _from_rows(ledger: _Ledger, *, conflict: str | None, since: str | None, until: str | None,
-               metrics: list[str] | None) -> Selection:
+def _from_rows(ledger: _Ledger, excluded_source_ids: frozenset[str], *, conflict: str | None,
+               since: str | None, until: str | None, metrics: list[str] | None) -> Selection:
     """select_points' selection, the charts chosen from the columns that define each row's
     figure; the charted series' rows read whole and grouped into observations."""
     text = ledger.figure_columns()
@@ -393,7 +399,11 @@ def _from_rows(ledger: _Ledger, *, conflict: str | None, since: str | None, unti
     if len(decided):
         figures = pd.concat([figures.drop(index=decided.index),
                              decided[list(_FIGURE_COLUMNS) + ["review_status"]]]).sort_index()
+    # Example sources are left out before anything else is counted (select_points).
+    example = figures["source_id"].astype(str).isin(excluded_source_ids)
+    figures = figures[~example]
     kept = figures["review_status"] != "rejected"
+    rejected = int((~kept).sum())
     left_out = 0
     if ledger.reviewed_only:
         checked = figures["review_status"].isin(["confirmed", "corrected"])
@@ -416,10 +426,11 @@ def _from_rows(ledger: _Ledger, *, conflict: str | None, since: str | None, unti
     observations = observations[observations["observation_id"].isin(in_series)].reset_index(drop=True)
     frame = plot_rows(rows, keys)
     frame = _charted_frame(frame[frame["claim_id"].isin(set(shown["claim_id"]))], shown, charts)
-    return Selection(rows=numbered(frame, charts), charts=charts, ledger_count=ledger.current_count,
+    return Selection(rows=numbered(frame, charts, flagged_observations(observations)), charts=charts,
+                     ledger_count=ledger.current_count - int(example.sum()),
                      observations=observations, claim_observations=dict(zip(rows["claim_id"], keys)),
-                     rejected_count=ledger.rejected_count, unchecked_left_out=left_out,
-                     reviewed_only=ledger.reviewed_only)
+                     rejected_count=rejected, unchecked_left_out=left_out,
+                     reviewed_only=ledger.reviewed_only, example_left_out=int(example.sum()))
 
 
 def _of_series(frame: pd.DataFrame, charts: list[ChartSpec]) -> np.ndarray:
