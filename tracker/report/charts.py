@@ -93,6 +93,7 @@ _MARKER_PT = 7  # line markers, larger than matplotlib's 6 so that they read whe
 # Line styles and markers of a producer's definitions, in order of their names.
 _DEFINITION_STYLES: tuple[tuple[object, str], ...] = (
     ("-", "o"), ((0, (5, 2)), "D"), ((0, (1, 1.5)), "P"), ((0, (6, 2, 1, 2)), "X"), ((0, (3, 3)), "*"),
+    ((0, (8, 2, 1, 2, 1, 2)), "h"), ((0, (1, 3)), "p"), ((0, (10, 3)), "d"),
 )
 # A line is broken where its figures are further apart than this many times its usual
 # (median) spacing, and always beyond a year: a line promises the values in between.
