@@ -175,19 +175,22 @@ def test_a_malformed_window_is_a_clear_error(claims, tmp_path):
         build_report(claims, tmp_path, since="last spring")
 
 
-def test_empty_ledger_writes_a_pdf_saying_so_and_no_chart(tmp_path):
+def test_empty_ledger_writes_nothing(tmp_path):
+    """Nothing to chart is an error, raised before any file is written: an empty report
+    must not replace a good one (the CLI exits 2 with the message)."""
+    from tracker.report.build import NothingToChart
+
+    out = tmp_path / "reports"
     for ledger in (pd.DataFrame(), pd.DataFrame(columns=list(CLAIM_COLUMNS))):
-        result = build_report(ledger, tmp_path)
-        assert result.charts == []
-        assert result.pdf is not None and result.pdf.read_bytes().startswith(b"%PDF")
-        assert result.plotted.empty
-        assert tuple(result.plotted.columns) == PLOTTED_COLUMNS
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".last_report.json", "report.pdf"]
+        with pytest.raises(NothingToChart, match="no figure to chart"):
+            build_report(ledger, out)
+    assert not out.exists()
 
 
 def test_no_temporary_files_are_left_behind(claims, tmp_path):
     build_report(claims, tmp_path)
-    assert not [p for p in Path(tmp_path).iterdir() if p.name.startswith(".") and p.name != ".last_report.json"]
+    assert not [p for p in Path(tmp_path).iterdir()
+                if p.name.startswith(".") and p.name not in (".last_report.json", ".report_files.json")]
     assert not [p for p in Path(tmp_path).iterdir() if p.name.endswith(".tmp")]
 
 
