@@ -10,15 +10,19 @@ changed since the previous report, see changes.py), its charts, a table of flagg
 figures (revisions, conflicting copies, failed checks) and its references: every plotted
 observation with its citations. Marks are numbered across the whole PDF.
 
-Empty selection (no claim to plot): no PNG is written and report.pdf holds one page saying
-that nothing matched, so a report directory never shows older figures as current.
+Every chart is written as print and web PNG, SVG, the CSV of its points and a JSON
+sidecar (outputs.py). All files are rendered before any is replaced; the files the
+previous report wrote and this one does not make are removed (outputs.report_files).
+
+Empty selection (no claim to plot): NothingToChart is raised and nothing is written, so
+a mistyped option never replaces a good report with an empty one.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
@@ -31,13 +35,13 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from tracker.publishing import Publishing  # noqa: E402
 from tracker.report.charts import (  # noqa: E402
-    PNG_DPI,
     STYLE,
     attribution_colours,
     draw_chart,
 )
 from tracker.report.changes import STATE_NAME, change_lines, load_baseline, save_state  # noqa: E402
 from tracker.report.flagged import flagged_rows, observation_notes  # noqa: E402
+from tracker.report.outputs import chart_files, report_files  # noqa: E402
 from tracker.report.pages import table_pages as _table_pages  # noqa: E402
 from tracker.report.pages import text_pages as _text_pages  # noqa: E402
 from tracker.report.pdfdoc import DocumentInfo, PageLog, finish_pdf  # noqa: E402
@@ -55,13 +59,11 @@ from tracker.report.text import (  # noqa: E402
     value_text,
     with_point_columns,
 )
-from tracker.store import write_if_changed  # noqa: E402
 
 PDF_NAME = "report.pdf"
 REPORT_TITLE = "Territorial figures cited in war reporting"
 
 # Dates and tool names would make two runs on the same data differ byte for byte.
-PNG_METADATA: dict[str, str | None] = {"Software": None}
 PDF_METADATA: dict[str, str | None] = {
     "CreationDate": None, "ModDate": None, "Producer": None, "Creator": None,
 }
@@ -77,6 +79,13 @@ class ReportResult:
     plotted: pd.DataFrame  # one row per plotted citation: view columns + observation, mark, chart, unchecked
     flagged: list[tuple[str, str, str, str, str]]  # rows of the flagged-figures tables
     state: Path | None = None  # the JSON of latest figures for the next report's comparison
+    files: list[Path] = field(default_factory=list)  # every file of the report, changed or not
+    removed: list[Path] = field(default_factory=list)  # files of the previous report not made again
+
+
+class NothingToChart(ValueError):
+    """The selection holds no figure to plot: nothing was written (the message says what
+    was selected)."""
 
 
 def build_report(
@@ -103,7 +112,6 @@ def build_report(
     `charted(view, reviewed_only=True)` keeps.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics,
                               reviewed_only=reviewed_only)
     charted_ids = selection.claim_observations
@@ -148,8 +156,11 @@ def write_report(
     `selection.claim_observations` only their claims."""
     notify = progress or (lambda _message: None)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
+    if not selection.charts:
+        # Before anything is written: an empty report would replace a good one.
+        raise NothingToChart(f"no figure to chart in this selection ({scope[0]}; "
+                             f"{selection.ledger_count} current ledger rows)")
     pdf_path = out_dir / PDF_NAME
     plotted = selection.plotted()
     marks = dict(zip(plotted["observation_id"], plotted["mark"].astype(int)))
@@ -159,14 +170,13 @@ def write_report(
     scope_key = " ".join(scope[:1])
     baseline, state = load_baseline(out_dir / STATE_NAME, scope_key, current)
     chart_paths: list[Path] = []
+    files: dict[str, bytes] = {}  # name -> bytes, written once all are rendered
     all_flagged: list[tuple[str, str, str, str, str]] = []
     pdf_bytes = io.BytesIO()
     # Files are rendered in memory and replaced atomically, and only when their bytes
     # change, so a failed run leaves the previous report whole and a rerun touches nothing.
     with matplotlib.rc_context(STYLE), PdfPages(pdf_bytes, metadata=PDF_METADATA) as pdf:
         log = PageLog(pdf.savefig)  # page numbers of the outline and the links
-        if not selection.charts:
-            log.add(_title_pages(selection, scope))
         for section_conflict in _conflicts(selection):
             charts = [c for c in selection.charts if c.conflict == section_conflict]
             section = plotted[plotted["chart"].isin({c.file_name for c in charts})]
@@ -180,9 +190,9 @@ def write_report(
                 if not chart.drawn:
                     continue  # too few figures for a chart: they are in the summary
                 figure = _chart_figure(selection, chart)
-                chart_paths.append(_save_png(figure, out_dir / chart.file_name))
+                files.update(_chart_outputs(selection, chart, figure, publishing or Publishing()))
+                chart_paths.append(out_dir / chart.file_name)
                 log.add([figure], bookmark=chart_title(chart))
-                notify(f"chart written: {chart_paths[-1]}")
             flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations,
                                    reviews)
             all_flagged += flagged
@@ -194,12 +204,17 @@ def write_report(
                     bookmark=f"References — {name}")
     info = DocumentInfo(title=REPORT_TITLE, author=(publishing or Publishing()).credit,
                         subject=scope[0], bookmarks=tuple(log.bookmarks), links=tuple(log.links))
-    write_if_changed(pdf_path, finish_pdf(pdf_bytes.getvalue(), info))
+    files[PDF_NAME] = finish_pdf(pdf_bytes.getvalue(), info)
+    written, removed = report_files(out_dir, files)
     state_path = out_dir / STATE_NAME
     save_state(state_path, state)
+    for path in chart_paths:
+        notify(f"chart written: {path}")
+    for path in removed:
+        notify(f"removed, no longer made: {path}")
     notify(f"report written: {pdf_path}")
     return ReportResult(charts=chart_paths, pdf=pdf_path, plotted=plotted, flagged=all_flagged,
-                        state=state_path)
+                        state=state_path, files=written, removed=removed)
 
 
 def _charted(observations: pd.DataFrame, charts: list[ChartSpec]) -> pd.DataFrame:
@@ -250,11 +265,11 @@ def _chart_figure(selection: Selection, chart: ChartSpec) -> Figure:
     return draw_chart(chart, selection.points(chart), citations, colours)
 
 
-def _save_png(figure: Figure, path: Path) -> Path:
-    png_bytes = io.BytesIO()
-    figure.savefig(png_bytes, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
-    write_if_changed(path, png_bytes.getvalue())
-    return path
+def _chart_outputs(selection: Selection, chart: ChartSpec, figure: Figure,
+                   publishing: Publishing) -> dict[str, bytes]:
+    """The files of one chart (outputs.py): PNGs, SVG, the CSV of its points, sidecar."""
+    citations = selection.rows[selection.rows["chart"] == chart.file_name]
+    return chart_files(figure, chart, selection.points(chart), citations, publishing)
 
 
 def _scope_text(
@@ -289,8 +304,3 @@ def _scope_text(
         *review,
         REVIEW_EXPLANATION,
     ]
-
-
-def _title_pages(selection: Selection, scope: list[str]) -> Iterator[Figure]:
-    notice = ["No figure in the ledger matches this selection: there is nothing to chart."]
-    return _text_pages(REPORT_TITLE, [scope, notice])
