@@ -21,10 +21,19 @@
   net gain of -37 km² still sums in a spreadsheet.
 - `datapackage.json` describes every column (type, unit, description: tracker/schemas.py
   COLUMN_DOCS, plus the review columns and the ledger meaning of the names COLUMN_DOCS
-  gives to another table, below) and lists the sources (each distinct cited document).
+  gives to another table, below) with the constraints a row must meet (field_constraints:
+  vocabularies, required fields, ids, date bounds and patterns), so that `frictionless
+  validate datapackage.json` refuses a copy edited with a bad date or an unknown metric;
+  it carries the licence and credit of tracker/publishing.py and lists the sources (each
+  distinct cited document).
 - `parquet/<table>.parquet` (pyarrow, `pip install .[parquet]`) and
-  `territorial_figures.sqlite` hold the same tables with their types and the text exactly
-  as stored, without the spreadsheet apostrophes: they are read by code, not spreadsheets.
+  `territorial_figures.sqlite` hold the same tables with their types (Parquet: date32 for
+  dates, UTC timestamps, float64, int64, bool) and the text exactly as stored, without the
+  spreadsheet apostrophes, with nulls (SQL NULL) for missing values: they are read by
+  code, not spreadsheets. The database has indexes on the columns analysts filter on,
+  full-text search over the claims' quotes (FTS5 table claims_fts), and a datasette
+  `metadata.json` beside it (tracker/datasette.py): `datasette territorial_figures.sqlite
+  --metadata metadata.json`.
 
 `tracker export` (export_data_dir) writes the bytes export_all writes from the checked
 ledger, but reuses what the job built and checked: a ledger whose bytes
