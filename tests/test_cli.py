@@ -93,3 +93,65 @@ def test_extract_jsonl_output_has_doc_id_and_claim_columns(tmp_path: Path):
     assert lines and all(line["doc_id"] == "d1" for line in lines)
     assert {"metric", "value", "qualifier", "actor", "territory", "period_start", "period_end",
             "as_of", "attribution", "quote"} <= set(lines[0])
+
+
+# --- report options ----------------------------------------------------------------------
+
+
+def _reported(project: Path) -> tuple[Path, Path]:
+    """The project ingested and reported once: its data folder and report folder."""
+    runner = CliRunner()
+    data, out = project / "data", project / "reports"
+    assert runner.invoke(cli, ["ingest", "--sources", str(project / "sources.toml"),
+                               "--data-dir", str(data)]).exit_code == 0
+    result = runner.invoke(cli, ["report", "--data-dir", str(data), "--out", str(out),
+                                 "--sources", str(project / "sources.toml")])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.pdf").is_file()
+    return data, out
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("option, typo, meant", [("--metric", "area_gain_km2", "area_gained_km2"),
+                                                 ("--conflict", "russia-ukrane", "russia-ukraine")])
+def test_report_refuses_an_unknown_value_with_a_suggestion(project: Path, option: str, typo: str,
+                                                           meant: str):
+    data, out = _reported(project)
+    before = _snapshot(out)
+    result = CliRunner().invoke(cli, ["report", "--data-dir", str(data), "--out", str(out),
+                                      "--sources", str(project / "sources.toml"), option, typo])
+    assert result.exit_code == 2
+    assert option in result.output and typo in result.output
+    assert f"did you mean '{meant}'" in result.output
+    assert _snapshot(out) == before  # report.pdf and every other file untouched
+
+
+def test_report_with_nothing_to_chart_exits_2_and_writes_nothing(project: Path):
+    data, _ = _reported(project)
+    runner = CliRunner()
+    fresh = project / "fresh"
+    result = runner.invoke(cli, ["report", "--data-dir", str(data), "--out", str(fresh),
+                                 "--since", "2030"])
+    assert result.exit_code == 2 and "no figure to chart" in result.output
+    assert "Period: 2030" in result.output or "2030" in result.output
+    # Run from the wrong folder: a data folder without a ledger.
+    result = runner.invoke(cli, ["report", "--data-dir", str(project / "nowhere"), "--out", str(fresh)])
+    assert result.exit_code == 2 and "no ledger" in result.output
+    assert not fresh.exists()
+
+
+def test_run_with_nothing_to_chart_still_exports_and_says_so(project: Path):
+    """Example sources are never charted: the report has nothing to chart, writes nothing
+    and the job exits 1 (not renewed), but the export is written all the same."""
+    sources = project / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + "example = true\n", encoding="utf-8")
+    out = project / "reports"
+    result = CliRunner().invoke(cli, ["run", "--sources", str(sources), "--data-dir",
+                                      str(project / "data"), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "no figure to chart" in result.output
+    assert not (out / "report.pdf").exists()
+    assert (out / "export" / "claims.csv").is_file()

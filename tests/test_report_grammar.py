@@ -296,3 +296,25 @@ def test_line_breaks_are_nan_not_a_straight_segment():
     assert math.isnan(y[3]) and x[-1] == 500.0
     x, y = broken_line(pd.Series([0.0, 200.0, 400.0]), pd.Series([1.0, 2.0, 3.0]))
     assert not any(map(math.isnan, y))
+
+
+def test_two_definitions_of_one_day_are_no_flag_but_a_revision_in_a_series_is():
+    """A map's two definitions of one day name each other as conflicting copies
+    (observations ignore definitions): that labels nothing; a revised figure does."""
+    days = pd.date_range("2025-01-01", periods=DENSE_POINTS + 10, freq="D")
+    rows = []
+    for i, day in enumerate(days):
+        for name, base in (("occupied_total", 110_000), ("occupied_after_24_02_2022", 66_000)):
+            rows.append(stock(f"{day:%Y-%m-%d}", base + i, "Maple Monitor", method="computed", url="",
+                              definition=f"{name}: measured on the map",
+                              published_at=f"{day:%Y-%m-%d}"))
+    # A cited figure revised a month later by its producer: both are flagged.
+    rows.append(stock("2025-01-15", 100_000, "ISW", published_at="2025-01-16"))
+    rows.append(stock("2025-01-15", 100_400, "ISW", published_at="2025-02-20"))
+    selection = select_points(ledger(rows))
+    points = selection.rows.drop_duplicates("mark")
+    maps = points[points["attribution"] == "Maple Monitor"]
+    assert maps["dense"].all()
+    assert maps["labelled"].sum() == 2  # the latest of each definition
+    cited = points[points["attribution"] == "ISW"]
+    assert cited["labelled"].all() and not cited["dense"].any()

@@ -288,21 +288,54 @@ def _open_log(data_dir: Path):
     return (folder / "ingest.log").open("a", encoding="utf-8")
 
 
+def _known_metrics(ctx: click.Context, param: click.Parameter,
+                   values: tuple[str, ...]) -> tuple[str, ...]:
+    """--metric: only metrics the tracker knows (tracker.model.METRICS), checked before
+    anything is read, with the nearest name offered for a typo."""
+    from tracker.model import METRICS
+
+    for value in values:
+        if value not in METRICS:
+            raise click.BadParameter(f"{value!r} is not a metric{_did_you_mean(value, METRICS)} "
+                                     f"(metrics: {', '.join(METRICS)}); nothing written",
+                                     ctx=ctx, param=param)
+    return values
+
+
+def _did_you_mean(value: str, known) -> str:
+    """'; did you mean 'area_gained_km2'?' for the closest known names, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(value.lower(), sorted(known), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+
+
 @cli.command()
 @data_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-              show_default=True, help="Folder for the PNG charts and the PDF.")
-@click.option("--conflict", help="Only this conflict (e.g. russia-ukraine).")
-@click.option("--since", help="Only figures dated on or after YYYY-MM-DD.")
-@click.option("--until", help="Only figures dated on or before YYYY-MM-DD.")
-@click.option("--metric", "metrics", multiple=True, help="Only this metric (repeatable).")
+              show_default=True, help="Folder for the charts (PNG, SVG, CSV, JSON) and the PDF.")
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path),
+              default=Path("sources.toml"), show_default=True,
+              help="sources.toml whose [settings] give the credit and licence printed on every "
+                   "chart (defaults when the file does not exist).")
+@click.option("--conflict", help="Only this conflict, as the ledger names it (e.g. russia-ukraine).")
+@click.option("--since", help="Only figures dated on or after YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--until", help="Only figures dated on or before YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--metric", "metrics", multiple=True, callback=_known_metrics,
+              help="Only this metric (repeatable), e.g. area_gained_km2.")
 @click.option("--reviewed-only", is_flag=True,
               help="Chart machine-read figures only once a person confirmed or corrected them "
                    "(curated and computed figures are always charted).")
-def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, until: str | None,
-           metrics: tuple[str, ...], reviewed_only: bool) -> None:
-    """Chart every current figure (PNG) and write a PDF per conflict section: latest
-    figures and changes since the last report, charts, flagged figures, references.
+def report(data_dir: Path, out: Path, sources_path: Path, conflict: str | None, since: str | None,
+           until: str | None, metrics: tuple[str, ...], reviewed_only: bool) -> None:
+    """Chart every current figure and write a PDF per conflict section: latest figures
+    and changes since the last report, charts, flagged figures, references.
+
+    Each chart is written as <conflict>_<metric>.png (print, A4 at 200 dpi), _web.png
+    (1200 px wide), .svg, .csv (the points drawn) and .json (title, sources, dates,
+    credit, licence, alt text). Files of charts no longer made are removed; other files
+    in the folder are left alone. A selection with nothing to chart exits 2 and writes
+    nothing.
 
     Figures are those of the current view: review decisions applied (a corrected figure
     with its corrected value), rejected, superseded and retracted readings left out;
@@ -311,10 +344,11 @@ def report(data_dir: Path, out: Path, conflict: str | None, since: str | None, u
     \b
     Example:
         tracker report --out reports --conflict russia-ukraine --since 2024-01-01
+        tracker report --metric area_gained_km2 --metric share_controlled_pct
         tracker report --reviewed-only --out reports/reviewed
     """
     sys.exit(_finish(lambda: _report(data_dir, out, conflict, since, until, list(metrics) or None,
-                                     reviewed_only=reviewed_only)))
+                                     reviewed_only=reviewed_only, sources_path=sources_path)))
 
 
 _WINDOW_BOUND = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -334,31 +368,68 @@ def _check_window(option: str, text: str | None) -> None:
 
 def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str | None = None,
             until: str | None = None, metrics: list[str] | None = None, *,
-            reviewed_only: bool = False) -> int:
+            reviewed_only: bool = False, sources_path: Path | None = None) -> int:
+    """Write the report; exit 2, with nothing written, when the options or the data folder
+    leave nothing to chart (a typo must never replace a good report with an empty one)."""
+    from tracker.config import ConfigError
+    from tracker.publishing import load_publishing
     from tracker.report import build_report
+    from tracker.report.build import NothingToChart
     from tracker.report.stored import stored_report
     from tracker.store import StoreError
 
     _check_window("--since", since)
     _check_window("--until", until)
-    # What the job built and checked, when the ledger is the one it checked: only what
-    # is drawn is read whole (tracker/report/stored.py), the same bytes out.
     try:
+        publishing = load_publishing(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    try:
+        # What the job built and checked, when the ledger is the one it checked: only what
+        # is drawn is read whole (tracker/report/stored.py), the same bytes out.
         result = stored_report(data_dir, out, conflict=conflict, since=since, until=until,
                                metrics=metrics, reviewed_only=reviewed_only, progress=_progress,
-                               warn=lambda problem: click.echo(f"warning: {problem}", err=True))
+                               warn=lambda problem: click.echo(f"warning: {problem}", err=True),
+                               excluded_source_ids=publishing.example_source_ids)
+        if result is None:
+            # Any other ledger is checked in full. The whole view, filtered by build_report,
+            # so that the report can say how many rejected and unchecked figures it leaves out.
+            view = _load_view(data_dir, purpose="report")
+            result = build_report(view, out, conflict=conflict, since=since, until=until,
+                                  metrics=metrics, progress=_progress,
+                                  checks=_load_checks(data_dir), reviewed_only=reviewed_only,
+                                  publishing=publishing)
     except StoreError as error:
         _fail(str(error))
-    if result is None:
-        # Any other ledger is checked in full. The whole view, filtered by build_report, so
-        # that the report can say how many rejected and unchecked figures it leaves out.
-        view = _load_view(data_dir, purpose="report")
-        result = build_report(view, out, conflict=conflict, since=since, until=until,
-                              metrics=metrics, progress=_progress, checks=_load_checks(data_dir),
-                              reviewed_only=reviewed_only)
-    _progress(f"report: {len(result.charts)} chart(s)"
-              + (f", {result.pdf}" if result.pdf else ", no PDF (no data to plot)"))
+    except NothingToChart as empty:
+        _fail(_nothing_to_chart(data_dir, conflict, str(empty)))
+    _progress(f"report: {len(result.charts)} chart(s), {len(result.files)} file(s) in {out}"
+              + (f", {len(result.removed)} no longer made removed" if result.removed else ""))
     return EXIT_OK
+
+
+def _nothing_to_chart(data_dir: Path, conflict: str | None, detail: str) -> str:
+    """Why a report has nothing to chart: a --conflict the ledger does not hold (with the
+    nearest names), else what was selected."""
+    kept = "nothing written; existing report files are left as they are"
+    if conflict:
+        known = _ledger_conflicts(data_dir)
+        if conflict not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            return (f"--conflict {conflict!r} is not a conflict of the ledger"
+                    f"{_did_you_mean(conflict, known)} (conflicts in the ledger: {listed}); {kept}")
+    return f"{detail}; check --conflict, --metric, --since and --until; {kept}"
+
+
+def _ledger_conflicts(data_dir: Path) -> set[str]:
+    """Every conflict named in the ledger (any status): read only after a report came out
+    empty, so that a valid report never pays for a second pass over the ledger."""
+    path = Path(data_dir) / "processed" / "claims.csv"
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return {row.get("conflict") or "" for row in csv.DictReader(handle)} - {""}
+    except (OSError, csv.Error, UnicodeDecodeError):
+        return set()
 
 
 @cli.command()
@@ -471,7 +542,10 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     code = _finish(lambda: _ingest(sources_path, data_dir))
     if code == EXIT_UNUSABLE:
         return code
-    for step in (lambda: _report(data_dir, out), lambda: _export(data_dir, out / "export")):
+    # A report with nothing to chart writes nothing and counts as a failed step (exit 1):
+    # the export still runs, and the code says the report was not renewed.
+    for step in (lambda: _report(data_dir, out, sources_path=sources_path),
+                 lambda: _export(data_dir, out / "export")):
         if _finish(step) != EXIT_OK:
             code = EXIT_RECORDED_FAILURES
     return code

@@ -159,7 +159,7 @@ def write_report(
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
     if not selection.charts:
         # Before anything is written: an empty report would replace a good one.
-        raise NothingToChart(f"no figure to chart in this selection ({scope[0]}; "
+        raise NothingToChart(f"no figure to chart in this selection ({scope[0].rstrip('.')}; "
                              f"{selection.ledger_count} current ledger rows)")
     pdf_path = out_dir / PDF_NAME
     plotted = selection.plotted()

@@ -30,6 +30,7 @@ Chart grammar decided here, so that the PDF can say what the charts show:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -144,7 +145,7 @@ def select_points(
     in_scope = _filter(frame, conflict=conflict, since=since, until=until, metrics=metrics)
     scoped = observations[observations["observation_id"].isin(set(in_scope["_key"]))]
     frame, charts = _assign_charts(_plottable(in_scope))
-    frame = numbered(frame, charts, flagged_observations(scoped))
+    frame = numbered(frame, charts, flag_links(scoped))
     return Selection(rows=frame, charts=charts, ledger_count=len(view),
                      observations=scoped.reset_index(drop=True),
                      claim_observations=dict(zip(ledger["claim_id"], keys)), rejected_count=rejected,
@@ -160,16 +161,18 @@ def without_examples(view: pd.DataFrame, source_ids: frozenset[str]) -> tuple[pd
     return view[~example], int(example.sum())
 
 
-def flagged_observations(observations: pd.DataFrame) -> frozenset[str]:
-    """Observations revised by, superseding or conflicting with another one."""
+def flag_links(observations: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per observation revised by, superseding or conflicting with others, those others."""
+    links: dict[str, tuple[str, ...]] = {}
     if observations.empty:
-        return frozenset()
-    linked = pd.Series(False, index=observations.index)
-    for column in _FLAG_COLUMNS:
-        if column in observations.columns:
-            cells = observations[column]
-            linked |= cells.notna() & (cells.astype(str).str.strip() != "")
-    return frozenset(observations.loc[linked, "observation_id"])
+        return links
+    columns = [c for c in _FLAG_COLUMNS if c in observations.columns]
+    cells = observations[columns].astype(object).where(observations[columns].notna(), "")
+    for oid, *texts in zip(observations["observation_id"], *(cells[c] for c in columns)):
+        others = tuple(other for text in texts for other in str(text).split(";") if other.strip())
+        if others:
+            links[str(oid)] = others
+    return links
 
 
 def _sorted_claims(view: pd.DataFrame) -> pd.DataFrame:
@@ -200,9 +203,9 @@ def plot_rows(ledger: pd.DataFrame, keys: pd.Series) -> pd.DataFrame:
 
 
 def numbered(frame: pd.DataFrame, charts: list[ChartSpec],
-             flagged: frozenset[str] = frozenset()) -> pd.DataFrame:
+             links: Mapping[str, tuple[str, ...]] | None = None) -> pd.DataFrame:
     """The plotted rows (with their `chart`) numbered, with their series and whether they
-    are thinned and labelled (`flagged`: observation ids): Selection.rows."""
+    are thinned and labelled (`links`: flag_links of their observations): Selection.rows."""
     frame = frame.copy()
     # Citations of one figure may word its definition differently: the point takes the
     # first series of its citations, whatever their order.
@@ -210,7 +213,17 @@ def numbered(frame: pd.DataFrame, charts: list[ChartSpec],
     frame["series"] = series.groupby(frame["_key"]).transform("min") if len(frame) else series
     frame = _assign_marks(frame, charts) if len(frame) else _no_marks(frame)
     frame["observation_id"] = frame["_key"]
-    return thinned(frame, flagged)
+    return thinned(frame, links or {})
+
+
+def _flagged_in_series(points: pd.DataFrame, links: Mapping[str, tuple[str, ...]]) -> pd.Series:
+    """Points revised by, superseding or conflicting with a figure of their own series
+    (or one not plotted here). Observations ignore definitions, so a map's two definitions
+    of one day name each other as conflicting: that is no flag worth a mark."""
+    series_of = dict(zip(points["_key"], points["series"]))
+    flagged = [any(series_of.get(other, series) == series for other in links.get(key, ()))
+               for key, series in zip(points["_key"], points["series"])]
+    return pd.Series(flagged, index=points.index, dtype=bool)
 
 
 def definition_key(definition: object) -> str:
@@ -237,10 +250,10 @@ def series_names(frame: pd.DataFrame) -> pd.Series:
     return (producer + kind + suffix).astype(object)
 
 
-def thinned(frame: pd.DataFrame, flagged: frozenset[str]) -> pd.DataFrame:
+def thinned(frame: pd.DataFrame, links: Mapping[str, tuple[str, ...]]) -> pd.DataFrame:
     """Add `dense` (the row's series has more than DENSE_POINTS figures: drawn as a plain
     line) and `labelled` (its mark is printed: every point of a chart of at most
-    DENSE_POINTS figures, else the latest of each series and the `flagged` ones)."""
+    DENSE_POINTS figures, else the latest of each series and the flagged ones)."""
     if frame.empty:
         return frame.assign(dense=pd.Series(dtype=bool), labelled=pd.Series(dtype=bool))
     points = frame.drop_duplicates("mark")
@@ -250,7 +263,7 @@ def thinned(frame: pd.DataFrame, flagged: frozenset[str]) -> pd.DataFrame:
     order = points.assign(_time=time).sort_values(["_time", "mark"], kind="mergesort")
     latest = set(order.groupby(["chart", "series"])["mark"].last())
     labelled = ((in_chart <= DENSE_POINTS) | points["mark"].isin(latest)
-                | points["_key"].isin(flagged))
+                | _flagged_in_series(points, links))
     dense_of = dict(zip(points["mark"], in_series > DENSE_POINTS))
     labelled_of = dict(zip(points["mark"], labelled))
     frame["dense"] = frame["mark"].map(dense_of).astype(bool)

@@ -39,15 +39,16 @@ from tracker.csvfile import format_row
 from tracker.export import _cells, _gather, _LinesReader
 from tracker.model import CLAIM_COLUMNS
 from tracker.observations import OBSERVATION_COLUMNS, build_observations, claim_observation_ids
+from tracker.publishing import Publishing
 from tracker.report.build import ReportResult, charted_checks, write_report
 from tracker.report.points import (
     ChartSpec,
     Selection,
     _assign_charts,
-    flagged_observations,
     _filter,
     _plottable,
     _sorted_claims,
+    flag_links,
     numbered,
     placed,
     plot_rows,
@@ -89,15 +90,19 @@ def stored_report(
     progress: Callable[[str], None] | None = None,
     warn: Callable[[str], None] = lambda problem: None,
     excluded_source_ids: frozenset[str] = frozenset(),
+    publishing: Publishing | None = None,
 ) -> ReportResult | None:
     """build_report of the data folder's current view with its checks.csv, read from what
     the job built and checked; None, with nothing written or warned, when the ledger is
     not the one data/state/derived.json records: the caller reads it the checked way.
     `warn` gets each damaged line of the review log. `excluded_source_ids` (example
-    sources) are left out as select_points leaves them out."""
+    sources) are left out as select_points leaves them out, with those of `publishing`
+    (whose credit and licence every chart prints)."""
     from tracker.pipeline import DerivedState, reviews_digest
     from tracker.review.log import read_decisions
 
+    publishing = publishing or Publishing()
+    excluded_source_ids = frozenset(excluded_source_ids) | publishing.example_source_ids
     data_dir = Path(data_dir)
     processed = data_dir / "processed"
     path = processed / "claims.csv"
@@ -145,7 +150,8 @@ def stored_report(
 
         checks = read_table(checks_path)  # not the job's: read whole, as the checked way does
     checks = charted_checks(checks, ledger.is_charted)
-    return write_report(selection, out_dir, progress=progress, checks=checks, **window)
+    return write_report(selection, out_dir, progress=progress, checks=checks,
+                        publishing=publishing, **window)
 
 
 class _Scan:
@@ -369,8 +375,8 @@ class _Plan:
         if [self.claim_observations[claim] for claim in rows["claim_id"]] != keys.tolist():
             raise _Stale
         frame = _charted_frame(plot_rows(rows, keys), self.shown, self.charts)
-        flagged = flagged_observations(self.observations)
-        return Selection(rows=numbered(frame, self.charts, flagged), charts=self.charts,
+        links = flag_links(self.observations)
+        return Selection(rows=numbered(frame, self.charts, links), charts=self.charts,
                          ledger_count=ledger.current_count, observations=self.observations,
                          claim_observations=self.claim_observations,
                          rejected_count=ledger.rejected_count, unchecked_left_out=0,
@@ -426,7 +432,7 @@ def _from_rows(ledger: _Ledger, excluded_source_ids: frozenset[str], *, conflict
     observations = observations[observations["observation_id"].isin(in_series)].reset_index(drop=True)
     frame = plot_rows(rows, keys)
     frame = _charted_frame(frame[frame["claim_id"].isin(set(shown["claim_id"]))], shown, charts)
-    return Selection(rows=numbered(frame, charts, flagged_observations(observations)), charts=charts,
+    return Selection(rows=numbered(frame, charts, flag_links(observations)), charts=charts,
                      ledger_count=ledger.current_count - int(example.sum()),
                      observations=observations, claim_observations=dict(zip(rows["claim_id"], keys)),
                      rejected_count=rejected, unchecked_left_out=left_out,
