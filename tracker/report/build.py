@@ -36,7 +36,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from tracker.publishing import Publishing  # noqa: E402
 from tracker.report.charts import (  # noqa: E402
     STYLE,
-    attribution_colours,
     draw_chart,
 )
 from tracker.report.changes import STATE_NAME, change_lines, load_baseline, save_state  # noqa: E402
@@ -113,7 +112,8 @@ def build_report(
     """
     out_dir = Path(out_dir)
     selection = select_points(claims, conflict=conflict, since=since, until=until, metrics=metrics,
-                              reviewed_only=reviewed_only)
+                              reviewed_only=reviewed_only,
+                              excluded_source_ids=(publishing or Publishing()).example_source_ids)
     charted_ids = selection.claim_observations
     return write_report(selection, out_dir, conflict=conflict, since=since, until=until,
                         metrics=metrics, progress=progress,
@@ -189,7 +189,7 @@ def write_report(
             for chart in charts:
                 if not chart.drawn:
                     continue  # too few figures for a chart: they are in the summary
-                figure = _chart_figure(selection, chart)
+                figure = _chart_figure(selection, chart, publishing or Publishing())
                 files.update(_chart_outputs(selection, chart, figure, publishing or Publishing()))
                 chart_paths.append(out_dir / chart.file_name)
                 log.add([figure], bookmark=chart_title(chart))
@@ -259,10 +259,9 @@ def _first_page(section: pd.DataFrame, charts: list[ChartSpec], scope: list[str]
             ["What changed since the previous report (latest figure per chart and source):", *changes]]
 
 
-def _chart_figure(selection: Selection, chart: ChartSpec) -> Figure:
-    colours = attribution_colours(list(selection.rows["attribution"]))
+def _chart_figure(selection: Selection, chart: ChartSpec, publishing: Publishing) -> Figure:
     citations = selection.rows[selection.rows["chart"] == chart.file_name]
-    return draw_chart(chart, selection.points(chart), citations, colours)
+    return draw_chart(chart, selection.points(chart), citations, publishing=publishing)
 
 
 def _chart_outputs(selection: Selection, chart: ChartSpec, figure: Figure,
