@@ -116,7 +116,8 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 @pytest.mark.parametrize("option, typo, meant", [("--metric", "area_gain_km2", "area_gained_km2"),
-                                                 ("--conflict", "russia-ukrane", "russia-ukraine")])
+                                                 ("--conflict", "russia-ukrane", "russia-ukraine"),
+                                                 ("--conflict", "Russia–Ukraine", "russia-ukraine")])
 def test_report_refuses_an_unknown_value_with_a_suggestion(project: Path, option: str, typo: str,
                                                            meant: str):
     data, out = _reported(project)

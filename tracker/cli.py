@@ -303,11 +303,15 @@ def _known_metrics(ctx: click.Context, param: click.Parameter,
 
 
 def _did_you_mean(value: str, known) -> str:
-    """'; did you mean 'area_gained_km2'?' for the closest known names, else ''."""
+    """'; did you mean 'area_gained_km2'?' for the closest known names, else ''.
+
+    `known`: names, or a mapping of spellings to the name each stands for."""
     import difflib
 
-    close = difflib.get_close_matches(value.lower(), sorted(known), n=2, cutoff=0.6)
-    return f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+    spellings = known if isinstance(known, dict) else {name: name for name in known}
+    close = difflib.get_close_matches(value.lower(), sorted(spellings), n=4, cutoff=0.6)
+    names = list(dict.fromkeys(spellings[spelling] for spelling in close))[:2]
+    return f"; did you mean {' or '.join(repr(name) for name in names)}?" if names else ""
 
 
 @cli.command()
@@ -390,7 +394,7 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
         result = stored_report(data_dir, out, conflict=conflict, since=since, until=until,
                                metrics=metrics, reviewed_only=reviewed_only, progress=_progress,
                                warn=lambda problem: click.echo(f"warning: {problem}", err=True),
-                               excluded_source_ids=publishing.example_source_ids)
+                               publishing=publishing)
         if result is None:
             # Any other ledger is checked in full. The whole view, filtered by build_report,
             # so that the report can say how many rejected and unchecked figures it leaves out.
@@ -417,8 +421,21 @@ def _nothing_to_chart(data_dir: Path, conflict: str | None, detail: str) -> str:
         if conflict not in known:
             listed = ", ".join(sorted(known)) or "none"
             return (f"--conflict {conflict!r} is not a conflict of the ledger"
-                    f"{_did_you_mean(conflict, known)} (conflicts in the ledger: {listed}); {kept}")
+                    f"{_did_you_mean_conflict(conflict, known)} (conflicts in the ledger: "
+                    f"{listed}); {kept}")
     return f"{detail}; check --conflict, --metric, --since and --until; {kept}"
+
+
+def _did_you_mean_conflict(value: str, known: set[str]) -> str:
+    """The nearest conflicts of the ledger to `value`, by slug or by the name the report
+    prints ('Russia–Ukraine' or 'russia ukraine' lead to 'russia-ukraine')."""
+    from tracker.report.identity import conflict_name
+
+    def key(text: str) -> str:  # case, dashes and spaces do not tell conflicts apart
+        return re.sub(r"[\s_–—-]+", "-", text.strip().casefold())
+
+    by_key = {key(spelling): slug for slug in sorted(known) for spelling in (slug, conflict_name(slug))}
+    return _did_you_mean(key(value), by_key)
 
 
 def _ledger_conflicts(data_dir: Path) -> set[str]:
