@@ -189,11 +189,15 @@ def test_references_prefer_the_original_and_say_what_is_a_relay_or_an_aggregator
     assert own[1].startswith("    Valley Post, published 2024-09-04")  # the original, though later
     assert "Valley Post, aggregator copy on aitopics, published 2024-09-01" in own[2]
     wire = entries[f"[{by_value[402]}]"]
-    # The relays of the wire story before its aggregator mirror; the mirror counted.
-    assert wire[1].startswith("    AFP, relayed by Evening Courier, published 2024-07-31 (from the URL)")
-    assert wire[2].startswith("    AFP, relayed by Lakeside Tribune, published 2024-08-03")
-    assert "    “The front moved by 402 square kilometres in July, the analysts counted.”" in wire
-    assert wire[-1].startswith("    … and 1 more citation (1 aggregator copy)")
+    # Three citations: the first relay of the wire story listed, the others counted by kind
+    # (the aggregator mirror, though dated earlier, is not the one listed).
+    assert wire[1:] == [
+        "    AFP, relayed by Evening Courier, published 2024-07-31 (from the URL): "
+        "https://courier.example/world/2024/07/31/front-line-gains",
+        "    “The front moved by 402 square kilometres in July, the analysts counted.”",
+        "    … and 2 more citations (1 relay, 1 aggregator copy) of this figure "
+        "(every claim_id is in observations.csv).",
+    ]
 
 
 def test_definition_is_labelled_and_undated_sources_say_so(report):
@@ -265,3 +269,42 @@ def test_dates_recovered_and_where_from():
     assert publication_date("", "https://a.example/x", map_date="2025-12-01") == (
         "2025-12-01", "the map snapshot's date")
     assert publication_date("", "https://a.example/x") == ("", "")
+
+
+def test_two_definitions_of_one_map_are_not_conflicting_copies(tmp_path):
+    rows = []
+    for day, total in (("2025-03-01", 110.2), ("2025-03-02", 110.4), ("2025-03-03", 110.5)):
+        for number, (definition, value) in enumerate((("whole occupied area", total),
+                                                      ("area taken since 2022", total - 44))):
+            rows.append(claim(100 + len(rows), metric="share_controlled_pct", attribution="Map desk",
+                              method="computed", as_of=day, value=value / 6, definition=definition,
+                              publisher="", published_at=day, url=f"https://maps.example/#{day}",
+                              source_id="map-snapshots"))
+    # Two cited copies of one release that do disagree: still flagged.
+    rows.append(claim(120, metric="share_controlled_pct", as_of="2025-03-02", value=18.1))
+    rows.append(claim(121, metric="share_controlled_pct", as_of="2025-03-02", value=18.6))
+    rows.append(claim(122, metric="share_controlled_pct", as_of="2025-02-02", value=18.0))
+    result = build_report(pd.DataFrame(rows, columns=list(CLAIM_COLUMNS)), tmp_path)
+    conflicting = [row for row in result.flagged if row[3] == "conflicting copies"]
+    assert sorted(row[1].split(" ")[0] for row in conflicting) == ["18.1", "18.6"]
+    lines = references_lines(result.plotted)
+    assert not any("Map desk" in line and "disagree" in line for line in lines)
+
+
+def test_a_dense_series_lists_its_latest_and_flagged_points_and_sums_up_the_rest(report):
+    result, _ = report
+    plotted = result.plotted.copy()
+    analysts = plotted["attribution"] == ANALYSTS
+    plotted["labelled"] = True
+    plotted["dense"] = analysts
+    notes = {oid: "revised by [x]" for oid in plotted.loc[plotted["value"] == 120, "observation_id"]}
+    entries = reference_entries(plotted, notes)
+    heads = [entry[0] for entry in entries]
+    listed = {int(h[1:].split("]")[0]) for h in heads if re.match(r"\[\d+\]", h)}
+    series = plotted[analysts].drop_duplicates("mark")
+    latest = int(series.sort_values("period_end").iloc[-1]["mark"])
+    revised = int(series.loc[series["value"] == 120, "mark"].iloc[0])
+    assert {latest, revised} <= listed
+    assert not (set(series["mark"]) - {latest, revised}) & listed
+    summary = [h for h in heads if re.match(r"\[\d+–\d+\]", h)]
+    assert len(summary) == 1 and f"{len(series) - 2} figures by {ANALYSTS}" in summary[0]

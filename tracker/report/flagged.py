@@ -29,9 +29,20 @@ def figure_text(row: pd.Series | dict) -> str:
     if isinstance(row["as_of"], str) and row["as_of"]:
         when = f"as of {row['as_of']}"
     else:
-        when = f"{_day(row['period_start'])} to {_day(row['period_end'])}"
+        when = _month(row["period_start"], row["period_end"]) or (
+            f"{_day(row['period_start'])} to {_day(row['period_end'])}")
     return (f"{sign}{number}{unit_text} {metric_label(str(row['metric'])).lower()}, "
             f"{row['actor']} in {row['territory']}, {when}")
+
+
+def _month(start: object, end: object) -> str:
+    """'2024-10' for a period of one whole month (as the references print it, and short
+    enough for one line of the table), else ''."""
+    if not (isinstance(start, str) and isinstance(end, str) and start.endswith("-01")):
+        return ""
+    first, last = pd.Timestamp(start[:10]), pd.Timestamp(end[:10])
+    whole = last == first + pd.offsets.MonthEnd(0)
+    return f"{first:%Y-%m}" if whole else ""
 
 
 def _day(cell: object) -> str:
@@ -54,7 +65,7 @@ def _ref(oid: str, marks: dict[str, int], by_id: dict[str, dict]) -> str:
 
 def observation_notes(observations: pd.DataFrame, marks: dict[str, int]) -> dict[str, str]:
     """Per flagged observation, a short remark for its reference entry."""
-    by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
+    by_id = _by_id(observations)
     notes = {}
     for oid, row in by_id.items():
         parts = _relations(row, marks, by_id, ("revises the first release ", "revised by ",
@@ -78,7 +89,7 @@ def flagged_rows(
     `reviews` maps an observation_id to whether a person checked it (report.text
     review_notes), added to the detail."""
     reviews = reviews or {}
-    by_id = {row["observation_id"]: row for row in observations.to_dict("records")}
+    by_id = _by_id(observations)
     rows: list[tuple[tuple, tuple[str, str, str, str, str]]] = []
     for oid, row in by_id.items():
         issues = []
@@ -96,6 +107,21 @@ def flagged_rows(
     rows += _check_rows(checks, by_id, marks, claim_observations or {}, reviews)
     # A reader goes from a chart's mark to the table: the table follows the marks.
     return [cells for _, cells in sorted(rows)]
+
+
+def _by_id(observations: pd.DataFrame) -> dict[str, dict]:
+    """Observations by id, each keeping in `conflicts_with` only the copies of its own
+    definition: a map measured under two definitions (the whole occupied area, the area
+    taken since 2022) gives two figures per day that are not copies of one release
+    disagreeing, and would otherwise flag every day of a daily series."""
+    rows = {row["observation_id"]: row for row in observations.to_dict("records")}
+    for row in rows.values():
+        if row["conflicts_with"]:
+            definition = str(row.get("definition") or "")
+            same = [oid for oid in str(row["conflicts_with"]).split(";")
+                    if oid not in rows or str(rows[oid].get("definition") or "") == definition]
+            row["conflicts_with"] = ";".join(same)
+    return rows
 
 
 def _order(oid: str, marks: dict[str, int], kind: int) -> tuple:
@@ -160,10 +186,10 @@ def _check_rows(
         failed.sort(key=lambda c: (str(c["claim_id"]), str(c.get("detail", ""))))
         first = failed[0]
         detail = f"claim {first['claim_id']}: {first.get('detail', '')}"
-        if len(failed) > 1:
-            others = len({str(c["claim_id"]) for c in failed[1:]} - {str(first["claim_id"])})
+        others = len({str(c["claim_id"]) for c in failed[1:]} - {str(first["claim_id"])})
+        if others:
             detail += (f"; and {others} other citation{'s' if others != 1 else ''} of this figure "
-                       "(every check is in checks.csv)") if others else ""
+                       "(all in checks.csv)")
         row = by_id[oid]
         cells = (_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
                  _with_review(detail, oid, reviews))

@@ -144,6 +144,7 @@ def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
 _TABLE_X = (0.04, 0.09, 0.37, 0.52, 0.66)
 _TABLE_WRAP = (6, 52, 27, 25, 62)
 _TABLE_ROWS_PER_PAGE = 37  # lines, header excluded
+_RULE_AT = 0.15  # of a line step above the next row's top: below the descenders of the last
 
 
 def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Iterator[Figure]:
@@ -156,7 +157,7 @@ def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Itera
     page: list[list[list[str]]] = []
     used, number = 0, 1
     for cells in wrapped:
-        height = max(len(c) for c in cells) + 1  # a blank line under each row, with a rule
+        height = _row_height(cells)
         if page and used + height > _TABLE_ROWS_PER_PAGE:
             yield _table_page(title, page, number)
             page, used, number = [], 0, number + 1
@@ -164,6 +165,12 @@ def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Itera
         used += height
     if page:
         yield _table_page(title, page, number)
+
+
+def _row_height(cells: list[list[str]]) -> int:
+    """Lines of a table row: its tallest cell, no blank line (a rule separates rows, and
+    hundreds of flagged figures should not take a page per ten)."""
+    return max(len(cell) for cell in cells)
 
 
 def _table_page(title: str, rows: list[list[list[str]]], page_number: int) -> Figure:
@@ -179,11 +186,12 @@ def _table_page(title: str, rows: list[list[list[str]]], page_number: int) -> Fi
     columns: list[list[str]] = [[] for _ in _TABLE_X]
     line = 0
     for cells in rows:
-        height = max(len(c) for c in cells) + 1
+        height = _row_height(cells)
         for column, cell in zip(columns, cells):
             column.extend(cell + [""] * (height - len(cell)))
         line += height
-        figure.add_artist(_rule(top - (line - 0.5) * _TEXT_LINE_STEP))
+        # The rule sits in the gap between the last line of a row and the next row.
+        figure.add_artist(_rule(top - (line - _RULE_AT) * _TEXT_LINE_STEP))
     for x, column in zip(_TABLE_X, columns):
         _lines_block(figure, x, top, column)
     return figure

@@ -32,9 +32,9 @@ QUALIFIER_SIGNS: dict[str, str] = {"approx": "≈ ", "at_least": "≥ ", "at_mos
 _QUOTE_MAX_CHARS = 180
 UNATTRIBUTED = "unattributed"
 
-# A figure relayed by hundreds of sites would fill pages of references: the preferred
-# citation and one other are listed, the rest counted and left to the export
-# (observations.csv lists every claim_id). Two, so that a figure cited twice shows both.
+# A figure relayed by hundreds of sites would fill pages of references: a figure cited
+# this many times or fewer lists every citation, one cited more its preferred citation and
+# a count by kind (observations.csv lists every claim_id).
 MAX_CITATIONS_LISTED = 2
 
 
@@ -257,7 +257,7 @@ def reference_entries(
     notes = notes or {}
     checks = review_notes(citations)
     rows = with_point_columns(citations).sort_values("mark", kind="mergesort")
-    labelled = _labelled(rows)
+    labelled = _listed(rows, notes)
     by_mark = _citations_by_mark(rows[labelled])
     quoted: set[str] = set()
     entries: list[tuple[int, list[str]]] = []
@@ -270,11 +270,25 @@ def reference_entries(
     return [lines for _, lines in sorted(entries, key=lambda entry: entry[0])]
 
 
-def _labelled(rows: pd.DataFrame) -> pd.Series:
-    """Per row, whether its point gets an entry of its own (all, without the column)."""
-    if "labelled" not in rows.columns:
-        return pd.Series(True, index=rows.index)
-    return rows["labelled"].astype(object).where(rows["labelled"].notna(), True).astype(bool)
+def _listed(rows: pd.DataFrame, notes: dict[str, str]) -> pd.Series:
+    """Per row, whether its point gets an entry of its own: a labelled point (all of them
+    without the column), except in a dense series (a daily map series), where only the
+    latest and those with a note (revised, conflicting) are listed, the rest summarised.
+
+    Labels on a dense chart also mark figures linked to another definition's figure of the
+    same day; those links are not flags (flagged.py), so they do not make a list entry."""
+    def flag(column: str, default: bool) -> pd.Series:
+        if column not in rows.columns:
+            return pd.Series(default, index=rows.index)
+        return rows[column].astype(object).where(rows[column].notna(), default).astype(bool)
+
+    labelled, dense = flag("labelled", True), flag("dense", False)
+    if not dense.any():
+        return labelled
+    key = ["chart", "series"] if "series" in rows.columns else ["chart", "attribution", "method"]
+    last = rows.sort_values(["_ref", "mark"], kind="mergesort").groupby(key, dropna=False)["mark"].transform("last")
+    noted = rows["observation_id"].astype(str).map(lambda oid: bool(notes.get(oid)))
+    return labelled & (~dense | (rows["mark"] == last.reindex(rows.index)) | noted)
 
 
 def _citations_by_mark(rows: pd.DataFrame) -> dict[int, list[dict]]:
@@ -322,7 +336,8 @@ def _figure_head(point: dict, check: str, note: str) -> str:
 def _cited(group: list[dict], quoted: set[str]) -> list[str]:
     """The citation lines of one point: up to MAX_CITATIONS_LISTED citations, the quote of
     the first that has one (unless the references printed it already), the rest counted."""
-    listed = group[:MAX_CITATIONS_LISTED]
+    # All of a figure cited at most MAX_CITATIONS_LISTED times; else the preferred one and a count.
+    listed = group if len(group) <= MAX_CITATIONS_LISTED else group[:1]
     lines: list[str] = []
     for row in listed:
         # Who checked which citation is said per citation only when there are several
