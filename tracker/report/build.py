@@ -259,9 +259,11 @@ def _first_page(section: pd.DataFrame, charts: list[ChartSpec], scope: list[str]
             ["What changed since the previous report (latest figure per chart and source):", *changes]]
 
 
-def _chart_figure(selection: Selection, chart: ChartSpec, publishing: Publishing) -> Figure:
+def _chart_figure(selection: Selection, chart: ChartSpec,
+                  publishing: Publishing | None = None) -> Figure:
     citations = selection.rows[selection.rows["chart"] == chart.file_name]
-    return draw_chart(chart, selection.points(chart), citations, publishing=publishing)
+    return draw_chart(chart, selection.points(chart), citations,
+                      publishing=publishing or Publishing())
 
 
 def _chart_outputs(selection: Selection, chart: ChartSpec, figure: Figure,
