@@ -173,7 +173,7 @@ def test_flagged_table_in_mark_order_one_row_per_figure_and_check(report):
     assert marks == sorted(marks)
     wire = [row for row in result.flagged if "402 km²" in row[1]]
     assert [row[3] for row in wire] == ["check exceeds_tolerance"]
-    assert "and 2 other citations of this figure" in wire[0][4]
+    assert wire[0][4] == "3 citations, all in checks.csv; first claim c000000000000003: 9 % above the map"
     issues = {(row[1].split(" ")[0], row[3]) for row in result.flagged}
     assert ("120", "revised (partial first release)") in issues and ("190", "revision") in issues
     assert not any("within 1 %" in row[4] for row in result.flagged)
@@ -308,3 +308,14 @@ def test_a_dense_series_lists_its_latest_and_flagged_points_and_sums_up_the_rest
     assert not (set(series["mark"]) - {latest, revised}) & listed
     summary = [h for h in heads if re.match(r"\[\d+–\d+\]", h)]
     assert len(summary) == 1 and f"{len(series) - 2} figures by {ANALYSTS}" in summary[0]
+
+
+def test_a_long_check_detail_is_cut_in_the_table_and_whole_in_the_result(claims, tmp_path):
+    words = " ".join(f"step{number}" for number in range(60))
+    checks = pd.DataFrame([{"claim_id": "c000000000000001", "status": "impossible",
+                            "detail": f"the stock falls {words} final-word"}])
+    result = build_report(claims, tmp_path, checks=checks)
+    [row] = [row for row in result.flagged if row[3] == "check impossible"]
+    assert row[4].endswith("final-word")
+    table = " ".join(text for text in _texts(PdfReader(result.pdf)) if text.startswith("Flagged figures"))
+    assert "the stock falls step0" in table and "final-word" not in table and "…" in table

@@ -185,11 +185,11 @@ def _check_rows(
     for (oid, issue), failed in grouped.items():
         failed.sort(key=lambda c: (str(c["claim_id"]), str(c.get("detail", ""))))
         first = failed[0]
+        # The count first: the table cuts a long detail, never the number of citations.
+        failing = len({str(c["claim_id"]) for c in failed})
         detail = f"claim {first['claim_id']}: {first.get('detail', '')}"
-        others = len({str(c["claim_id"]) for c in failed[1:]} - {str(first["claim_id"])})
-        if others:
-            detail += (f"; and {others} other citation{'s' if others != 1 else ''} of this figure "
-                       "(all in checks.csv)")
+        if failing > 1:
+            detail = f"{failing} citations, all in checks.csv; first {detail}"
         row = by_id[oid]
         cells = (_mark(oid, marks), figure_text(row), str(row["attribution"]), issue,
                  _with_review(detail, oid, reviews))

@@ -144,6 +144,7 @@ def _text_page(title: str, lines: list[str], page_number: int) -> Figure:
 _TABLE_X = (0.04, 0.09, 0.37, 0.52, 0.66)
 _TABLE_WRAP = (6, 52, 27, 25, 62)
 _TABLE_ROWS_PER_PAGE = 37  # lines, header excluded
+_CELL_LINES = 2  # lines of a cell at most
 _RULE_AT = 0.15  # of a line step above the next row's top: below the descenders of the last
 
 
@@ -152,8 +153,7 @@ def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Itera
     if not rows:
         yield _text_page(title, ["No figure in this section is revised, conflicting or failing a check."], 1)
         return
-    wrapped = [[textwrap.wrap(str(cell), width, break_on_hyphens=False) or [""]
-                for cell, width in zip(row, _TABLE_WRAP)] for row in rows]
+    wrapped = [[_cell_lines(str(cell), width) for cell, width in zip(row, _TABLE_WRAP)] for row in rows]
     page: list[list[list[str]]] = []
     used, number = 0, 1
     for cells in wrapped:
@@ -165,6 +165,15 @@ def table_pages(title: str, rows: list[tuple[str, str, str, str, str]]) -> Itera
         used += height
     if page:
         yield _table_page(title, page, number)
+
+
+def _cell_lines(text: str, width: int) -> list[str]:
+    """A cell wrapped to `width`, cut after _CELL_LINES lines with ' …': the table points
+    at a figure; its whole detail is in observations.csv and checks.csv (ReportResult.flagged)."""
+    lines = textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    if len(lines) <= _CELL_LINES:
+        return lines
+    return [*lines[:_CELL_LINES - 1], textwrap.shorten(" ".join(lines[_CELL_LINES - 1:]), width, placeholder=" …")]
 
 
 def _row_height(cells: list[list[str]]) -> int:
