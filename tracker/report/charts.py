@@ -13,7 +13,7 @@ Encodings shared by both kinds of chart, explained in each legend:
 - a small number: the point's mark in the references of report.pdf (on a dense chart only
   the latest of each series and the flagged ones: points.py `labelled`);
 - a gap in a line: no figure for much longer than the series' usual spacing (or a year);
-- computed from map geometry (method "computed"): a dashed step line with square markers,
+- computed from map geometry (method "computed"): a step line with open square markers,
   or a white bar outlined in the source's colour, beside the reported figures;
 - a dotted grey ring around a point or just beyond the end of a bar: a machine-read figure (read
   from text by the extractor) that no person has checked yet. Figures a reviewer confirmed
