@@ -318,3 +318,18 @@ def test_two_definitions_of_one_day_are_no_flag_but_a_revision_in_a_series_is():
     assert maps["labelled"].sum() == 2  # the latest of each definition
     cited = points[points["attribution"] == "ISW"]
     assert cited["labelled"].all() and not cited["dense"].any()
+
+
+def test_no_producer_colour_is_a_red_that_could_stand_beside_a_green():
+    import colorsys
+
+    from tracker.report.identity import FALLBACK_PALETTE, known_colours
+
+    for colour in {*known_colours().values(), *FALLBACK_PALETTE}:
+        hue, lightness, saturation = colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(colour))
+        is_red = saturation > 0.4 and 0.1 < lightness < 0.9 and (hue < 25 / 360 or hue > 345 / 360)
+        assert not is_red, colour
+    # Yellow does not read on white: none either.
+    assert all(abs(colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(c))[0] - 1 / 6) > 0.03
+               or colorsys.rgb_to_hls(*matplotlib.colors.to_rgb(c))[1] < 0.4
+               for c in {*known_colours().values(), *FALLBACK_PALETTE})

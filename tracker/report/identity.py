@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 
-# Okabe-Ito without yellow and vermillion, then Paul Tol's wine and olive: every colour
+# Okabe-Ito without yellow and vermillion, then Paul Tol's wine and indigo: every colour
 # reads on white, and none is a red that a green could stand beside.
 FALLBACK_PALETTE: tuple[str, ...] = (
-    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#882255", "#999933",
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#882255", "#332288",
 )
 
 # Conflict slugs of the ledger with their usual English names; any other slug is shown as
