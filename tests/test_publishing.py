@@ -89,3 +89,50 @@ def test_a_curated_note_stays_in_the_file_not_in_the_ledger(tmp_path):
     assert [row["definition"] for row in rows] == ["land area only"]
     assert "note" not in rows[0]
     assert not any("roundings" in cell for cell in rows[0].values())
+
+
+def test_the_job_carries_credit_and_licence_and_leaves_examples_out(tmp_path):
+    """`tracker run`: the settings reach the chart sidecars, report.pdf and datapackage.json;
+    an example source is exported but never charted."""
+    import json
+
+    from click.testing import CliRunner
+    from pypdf import PdfReader
+
+    from tracker.cli import cli
+
+    rows = ["metric,value,actor,territory,period_start,period_end,url,attribution"]
+    for month in range(1, 7):
+        rows.append(f"area_gained_km2,{100 + 10 * month},Northland,Southland,2025-{month:02d}-01,"
+                    f"2025-{month:02d}-28,https://example.org/m{month},Desk of Maps")
+    (tmp_path / "figures.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    example = ["metric,value,actor,territory,period_start,period_end,url,attribution"]
+    example += [f"area_gained_km2,{900 + month},Northland,Southland,2025-{month:02d}-01,"
+                f"2025-{month:02d}-28,https://example.org/x{month},Invented Desk"
+                for month in range(1, 7)]
+    (tmp_path / "example.csv").write_text("\n".join(example) + "\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[settings]\ncredit = "Chart by the Example Gazette data desk"\nlicence = "CC-BY-SA-4.0"\n'
+        '[[source]]\nid = "desk"\nkind = "curated"\npath = "figures.csv"\nconflict = "north-south"\n'
+        '[[source]]\nid = "demo"\nkind = "curated"\npath = "example.csv"\nconflict = "north-south"\n'
+        "example = true\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(cli, ["run", "--sources", str(tmp_path / "sources.toml"),
+                                      "--data-dir", str(tmp_path / "data"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+    sidecars = sorted(p for p in out.glob("*.json") if not p.name.startswith("."))
+    assert sidecars, "no chart sidecar written"
+    sidecar = json.loads(sidecars[0].read_text(encoding="utf-8"))
+    text = json.dumps(sidecar, ensure_ascii=False)
+    assert "Chart by the Example Gazette data desk" in text and "CC BY-SA 4.0" in text
+    assert "Invented Desk" not in text and "Desk of Maps" in text
+
+    pdf = PdfReader(out / "report.pdf")
+    assert "Example Gazette" in str(pdf.metadata.get("/Author", ""))
+    assert "Invented Desk" not in "".join(page.extract_text() for page in pdf.pages)
+
+    package = json.loads((out / "export" / "datapackage.json").read_text(encoding="utf-8"))
+    assert [entry["name"] for entry in package["licenses"]] == ["CC-BY-SA-4.0"]
+    exported = (out / "export" / "claims.csv").read_text(encoding="utf-8")
+    assert "Invented Desk" in exported, "an example source is still exported, marked by its source_id"

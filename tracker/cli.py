@@ -458,7 +458,12 @@ def _ledger_conflicts(data_dir: Path) -> set[str]:
                    "person confirmed or corrected them; rejected figures are left out too.")
 @click.option("--parquet", is_flag=True, help="Also write Parquet files (needs pyarrow: pip install .[parquet]).")
 @click.option("--sqlite", is_flag=True, help="Also write an SQLite database of the same tables.")
-def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite: bool) -> None:
+@click.option("--sources", "sources_path", type=click.Path(path_type=Path),
+              default=Path("sources.toml"), show_default=True,
+              help="sources.toml whose [settings] give the credit and licence written into "
+                   "datapackage.json and the datasette metadata (defaults when it is absent).")
+def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite: bool,
+           sources_path: Path) -> None:
     """Write claims.csv (current figures with their review status), history.csv (every
     reading with its status), observations.csv (and checks.csv when present) with a
     datapackage.json describing every column; optionally Parquet and SQLite.
@@ -469,21 +474,23 @@ def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite
         tracker export --reviewed-only --out reports/export-reviewed
     """
     sys.exit(_finish(lambda: _export(data_dir, out, parquet=parquet, sqlite=sqlite,
-                                     reviewed_only=reviewed_only)))
+                                     reviewed_only=reviewed_only, sources_path=sources_path)))
 
 
 def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
-            reviewed_only: bool = False) -> int:
+            reviewed_only: bool = False, sources_path: Path | None = None) -> int:
+    from tracker.config import ConfigError
     from tracker.export import export_data_dir
+    from tracker.publishing import load_publishing
     from tracker.store import StoreError
 
     # The whole ledger goes to history.csv; the current view to claims.csv. A missing,
     # empty or damaged ledger is refused (exit 2) before anything is written.
     try:
         written = export_data_dir(data_dir, out, reviewed_only=reviewed_only, parquet=parquet,
-                                  sqlite=sqlite,
+                                  sqlite=sqlite, publishing=load_publishing(sources_path),
                                   warn=lambda problem: click.echo(f"warning: {problem}", err=True))
-    except (StoreError, ImportError) as error:
+    except (StoreError, ImportError, ConfigError) as error:
         _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
     return EXIT_OK
@@ -562,7 +569,7 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     # A report with nothing to chart writes nothing and counts as a failed step (exit 1):
     # the export still runs, and the code says the report was not renewed.
     for step in (lambda: _report(data_dir, out, sources_path=sources_path),
-                 lambda: _export(data_dir, out / "export")):
+                 lambda: _export(data_dir, out / "export", sources_path=sources_path)):
         if _finish(step) != EXIT_OK:
             code = EXIT_RECORDED_FAILURES
     return code
