@@ -395,8 +395,9 @@ def _citation_line(row: dict, with_review: bool = False) -> str:
 
 
 def _series_summaries(rows: pd.DataFrame) -> list[tuple[int, list[str]]]:
-    """One entry per series of points not labelled on their chart: the range of their
-    marks, how many, whose, over which dates."""
+    """One entry per series of points not listed one by one: the range of their marks,
+    how many, which series (its producer, and its definition when the chart draws one
+    line per definition), over which dates."""
     if rows.empty:
         return []
     points = rows.drop_duplicates("mark")
@@ -406,15 +407,16 @@ def _series_summaries(rows: pd.DataFrame) -> list[tuple[int, list[str]]]:
         first = series.iloc[0]
         low, high = int(series["mark"].min()), int(series["mark"].max())
         computed = first["method"] == "computed"
-        noun = "snapshot" if computed else "figure"
-        how = " (computed from map geometry)" if computed else ""
+        noun = "snapshots" if computed else "figures"
+        whose = str(first.get("series") or "").strip() or (
+            attribution_of(first) + (" (computed from map geometry)" if computed else ""))
         marks = f"[{low:,}–{high:,}]" if high > low else f"[{low:,}]"
         dates = f"{series['_ref'].min():%Y-%m-%d} to {series['_ref'].max():%Y-%m-%d}"
+        count = f"{len(series):,} {noun if len(series) > 1 else noun[:-1]}"
         entries.append((low, [
-            f"{marks} {plural(len(series), noun).replace(str(len(series)), f'{len(series):,}', 1)} "
-            f"by {attribution_of(first)}{how}: {metric_label(str(first['metric'])).lower()}, "
-            f"{first['actor']} in {first['territory']}, {dates}; not labelled on the chart, every "
-            "figure and citation is in observations.csv"]))
+            f"{marks} {count} by {whose}: {metric_label(str(first['metric'])).lower()}, "
+            f"{first['actor']} in {first['territory']}, {dates}; not listed one by one here: "
+            "every figure and citation is in observations.csv"]))
     return entries
 
 
