@@ -20,13 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.generic import (
     ArrayObject,
     ByteStringObject,
     DecodedStreamObject,
     DictionaryObject,
+    IndirectObject,
     NameObject,
     TextStringObject,
 )
@@ -152,7 +153,7 @@ def _helvetica() -> DictionaryObject:
     })
 
 
-def _stamp(writer: PdfWriter, page, text: str, font) -> None:
+def _stamp(writer: PdfWriter, page: PageObject, text: str, font: IndirectObject) -> None:
     """Append a content stream printing `text` right-aligned in the top right corner."""
     resources = page["/Resources"].get_object()
     if "/Font" not in resources:
