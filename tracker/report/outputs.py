@@ -114,23 +114,41 @@ def _svg(figure: Figure, described: dict[str, str]) -> bytes:
 def points_csv(points: pd.DataFrame, citations: pd.DataFrame) -> bytes:
     """One row per point drawn, in mark order, with its number of citations and the
     publisher and URL of its first one."""
+    points = points.sort_values("mark", kind="mergesort")
     counts = citations.groupby("mark").size() if len(citations) else pd.Series(dtype="int64")
+    flow = points["_is_flow"].astype(bool)
+    # Column by column: a daily map series has thousands of points per chart.
+    columns = [
+        points["mark"].astype(int), points["metric"], points["actor"], points["territory"],
+        _days(points["_start"].where(flow)), _days(points["_end"].where(flow)),
+        _days(points["_as_of"].where(~flow)),
+        points["value"].map(_number), points["value_min"].map(_number),
+        points["value_max"].map(_number), points["metric"].map(lambda m: metric_unit(str(m))),
+        points["_qualifier"], _producers(points), points["definition"].map(_text),
+        points["method"], points["unchecked"].map(lambda u: "yes" if bool(u) else "no"),
+        points["observation_id"], points["mark"].map(lambda m: int(counts.get(m, 1))),
+        _publishers(points), points["url"].map(_text),
+    ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for _, point in points.sort_values("mark", kind="mergesort").iterrows():
-        writer.writerow([
-            int(point["mark"]), point["metric"], point["actor"], point["territory"],
-            _day(point["_start"]) if point["_is_flow"] else "",
-            _day(point["_end"]) if point["_is_flow"] else "",
-            "" if point["_is_flow"] else _day(point["_as_of"]),
-            _number(point["value"]), _number(point["value_min"]), _number(point["value_max"]),
-            metric_unit(str(point["metric"])), point["_qualifier"], attribution_of(point),
-            _text(point["definition"]), point["method"],
-            "yes" if bool(point["unchecked"]) else "no", point["observation_id"],
-            int(counts.get(point["mark"], 1)), publisher_of(point), _text(point["url"]),
-        ])
+    writer.writerows(zip(*(list(column) for column in columns)))
     return out.getvalue().encode("utf-8")
+
+
+def _days(moments: pd.Series) -> list[str]:
+    return [_day(moment) for moment in moments]
+
+
+def _producers(rows: pd.DataFrame) -> pd.Series:
+    """attribution_of per row (the name printed, 'unattributed' when there is none)."""
+    return rows["attribution"].map(lambda name: attribution_of({"attribution": name}))
+
+
+def _publishers(rows: pd.DataFrame) -> list[str]:
+    """publisher_of per row (the publisher, else the web site of the URL)."""
+    return [publisher_of({"publisher": publisher, "url": url})
+            for publisher, url in zip(rows["publisher"], rows["url"])]
 
 
 def _number(value: object) -> str:
@@ -164,8 +182,8 @@ def sidecar_json(chart: ChartSpec, points: pd.DataFrame, citations: pd.DataFrame
         "actor": chart.actor,
         "territory": chart.territory,
         "unit": metric_unit(chart.metric),
-        "definitions": _distinct(_text(d) for d in citations["definition"]),
-        "producers": _distinct(attribution_of(row) for _, row in points.iterrows()),
+        "definitions": _distinct(citations["definition"].map(_text)),
+        "producers": _distinct(_producers(points)),
         "sources": _sources(citations),
         "first_date": first,
         "last_date": last,
@@ -194,8 +212,8 @@ def _distinct(values: Iterable[str]) -> list[str]:
 
 def _sources(citations: pd.DataFrame) -> list[dict[str, str]]:
     """Every publisher of a plotted citation with its URLs (computed figures: none)."""
-    pairs = {(publisher_of(row), _text(row["url"])) for _, row in citations.iterrows()
-             if row["method"] != "computed"}
+    cited = citations.loc[citations["method"] != "computed", ["publisher", "url"]].drop_duplicates()
+    pairs = set(zip(_publishers(cited), cited["url"].map(_text)))
     return [{"publisher": publisher, "url": url} for publisher, url in sorted(pairs)]
 
 
@@ -205,7 +223,7 @@ def alt_text(chart: ChartSpec, points: pd.DataFrame) -> str:
     first, last = data_dates(points)
     kind = "Bar chart" if chart.is_flow else "Line chart"
     per = "per reported period" if chart.is_flow else "at the date each figure refers to"
-    producers = _distinct(attribution_of(row) for _, row in points.iterrows())
+    producers = _distinct(_producers(points))
     text = (f"{kind} of {metric_label(chart.metric).lower()} ({metric_unit(chart.metric)}) by "
             f"{chart.actor or 'an unnamed actor'} in {chart.territory or 'an unnamed territory'} "
             f"({chart.conflict or 'unspecified conflict'}), {per}, from {first} to {last}: "
@@ -224,7 +242,7 @@ def alt_text(chart: ChartSpec, points: pd.DataFrame) -> str:
 
 def _latest_per_producer(points: pd.DataFrame) -> list[tuple[str, pd.Series]]:
     """Per producer (alphabetical), its most recent point; ties to the highest mark."""
-    ordered = points.assign(_producer=[attribution_of(row) for _, row in points.iterrows()])
+    ordered = points.assign(_producer=_producers(points))
     ordered = ordered.sort_values(["_producer", "_ref", "mark"], kind="mergesort")
     return [(name, group.iloc[-1]) for name, group in ordered.groupby("_producer", sort=True)]
 
