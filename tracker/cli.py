@@ -321,7 +321,8 @@ def _did_you_mean(value: str, known) -> str:
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path),
               default=Path("sources.toml"), show_default=True,
               help="sources.toml whose [settings] give the credit and licence printed on every "
-                   "chart (defaults when the file does not exist).")
+                   "chart, and whose example sources are never charted (defaults when the file "
+                   "does not exist).")
 @click.option("--conflict", help="Only this conflict, as the ledger names it (e.g. russia-ukraine).")
 @click.option("--since", help="Only figures dated on or after YYYY, YYYY-MM or YYYY-MM-DD.")
 @click.option("--until", help="Only figures dated on or before YYYY, YYYY-MM or YYYY-MM-DD.")
