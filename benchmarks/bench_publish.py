@@ -32,7 +32,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_report import one_report, synthetic_claims  # noqa: E402
+from bench_report import one_report, synthetic_claims, write_job_folder  # noqa: E402
 
 from tracker.model import CLAIM_COLUMNS, claim_id, location_id  # noqa: E402
 
@@ -71,29 +71,9 @@ def snapshot_claims(days: int) -> pd.DataFrame:
 
 
 def write_data_dir(data_dir: Path, n_claims: int, snapshots: int) -> int:
-    """The data folder `tracker ingest` leaves for the combined ledger (see
-    bench_report.write_data_dir); the number of claims."""
-    from tracker.config import Settings
-    from tracker.extract import EXTRACTOR_VERSION
-    from tracker.ledger import write_claims
-    from tracker.ledger_file import ledger_digest
-    from tracker.ledger_store import LedgerStore
-    from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
-
-    path = Path(data_dir) / "processed" / "claims.csv"
+    """The data folder `tracker ingest` leaves for the combined ledger; the number of claims."""
     frame = pd.concat([synthetic_claims(n_claims), snapshot_claims(snapshots)], ignore_index=True)
-    write_claims(path, frame)
-
-    class _Config:
-        settings = Settings()
-
-    with LedgerStore.open(Path(data_dir), verified_sha256=ledger_digest(path.read_bytes())) as store:
-        store.apply([], {}, "")
-        _write_derived(store, Path(data_dir), _Config(), lambda message: None)
-        DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data_dir),
-                     clean=True, extractor_version=EXTRACTOR_VERSION,
-                     reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
-    return len(frame)
+    return write_job_folder(data_dir, frame)
 
 
 def _written(out: Path) -> str:

@@ -117,8 +117,14 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def write_data_dir(data_dir: Path, n_claims: int) -> int:
-    """The data folder `tracker ingest` would leave for this ledger: claims.csv and its
-    store, observations.csv and checks.csv, derived.json marking them up to date (as
+    """The data folder `tracker ingest` would leave for this ledger (write_job_folder);
+    return the number of claims."""
+    return write_job_folder(data_dir, synthetic_claims(n_claims))
+
+
+def write_job_folder(data_dir: Path, frame: pd.DataFrame) -> int:
+    """The data folder `tracker ingest` would leave for the ledger `frame`: claims.csv and
+    its store, observations.csv and checks.csv, derived.json marking them up to date (as
     benchmarks/ledger_at_scale.py builds its own); return the number of claims."""
     from tracker.config import Settings
     from tracker.extract import EXTRACTOR_VERSION
@@ -128,7 +134,6 @@ def write_data_dir(data_dir: Path, n_claims: int) -> int:
     from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
 
     path = Path(data_dir) / "processed" / "claims.csv"
-    frame = synthetic_claims(n_claims)
     write_claims(path, frame)
 
     class _Config:
