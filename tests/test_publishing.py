@@ -131,6 +131,9 @@ def test_the_job_carries_credit_and_licence_and_leaves_examples_out(tmp_path):
     pdf = PdfReader(out / "report.pdf")
     assert "Example Gazette" in str(pdf.metadata.get("/Author", ""))
     assert "Invented Desk" not in "".join(page.extract_text() for page in pdf.pages)
+    cover = " ".join(pdf.pages[0].extract_text().split())
+    assert "6 citations from example sources" in cover
+    assert "Chart by the Example Gazette data desk · Licence: CC BY-SA 4.0" in cover
 
     package = json.loads((out / "export" / "datapackage.json").read_text(encoding="utf-8"))
     assert [entry["name"] for entry in package["licenses"]] == ["CC-BY-SA-4.0"]

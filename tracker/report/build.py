@@ -156,7 +156,8 @@ def write_report(
     `selection.claim_observations` only their claims."""
     notify = progress or (lambda _message: None)
     out_dir = Path(out_dir)
-    scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics)
+    scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics,
+                        publishing=publishing)
     if not selection.charts:
         # Before anything is written: an empty report would replace a good one.
         raise NothingToChart(f"no figure to chart in this selection ({scope[0].rstrip('.')}; "
@@ -280,8 +281,10 @@ def _scope_text(
     since: str | None,
     until: str | None,
     metrics: list[str] | None,
+    publishing: Publishing | None = None,
 ) -> list[str]:
-    """What the report covers, from the arguments and the selection (no run date)."""
+    """What the report covers, from the arguments and the selection (no run date), and
+    the credit and licence it is published under."""
     citations = len(selection.rows)
     points = selection.rows["mark"].nunique() if citations else 0
     unchecked = selection.rows.loc[selection.rows["unchecked"], "mark"].nunique() if citations else 0
@@ -297,11 +300,20 @@ def _scope_text(
                       "corrected them"
                       + (f" ({selection.unchecked_left_out} left out)." if selection.unchecked_left_out
                          else "."))
+    drawn = sum(1 for chart in selection.charts if chart.drawn)
+    small = len(selection.charts) - drawn
+    summary = (f" ({plural(small, 'metric')} with fewer than three figures listed below, not "
+               "charted)") if small else ""
+    if selection.example_left_out:
+        review.append(f"{plural(selection.example_left_out, 'citation')} from example sources "
+                      "(example = true in sources.toml: text bundled to try the tracker, not "
+                      "reporting) left out.")
     return [
         selection_words(conflict, since, until, metrics, selection.reviewed_only),
         f"{plural(points, 'figure')} from {plural(citations, 'citation')} in "
-        f"{plural(len(selection.charts), 'chart')}, "
+        f"{plural(drawn, 'chart')}{summary}, "
         f"selected from {selection.ledger_count} current ledger rows.",
         *review,
         REVIEW_EXPLANATION,
+        (publishing or Publishing()).credit_line() + ".",
     ]
