@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,39 +23,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from ledger_at_scale import write_ledger_at_scale  # noqa: E402
+from ledger_at_scale import measured_command, write_ledger_at_scale  # noqa: E402
 
 TRACKER = Path(sys.executable).with_name("tracker")
 
 
-# Run in a child interpreter of its own around each export: RUSAGE_CHILDREN is the largest
-# peak of any child so far, so the peak of one export is read where it is the only child.
-_PROBE = """
-import resource, subprocess, sys, time
-started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - started
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-if done.returncode:
-    sys.stderr.write(done.stderr[-2000:])
-print(done.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
-"""
-
-
 def one_export(data: Path, out: Path, *options: str) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS MiB) of one `tracker export` in a child process.
-
-    CPU time (user and system) is printed too: on a shared machine the wall time also
-    counts the time other processes had the CPU."""
-    command = [str(TRACKER), "export", "--data-dir", str(data), "--out", str(out), *options]
-    done = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True)
-    try:
-        code, wall, cpu, peak = done.stdout.split()
-    except ValueError:
-        raise SystemExit(f"export could not be measured: {done.stderr[-2000:]}") from None
-    if code != "0":
-        raise SystemExit(f"export failed ({code}): {done.stderr[-2000:]}")
-    return float(wall), float(cpu), int(peak) / 1024
+    """(wall seconds, CPU seconds, peak RSS MiB) of one `tracker export` in a child process."""
+    return measured_command([str(TRACKER), "export", "--data-dir", str(data), "--out", str(out),
+                             *options])
 
 
 def measure(claims: int, keep: Path | None, unchecked: bool) -> None:

@@ -32,7 +32,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_report import one_report, synthetic_claims, write_job_folder  # noqa: E402
+from bench_report import one_report, synthetic_claims  # noqa: E402
+from ledger_at_scale import write_job_folder  # noqa: E402
 
 from tracker.model import CLAIM_COLUMNS, claim_id, location_id  # noqa: E402
 

@@ -28,7 +28,6 @@ import cProfile
 import pstats
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,9 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ledger_at_scale import measured_command, write_job_folder  # noqa: E402
 
 from tracker.model import CLAIM_COLUMNS, claim_id, location_id  # noqa: E402
 
@@ -122,59 +124,10 @@ def write_data_dir(data_dir: Path, n_claims: int) -> int:
     return write_job_folder(data_dir, synthetic_claims(n_claims))
 
 
-def write_job_folder(data_dir: Path, frame: pd.DataFrame) -> int:
-    """The data folder `tracker ingest` would leave for the ledger `frame`: claims.csv and
-    its store, observations.csv and checks.csv, derived.json marking them up to date (as
-    benchmarks/ledger_at_scale.py builds its own); return the number of claims."""
-    from tracker.config import Settings
-    from tracker.extract import EXTRACTOR_VERSION
-    from tracker.ledger import write_claims
-    from tracker.ledger_file import ledger_digest
-    from tracker.ledger_store import LedgerStore
-    from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
-
-    path = Path(data_dir) / "processed" / "claims.csv"
-    write_claims(path, frame)
-
-    class _Config:
-        settings = Settings()
-
-    with LedgerStore.open(Path(data_dir), verified_sha256=ledger_digest(path.read_bytes())) as store:
-        store.apply([], {}, "")
-        _write_derived(store, Path(data_dir), _Config(), lambda message: None)
-        DerivedState(ledger_sha256=store.csv_sha256, tables=derived_digests(data_dir),
-                     clean=True, extractor_version=EXTRACTOR_VERSION,
-                     reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
-    return len(frame)
-
-
-# Run in a child interpreter of its own around each report: RUSAGE_CHILDREN is the largest
-# peak of any child so far, so the peak of one report is read where it is the only child.
-_PROBE = """
-import resource, subprocess, sys, time
-started = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - started
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-if done.returncode:
-    sys.stderr.write(done.stderr[-2000:])
-print(done.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
-"""
-
-
 def one_report(data: Path, out: Path, *options: str) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS MiB) of one `tracker report` in a child
-    process. CPU time is printed too: on a shared machine the wall time also counts the
-    time other processes had the CPU."""
-    command = [str(TRACKER), "report", "--data-dir", str(data), "--out", str(out), *options]
-    done = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True)
-    try:
-        code, wall, cpu, peak = done.stdout.split()
-    except ValueError:
-        raise SystemExit(f"report could not be measured: {done.stderr[-2000:]}") from None
-    if code != "0":
-        raise SystemExit(f"report failed ({code}): {done.stderr[-2000:]}")
-    return float(wall), float(cpu), int(peak) / 1024
+    """(wall seconds, CPU seconds, peak RSS MiB) of one `tracker report` in a child process."""
+    return measured_command([str(TRACKER), "report", "--data-dir", str(data), "--out", str(out),
+                             *options])
 
 
 def _drawn(out: Path) -> str:

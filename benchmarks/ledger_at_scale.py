@@ -76,9 +76,15 @@ def _computed(number: int, day: date) -> dict:
 
 
 def write_ledger_at_scale(data_dir: Path, count: int) -> int:
-    """Write a ledger of about `count` claims into `data_dir` (its store, claims.csv and
-    derived tables) and mark the job's state as up to date with it; return the number of
-    rows."""
+    """Write a ledger of about `count` claims into `data_dir` (write_job_folder); return
+    the number of rows."""
+    return write_job_folder(data_dir, synthetic_claims(count))
+
+
+def write_job_folder(data_dir: Path, frame: pd.DataFrame) -> int:
+    """The data folder `tracker ingest` would leave for the ledger `frame`: claims.csv and
+    its store, observations.csv and checks.csv, and the job's state marking them up to
+    date; return the number of rows."""
     from tracker.config import Settings
     from tracker.extract import EXTRACTOR_VERSION
     from tracker.ledger import write_claims
@@ -87,7 +93,6 @@ def write_ledger_at_scale(data_dir: Path, count: int) -> int:
     from tracker.pipeline import DerivedState, _write_derived, derived_digests, reviews_digest
 
     path = Path(data_dir) / "processed" / "claims.csv"
-    frame = synthetic_claims(count)
     write_claims(path, frame)
 
     class _Config:
@@ -101,3 +106,35 @@ def write_ledger_at_scale(data_dir: Path, count: int) -> int:
                      clean=True, extractor_version=EXTRACTOR_VERSION,
                      reviews_sha256=reviews_digest(data_dir)).write(Path(data_dir))
     return len(frame)
+
+
+# Run in a child interpreter of its own around each command: RUSAGE_CHILDREN is the largest
+# peak of any child so far, so the peak of one command is read where it is the only child.
+_PROBE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+if done.returncode:
+    sys.stderr.write(done.stderr[-2000:])
+print(done.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def measured_command(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of `command` run in a child process; exits
+    the benchmark with the command's error when it fails. CPU time (user and system) is
+    given too: on a shared machine the wall time also counts other processes' turns."""
+    import subprocess
+    import sys
+
+    what = " ".join([Path(command[0]).name, *command[1:2]])  # "tracker report"
+    done = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True)
+    try:
+        code, wall, cpu, peak = done.stdout.split()
+    except ValueError:
+        raise SystemExit(f"{what} could not be measured: {done.stderr[-2000:]}") from None
+    if code != "0":
+        raise SystemExit(f"{what} failed ({code}): {done.stderr[-2000:]}")
+    return float(wall), float(cpu), int(peak) / 1024
