@@ -155,6 +155,7 @@ def write_report(
     flagged table and the references' notes read no other), and
     `selection.claim_observations` only their claims."""
     notify = progress or (lambda _message: None)
+    publishing = publishing or Publishing()
     out_dir = Path(out_dir)
     scope = _scope_text(selection, conflict=conflict, since=since, until=until, metrics=metrics,
                         publishing=publishing)
@@ -190,8 +191,8 @@ def write_report(
             for chart in charts:
                 if not chart.drawn:
                     continue  # too few figures for a chart: they are in the summary
-                figure = _chart_figure(selection, chart, publishing or Publishing())
-                files.update(_chart_outputs(selection, chart, figure, publishing or Publishing()))
+                figure = _chart_figure(selection, chart, publishing)
+                files.update(_chart_outputs(selection, chart, figure, publishing))
                 chart_paths.append(out_dir / chart.file_name)
                 log.add([figure], bookmark=chart_title(chart))
             flagged = flagged_rows(_charted(observations, charts), marks, checks, claim_observations,
@@ -203,7 +204,7 @@ def write_report(
             notes = observation_notes(observations, marks)
             log.add(_text_pages(f"References — {name}", reference_entries(section, notes), gap=False),
                     bookmark=f"References — {name}")
-    info = DocumentInfo(title=REPORT_TITLE, author=(publishing or Publishing()).credit,
+    info = DocumentInfo(title=REPORT_TITLE, author=publishing.credit,
                         subject=scope[0], bookmarks=tuple(log.bookmarks), links=tuple(log.links))
     files[PDF_NAME] = finish_pdf(pdf_bytes.getvalue(), info)
     written, removed = report_files(out_dir, files)
@@ -281,7 +282,7 @@ def _scope_text(
     since: str | None,
     until: str | None,
     metrics: list[str] | None,
-    publishing: Publishing | None = None,
+    publishing: Publishing,
 ) -> list[str]:
     """What the report covers, from the arguments and the selection (no run date), and
     the credit and licence it is published under."""
@@ -315,5 +316,5 @@ def _scope_text(
         f"selected from {selection.ledger_count} current ledger rows.",
         *review,
         REVIEW_EXPLANATION,
-        (publishing or Publishing()).credit_line() + ".",
+        publishing.credit_line() + ".",
     ]
