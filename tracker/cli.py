@@ -1,12 +1,16 @@
 """Command line: a thin layer over the library functions.
 
 Exit codes: 0 done; 1 done with failures that were recorded (bad rows, failing sources);
-2 unusable input or configuration, nothing written.
+2 unusable input or configuration, nothing written. The scheduled commands (`ingest`, `run`,
+`backfill`) tell a scheduler more (see EXIT_* below and the README's table): 1 a source
+failed this run, 3 rows were quarantined this run (every source answered), 4 the report
+or export could not be renewed.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -21,6 +25,12 @@ import click
 from tracker import __version__
 
 EXIT_OK, EXIT_RECORDED_FAILURES, EXIT_UNUSABLE = 0, 1, 2
+# Codes of the scheduled commands. When several apply, a failing source comes first, then
+# a report or export not renewed, then quarantined rows: the recipes in deploy/ treat 3 as
+# success (the digest lists the rows), so 3 must never hide a failure that needs a person.
+EXIT_SOURCE_FAILED = EXIT_RECORDED_FAILURES
+EXIT_QUARANTINED = 3
+EXIT_OUTPUT_FAILED = 4
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
@@ -42,8 +52,44 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class _Output:
+    """How much a command prints on stderr: 0 errors only (--quiet), 1 progress (the
+    default), 2 also timings and the run's digest (--verbose). The job's log
+    (data/state/logs/ingest.log) always gets the progress, whatever is printed."""
+
+    level = 1
+
+
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    if _Output.level >= 1:
+        click.echo(message, err=True)
+
+
+def _warn(message: str) -> None:
+    if _Output.level >= 1:
+        click.echo(f"warning: {message}", err=True)
+
+
+def _detail(message: str) -> None:
+    if _Output.level >= 2:
+        click.echo(message, err=True)
+
+
+def verbosity_options(command):
+    """--quiet and --verbose, for the commands a scheduler runs (ingest, run, backfill)."""
+    @functools.wraps(command)
+    def wrapper(*args, quiet: bool, verbose: bool, **kwargs):
+        if quiet and verbose:
+            raise click.UsageError("--quiet and --verbose cannot be used together")
+        _Output.level = 0 if quiet else 2 if verbose else 1
+        try:
+            return command(*args, **kwargs)
+        finally:
+            _Output.level = 1  # tests run many commands in one process
+    wrapper = click.option("--verbose", "-v", is_flag=True,
+                           help="Also print each step's time and the run's digest.")(wrapper)
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print errors only (progress still goes to the job's log).")(wrapper)
 
 
 class CommandFailed(Exception):
@@ -236,26 +282,32 @@ def _print_claims(rows: list[dict], output_format: str, columns: list[str]) -> N
 @click.option("--wait", "wait_s", type=click.FloatRange(0, MAX_WAIT_S), default=0.0, show_default=True,
               callback=lambda ctx, param, value: _not_nan(param, value),
               help="Seconds to wait for another running job to finish before giving up (at most a day).")
+@verbosity_options
 def ingest(sources_path: Path, data_dir: Path, wait_s: float) -> None:
     """Read every source, keep the raw bytes, extract and store the claims.
+
+    Exit codes: 0 done; 1 a source failed this run; 2 unusable configuration or data
+    folder (nothing written); 3 rows were quarantined this run.
 
     \b
     Example:
         tracker ingest --sources sources.toml --data-dir data
     """
-    sys.exit(_finish(lambda: _ingest(sources_path, data_dir, wait_s)))
+    sys.exit(_finish(lambda: _ingest(sources_path, data_dir, wait_s)[0]))
 
 
-def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
+def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0, config=None):
+    """(exit code, IngestResult) of one ingest; `config` when the caller loaded it."""
     from tracker.config import ConfigError
     from tracker.pipeline import run_ingest
     from tracker.sources import load_sources
     from tracker.store import StoreError
 
-    try:
-        config = load_sources(sources_path)
-    except ConfigError as error:
-        _fail(str(error))
+    if config is None:
+        try:
+            config = load_sources(sources_path)
+        except ConfigError as error:
+            _fail(str(error))
     now = _now()
     try:
         log = _open_log(data_dir)
@@ -278,7 +330,12 @@ def _ingest(sources_path: Path, data_dir: Path, wait_s: float = 0.0) -> int:
             where = f"{error.filename}: " if error.filename else ""
             _fail(f"{where}{error.strerror or error}; the stored ledger is unchanged")
         progress(f"ingest: {result.summary()}")
-    return result.exit_code
+    if _Output.level == 0:
+        # The progress lines that said so were not printed: errors are.
+        for outcome in result.outcomes:
+            if not outcome.ok:
+                click.echo(f"error: source {outcome.source_id} failed: {outcome.error}", err=True)
+    return result.exit_code, result
 
 
 def _open_log(data_dir: Path):
@@ -394,7 +451,7 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
         # is drawn is read whole (tracker/report/stored.py), the same bytes out.
         result = stored_report(data_dir, out, conflict=conflict, since=since, until=until,
                                metrics=metrics, reviewed_only=reviewed_only, progress=_progress,
-                               warn=lambda problem: click.echo(f"warning: {problem}", err=True),
+                               warn=_warn,
                                publishing=publishing)
         if result is None:
             # Any other ledger is checked in full. The whole view, filtered by build_report,
@@ -490,7 +547,7 @@ def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = 
     try:
         written = export_data_dir(data_dir, out, reviewed_only=reviewed_only, parquet=parquet,
                                   sqlite=sqlite, publishing=load_publishing(sources_path),
-                                  warn=lambda problem: click.echo(f"warning: {problem}", err=True))
+                                  warn=_warn)
     except (StoreError, ImportError, ConfigError) as error:
         _fail(str(error))
     _progress("export: " + ", ".join(str(p) for p in written))
@@ -549,8 +606,17 @@ def validate(data_dir: Path) -> None:
 @data_dir_option
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for charts, PDF and the export/ CSVs.")
+@verbosity_options
 def run(sources_path: Path, data_dir: Path, out: Path) -> None:
-    """The main job: ingest, then report, then export.
+    """The main job: ingest, then report, then export, then the digest of what changed.
+
+    The digest (OUT/digest.md and digest.json) is written, and sent as [notify] in the
+    sources file says, only when the run found something: new or revised figures, copies
+    that disagree, failed checks, a source failing runs in a row, quarantined rows.
+
+    Exit codes: 0 done; 1 a source failed this run; 2 unusable configuration or data folder
+    (nothing written); 3 rows were quarantined this run; 4 the report or export was not
+    renewed.
 
     \b
     Example (what `make run` does):
@@ -560,20 +626,150 @@ def run(sources_path: Path, data_dir: Path, out: Path) -> None:
 
 
 def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
-    """Ingest, then report and export; a failing report never stops the export.
+    """Ingest, then report and export, then the digest; a failing report never stops the
+    export. The exit code: 2 when the ingest could not run (nothing written); 1 when a
+    source failed; 4 when the report or export was not renewed; 3 when rows were
+    quarantined; 0 when all went well."""
+    import time
 
-    2 when the ingest could not run (nothing written); otherwise 1 when any step
-    recorded failures or failed, 0 when all went well."""
-    code = _finish(lambda: _ingest(sources_path, data_dir))
-    if code == EXIT_UNUSABLE:
+    from tracker.config import ConfigError
+    from tracker.digest import read_health
+    from tracker.sources import load_sources
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_UNUSABLE
+    health_before = read_health(data_dir)
+    ingested = {}
+
+    def ingest_step() -> int:
+        code, ingested["result"] = _ingest(sources_path, data_dir, config=config)
         return code
-    # A report with nothing to chart writes nothing and counts as a failed step (exit 1):
+
+    started = time.monotonic()
+    code = _finish(ingest_step)
+    if code == EXIT_UNUSABLE or "result" not in ingested:
+        return EXIT_UNUSABLE
+    _detail(f"time: ingest {time.monotonic() - started:.1f} s")
+    # A report with nothing to chart writes nothing and counts as a failed step (exit 4):
     # the export still runs, and the code says the report was not renewed.
-    for step in (lambda: _report(data_dir, out, sources_path=sources_path),
-                 lambda: _export(data_dir, out / "export", sources_path=sources_path)):
+    outputs_failed = False
+    for name, step in (("report", lambda: _report(data_dir, out, sources_path=sources_path)),
+                       ("export", lambda: _export(data_dir, out / "export", sources_path=sources_path))):
+        started = time.monotonic()
         if _finish(step) != EXIT_OK:
-            code = EXIT_RECORDED_FAILURES
-    return code
+            outputs_failed = True
+        _detail(f"time: {name} {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    try:
+        if _finish(lambda: _digest(config, data_dir, out, ingested["result"], health_before,
+                                   outputs_failed)) != EXIT_OK:
+            outputs_failed = True
+    except Exception as error:  # the data and reports are stored: say so, do not crash
+        click.echo(f"error: the digest could not be made: {error.__class__.__name__}: {error}",
+                   err=True)
+        outputs_failed = True
+    _detail(f"time: digest {time.monotonic() - started:.1f} s")
+    if code == EXIT_SOURCE_FAILED:
+        return code
+    return EXIT_OUTPUT_FAILED if outputs_failed else code
+
+
+def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
+            outputs_failed: bool) -> int:
+    """Write reports/digest.md and .json when the run changed something, and send them
+    (tracker/notify.py). A notice that cannot be delivered is recorded in digest.json and
+    the job's log; it never fails the run."""
+    from tracker.digest import RunFacts, build_digest, gather, read_health, render_markdown
+    from tracker.digest import subject as digest_subject
+    from tracker.digest import write_digest
+    from tracker.notify import send_digest
+
+    facts = RunFacts(
+        run_at=_now().strftime("%Y-%m-%dT%H:%M:%SZ"), exit_code=result.exit_code,
+        added_ids=result.added_ids, superseded_ids=result.superseded_ids,
+        retracted_ids=result.retracted_ids,
+        failed_sources={o.source_id: o.error for o in result.outcomes if not o.ok},
+        quarantined=list(result.rejected),
+        failures_before={k: int(v.get("consecutive_failures") or 0)
+                         if str(v.get("consecutive_failures") or "0").isdigit() else 0
+                         for k, v in health_before.items()},
+        health_after=read_health(data_dir),
+        example_sources=frozenset(s.id for s in config.sources if s.example),
+        outputs_failed=outputs_failed)
+    digest = build_digest(facts, gather(data_dir, facts), failing_runs=config.notify.failing_runs)
+    if not digest["changed"]:
+        _progress(f"digest: nothing changed; {out / 'digest.md'} left as it was, nothing sent")
+        return EXIT_OK
+    text = render_markdown(digest)
+    _detail(text)
+    notices = send_digest(digest_subject(digest), text, digest, config.notify, config.settings,
+                          os.environ)
+    written = write_digest(out, digest, [_notice_record(n) for n in notices])
+    lines = [f"digest: {digest_subject(digest)}; {written[0]}"]
+    for notice in notices:
+        state = "sent" if notice.ok else "NOT sent"
+        lines.append(f"    notice by {notice.channel} {state}: {notice.detail}")
+        if not notice.ok:
+            click.echo(f"error: the digest's notice by {notice.channel} was not sent: "
+                       f"{notice.detail}", err=True)
+    try:
+        with _open_log(data_dir) as log:
+            log.writelines(f"{facts.run_at} {line}\n" for line in lines)
+    except OSError:
+        pass  # the log is advisory; digest.json has the notices
+    for line in lines:
+        _progress(line)
+    return EXIT_OK
+
+
+def _notice_record(notice) -> dict[str, str]:
+    return {"channel": notice.channel, "ok": bool(notice.ok), "detail": notice.detail}
+
+
+@cli.command()
+@data_dir_option
+@click.option("--fail-after", "fail_after", type=click.IntRange(1, 100_000), default=3,
+              show_default=True, help="Exit 1 when a source has failed this many runs in a row.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def health(data_dir: Path, fail_after: int, output_format: str) -> None:
+    """Show each source's health after the last runs (data/state/source_health.csv).
+
+    Exit codes: 0 no source has failed --fail-after runs in a row; 1 some have (they are
+    listed on stderr); 2 no run has been recorded in this data folder.
+
+    \b
+    Example (the scheduled CI workflow's last step):
+        tracker health --data-dir data --fail-after 3
+    """
+    from tracker.digest import read_health
+
+    rows = read_health(data_dir)
+    if not rows:
+        _fail(f"{Path(data_dir) / 'state' / 'source_health.csv'}: no run recorded (or the file "
+              "is unreadable); run `tracker ingest` first")
+    failing = []
+    for source_id, row in sorted(rows.items()):
+        count_text = str(row.get("consecutive_failures") or "0")
+        count = int(count_text) if count_text.isdigit() else 0
+        if count >= fail_after:
+            failing.append(source_id)
+    if output_format == "json":
+        click.echo(json.dumps([rows[k] for k in sorted(rows)], indent=1, ensure_ascii=False))
+    else:
+        click.echo(f"{'source':<32} {'status':<7} {'failed runs':>11}  last success")
+        for source_id, row in sorted(rows.items()):
+            click.echo(f"{source_id:<32} {row.get('status', ''):<7} "
+                       f"{row.get('consecutive_failures', ''):>11}  {row.get('last_success_at') or 'never'}")
+    for source_id in failing:
+        row = rows[source_id]
+        click.echo(f"error: source {source_id} has failed {row.get('consecutive_failures')} runs "
+                   f"in a row (last success {row.get('last_success_at') or 'never'}): "
+                   f"{row.get('error', '')}", err=True)
+    sys.exit(EXIT_RECORDED_FAILURES if failing else EXIT_OK)
 
 
 @cli.command()

@@ -62,11 +62,18 @@ class IngestResult:
     claims_reactivated: int = 0  # superseded or retracted figures read again
     ledger_changed: bool = False
     write_failure: str = ""  # a write after the ledger's failed; the next run completes it
+    # What this run changed, by claim id: what the run's digest tells people (tracker/digest.py).
+    added_ids: list[str] = field(default_factory=list)
+    superseded_ids: dict[str, str] = field(default_factory=dict)  # old -> newer ('' none)
+    retracted_ids: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        failed = any(not o.ok for o in self.outcomes) or bool(self.rejected) or bool(self.write_failure)
-        return 1 if failed else 0
+        """1 when a source failed (or a write after the ledger's did), else 3 when rows were
+        quarantined, else 0: the codes a scheduler acts on (tracker/cli.py)."""
+        if any(not o.ok for o in self.outcomes) or self.write_failure:
+            return 1
+        return 3 if self.rejected else 0
 
     def summary(self) -> str:
         failed = sum(1 for o in self.outcomes if not o.ok)
@@ -367,6 +374,9 @@ def _store(gathered: list[tuple[SourceOutcome, Collected]], store: LedgerStore,
     plan = plan_history(stored, frame_readings(new), known_sources=known,
                         **_scopes(gathered, refused))
     result.claims_new = len(plan.added)
+    result.added_ids = list(plan.added)
+    result.superseded_ids = dict(plan.superseded)
+    result.retracted_ids = list(plan.retracted)
     result.claims_superseded = len(plan.superseded)
     result.claims_retracted = len(plan.retracted)
     result.claims_reactivated = len(plan.reactivated)
