@@ -18,6 +18,18 @@ from tracker.cli import (
 )
 
 
+def _parse_where(items: tuple[str, ...]) -> dict[str, list[str]]:
+    """--where key=value options as a where table: every key must match; a key given twice
+    lists alternatives (folder=A --where folder=B picks either)."""
+    where: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--where {item!r}: write property=value (e.g. layer_type=ukraine_control_map)")
+        where.setdefault(key.strip(), []).append(value.strip())
+    return where
+
+
 @click.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--method", type=click.Choice(["spherical", "geodesic"]),
@@ -25,50 +37,72 @@ from tracker.cli import (
               "ellipsoid, the reference. Default: spherical for DeepState maps, else geodesic.")
 @click.option("--denominator", "denominator_km2", type=float,
               help="Territory area (km²) for shares; default 603,700 for DeepState maps, none otherwise.")
+@click.option("--where", "where_items", multiple=True, metavar="KEY=VALUE",
+              help="Measure only the features whose property KEY is VALUE (a KML Placemark's "
+                   "folder, name or styleUrl, an ISW layer_type, ...). Repeatable: all keys "
+                   "must match; the same key twice lists alternatives.")
 @click.option("--as-published/--ukraine-only", default=True, show_default=True,
               help="DeepState maps: group as DeepState's own /areas series does (by colour; it "
                    "counted Transnistria as occupied until 2022-05-29), or count Ukraine's "
-                   "territory only, as the tracker's computed claims do.")
+                   "territory only, as the tracker's computed claims do. Other maps: no effect.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def area(path: Path, method: str | None, denominator_km2: float | None, as_published: bool,
-         output_format: str) -> None:
-    """Print the area of each category of a GeoJSON map (DeepState, ISW, any polygon layer).
+def area(path: Path, method: str | None, denominator_km2: float | None, where_items: tuple[str, ...],
+         as_published: bool, output_format: str) -> None:
+    """Print the areas of a map file: GeoJSON, KML or KMZ (DeepState, ISW, AMK, any polygon layer).
 
     DeepState maps are split into its categories (occupied since and before 24.02.2022, grey
     zone, liberated; satire and areas outside Ukraine listed as other_territories, never
     counted), plus occupied_total, their union. By default the grouping is DeepState's own,
     so the figures can be set beside its published series; --ukraine-only is the grouping
-    of the tracker's computed claims. Other maps give 'all' and its union.
+    of the tracker's computed claims. Any other map is measured as what it is: 'all' (the
+    selected polygons) and all_union (their union, overlaps counted once). The format is
+    read from the content, not the file name.
 
     \b
     Examples:
-        tracker area ../shared/data/1754251105.geojson --method spherical
+        tracker area 1754251105.geojson --method spherical     # a DeepState snapshot
         tracker area zone.geojson --denominator 365 --format json
+        tracker area 2026-02-01.kml --where "folder=Confirmed Russian controlled territory"
+        tracker area isw.geojson --where layer_type=ukraine_control_map --denominator 603628
     """
     from tracker import geo
 
-    payload = read_command_file(path)
-    classify = None
-    if as_published:
-        classify = lambda properties: geo.deepstate_category(properties, as_published=True)  # noqa: E731
-    try:
-        measured = geo.measure_map(payload, method, classify=classify)
-    except geo.GeoError as error:
-        _fail(f"{path}: {error}")
+    where = _parse_where(where_items)
     if denominator_km2 is not None and denominator_km2 <= 0:
         _fail("--denominator must be a positive area in km²")
+    payload = read_command_file(path)
+    try:
+        measured = geo.measure_map(payload, method, where=where, as_published=as_published)
+    except geo.GeoError as error:
+        _fail(f"{path}: {error}")
+    scan = measured.scan
+    if not measured.selected and not measured.problems:
+        if where and scan.features:
+            _fail(f"{path}: --where left out all {len(scan.features)} polygon feature(s); "
+                  + _values_hint(scan.features, where))
+        _fail(f"{path}: no polygon feature to measure ({scan.total} feature(s); "
+              f"{scan.skipped_summary()})")
     if denominator_km2 is None and measured.deepstate:
         denominator_km2 = geo.DENOMINATORS_KM2["deepstate"]
     rows = _rows(measured, denominator_km2)
-    for problem in measured.scan.problems:
+    for problem in measured.problems:
         click.echo(f"error: {path}: {problem}", err=True)
-    for feature in measured.scan.features:
-        if feature.repaired:
+    ignored = len(scan.problems) - len(measured.problems)
+    if ignored:
+        click.echo(f"{path}: {ignored} unmeasurable feature(s) outside --where ignored", err=True)
+    if measured.truncated:
+        click.echo(f"{'error' if measured.truncated_for_sure else 'warning'}: {path}: "
+                   f"{measured.truncated}", err=True)
+    for feature in scan.features:
+        if feature.repaired and geo.feature_matches(feature.properties, where):
             click.echo(f"warning: {path}: feature #{feature.index} ({feature.label}): invalid "
                        f"geometry ({feature.repaired}) repaired before measuring", err=True)
-    click.echo(f"{path}: {len(measured.scan.features)} polygon feature(s); "
-               f"{measured.scan.skipped_summary()}", err=True)
+    selection = (f"{measured.selected} of {len(scan.features)} polygon feature(s) selected by "
+                 f"--where, {measured.left_out} left out" if where
+                 else f"{len(scan.features)} polygon feature(s)")
+    click.echo(f"{path}: {measured.format.upper()} {'DeepState ' if measured.deepstate else ''}map; "
+               f"{selection}; {scan.skipped_summary()}", err=True)
     if output_format == "json":
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
     else:
@@ -77,9 +111,26 @@ def area(path: Path, method: str | None, denominator_km2: float | None, as_publi
             share = "" if row["share_pct"] is None else f"{row['share_pct']:.3f}"
             click.echo(f"{row['category']:<28} {row['area_km2']:>14,.3f} {share:>10} {row['features']:>9}")
         click.echo(f"method: {measured.method}; denominator: "
-                   + (f"{denominator_km2:,.0f} km²" if denominator_km2 else "none"))
-    # An unmeasurable feature makes the totals incomplete: say so in the exit code.
-    sys.exit(EXIT_RECORDED_FAILURES if measured.scan.problems else EXIT_OK)
+                   + (f"{denominator_km2:,.0f} km²" if denominator_km2 else "none")
+                   + (f"; selected: {measured.selected}, left out by --where: {measured.left_out}"
+                      if where else ""))
+    # An unmeasurable feature or a map cut short makes the totals incomplete: say so in the
+    # exit code.
+    incomplete = measured.problems or measured.truncated_for_sure
+    sys.exit(EXIT_RECORDED_FAILURES if incomplete else EXIT_OK)
+
+
+def _values_hint(features: list, where: dict[str, list[str]]) -> str:
+    """The values the map has for the --where keys, so a typo can be seen and fixed."""
+    parts = []
+    for key in where:
+        values = sorted({str(f.properties[key]) for f in features if key in f.properties})
+        if not values:
+            parts.append(f"no polygon has a property {key!r}")
+        else:
+            shown = ", ".join(repr(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
+            parts.append(f"{key!r} takes the values {shown}")
+    return "; ".join(parts)
 
 
 def _rows(measured, denominator_km2: float | None) -> list[dict]:

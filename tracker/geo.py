@@ -1,8 +1,9 @@
 """Polygon areas of control maps: parsing, checking, measuring, classifying. Pure.
 
 Nothing here reads the disk, the network or the clock: callers hand in the bytes of a
-GeoJSON document and get areas back, with every feature that could not be measured named
-and explained rather than silently dropped or mis-measured.
+GeoJSON, KML or KMZ document (`load_map`; tracker/mapformats.py reads the last two) and get
+areas back, with every feature that could not be measured named and explained rather than
+silently dropped or mis-measured.
 
 Two area methods, recorded with every figure:
 - ``spherical``: the classic GeoJSON/turf ring-area formula (Chamberlain & Duquette) on a
@@ -119,6 +120,8 @@ def load_collection(payload: bytes) -> dict[str, Any]:
         cut = error.pos >= len(payload.rstrip()) - 1 or ending not in (b"}", b"]")
         hint = " (truncated?)" if cut else ""
         raise GeoError(f"not valid JSON at byte {error.pos}: {error.msg}{hint}") from None
+    if isinstance(document, dict) and isinstance(document.get("error"), dict):
+        raise GeoError(arcgis_error_text(document["error"]))
     if isinstance(document, dict) and isinstance(document.get("map"), dict):
         document = document["map"]  # /api/history/last wraps the collection
     if isinstance(document, dict) and document.get("type") == "Feature":
@@ -129,6 +132,86 @@ def load_collection(payload: bytes) -> dict[str, Any]:
     if not isinstance(document.get("features"), list):
         raise GeoError("FeatureCollection has no 'features' list")
     return document
+
+
+def arcgis_error_text(error: dict[str, Any]) -> str:
+    """ArcGIS reports a failed query inside a 200 answer: {"error": {"code", "message", "details"}}."""
+    code = error.get("code")
+    message = str(error.get("message") or "no message")[:200]
+    details = error.get("details")
+    extra = "; ".join(str(d)[:200] for d in details[:3]) if isinstance(details, list) else ""
+    return (f"the server answered with an error instead of a map (ArcGIS error {code}: {message}"
+            + (f"; {extra}" if extra else "") + ")")
+
+
+def load_map(payload: bytes) -> dict[str, Any]:
+    """A FeatureCollection dict from GeoJSON, KML or KMZ bytes, the format told by content."""
+    return load_map_format(payload)[0]
+
+
+def load_map_format(payload: bytes) -> tuple[dict[str, Any], str]:
+    """(FeatureCollection, 'geojson' | 'kml' | 'kmz') of a map's bytes."""
+    from tracker import mapformats  # it imports GeoError from here
+
+    collection, kind = mapformats.map_collection(payload)
+    return (collection if collection is not None else load_collection(payload)), kind
+
+
+# ArcGIS's default and most common maximum page sizes ("maxRecordCount").
+_ARCGIS_PAGE_SIZES = frozenset({1000, 2000})
+
+
+def truncation_problem(collection: dict[str, Any]) -> tuple[str, bool]:
+    """(why the map may be cut short, whether that is certain), or ('', False).
+
+    An ArcGIS query answers at most one page of features and says so with
+    exceededTransferLimit (top level in f=json, under "properties" in f=geojson): the rest
+    of the map is missing and its area would be too small. A file whose OBJECTID features
+    number exactly a default page size is probably such a page, saved without the flag.
+    """
+    flags = [collection.get("exceededTransferLimit")]
+    if isinstance(collection.get("properties"), dict):
+        flags.append(collection["properties"].get("exceededTransferLimit"))
+    features = collection.get("features") or []
+    if any(flag is True or flag == "true" for flag in flags):
+        return (f"ArcGIS cut the answer short (exceededTransferLimit: true after {len(features):,} "
+                "feature(s)): the map is incomplete and its area would be too small; query "
+                "page by page (resultOffset, resultRecordCount) or narrow the 'where'"), True
+    if (len(features) in _ARCGIS_PAGE_SIZES and isinstance(features[0], dict)
+            and isinstance(features[0].get("properties"), dict)
+            and "OBJECTID" in features[0]["properties"]):
+        return (f"exactly {len(features):,} ArcGIS features, a default page size: the export "
+                "may be cut short, making the area too small"), False
+    return "", False
+
+
+def feature_matches(properties: dict[str, Any], where: dict[str, Any]) -> bool:
+    """Whether a feature's properties satisfy every condition of ``where``.
+
+    ``where`` maps a property to a wanted value or a list of alternatives. A value matches
+    when equal, or when both read the same as text ("3" matches 3, "true" matches true), so
+    values typed on a command line match numbers and booleans in a file. A missing property
+    matches nothing.
+    """
+    for key, wanted in where.items():
+        if key not in properties:
+            return False
+        allowed = wanted if isinstance(wanted, list) else [wanted]
+        if _as_text(properties[key]) not in {_as_text(a) for a in allowed}:
+            return False
+    return True
+
+
+def _as_text(value: Any) -> str:
+    """A property value as text for matching: JSON spellings of true, false and null, and
+    1.0 as 1 (so true never matches 1, as Python's == would have it)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def feature_label(properties: dict[str, Any], index: int) -> str:
@@ -619,9 +702,27 @@ def deepstate_category(properties: dict[str, Any], *, as_published: bool = False
     return _FILL_CATEGORY.get(fill, OTHER)
 
 
+# Words of DeepState's Ukrainian polygon names before it added machine keys (spring 2022):
+# "occupied", "liberated", ORDLO, Crimea, "in question".
+_DEEPSTATE_OLD_NAMES = ("окуповано", "звільнено", "ордло", "крим", "під питанням")
+
+
 def looks_like_deepstate(features: Iterable[MapFeature]) -> bool:
-    """True when features carry DeepState's styling (a fill colour or a geoJSON.* key)."""
-    return any("fill" in f.properties or deepstate_key(f.properties) for f in features)
+    """True when the features are DeepState's: a geoJSON.* machine key in a name, or (the
+    2022 maps without keys) one of its class colours on a polygon with its Ukrainian names.
+
+    A fill colour alone proves nothing: DeepState's palette is Google My Maps' default one,
+    so any My Maps export (AMK, KML converted by togeojson) carries #a52714 and the like, and
+    an ArcGIS or KML attribute may be called "fill". Classing such a map by colour would
+    measure its polygons as other_territories and its total as 0 km².
+    """
+    features = list(features)
+    if any(deepstate_key(f.properties) for f in features):
+        return True
+    return any(str(f.properties.get("fill") or "").strip().lower() in _FILL_CATEGORY
+               and any(word in str(f.properties.get("name") or "").lower()
+                       for word in _DEEPSTATE_OLD_NAMES)
+               for f in features)
 
 
 # --- time series ---------------------------------------------------------------------------
@@ -690,29 +791,52 @@ class MapAreas:
     union_km2: dict[str, float]
     scan: FeatureScan
     deepstate: bool
+    format: str = "geojson"      # geojson, kml or kmz
+    selected: int = 0            # polygon features measured (those matching ``where``)
+    left_out: int = 0            # polygon features ``where`` left out
+    problems: list[FeatureProblem] = field(default_factory=list)  # unmeasurable, selected ones
+    truncated: str = ""          # why the map may be cut short (truncation_problem), or ''
+    truncated_for_sure: bool = False
 
 
 def measure_map(payload: bytes, method: str | None = None, *,
                 classify: Callable[[dict[str, Any]], str] | None = None,
-                unions: dict[str, tuple[str, ...]] | None = None) -> MapAreas:
-    """Parse, check and measure a GeoJSON map. DeepState maps are classified by default;
-    other maps put every polygon in the category 'all'. ``unions`` names unions to measure
-    (name -> categories); by default the occupied total of a DeepState map, or 'all'.
-    Without a ``method``, DeepState maps are measured as DeepState does (spherical) and
-    other maps on the ellipsoid (geodesic)."""
-    scan = scan_features(load_collection(payload))
+                unions: dict[str, tuple[str, ...]] | None = None,
+                where: dict[str, Any] | None = None, as_published: bool = False) -> MapAreas:
+    """Parse, check and measure a GeoJSON, KML or KMZ map.
+
+    Maps that look like DeepState's (looks_like_deepstate) are classified into its
+    categories by default; other maps put every polygon in the category 'all'. ``where``
+    (property -> value or list of values, see feature_matches) selects the features to
+    measure; the unmeasurable features it leaves out are not counted as problems.
+    ``unions`` names unions to measure (name -> categories); by default the occupied total
+    of a DeepState map, or 'all'. Without a ``method``, DeepState maps are measured as
+    DeepState does (spherical) and other maps on the ellipsoid (geodesic). ``as_published``
+    groups a DeepState map as DeepState's own series does (deepstate_category); it changes
+    nothing on other maps, and an explicit ``classify`` overrides it."""
+    collection, kind = load_map_format(payload)
+    scan = scan_features(collection)
     deepstate = looks_like_deepstate(scan.features)
+    where = where or {}
+    selected = [f for f in scan.features if feature_matches(f.properties, where)]
+    problems = [p for p in scan.problems if feature_matches(p.properties, where)]
     if method is None:
         method = "spherical" if deepstate else "geodesic"
     if classify is None:
-        classify = deepstate_category if deepstate else (lambda properties: "all")
-    categories = [classify(f.properties) for f in scan.features]
+        if deepstate:
+            classify = lambda properties: deepstate_category(properties, as_published=as_published)  # noqa: E731
+        else:
+            classify = lambda properties: "all"  # noqa: E731
+    categories = [classify(f.properties) for f in selected]
     if unions is None:
         unions = {"occupied_total": OCCUPIED_CATEGORIES} if deepstate else {"all": ("all",)}
-    union_km2 = {name: union_area_km2([f for f, c in zip(scan.features, categories) if c in members],
+    union_km2 = {name: union_area_km2([f for f, c in zip(selected, categories) if c in members],
                                       method)
                  for name, members in unions.items()}
-    return MapAreas(method=method, categories=measure_categories(scan.features, categories, method),
-                    union_km2=union_km2, scan=scan, deepstate=deepstate)
+    truncated, certain = truncation_problem(collection)
+    return MapAreas(method=method, categories=measure_categories(selected, categories, method),
+                    union_km2=union_km2, scan=scan, deepstate=deepstate, format=kind,
+                    selected=len(selected), left_out=len(scan.features) - len(selected),
+                    problems=problems, truncated=truncated, truncated_for_sure=certain)
 
 

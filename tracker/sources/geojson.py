@@ -1,4 +1,10 @@
-"""`geojson`: any control map in GeoJSON (ISW exports, Gaza zones), mapped by a few keys.
+"""`geojson`: any control map (ISW exports, Gaza zones, AMK), mapped by a few keys.
+
+The file or URL may hold GeoJSON, KML or KMZ (told by content; tracker/mapformats.py), or
+an ArcGIS feature-service query answering GeoJSON (`.../FeatureServer/0/query?where=1%3D1&
+outFields=*&f=geojson`). An ArcGIS error inside a 200 answer fails the source with the
+server's message, and an answer ArcGIS cut at its page size (exceededTransferLimit) is
+refused: the map would be incomplete and its area too small.
 
     [[source]]
     id = "isw-2024-07-18"
@@ -8,7 +14,8 @@
     territory = "Ukraine"
     data_producer = "ISW"
     date_property = "date"                  # property holding the date: ISO text or epoch ms/s
-    where = { layer_type = "ukraine_control_map" }   # which features count (all by default)
+    where = { layer_type = "ukraine_control_map" }   # which features count (all by default);
+                                            # a KML layer: where = { folder = "..." }
     denominator_km2 = 603628                # adds a share of the territory
     area_method = "geodesic"                # or "spherical"
 
@@ -49,6 +56,9 @@ _TEXT_KEYS = ("actor", "territory", "data_producer", "date_property", "definitio
 _AREA_METRICS = tuple(m for m in STOCK_METRICS if is_area(m))
 _SHARE_METRICS = tuple(m for m in STOCK_METRICS if is_share(m))
 MAX_BYTES_CAP = 2**32
+# How a kept payload is labelled in data/raw, by the format read from its content.
+CONTENT_TYPES = {"geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml",
+                 "kmz": "application/vnd.google-earth.kmz"}
 
 
 def check_options(options: dict) -> str | None:
@@ -93,17 +103,27 @@ def check_where(where: Any) -> str | None:
 def collect(source: Source, context: Context) -> Collected:
     payload, origin = read_payload(source, context)
     try:
-        document = geo.load_collection(payload)
+        document, kind = geo.load_map_format(payload)
     except geo.GeoError as error:
         raise SourceError(f"{source.id}: {origin}: {error}") from None
-    record, is_new = context.store.keep(source.id, payload, origin=origin, content_type="application/geo+json",
+    truncated, certain = geo.truncation_problem(document)
+    if certain:
+        # Nothing is kept: a partial page is no snapshot of the map.
+        raise SourceError(f"{source.id}: {origin}: {truncated}")
+    if truncated:
+        context.progress(f"    {source.id}: warning: {truncated}")
+    record, is_new = context.store.keep(source.id, payload, origin=origin, content_type=CONTENT_TYPES[kind],
                                retrieved_at=context.retrieved_at)
     collected = Collected(documents_read=1, documents_new=int(is_new))
     method = str(source.options.get("area_method", "geodesic"))
     scan = geo.scan_features(document)
-    selected = [f for f in scan.features if _matches(f.properties, source.options.get("where", {}))]
+    where = source.options.get("where", {})
+    selected = [f for f in scan.features if geo.feature_matches(f.properties, where)]
     if scan.skipped_null or scan.skipped_points or scan.skipped_empty:
         context.progress(f"    {source.id}: {scan.skipped_summary()}")
+    if where:
+        context.progress(f"    {source.id}: 'where' selected {len(selected)} of "
+                         f"{len(scan.features)} polygon feature(s)")
     groups: dict[str, list[geo.MapFeature]] = {}
     for feature in selected:
         date = feature_date(feature.properties, source.options)
@@ -115,13 +135,15 @@ def collect(source: Source, context: Context) -> Collected:
             continue
         groups.setdefault(date, []).append(feature)
     # Only a bad feature the mapping would have counted makes the figures incomplete.
-    problems = [p for p in scan.problems if _matches(p.properties, source.options.get("where", {}))]
+    problems = [p for p in scan.problems if geo.feature_matches(p.properties, where)]
     for problem in problems:
         collected.rejects.append(Reject(f"{origin}#feature-{problem.index}",
                                         f"{source.id}: {problem}"))
     if not groups and not problems:
+        left_out = (f"; 'where' left out all {len(scan.features)} polygon feature(s)"
+                    if where and scan.features else "")
         raise SourceError(f"{source.id}: {origin}: no polygon feature to measure "
-                          f"({scan.total} feature(s); {scan.skipped_summary()})")
+                          f"({scan.total} feature(s); {scan.skipped_summary()}{left_out})")
     if problems:
         # An unmeasurable feature may belong to any date: every total would be too small.
         return collected
@@ -140,14 +162,6 @@ def read_payload(source: Source, context: Context) -> tuple[bytes, str]:
     payload = read_local_file(source, path, context.settings, label=f"{source.id}: {path}",
                               limit_bytes=limit)
     return payload, str(source.options["path"])
-
-
-def _matches(properties: dict[str, Any], where: dict[str, Any]) -> bool:
-    for key, wanted in where.items():
-        allowed = wanted if isinstance(wanted, list) else [wanted]
-        if properties.get(key) not in allowed and str(properties.get(key)) not in map(str, allowed):
-            return False
-    return True
 
 
 def feature_date(properties: dict[str, Any], options: dict[str, Any]) -> str | None:
