@@ -42,3 +42,23 @@ def test_ukraine_only_leaves_out_transnistria_in_spring_2022():
     ours = {row["category"]: row["area_km2"] for row in json.loads(result.stdout)}
     gap_km2 = published(1648989208)["occupied_to_24_02_2022"] - ours["occupied_to_24_02_2022"]
     assert 3000 < gap_km2 < 4000  # Transnistria, about 3,500 km²
+
+
+@pytest.mark.parametrize("name, where, expected_km2, rel", [
+    # SOURCES.md: recomputed 194.51 km², 53.3 % of the Strip
+    ("IDF_zone_191025.geojson", [], 194.51, 1e-4),
+    # SOURCES.md: 103,641 km² (ellipsoidal)
+    ("20220403_RussianAssessedCoTinUkraine.geojson", [], 103_641, 1e-4),
+    # the file's own area_km2 values sum to 108,301.32 km²; ours is the repaired union
+    ("2024-07-18.geojson", ["--where", "layer_type=ukraine_control_map"], 108_301.32, 0.002),
+])
+def test_other_maps_are_measured_as_what_they_are_not_as_deepstate_colours(name, where, expected_km2, rel):
+    """Until issue 16 the default --as-published classed every map by DeepState's colours:
+    these maps have no DeepState fill, so all went to other_territories and the counted
+    total was 0 km²."""
+    result = CliRunner().invoke(cli, ["area", str(DATA / name), "--format", "json", *where])
+    assert result.exit_code == 0, result.output
+    rows = {row["category"]: row for row in json.loads(result.stdout)}
+    assert "other_territories" not in rows
+    assert rows["all_union"]["area_km2"] == pytest.approx(expected_km2, rel=rel)
+    assert rows["all_union"]["method"] == "geodesic" and rows["all_union"]["counted"] is True

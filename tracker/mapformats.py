@@ -97,7 +97,8 @@ def kmz_document(payload: bytes, max_bytes: int = MAX_KML_BYTES) -> bytes:
                                    f"{member.file_size:,} bytes (a zip bomb)")
                 chunks.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
-        raise GeoError(f"not a KMZ (zip) file: {member.filename!r} cannot be inflated ({error})") from None
+        # zipfile stops at the declared size, so a lying header ends here (bad CRC).
+        raise GeoError(f"damaged KMZ: {member.filename!r} cannot be inflated ({error})") from None
     except (NotImplementedError, RuntimeError) as error:  # unknown compression, encryption
         raise GeoError(f"KMZ document {member.filename!r} cannot be read: {error}") from None
     return b"".join(chunks)
