@@ -424,3 +424,10 @@ def test_amk_confirmed_russian_control_matches_its_published_area():
     assert rows["all_union"]["features"] == 50 and rows["all_union"]["method"] == "geodesic"
     assert rows["all_union"]["area_km2"] == pytest.approx(209_464, abs=2.0)
     assert "50 of 214 polygon feature(s) selected by --where, 164 left out" in result.stderr
+
+
+def test_a_page_sized_arcgis_export_without_the_flag_gets_a_warning_only():
+    features = [{"type": "Feature", "properties": {"OBJECTID": n}, "geometry": None} for n in range(2000)]
+    note, certain = geo.truncation_problem({"type": "FeatureCollection", "features": features})
+    assert "exactly 2,000" in note and not certain
+    assert geo.truncation_problem({"type": "FeatureCollection", "features": features[:1999]}) == ("", False)
