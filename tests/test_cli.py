@@ -146,13 +146,13 @@ def test_report_with_nothing_to_chart_exits_2_and_writes_nothing(project: Path):
 
 def test_run_with_nothing_to_chart_still_exports_and_says_so(project: Path):
     """Example sources are never charted: the report has nothing to chart, writes nothing
-    and the job exits 1 (not renewed), but the export is written all the same."""
+    and the job exits 4 (not renewed), but the export is written all the same."""
     sources = project / "sources.toml"
     sources.write_text(sources.read_text(encoding="utf-8") + "example = true\n", encoding="utf-8")
     out = project / "reports"
     result = CliRunner().invoke(cli, ["run", "--sources", str(sources), "--data-dir",
                                       str(project / "data"), "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert "no figure to chart" in result.output
     assert not (out / "report.pdf").exists()
     assert (out / "export" / "claims.csv").is_file()

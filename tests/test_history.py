@@ -145,7 +145,7 @@ def test_a_row_the_schema_refuses_keeps_the_figure_it_replaced(project: Path):
                   [curated_row(), curated_row(metric="share_controlled_pct", value="190.3",
                                               period_start="", period_end="", as_of="2025-11-30")])
     result = ingest(project, 2)
-    assert result.exit_code == 1  # the bad row is quarantined...
+    assert result.exit_code == 3  # the bad row is quarantined...
     assert set(ledger(project)["status"]) == {"active"}  # ...and 19.3 % stays current
 
 

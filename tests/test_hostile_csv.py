@@ -66,7 +66,7 @@ def test_an_unclosed_quote_swallows_no_rows_end_to_end(project: Path) -> None:
     result = CliRunner().invoke(cli, ["ingest", "--sources", str(project / "sources.toml"),
                                       "--data-dir", str(project / "data")],
                                 env={"TRACKER_NOW": "2026-01-02T03:04:05Z"})
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 3, result.output
     assert "inputs/figures.csv:2: quote opened at column" in result.output
     stored = pd.read_csv(project / "data" / "processed" / "claims.csv")
     assert sorted(stored["value"]) == [400.0, 505.0]

@@ -324,7 +324,7 @@ def test_a_failing_report_never_stops_the_export(stored_project: Path):
     (reports / "report.pdf").mkdir()  # the report cannot be replaced
     result = invoke("run", "--sources", str(stored_project / "sources.toml"), "--data-dir",
                     str(stored_project / "data"), "--out", str(reports))
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output
     assert "Traceback" not in result.output and "report.pdf" in result.stderr
     assert (reports / "export" / "claims.csv").exists()
 
@@ -356,7 +356,7 @@ def test_an_unbounded_wait_is_refused(project: Path, wait: str):
 def test_a_curated_figure_needs_a_web_address_a_reader_can_open(project: Path, url: str):
     write_curated(project / "inputs" / "figures.csv", [curated_row(url=url), curated_row()])
     result = ingest(project)
-    assert result.exit_code == 1 and "url:" in result.stderr, result.output
+    assert result.exit_code == 3 and "url:" in result.stderr, result.output
     assert list(read_claims(ledger_path(project))["url"]) == ["https://example.org/a"]
 
 

@@ -126,7 +126,7 @@ def test_entry_without_link_is_recorded_and_without_date_still_read(tmp_path: Pa
                                    item("no date", httpserver.url_for("/dated-by-page"), date=None)])
     setup(tmp_path, f'[[source]]\nid = "wire"\nkind = "feed"\nurl = "{feed}"\n')
     result = ingest(tmp_path)
-    assert result.exit_code == 1 and "has no link" in result.output
+    assert result.exit_code == 3 and "has no link" in result.output
     quarantine = (tmp_path / "data" / "processed" / "quarantine.csv").read_text(encoding="utf-8")
     assert "has no link" in quarantine
     assert list((tmp_path / "data" / "raw" / "wire").glob("*.html"))
@@ -146,7 +146,7 @@ def test_failing_article_in_a_feed_is_retried_next_run(tmp_path: Path, httpserve
     feed = rss(item("flaky", httpserver.url_for("/flaky")))
     httpserver.expect_request("/feed.xml").respond_with_data(feed, content_type="application/rss+xml")
     setup(tmp_path, f'[[source]]\nid = "wire"\nkind = "feed"\nurl = "{httpserver.url_for("/feed.xml")}"\n')
-    assert ingest(tmp_path).exit_code == 1
+    assert ingest(tmp_path).exit_code == 3  # the page is quarantined; the feed answered
     assert not list((tmp_path / "data" / "raw" / "wire").glob("*.html"))
     assert ingest(tmp_path).exit_code == 0
     assert len(list((tmp_path / "data" / "raw" / "wire").glob("*.html"))) == 1

@@ -97,7 +97,7 @@ def test_html_without_article_text_is_quarantined_not_crashed(tmp_path: Path):
     (tmp_path / "empty.html").write_text("<html><body><nav>Menu</nav></body></html>", encoding="utf-8")
     write_sources(tmp_path, '[[source]]\nid = "e"\nkind = "article"\npath = "empty.html"\n')
     result = ingest(tmp_path)
-    assert result.exit_code == 1 and "no article text" in result.output
+    assert result.exit_code == 3 and "no article text" in result.output
 
 
 def test_article_needs_path_or_url(tmp_path: Path):
