@@ -82,7 +82,7 @@ def test_a_coordinate_that_is_no_number_withholds_the_map_and_names_the_feature(
     (tmp_path / "m.geojson").write_text(map_with_position(raw), encoding="utf-8")
     result = ingest(tmp_path, '[[source]]\nid = "m"\nkind = "geojson"\npath = "m.geojson"\n'
                               'actor = "Russia"\nas_of = "2025-10-19"\n')
-    assert result.exit_code == 1, result.output  # quarantined, not a silent wrong area
+    assert result.exit_code == 3, result.output  # quarantined, not a silent wrong area
     assert claims(tmp_path) == []
     [row] = quarantine(tmp_path)
     assert "feature #0 (bad one)" in row["reason"] and shown in row["reason"], row["reason"]
@@ -185,7 +185,7 @@ def test_a_feature_with_too_many_crossings_is_named_not_repaired(tmp_path):
     (tmp_path / "m.geojson").write_bytes(one_feature(ring, "star"))
     result = ingest(tmp_path, '[[source]]\nid = "m"\nkind = "geojson"\npath = "m.geojson"\n'
                               'actor = "Russia"\nas_of = "2025-10-19"\n')
-    assert result.exit_code == 1 and claims(tmp_path) == []
+    assert result.exit_code == 3 and claims(tmp_path) == []
     assert "feature #0 (star)" in quarantine(tmp_path)[0]["reason"]
 
 
@@ -236,7 +236,7 @@ def test_implausible_snapshot_ids_are_rejected_by_id_never_fetched_or_kept(tmp_p
     serve(httpserver, [GOOD_ID, *BAD_IDS])
     for _ in range(2):  # the second run is not failed by anything the first one kept
         result = ingest(tmp_path, deepstate_source(httpserver))
-        assert result.exit_code == 1 and "1 source(s), 0 failed" in result.output, result.output
+        assert result.exit_code == 3 and "1 source(s), 0 failed" in result.output, result.output
     assert geojson_requests(httpserver) == [f"/api/history/{GOOD_ID}/geojson"]
     reasons = [row["reason"] for row in quarantine(tmp_path)]
     for sid in BAD_IDS:
