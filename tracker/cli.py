@@ -967,3 +967,7 @@ from tracker.cli_history import history  # noqa: E402
 cli.add_command(history)
 
 import tracker.cli_review_data  # noqa: E402,F401  (registers `eval` and `review export`)
+
+from tracker.cli_backfill import backfill  # noqa: E402
+
+cli.add_command(backfill)
