@@ -469,3 +469,47 @@ def test_missing_days_are_remembered_only_once_the_mirror_had_time_to_publish():
     assert backfill.settled_missing(days, now) == [date(2025, 12, 1), date(2025, 12, 28)]
     with pytest.raises(ValueError, match="no such day"):
         backfill.parse_day("2025-02-30")
+
+
+# --- the real maps in ../shared/data (read in place, never copied) ----------------------------
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+needs_shared = pytest.mark.skipif(not (SHARED_DATA / "deepstatemap_data_20240709.geojson").exists(),
+                                  reason="../shared/data (real DeepState maps) is not present")
+# cyterat file day -> the area of its union by DeepState's method (../shared/data/SOURCES.md)
+CYTERAT_KM2 = {"20240709": 109_313.6, "20250804": 114_250.3, "20251130": 115_684.2,
+               "20260201": 116_392.1, "20260822": 116_936.5}
+
+
+@needs_shared
+def test_real_cyterat_days_and_a_real_last_snapshot(tmp_path, httpserver):
+    """The real snapshot 1720471259 served as /last, then cyterat's five files backfilled:
+    the day /last already has is not fetched, the others measure as SOURCES.md says, and
+    the union leaves out Tuzla (the full map's total is 4.4 km² more on the same map)."""
+    sid = 1720471259  # 2024-07-08 20:40 UTC, the map of cyterat's 20240709 file
+    wrapped = (b'{"id": 1720471259, "datetime": "08.07 \xd0\xbe 23:40", "map": '
+               + (SHARED_DATA / f"{sid}.geojson").read_bytes() + b"}")
+    httpserver.expect_request("/api/history/public").respond_with_data("no", status=401)
+    httpserver.expect_request("/api/history/last").respond_with_data(wrapped)
+    for day in CYTERAT_KM2:
+        httpserver.expect_request(f"/mirror/data/deepstatemap_data_{day}.geojson").respond_with_data(
+            (SHARED_DATA / f"deepstatemap_data_{day}.geojson").read_bytes())
+    sources = write_sources(tmp_path, source_text(httpserver, 'areas_url = ""\n'))
+    now = datetime(2026, 8, 23, 6, tzinfo=timezone.utc)
+    assert ingest(tmp_path, sources, now=now).outcomes[0].ok
+    env = {"TRACKER_NOW": "2026-08-23T06:00:00Z"}
+    for day in CYTERAT_KM2:
+        map_day = (datetime.strptime(day, "%Y%m%d") - timedelta(days=1)).strftime("%Y-%m-%d")
+        result = CliRunner(env=env).invoke(backfill_command, [
+            "ds", "--since", map_day, "--until", map_day, "--sources", str(sources),
+            "--data-dir", str(tmp_path / "data")])
+        assert result.exit_code == 0, result.output
+    fetched = [r.path for r, _ in httpserver.log if r.path.startswith("/mirror/")]
+    assert len(fetched) == 4 and not any("20240709" in path for path in fetched)
+    rows = claims(tmp_path)
+    unions = {r["url"].rsplit("_", 1)[-1][:8]: float(r["value"]) for r in rows
+              if r["metric"] == "area_controlled_km2" and "mirror's daily union" in r["definition"]}
+    assert unions == pytest.approx({d: v for d, v in CYTERAT_KM2.items() if d != "20240709"}, abs=0.1)
+    [full] = [float(r["value"]) for r in rows if r["as_of"] == "2024-07-08"
+              and r["metric"] == "area_controlled_km2" and r["definition"].startswith("occupied_total")]
+    assert full - CYTERAT_KM2["20240709"] == pytest.approx(4.4, abs=0.2)  # Tuzla

@@ -200,8 +200,8 @@ def collect(source: Source, context: Context) -> Collected:
         failure = str(error)
     last_problem = _poll_last(context, source, collected, polled) if polled else ""
     if failure and last_problem:
-        failure = (f"the snapshot list and /last both failed: {failure}; {last_problem}; "
-                   "stored snapshots are kept")
+        hint = " (raise 'max_bytes' in [settings])" if "-byte cap" in last_problem else ""
+        failure = f"the snapshot list and /last both failed: {failure}; {last_problem}{hint}"
     elif failure and "HTTP 401" not in failure and "HTTP 403" not in failure:
         # The list is broken, not closed: /last kept the run going, the quarantine says so.
         collected.rejects.append(Reject(listing_url, f"{source.id}: snapshot list not read "
