@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from werkzeug import Response
 
 from tracker import backfill, geo
+from tracker.cli import cli  # first: tracker.cli imports and registers tracker.cli_backfill
 from tracker.cli_backfill import backfill as backfill_command
 from tracker.pipeline import run_ingest
 from tracker.sources import load_sources
@@ -314,7 +315,7 @@ def test_a_full_deepstate_mirror_is_classified_and_a_wrong_format_is_refused(tmp
     assert result.outcomes[0].ok
     # no backfill_since on the source: the scheduled run does not touch the mirror
     assert not any("mirror" in m for m in messages)
-    code = CliRunner(env={"TRACKER_NOW": "2026-01-05T12:00:00Z"}).invoke(backfill_command, [
+    code = CliRunner(env={"TRACKER_NOW": "2026-01-05T12:00:00Z"}).invoke(cli, ["backfill",
         "ds", "--since", "2025-12-30", "--until", "2026-01-03", "--sources", str(sources),
         "--data-dir", str(tmp_path / "data")])
     assert code.exit_code == 3, code.output
@@ -334,7 +335,7 @@ def test_a_full_deepstate_mirror_is_classified_and_a_wrong_format_is_refused(tmp
 
 def run_backfill(folder: Path, sources: Path, *args: str):
     return CliRunner(env={"TRACKER_NOW": "2026-01-05T12:00:00Z"}).invoke(
-        backfill_command, [*args, "--sources", str(sources), "--data-dir", str(folder / "data")])
+        cli, ["backfill", *args, "--sources", str(sources), "--data-dir", str(folder / "data")])
 
 
 def test_backfill_command_fills_only_that_source_and_keeps_the_others(tmp_path, httpserver):
@@ -393,14 +394,19 @@ def test_backfill_command_refuses_bad_input_with_exit_2(tmp_path, httpserver):
         assert result.exit_code == 2, (args, result.output)
         assert words in result.output, (args, result.output)
     assert not (tmp_path / "data" / "processed").exists()
-    assert "Example" in CliRunner().invoke(backfill_command, ["--help"]).output
+    assert cli.commands["backfill"] is backfill_command
+    assert "Example" in CliRunner().invoke(cli, ["backfill", "--help"]).output
 
 
 def test_backfill_stops_at_a_failing_mirror_and_leaves_the_days_for_later(tmp_path, httpserver):
     httpserver.expect_request(re.compile(r"^/mirror/")).respond_with_data("down", status=503)
     sources = write_sources(tmp_path, source_text(httpserver))
-    result = run_backfill(tmp_path, sources, "ds", "--since", "2025-12-01", "--until", "2025-12-10")
+    result = run_backfill(tmp_path, sources, "ds", "--since", "2025-12-01", "--until", "2025-12-10",
+                          "--quiet")
     assert result.exit_code == 3, result.output
+    assert "day 1/10" not in result.output  # --quiet: the progress goes to the job's log only
+    log = (tmp_path / "data" / "state" / "logs" / "ingest.log").read_text(encoding="utf-8")
+    assert "day 1/10: 2025-12-01" in log and "backfill stopped" in log
     [row] = table(tmp_path / "data" / "processed" / "quarantine.csv")
     assert "HTTP 503" in row["reason"] and "10 day(s) left for later runs" in row["reason"]
     assert len([p for p, _ in httpserver.log]) == 1
@@ -500,7 +506,7 @@ def test_real_cyterat_days_and_a_real_last_snapshot(tmp_path, httpserver):
     env = {"TRACKER_NOW": "2026-08-23T06:00:00Z"}
     for day in CYTERAT_KM2:
         map_day = (datetime.strptime(day, "%Y%m%d") - timedelta(days=1)).strftime("%Y-%m-%d")
-        result = CliRunner(env=env).invoke(backfill_command, [
+        result = CliRunner(env=env).invoke(cli, ["backfill",
             "ds", "--since", map_day, "--until", map_day, "--sources", str(sources),
             "--data-dir", str(tmp_path / "data")])
         assert result.exit_code == 0, result.output
