@@ -5,6 +5,10 @@ Layout:
     [settings]
     contact = "data-desk@example.org"     # goes into the HTTP User-Agent
 
+    [notify]                              # optional: where a run's digest goes
+    smtp_host = "smtp.example.org"        # secrets (webhook URL, SMTP password) come from
+    smtp_to = ["desk@example.org"]        # environment variables only, never from this file
+
     [[source]]
     id = "afp-isw-monthly"                # unique; names data/raw/<id>/
     kind = "curated"                      # a module in tracker/sources/
@@ -95,6 +99,52 @@ _SETTING_RANGES: dict[str, tuple[float, float, bool]] = {
 }
 
 
+WEBHOOK_FORMATS = ("text", "adaptive-card", "json")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """The [notify] table: where a run's digest is sent (tracker/notify.py sends it).
+
+    Only the names of the environment variables holding secrets are kept here: a webhook
+    URL carries its token in the path, and sources.toml is a file people commit and share.
+    """
+
+    # "text": {"text": ...}, which Slack, Mattermost and Teams' old connectors accept;
+    # "adaptive-card": the message Teams' Workflows webhooks want; "json": the digest's
+    # subject, text and summary as they are, for a receiver of one's own.
+    webhook_format: str = "text"
+    webhook_url_env: str = "TRACKER_WEBHOOK_URL"
+    smtp_host: str = ""
+    smtp_port: int = 587  # submission; STARTTLS is required on it
+    smtp_from: str = ""
+    smtp_to: tuple[str, ...] = ()
+    smtp_user_env: str = "TRACKER_SMTP_USER"
+    smtp_password_env: str = "TRACKER_SMTP_PASSWORD"
+    smtp_ca_file: Path | None = None  # a private CA (an intranet relay, tests) instead of the system's
+    subject_prefix: str = "[tracker]"
+    timeout_s: float = 10.0  # per connection attempt and per read, webhook and SMTP alike
+    failing_runs: int = 3  # a source failing this many runs in a row is named by the digest
+
+    def webhook_url(self, environ: Mapping[str, str]) -> str:
+        """The webhook URL from the environment; "" when none is set (no webhook)."""
+        return environ.get(self.webhook_url_env, "").strip()
+
+    @property
+    def email_configured(self) -> bool:
+        return bool(self.smtp_host and self.smtp_to)
+
+
+_NOTIFY_TEXT = ("webhook_format", "webhook_url_env", "smtp_host", "smtp_from", "smtp_user_env",
+                "smtp_password_env", "smtp_ca_file", "subject_prefix")
+_NOTIFY_KEYS = frozenset(_NOTIFY_TEXT) | {"smtp_port", "smtp_to", "timeout_s", "failing_runs"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A plain address, local@domain: no display name, no list, nothing a header could split on.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*")
+MAX_SUBJECT_PREFIX_CHARS = 100
+MAX_RECIPIENTS = 100
+
+
 @dataclass(frozen=True)
 class Source:
     id: str
@@ -123,6 +173,7 @@ class Config:
     sources: list[Source] = field(default_factory=list)
     # Checked like the others, so that enabling one later cannot bring a surprise at run time.
     disabled: list[Source] = field(default_factory=list)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
 
 def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], frozenset[str]]]) -> Config:
@@ -137,11 +188,12 @@ def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], froz
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
-    unknown_top = set(raw) - {"settings", "source"}
+    unknown_top = set(raw) - {"settings", "notify", "source"}
     if unknown_top:
         raise ConfigError(f"{path}: unknown section(s) {', '.join(sorted(unknown_top))}; "
-                          "expected [settings] and [[source]]")
+                          "expected [settings], [notify] and [[source]]")
     settings = _settings(path, raw.get("settings", {}))
+    notify = _notify(path, raw.get("notify", {}))
     entries = raw.get("source", [])
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: no [[source]] entries")
@@ -153,7 +205,7 @@ def load_config(path: Path, known_kinds: Mapping[str, tuple[frozenset[str], froz
         _claim_folder(path, number, source.id, folders)
         # `enabled` is a bool: _source refused anything else.
         (sources if entry.get("enabled", True) else disabled).append(source)
-    return Config(path=path, settings=settings, sources=sources, disabled=disabled)
+    return Config(path=path, settings=settings, sources=sources, disabled=disabled, notify=notify)
 
 
 def _claim_folder(path: Path, number: int, source_id: str, folders: dict[str, str]) -> None:
@@ -210,6 +262,120 @@ def _setting_problem(key: str, value: Any) -> str | None:
         lower = f"at least {low:g}" if low_allowed else f"more than {low:g}"
         return f"must be {lower} and at most {high:g} (got {value!r})"
     return None
+
+
+def _notify(path: Path, raw: Any) -> NotifySettings:
+    where = f"{path}: [notify]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    defaults = NotifySettings()
+    for key in raw:
+        # Before the unknown-key check: a secret written here deserves its own answer.
+        problem = _secret_key_problem(key, raw, defaults)
+        if problem:
+            raise ConfigError(f"{where}: key {key!r}: {problem}")
+    unknown = set(raw) - _NOTIFY_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+                          f"known keys: {', '.join(sorted(_NOTIFY_KEYS))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        problem = _notify_problem(key, value)
+        if problem:
+            raise ConfigError(f"{where}: key {key!r} {problem}")
+        values[key] = value
+    if "smtp_to" in values:
+        values["smtp_to"] = tuple(values["smtp_to"])
+    if "timeout_s" in values:
+        values["timeout_s"] = float(values["timeout_s"])
+    if values.get("smtp_ca_file"):
+        ca_file = Path(values["smtp_ca_file"])
+        ca_file = ca_file if ca_file.is_absolute() else path.resolve().parent / ca_file
+        if not ca_file.is_file():
+            raise ConfigError(f"{where}: key 'smtp_ca_file': no such file {ca_file}")
+        values["smtp_ca_file"] = ca_file
+    else:
+        values.pop("smtp_ca_file", None)
+    notify = NotifySettings(**values)
+    # Half an e-mail setup would silently send nothing: say what is missing.
+    if notify.smtp_host and not notify.smtp_to:
+        raise ConfigError(f"{where}: smtp_host is set but smtp_to is not (the addresses to send to)")
+    if notify.smtp_to and not notify.smtp_host:
+        raise ConfigError(f"{where}: smtp_to is set but smtp_host is not (the server to send through)")
+    if notify.smtp_host and not notify.smtp_from:
+        raise ConfigError(f"{where}: smtp_from is needed with smtp_host (the sender's address)")
+    return notify
+
+
+def _secret_key_problem(key: str, raw: Mapping[str, Any], defaults: NotifySettings) -> str | None:
+    """A secret written in the file: refused, with the environment variable to use instead."""
+    lower = key.lower()
+    if lower in ("webhook_url", "webhook", "url") or (lower.startswith("webhook") and "url" in lower
+                                                        and lower != "webhook_url_env"):
+        env = raw.get("webhook_url_env", defaults.webhook_url_env)
+        return (f"the webhook URL carries its token, so it is read from the environment only: "
+                f"remove it here and set the environment variable {env} "
+                "(or name another variable with webhook_url_env)")
+    if lower in ("smtp_user", "user", "username", "smtp_username"):
+        env = raw.get("smtp_user_env", defaults.smtp_user_env)
+        return (f"SMTP credentials are read from the environment only: remove it here and set "
+                f"the environment variable {env} (or name another variable with smtp_user_env)")
+    if lower.endswith("_env"):
+        return None
+    if any(word in lower for word in ("password", "passwd", "token", "secret", "api_key", "apikey")):
+        env = raw.get("smtp_password_env", defaults.smtp_password_env)
+        webhook_env = raw.get("webhook_url_env", defaults.webhook_url_env)
+        return (f"secrets are read from the environment only: remove it here and set the "
+                f"environment variable {env} for the SMTP password, or {webhook_env} for the "
+                "webhook URL (its token is part of the URL)")
+    return None
+
+
+def _notify_problem(key: str, value: Any) -> str | None:
+    """Why `value` cannot be the [notify] setting `key`, or None."""
+    if key in _NOTIFY_TEXT:
+        if not isinstance(value, str):
+            return f"must be text in quotes (got {type(value).__name__} {value!r})"
+        if _CONTROL.search(value):
+            return f"must be one line without control characters (got {value!r})"
+    if key == "webhook_format" and value not in WEBHOOK_FORMATS:
+        return f"must be one of {', '.join(WEBHOOK_FORMATS)} (got {value!r})"
+    if key.endswith("_env") and not _ENV_NAME.fullmatch(value):
+        hint = " (the variable's name, not its value)" if "://" in value or "@" in value else ""
+        return (f"must be the name of an environment variable, letters, digits and '_'"
+                f"{hint} (got {_shown(value)})")
+    if key == "smtp_host" and value and (not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", value)
+                                         or value.count(":") == 1 or len(value) > 253):
+        return (f"must be a host name or address, without scheme or port (the port goes in "
+                f"smtp_port) (got {value!r})")
+    if key == "smtp_from" and value and not _ADDRESS.fullmatch(value):
+        return f"must be a plain e-mail address such as tracker@example.org (got {value!r})"
+    if key == "subject_prefix" and len(value) > MAX_SUBJECT_PREFIX_CHARS:
+        return f"must be at most {MAX_SUBJECT_PREFIX_CHARS} characters (got {len(value)})"
+    if key == "smtp_to":
+        if isinstance(value, str):
+            return f'must be a list of addresses in brackets, e.g. ["{value}"] (got a single text)'
+        if not isinstance(value, list) or not value:
+            return f"must be a non-empty list of e-mail addresses (got {value!r})"
+        if len(value) > MAX_RECIPIENTS:
+            return f"must list at most {MAX_RECIPIENTS} addresses (got {len(value)})"
+        for address in value:
+            if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
+                return f"must list plain e-mail addresses such as desk@example.org (got {address!r})"
+    whole_range = {"smtp_port": (1, 65535), "failing_runs": (1, 1000)}.get(key)
+    if whole_range and (isinstance(value, bool) or not isinstance(value, int)
+                        or not whole_range[0] <= value <= whole_range[1]):
+        return f"must be a whole number from {whole_range[0]} to {whole_range[1]} (got {value!r})"
+    if key == "timeout_s":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or not 0 < value <= 600:
+            return f"must be a number of seconds more than 0 and at most 600 (got {value!r})"
+    return None
+
+
+def _shown(value: str) -> str:
+    """A value for an error message; one that may be the secret itself is not repeated."""
+    return "a URL or address" if "://" in value or "@" in value else repr(value)
 
 
 MAX_CREDIT_CHARS = 300  # one line under a chart

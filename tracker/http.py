@@ -12,11 +12,15 @@ wall-time budget (`max_request_s`) that a trickling server cannot stretch; a hos
 failing is skipped for the rest of the run (`max_host_failures`); and unless
 `allow_private_hosts` is set, no request reaches a loopback, private, link-local or other
 non-public address, whether a feed entry names it or a redirect leads there.
+
+One POST is here too (`HttpClient.post_json`), for the run's digest to a webhook: the same
+guards, no redirect followed, at most one retry, and errors that never show the URL's path.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import threading
 import time
@@ -30,6 +34,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from tracker import __version__
 from tracker.config import Settings
@@ -60,6 +65,34 @@ class Fetched:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The answer to a POST: its status, how many attempts it took, the start of its body."""
+
+    status: int
+    attempts: int
+    body: bytes  # at most MAX_POST_ANSWER_BYTES: enough for an error message, never stored
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+MAX_POST_ANSWER_BYTES = 4096
+
+
+def redact_url(url: str) -> str:
+    """scheme://host[:port] of `url`: a webhook URL carries its token in the path or query."""
+    parts = urlsplit(url)
+    try:
+        host = parts.hostname or "(no host)"
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        host, port = parts.hostname or "(no host)", ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower() or '(no scheme)'}://{host}{port}/..."
 
 
 def user_agent(settings: Settings) -> str:
@@ -330,6 +363,81 @@ class HttpClient:
                     return self._finish(url, current, response, guard)
             raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
 
+    def post_json(self, url: str, payload: object, *, timeout_s: float | None = None) -> Posted:
+        """POST `payload` as JSON to `url` (a webhook): at most two attempts, no redirect followed.
+
+        The fetch guards hold: http(s) only, no private address unless allow_private_hosts,
+        the wall-time budget of max_request_s, a capped read of the answer. A second attempt
+        is made only when the first surely did not deliver (no connection was made) or the
+        receiver asked for one (429, 5xx), and only if `retries` in [settings] is not 0: a
+        read that timed out is not repeated, since the receiver may have the message already.
+        Every status comes back as a Posted, a redirect included; errors (FetchError) name
+        the URL redacted to its scheme and host, since the path of a webhook is its secret.
+        """
+        try:
+            check_url(url)
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            timeout_s = timeout_s if timeout_s is not None else self.settings.timeout_s
+            with _Guard(self.settings.max_request_s, not self.settings.allow_private_hosts) as guard:
+                self._check_address(url)
+                return self._post_with_retry(url, body, timeout_s, guard)
+        except FetchError as error:
+            message = str(error).removeprefix(f"{error.url}: ")
+            raise FetchError(redact_url(url), message, error.status) from None
+
+    def _post_with_retry(self, url: str, body: bytes, timeout_s: float, guard: _Guard) -> Posted:
+        attempts = 1 + min(1, self.settings.retries)
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        for attempt in range(1, attempts + 1):
+            left_s = guard.remaining_s()
+            if left_s <= 0:
+                raise self._post_over_budget(url, attempt - 1)
+            timeout = (min(10.0, timeout_s, left_s), min(timeout_s, left_s))
+            try:
+                response = self.session.post(url, data=body, headers=headers, timeout=timeout,
+                                             stream=True, allow_redirects=False)
+            except requests.RequestException as error:
+                if guard.refused is not None:
+                    address, kind = guard.refused
+                    raise _refusal(url, urlsplit(url).hostname or "", address, kind) from None
+                if guard.expired:
+                    raise self._post_over_budget(url, attempt) from None
+                problem, unsent = _post_problem(error, timeout_s)
+                if not unsent or attempt == attempts:
+                    tries = f" after {attempt} attempts" if attempt > 1 else ""
+                    raise FetchError(url, f"{problem}{tries}") from None
+                wait_s = self.settings.backoff_s
+            else:
+                with response:
+                    answer = self._read_answer(response)
+                if response.status_code not in RETRY_STATUSES or attempt == attempts:
+                    return Posted(response.status_code, attempt, answer)
+                wait_s = retry_after_s(response.headers.get("Retry-After"))
+                wait_s = self.settings.backoff_s if wait_s is None else wait_s
+                if wait_s > self.settings.max_retry_after_s or wait_s >= guard.remaining_s():
+                    return Posted(response.status_code, attempt, answer)  # not worth the wait
+            self.sleep(wait_s)
+        raise AssertionError("unreachable")
+
+    def _post_over_budget(self, url: str, attempts: int) -> FetchError:
+        return FetchError(url, f"no answer within max_request_s = {self.settings.max_request_s:g} s "
+                               f"({attempts} attempt(s))")
+
+    @staticmethod
+    def _read_answer(response: requests.Response) -> bytes:
+        """The start of an answer, for an error message; the rest is not read."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=MAX_POST_ANSWER_BYTES):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= MAX_POST_ANSWER_BYTES:
+                    break
+        except requests.RequestException:
+            pass  # the status is what counts; a cut answer only shortens the message
+        return b"".join(chunks)[:MAX_POST_ANSWER_BYTES]
+
     def _check_address(self, url: str) -> None:
         """Refuse a URL whose host resolves to a non-public address (unless allowed).
 
@@ -488,6 +596,41 @@ class HttpClient:
             self._count_failure(url)
             raise self._over_budget(url)
         return b"".join(chunks)
+
+
+def _post_problem(error: requests.RequestException, timeout_s: float) -> tuple[str, bool]:
+    """What went wrong with a POST attempt, and whether the request surely never left.
+
+    Only then is a second attempt harmless: a read that timed out, or a connection lost
+    after the request was sent, may have delivered the message already.
+    """
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"TLS failed ({_os_reason(error) or error.__class__.__name__})", False
+    if isinstance(error, requests.ConnectTimeout):
+        return f"could not connect within {timeout_s:g} s", True
+    if isinstance(error, requests.Timeout):
+        return (f"timed out after {timeout_s:g} s waiting for the answer (not repeated: the "
+                "receiver may have the message already)"), False
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    if isinstance(reason, NewConnectionError):
+        return f"could not connect ({_os_reason(reason) or 'connection failed'})", True
+    if isinstance(error, requests.ConnectionError):
+        return "connection lost before the answer (not repeated: the message may have arrived)", False
+    return f"request failed: {error.__class__.__name__}", False
+
+
+def _os_reason(error: BaseException) -> str:
+    """The operating system's words for the cause of `error` ('Connection refused'), if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        reason = getattr(current, "reason", None)
+        current = current.__cause__ or current.__context__ or (
+            reason if isinstance(reason, BaseException) else None)
+    return ""
 
 
 def _host_key(url: str) -> str:
