@@ -188,7 +188,7 @@ def collect(source: Source, context: Context) -> Collected:
         _claims_from_store(context, source, collected, snapshot_url)
         return collected
     polled = last_url(source.options)
-    failure = ""
+    list_error: SourceError | None = None
     try:
         _from_list(context, source, collected, listing_url, snapshot_url, areas_url)
     except SourceError as error:
@@ -197,19 +197,17 @@ def collect(source: Source, context: Context) -> Collected:
         if isinstance(error, _ListClosed):
             # The official list is closed since 2026-08; /last is how snapshots come now.
             context.progress(f"    list closed (HTTP {error.status}); using /last")
-        failure = str(error)
+        list_error = error
     last_problem = _poll_last(context, source, collected, polled) if polled else ""
-    if failure and last_problem:
+    failure = ""
+    if list_error is not None and last_problem:
         hint = " (raise 'max_bytes' in [settings])" if "-byte cap" in last_problem else ""
-        failure = f"the snapshot list and /last both failed: {failure}; {last_problem}{hint}"
-    elif failure and "HTTP 401" not in failure and "HTTP 403" not in failure:
+        failure = f"the snapshot list and /last both failed: {list_error}; {last_problem}{hint}"
+    elif list_error is not None and not isinstance(list_error, _ListClosed):
         # The list is broken, not closed: /last kept the run going, the quarantine says so.
         collected.rejects.append(Reject(listing_url, f"{source.id}: snapshot list not read "
-                                        f"({failure}); the /last snapshot was read instead"))
-        failure = ""
-    elif failure:
-        failure = ""
-    elif last_problem:
+                                        f"({list_error}); the /last snapshot was read instead"))
+    elif last_problem and list_error is None:
         context.progress(f"    /last not read: {last_problem}")
     # The mirror goes on when DeepState is down: its days are stored, their figures come
     # with the next run that succeeds (every run derives figures from all stored maps).
