@@ -72,6 +72,44 @@ def test_a_failing_source_alerts_at_the_threshold_and_every_threshold_runs_after
         {"source_id": "feed", "failed_runs": 4}]
 
 
+def _observation(observation_id: str, value: str, attribution: str = "DeepState",
+                 definition: str = "", **fields: str) -> dict[str, str]:
+    row = {"observation_id": observation_id, "conflict": "russia-ukraine",
+           "metric": "area_controlled_km2", "value": value, "actor": "Russia",
+           "territory": "Ukraine", "as_of": "2025-08-08", "period_start": "", "period_end": "",
+           "attribution": attribution, "definition": definition, "conflicts_with": "",
+           "revision_of": "", "superseded_by": "", "publishers": attribution}
+    row.update(fields)
+    return row
+
+
+def test_a_maps_two_definitions_are_no_conflict_but_producers_apart_are_a_disagreement():
+    total = _observation("o-total", "114348", definition="occupied_total: all occupied",
+                         conflicts_with="o-after")
+    after = _observation("o-after", "70379", definition="occupied_after_24_02_2022: since 2022",
+                         conflicts_with="o-total")
+    quoted_far = _observation("o-isw", "100000", attribution="ISW")
+    quoted_near = _observation("o-wire", "113000", attribution="Wire analysis")
+    tables = Tables(claims={"c1": _row("c1", "114348", metric="area_controlled_km2")},
+                    observations={o["observation_id"]: o for o in (total, after, quoted_far, quoted_near)},
+                    observation_of={"c1": "o-total"},
+                    same_figure={"o-total": ["o-isw", "o-wire"]})
+    digest = build_digest(RunFacts(run_at="t", exit_code=0, added_ids=["c1"]), tables,
+                          tolerance_pct=5.0)
+    assert digest["conflicts"] == []
+    (disagreement,) = digest["disagreements"]
+    assert sorted(f["observation_id"] for f in disagreement["figures"]) == ["o-isw", "o-total"]
+    assert "Sources that disagree by more than 5 % (1)" in render_markdown(digest)
+    # Two copies of one definition that disagree are listed.
+    twin = _observation("o-twin", "114900", definition="occupied_total: all occupied",
+                        conflicts_with="o-total")
+    tables.observations["o-twin"] = twin
+    tables.observations["o-total"]["conflicts_with"] = "o-after o-twin"
+    digest = build_digest(RunFacts(run_at="t", exit_code=0, added_ids=["c1"]), tables)
+    assert [sorted(f["observation_id"] for f in c["figures"]) for c in digest["conflicts"]] == [
+        ["o-total", "o-twin"]]
+
+
 def test_long_lists_are_cut_in_the_text_but_whole_in_the_json():
     claims = {f"c{n:03d}": _row(f"c{n:03d}", str(n)) for n in range(MAX_LISTED + 7)}
     digest = build_digest(RunFacts(run_at="t", exit_code=0, added_ids=list(claims)),

@@ -699,7 +699,8 @@ def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
         health_after=read_health(data_dir),
         example_sources=frozenset(s.id for s in config.sources if s.example),
         outputs_failed=outputs_failed)
-    digest = build_digest(facts, gather(data_dir, facts), failing_runs=config.notify.failing_runs)
+    digest = build_digest(facts, gather(data_dir, facts), failing_runs=config.notify.failing_runs,
+                          tolerance_pct=config.settings.check_tolerance_pct)
     if not digest["changed"]:
         _progress(f"digest: nothing changed; {out / 'digest.md'} left as it was, nothing sent")
         return EXIT_OK

@@ -26,6 +26,7 @@ DIGEST_JSON = "digest.json"
 MAX_LISTED = 25
 FAILED_CHECK_STATUSES = ("exceeds_tolerance", "impossible")
 DEFAULT_FAILING_RUNS = 3
+DEFAULT_TOLERANCE_PCT = 5.0  # [settings] check_tolerance_pct, as tracker check uses it
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Tables:
 
     claims: dict[str, dict[str, str]] = field(default_factory=dict)  # claim id -> ledger row
     observations: dict[str, dict[str, str]] = field(default_factory=dict)  # id -> row
+    # Observations of the same figure (conflict, metric, actor, territory, time) from other
+    # producers than a new one's, by the new observation's id: what it may disagree with.
+    same_figure: dict[str, list[str]] = field(default_factory=dict)
     observation_of: dict[str, str] = field(default_factory=dict)  # claim id -> observation id
     checks: list[dict[str, str]] = field(default_factory=list)
 
@@ -58,8 +62,8 @@ class Tables:
 # --- the pure core -----------------------------------------------------------------------
 
 
-def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FAILING_RUNS
-                 ) -> dict[str, Any]:
+def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FAILING_RUNS,
+                 tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> dict[str, Any]:
     """The digest of one run as a JSON-able dict; `changed` says whether to publish it."""
     newer = {new for new in facts.superseded_ids.values() if new}
     shown = [c for c in facts.added_ids
@@ -70,24 +74,28 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
     new_figures = sorted((_figure(tables.claims[c]) for c in shown), key=_figure_order)
     revisions = _revisions(facts, tables)
     conflicts = _conflicts(facts, tables)
+    disagreements = _disagreements(facts, tables, tolerance_pct)
     failed_checks = _failed_checks(facts, tables)
     failing, recovered = _source_trouble(facts, failing_runs)
     retracted = [_figure(tables.claims[c]) for c in facts.retracted_ids if c in tables.claims]
     alerts = [s for s in failing if s["alert"]]
-    changed = bool(new_figures or revisions or conflicts or failed_checks or alerts or recovered
-                   or facts.quarantined or retracted)
+    changed = bool(new_figures or revisions or conflicts or disagreements or failed_checks
+                   or alerts or recovered or facts.quarantined or retracted)
     return {
         "run_at": facts.run_at,
         "exit_code": facts.exit_code,
         "changed": changed,
         "counts": {"new_figures": len(new_figures), "revisions": len(revisions),
-                   "conflicts": len(conflicts), "failed_checks": len(failed_checks),
+                   "conflicts": len(conflicts), "disagreements": len(disagreements),
+                   "failed_checks": len(failed_checks),
                    "sources_failing": len(failing), "sources_recovered": len(recovered),
                    "rows_quarantined": len(facts.quarantined), "figures_retracted": len(retracted),
                    "example_figures_not_listed": examples},
         "new_figures": new_figures,
         "revisions": revisions,
         "conflicts": conflicts,
+        "disagreements": disagreements,
+        "tolerance_pct": tolerance_pct,
         "failed_checks": failed_checks,
         "sources_failing": failing,
         "sources_recovered": recovered,
@@ -108,6 +116,7 @@ def subject(digest: dict[str, Any]) -> str:
                  ("new_figures", "new figures", "new figure"),
                  ("revisions", "revisions", "revision"),
                  ("conflicts", "conflicting copies", "conflicting copy"),
+                 ("disagreements", "disagreements between sources", "disagreement between sources"),
                  ("failed_checks", "failed checks", "failed check"),
                  ("sources_failing", "sources failing", "source failing"),
                  ("sources_recovered", "sources recovered", "source recovered"),
@@ -135,6 +144,8 @@ def render_markdown(digest: dict[str, Any]) -> str:
     section("Revisions", [_revision_line(r) for r in digest["revisions"]], len(digest["revisions"]))
     section("Copies of one release that disagree",
             [_conflict_line(c) for c in digest["conflicts"]], len(digest["conflicts"]))
+    section(f"Sources that disagree by more than {digest['tolerance_pct']:g} %",
+            [_conflict_line(c) for c in digest["disagreements"]], len(digest["disagreements"]))
     section("Figures that fail a check against a map",
             [_check_line(c) for c in digest["failed_checks"]], len(digest["failed_checks"]))
     section(f"Sources failing {digest['failing_runs']} or more runs in a row",
@@ -217,7 +228,8 @@ def _revisions(facts: RunFacts, tables: Tables) -> list[dict[str, Any]]:
 def _observation(row: dict[str, str]) -> dict[str, str]:
     keys = ("observation_id", "conflict", "metric", "value", "value_min", "value_max",
             "qualifier", "actor", "territory", "as_of", "period_start", "period_end",
-            "attribution", "publishers", "n_citations", "first_published_at")
+            "attribution", "definition", "method", "publishers", "n_citations",
+            "first_published_at")
     return {key: row.get(key, "") for key in keys}
 
 
@@ -232,18 +244,73 @@ def _revision_line(revision: dict[str, Any]) -> str:
 
 
 def _conflicts(facts: RunFacts, tables: Tables) -> list[dict[str, Any]]:
+    """Copies of one release that disagree (tracker/observations.py). Observations do not
+    tell a producer's definitions apart, so a map's two areas of one day (occupied in all,
+    and since 2022 only) name each other: only copies of one definition are listed."""
     found, seen = [], set()
-    for claim in facts.added_ids:
-        observation = tables.observations.get(tables.observation_of.get(claim, ""))
-        if not observation or not observation.get("conflicts_with"):
+    for observation in _new_observations(facts, tables):
+        if not observation.get("conflicts_with"):
             continue
-        group = frozenset([observation["observation_id"], *_split(observation["conflicts_with"])])
-        if group in seen:
+        key = definition_key(observation.get("definition", ""))
+        group = frozenset([observation["observation_id"], *(
+            other for other in _split(observation["conflicts_with"])
+            if other in tables.observations
+            and definition_key(tables.observations[other].get("definition", "")) == key)])
+        if len(group) < 2 or group in seen:
             continue
         seen.add(group)
-        found.append({"figures": [_observation(tables.observations[o])
-                                  for o in sorted(group) if o in tables.observations]})
+        found.append({"figures": [_observation(tables.observations[o]) for o in sorted(group)]})
     return found
+
+
+def _disagreements(facts: RunFacts, tables: Tables, tolerance_pct: float) -> list[dict[str, Any]]:
+    """A new figure and another producer's figure of the same thing (conflict, metric,
+    actor, territory, date or period) more than `tolerance_pct` apart. Definitions must
+    match, or one side give none (a figure quoted in an article names no definition)."""
+    found, seen = [], set()
+    for observation in _new_observations(facts, tables):
+        key = definition_key(observation.get("definition", ""))
+        value = _number(observation.get("value"))
+        if value is None:
+            continue
+        apart = []
+        for other_id in tables.same_figure.get(observation["observation_id"], []):
+            other = tables.observations.get(other_id)
+            other_value = _number(other.get("value")) if other else None
+            other_key = definition_key(other.get("definition", "")) if other else ""
+            if other_value is None or (key and other_key and key != other_key):
+                continue
+            scale = max(abs(value), abs(other_value))
+            if scale and abs(value - other_value) / scale * 100 > tolerance_pct:
+                apart.append(other_id)
+        group = frozenset([observation["observation_id"], *apart])
+        if apart and group not in seen:
+            seen.add(group)
+            found.append({"figures": [_observation(tables.observations[o]) for o in sorted(group)]})
+    return found
+
+
+def _new_observations(facts: RunFacts, tables: Tables) -> list[dict[str, str]]:
+    """The observations of this run's new claims, each once, in id order."""
+    ids = {tables.observation_of[c] for c in facts.added_ids if c in tables.observation_of}
+    return [tables.observations[o] for o in sorted(ids) if o in tables.observations]
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
+def definition_key(definition: str) -> str:
+    """What tells two definitions of one producer apart: the identifier before ': '
+    ('occupied_total: area of ...' -> 'occupied_total'), else the whole text; as the
+    report's series do (tracker/report/points.py)."""
+    from tracker.report.points import definition_key as report_key
+
+    return report_key(definition or "")
 
 
 def _conflict_line(conflict: dict[str, Any]) -> str:
@@ -338,6 +405,21 @@ def gather(data_dir: Path, facts: RunFacts) -> Tables:
                 tables.observation_of[claim] = row["observation_id"]
             wanted.add(row["observation_id"])
             wanted.update(_split(row.get("conflicts_with", "")))
+    # Other producers' figures of the same thing, for disagreements between sources.
+    new_ids = set(wanted)
+    by_figure: dict[tuple, list[str]] = {}
+    for row in observations:
+        by_figure.setdefault(_figure_key(row), []).append(row["observation_id"])
+    rows_by_id = {row["observation_id"]: row for row in observations}
+    for observation_id in new_ids:
+        row = rows_by_id.get(observation_id)
+        if row is None:
+            continue
+        others = [o for o in by_figure.get(_figure_key(row), [])
+                  if rows_by_id[o].get("attribution") != row.get("attribution")]
+        if others:
+            tables.same_figure[observation_id] = others
+            wanted.update(others)
     # The earlier releases the new figures revise, for "before -> after".
     revised = {row["observation_id"] for row in observations if row["observation_id"] in wanted
                and row.get("revision_of")}
@@ -346,6 +428,11 @@ def gather(data_dir: Path, facts: RunFacts) -> Tables:
     tables.checks = [row for row in _read_rows(processed / "checks.csv")
                      if row.get("status") in FAILED_CHECK_STATUSES]
     return tables
+
+
+def _figure_key(row: dict[str, str]) -> tuple:
+    return tuple(row.get(k, "") for k in ("conflict", "metric", "actor", "territory", "as_of",
+                                          "period_start", "period_end"))
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
