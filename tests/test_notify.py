@@ -330,8 +330,9 @@ def test_one_refused_recipient_of_two_is_a_failure_that_says_who_got_it(smtp):
     handler = Recorder(refuse=frozenset({"editor@example.org"}))
     [notice] = email(smtp(handler), environ={})
     assert not notice.ok
-    assert "sent to 1 address(es) but SMTP 550 5.1.1 no such mailbox: refused recipient " \
+    assert "sent to 1 of 2 address(es); SMTP 550 5.1.1 no such mailbox: refused recipient " \
            "editor@example.org" in notice.detail
+    assert str(notice).startswith("email: failed (")
     assert [recipients for recipients, _, _ in handler.messages] == [["desk@example.org"]]
 
 
@@ -347,6 +348,18 @@ def test_no_smtp_server_listening():
                               smtp_to=("d@example.org",), timeout_s=2.0)
     [notice] = email(settings, environ={})
     assert not notice.ok and notice.detail.endswith("could not connect (Connection refused)")
+
+
+def test_a_server_that_never_answers_times_out():
+    with socket.socket() as silent:  # listens, so the connection is made, but never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=silent.getsockname()[1],
+                                  smtp_from="t@example.org", smtp_to=("d@example.org",), timeout_s=0.3)
+        started = time.monotonic()
+        [notice] = email(settings, environ={})
+    assert not notice.ok and notice.detail.endswith("timed out after 0.3 s"), notice.detail
+    assert time.monotonic() - started < 1.0
 
 
 def test_both_channels_report_separately(smtp, httpserver: HTTPServer):

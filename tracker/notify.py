@@ -40,7 +40,7 @@ class Notice:
     detail: str
 
     def __str__(self) -> str:
-        return f"{self.channel}: {'sent' if self.ok else 'NOT sent'} ({self.detail})"
+        return f"{self.channel}: {'sent' if self.ok else 'failed'} ({self.detail})"
 
 
 def send_digest(subject: str, text: str, summary: dict, settings: NotifySettings,
@@ -205,7 +205,10 @@ def _send_email(subject: str, text: str, settings: NotifySettings,
         return Notice("email", False, f"{where}: {error}")
     except smtplib.SMTPResponseException as error:
         return Notice("email", False, f"{where}: {_smtp_text(error.smtp_code, error.smtp_error)}")
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as error:
+        # smtplib reports a read that timed out as a disconnection.
+        if isinstance(error.__context__, TimeoutError):
+            return Notice("email", False, f"{where}: timed out after {settings.timeout_s:g} s")
         return Notice("email", False, f"{where}: the server closed the connection")
     except ssl.SSLCertVerificationError as error:
         return Notice("email", False, f"{where}: its TLS certificate is not trusted "
@@ -240,7 +243,7 @@ def _deliver(message: EmailMessage, settings: NotifySettings, context: ssl.SSLCo
                                     to_addrs=list(settings.smtp_to))
     if refused:
         taken = len(settings.smtp_to) - len(refused)
-        return f"{where}: sent to {taken} address(es) but {_refused_text(refused)}"
+        return f"{where}: sent to {taken} of {len(settings.smtp_to)} address(es); {_refused_text(refused)}"
     return None
 
 
