@@ -435,9 +435,6 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
     leave nothing to chart (a typo must never replace a good report with an empty one)."""
     from tracker.config import ConfigError
     from tracker.publishing import load_publishing
-    from tracker.report import build_report
-    from tracker.report.build import NothingToChart
-    from tracker.report.stored import stored_report
     from tracker.store import StoreError
 
     _check_window("--since", since)
@@ -446,6 +443,21 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
         publishing = load_publishing(sources_path)
     except ConfigError as error:
         _fail(str(error))
+    from tracker import unchanged_outputs as unchanged
+
+    inputs = unchanged.fingerprint(data_dir, "report", {
+        "conflict": conflict, "since": since, "until": until, "metrics": metrics,
+        "reviewed_only": reviewed_only}, publishing)
+    kept = unchanged.kept_files(out, inputs)
+    if kept is not None:
+        # Same ledger, tables, reviews, options, settings and code: the same bytes.
+        _progress(f"report: inputs unchanged since the report in {out}: its {len(kept)} "
+                  "file(s) kept")
+        return EXIT_OK
+    from tracker.report import build_report  # matplotlib: only when something is drawn
+    from tracker.report.build import NothingToChart
+    from tracker.report.stored import stored_report
+
     try:
         # What the job built and checked, when the ledger is the one it checked: only what
         # is drawn is read whole (tracker/report/stored.py), the same bytes out.
@@ -465,6 +477,7 @@ def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str |
         _fail(str(error))
     except NothingToChart as empty:
         _fail(_nothing_to_chart(data_dir, conflict, str(empty)))
+    unchanged.remember(out, inputs, result.files)
     _progress(f"report: {len(result.charts)} chart(s), {len(result.files)} file(s) in {out}"
               + (f", {len(result.removed)} no longer made removed" if result.removed else ""))
     return EXIT_OK
@@ -537,19 +550,32 @@ def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite
 
 def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
             reviewed_only: bool = False, sources_path: Path | None = None) -> int:
+    from tracker import unchanged_outputs as unchanged
     from tracker.config import ConfigError
-    from tracker.export import export_data_dir
     from tracker.publishing import load_publishing
     from tracker.store import StoreError
+
+    try:
+        publishing = load_publishing(sources_path)
+    except ConfigError as error:
+        _fail(str(error))
+    inputs = unchanged.fingerprint(data_dir, "export", {
+        "reviewed_only": reviewed_only, "parquet": parquet, "sqlite": sqlite}, publishing)
+    kept = unchanged.kept_files(out, inputs)
+    if kept is not None:
+        _progress(f"export: inputs unchanged since the export in {out}: its {len(kept)} "
+                  "file(s) kept")
+        return EXIT_OK
+    from tracker.export import export_data_dir  # pandas: only when something is written
 
     # The whole ledger goes to history.csv; the current view to claims.csv. A missing,
     # empty or damaged ledger is refused (exit 2) before anything is written.
     try:
         written = export_data_dir(data_dir, out, reviewed_only=reviewed_only, parquet=parquet,
-                                  sqlite=sqlite, publishing=load_publishing(sources_path),
-                                  warn=_warn)
+                                  sqlite=sqlite, publishing=publishing, warn=_warn)
     except (StoreError, ImportError, ConfigError) as error:
         _fail(str(error))
+    unchanged.remember(out, inputs, written)
     _progress("export: " + ", ".join(str(p) for p in written))
     return EXIT_OK
 
