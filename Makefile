@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
 
-.PHONY: setup run test eval train bench bench-year clean constraints
+.PHONY: setup run live test eval train bench bench-year clean constraints
 
 # CONSTRAINTS pins every package to the versions the suite passed with; `make test
 # CONSTRAINTS=` installs the newest releases instead (the weekly workflow does).
@@ -25,6 +25,11 @@ setup: $(STAMP)
 ## The main job on the bundled inputs: ingest sources.toml, chart, export.
 run: $(STAMP)
 	$(BIN)/tracker run --sources sources.toml --data-dir data --out reports
+
+## The live configuration (sources.live.toml): DeepState, the curated CSV and news feeds
+## over the network, in its own folders data/live/ and reports/live/.
+live: $(STAMP)
+	$(BIN)/tracker run --sources sources.live.toml --data-dir data/live --out reports/live
 
 ## The test suite (what CI runs).
 test: $(STAMP)
