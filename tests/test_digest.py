@@ -213,3 +213,33 @@ def test_verbose_prints_step_times_and_the_digest(project: Path):
     assert result.exit_code == 0, result.output
     assert "time: ingest" in result.output and "time: report" in result.output
     assert "# Tracker digest" in result.output
+
+
+def test_the_digest_is_posted_when_something_changed_and_a_failed_post_is_recorded(
+        project: Path, httpserver):
+    with (project / "sources.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[notify]\nwebhook_format = \"text\"\n")
+    sources = project / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(
+        "[settings]\n", "[settings]\nallow_private_hosts = true\nretries = 0\n"), encoding="utf-8")
+    env = {"TRACKER_WEBHOOK_URL": httpserver.url_for("/hook/T0/SECRET")}
+    httpserver.expect_request("/hook/T0/SECRET", method="POST").respond_with_data("ok")
+
+    def run_with_hook(now: str):
+        return CliRunner().invoke(cli, ["run", "--sources", str(sources), "--data-dir",
+                                        str(project / "data"), "--out", str(project / "reports")],
+                                  env={"TRACKER_NOW": now, **env})
+
+    assert run_with_hook("2026-01-02T03:04:05Z").exit_code == 0
+    (posted, _), = httpserver.log
+    assert "2 new figures" in posted.get_json()["text"]
+    assert run_with_hook("2026-01-03T03:04:05Z").exit_code == 0
+    assert len(httpserver.log) == 1  # nothing changed, nothing sent
+    httpserver.clear()
+    httpserver.expect_request("/hook/T0/SECRET", method="POST").respond_with_data("down", status=500)
+    write_curated(project / "inputs" / "figures.csv", [curated_row(value="720")])
+    result = run_with_hook("2026-01-04T03:04:05Z")
+    assert result.exit_code == 0, result.output  # the run succeeds all the same
+    (notice,) = json.loads((project / "reports" / "digest.json").read_text(encoding="utf-8"))["notices"]
+    assert notice["channel"] == "webhook" and not notice["ok"] and "500" in notice["detail"]
+    assert "SECRET" not in notice["detail"] and "SECRET" not in result.output

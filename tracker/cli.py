@@ -737,8 +737,7 @@ def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
     written = write_digest(out, digest, [_notice_record(n) for n in notices])
     lines = [f"digest: {digest_subject(digest)}; {written[0]}"]
     for notice in notices:
-        state = "sent" if notice.ok else "NOT sent"
-        lines.append(f"    notice by {notice.channel} {state}: {notice.detail}")
+        lines.append(f"    notice {notice}")
         if not notice.ok:
             click.echo(f"error: the digest's notice by {notice.channel} was not sent: "
                        f"{notice.detail}", err=True)

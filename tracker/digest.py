@@ -109,7 +109,8 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
 
 
 def subject(digest: dict[str, Any]) -> str:
-    """One line for an e-mail subject or a chat preview."""
+    """One line for an e-mail subject or a chat preview ([notify] subject_prefix goes
+    before it)."""
     counts = digest["counts"]
     parts = [f"{counts[key]} {label}" if counts[key] != 1 else f"1 {singular}"
              for key, label, singular in (
@@ -123,7 +124,7 @@ def subject(digest: dict[str, Any]) -> str:
                  ("rows_quarantined", "rows quarantined", "row quarantined"),
                  ("figures_retracted", "figures retracted", "figure retracted"))
              if counts[key]]
-    return "Territorial tracker: " + (", ".join(parts) if parts else "no change")
+    return ", ".join(parts) if parts else "no change"
 
 
 def render_markdown(digest: dict[str, Any]) -> str:
