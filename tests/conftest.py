@@ -58,6 +58,19 @@ def bundled(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def csv_table(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file the job wrote, as text ([] when it was not written)."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def ledger_rows(folder: Path) -> list[dict[str, str]]:
+    """The ledger of the job folder `folder` (data/processed/claims.csv), as text."""
+    return csv_table(folder / "data" / "processed" / "claims.csv")
+
+
 def as_stored(claims):
     """Hand-made claims as the ledger stores them: a citation URL where none was given and
     each claim_id the hash of the row's content (the ledger refuses anything else)."""

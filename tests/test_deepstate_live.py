@@ -5,7 +5,6 @@ and the mirror; the maps are small squares near 48N 37E written here."""
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -20,6 +19,7 @@ from tracker.cli import cli  # first: tracker.cli imports and registers tracker.
 from tracker.cli_backfill import backfill as backfill_command
 from tracker.pipeline import run_ingest
 from tracker.sources import load_sources
+from conftest import csv_table as table, ledger_rows as claims
 
 FAST = ('[settings]\ncontact = "t@example.org"\nper_host_delay_s = 0\nretries = 0\n'
         'allow_private_hosts = true\n')  # the test server is on loopback
@@ -117,15 +117,6 @@ def ingest(folder: Path, sources: Path, now: datetime = NOW, messages: list | No
                       progress=(messages.append if messages is not None else lambda m: None))
 
 
-def table(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def claims(folder: Path) -> list[dict[str, str]]:
-    return table(folder / "data" / "processed" / "claims.csv")
 
 
 def sidecars(folder: Path) -> list[dict]:

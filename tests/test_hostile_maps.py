@@ -4,7 +4,6 @@ through the real CLI (DeepState against a local HTTP server); geometry through t
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 
 from tracker import geo
 from tracker.cli import cli
+from conftest import csv_table as table, ledger_rows as claims
 
 NOW = "2026-01-05T12:00:00Z"
 NOW_S = int(datetime(2026, 1, 5, 12, tzinfo=timezone.utc).timestamp())
@@ -37,15 +37,6 @@ def ingest(folder: Path, body: str):
                "--data-dir", str(folder / "data"))
 
 
-def table(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def claims(folder: Path) -> list[dict[str, str]]:
-    return table(folder / "data" / "processed" / "claims.csv")
 
 
 def quarantine(folder: Path) -> list[dict[str, str]]:

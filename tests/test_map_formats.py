@@ -22,13 +22,11 @@ from click.testing import CliRunner
 from tracker import geo, mapformats
 from tracker.cli import cli
 from tracker.ledger import read_claims
-from tracker.pipeline import run_ingest
-from tracker.sources import load_sources
+
+# The map sources' own run helpers: one fast [settings] and one way to ingest.
+from test_maps_sources import ingest, write_sources
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
-FAST = ('[settings]\ncontact = "t@example.org"\nper_host_delay_s = 0\nretries = 0\n'
-        'allow_private_hosts = true\n\n')  # the test server is on loopback
 R = geo.SPHERE_RADIUS_M
 
 
@@ -328,16 +326,6 @@ def test_placemark_with_malformed_coordinates_is_named_and_withholds_the_figure(
 
 
 # --- the geojson source reads KML and ArcGIS queries -----------------------------------------
-
-
-def write_sources(folder: Path, body: str) -> Path:
-    path = folder / "sources.toml"
-    path.write_text(FAST + body, encoding="utf-8")
-    return path
-
-
-def ingest(folder: Path, sources: Path):
-    return run_ingest(load_sources(sources), folder / "data", NOW)
 
 
 def test_geojson_source_reads_a_kmz_layer_by_folder(tmp_path):
