@@ -89,9 +89,12 @@ def remember(out_dir: Path, key: str, files: Iterable[Path]) -> None:
     out_dir = Path(out_dir)
     listed = {}
     for path in files:
-        path = Path(path)
-        listed[path.name if path.parent.resolve() == out_dir.resolve() else str(path)] = \
-            hashlib.sha256(path.read_bytes()).hexdigest()
+        path = Path(path).resolve()
+        # Relative to the folder (an export's parquet/ files too): a moved folder still
+        # matches, and the same run in another folder writes the same bytes.
+        name = (path.relative_to(out_dir.resolve()).as_posix()
+                if path.is_relative_to(out_dir.resolve()) else str(path))
+        listed[name] = hashlib.sha256(path.read_bytes()).hexdigest()
     payload = json.dumps({"inputs": key, "files": listed}, indent=1, sort_keys=True) + "\n"
     write_if_changed(out_dir / STATE_NAME, payload.encode("utf-8"))
 
