@@ -199,6 +199,13 @@ def test_quarantined_rows_exit_3_and_an_unusable_configuration_exits_2(project: 
     assert result.exit_code == 3, result.output
     digest = json.loads((project / "reports" / "digest.json").read_text(encoding="utf-8"))
     assert digest["counts"]["rows_quarantined"] == 1
+    # The same bad row again (the file touched, read again): exit 3 again, but not news.
+    before = (project / "reports" / "digest.json").read_bytes()
+    write_curated(project / "inputs" / "figures.csv", [curated_row(), curated_row(value="not a number")])
+    again = run(project, now="2026-01-03T03:04:05Z")
+    assert again.exit_code == 3, again.output
+    assert "digest: nothing changed" in again.output
+    assert (project / "reports" / "digest.json").read_bytes() == before
     (project / "sources.toml").write_text("[[source]]\nid = 1\n", encoding="utf-8")
     assert run(project).exit_code == 2
 

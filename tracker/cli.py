@@ -659,7 +659,7 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     import time
 
     from tracker.config import ConfigError
-    from tracker.digest import read_health
+    from tracker.digest import read_health, read_quarantined
     from tracker.sources import load_sources
 
     try:
@@ -668,6 +668,7 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
         click.echo(f"error: {error}", err=True)
         return EXIT_UNUSABLE
     health_before = read_health(data_dir)
+    quarantined_before = read_quarantined(data_dir)
     ingested = {}
 
     def ingest_step() -> int:
@@ -691,7 +692,7 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     started = time.monotonic()
     try:
         if _finish(lambda: _digest(config, data_dir, out, ingested["result"], health_before,
-                                   outputs_failed)) != EXIT_OK:
+                                   quarantined_before, outputs_failed)) != EXIT_OK:
             outputs_failed = True
     except Exception as error:  # the data and reports are stored: say so, do not crash
         click.echo(f"error: the digest could not be made: {error.__class__.__name__}: {error}",
@@ -704,7 +705,7 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
 
 
 def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
-            outputs_failed: bool) -> int:
+            quarantined_before: frozenset, outputs_failed: bool) -> int:
     """Write reports/digest.md and .json when the run changed something, and send them
     (tracker/notify.py). A notice that cannot be delivered is recorded in digest.json and
     the job's log; it never fails the run."""
@@ -718,7 +719,7 @@ def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
         added_ids=result.added_ids, superseded_ids=result.superseded_ids,
         retracted_ids=result.retracted_ids,
         failed_sources={o.source_id: o.error for o in result.outcomes if not o.ok},
-        quarantined=list(result.rejected),
+        quarantined=list(result.rejected), quarantined_before=quarantined_before,
         failures_before={k: int(v.get("consecutive_failures") or 0)
                          if str(v.get("consecutive_failures") or "0").isdigit() else 0
                          for k, v in health_before.items()},

@@ -40,6 +40,9 @@ class RunFacts:
     retracted_ids: list[str] = field(default_factory=list)
     failed_sources: dict[str, str] = field(default_factory=dict)  # source id -> error
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    # In quarantine.csv before the run: the same bad answer again (a broken page served
+    # every run) is counted, but is not news to tell again.
+    quarantined_before: frozenset[tuple[str, str]] = frozenset()
     failures_before: dict[str, int] = field(default_factory=dict)  # consecutive, per source
     health_after: dict[str, dict[str, str]] = field(default_factory=dict)
     example_sources: frozenset[str] = frozenset()
@@ -79,8 +82,9 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
     failing, recovered = _source_trouble(facts, failing_runs)
     retracted = [_figure(tables.claims[c]) for c in facts.retracted_ids if c in tables.claims]
     alerts = [s for s in failing if s["alert"]]
+    quarantined = [row for row in facts.quarantined if row not in facts.quarantined_before]
     changed = bool(new_figures or revisions or conflicts or disagreements or failed_checks
-                   or alerts or recovered or facts.quarantined or retracted)
+                   or alerts or recovered or quarantined or retracted)
     return {
         "run_at": facts.run_at,
         "exit_code": facts.exit_code,
@@ -89,7 +93,9 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
                    "conflicts": len(conflicts), "disagreements": len(disagreements),
                    "failed_checks": len(failed_checks),
                    "sources_failing": len(failing), "sources_recovered": len(recovered),
-                   "rows_quarantined": len(facts.quarantined), "figures_retracted": len(retracted),
+                   "rows_quarantined": len(quarantined),
+                   "rows_quarantined_again": len(facts.quarantined) - len(quarantined),
+                   "figures_retracted": len(retracted),
                    "example_figures_not_listed": examples},
         "new_figures": new_figures,
         "revisions": revisions,
@@ -101,7 +107,7 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
         "sources_recovered": recovered,
         "sources_failed_this_run": [{"source_id": s, "error": e}
                                     for s, e in sorted(facts.failed_sources.items())],
-        "quarantined": [{"origin": o, "reason": r} for o, r in facts.quarantined],
+        "quarantined": [{"origin": o, "reason": r} for o, r in quarantined],
         "retracted": retracted,
         "failing_runs": failing_runs,
         "outputs_failed": facts.outputs_failed,
@@ -164,6 +170,9 @@ def render_markdown(digest: dict[str, Any]) -> str:
             len(digest["quarantined"]))
     section("Figures retracted (their source or row was removed)",
             [_figure_line(f) for f in digest["retracted"]], len(digest["retracted"]))
+    again = digest["counts"].get("rows_quarantined_again", 0)
+    if again:
+        lines.extend([f"{again} row(s) quarantined again as in the run before are not listed.", ""])
     examples = digest["counts"]["example_figures_not_listed"]
     if examples:
         lines.extend([f"{examples} new figure(s) from bundled example texts are not listed.", ""])
@@ -366,6 +375,12 @@ def _split(cell: str) -> list[str]:
 
 
 # --- reading the run's tables and writing the digest -------------------------------------
+
+
+def read_quarantined(data_dir: Path) -> frozenset[tuple[str, str]]:
+    """(origin, reason) of the rows in data/processed/quarantine.csv, before a run."""
+    return frozenset((row.get("origin", ""), row.get("reason", ""))
+                     for row in _read_rows(Path(data_dir) / "processed" / "quarantine.csv"))
 
 
 def read_health(data_dir: Path) -> dict[str, dict[str, str]]:
