@@ -709,7 +709,8 @@ def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
     """Write reports/digest.md and .json when the run changed something, and send them
     (tracker/notify.py). A notice that cannot be delivered is recorded in digest.json and
     the job's log; it never fails the run."""
-    from tracker.digest import RunFacts, build_digest, gather, read_health, render_markdown
+    from tracker.digest import (RunFacts, build_digest, failure_count, gather, read_health,
+                                render_markdown)
     from tracker.digest import subject as digest_subject
     from tracker.digest import write_digest
     from tracker.notify import send_digest
@@ -720,9 +721,7 @@ def _digest(config, data_dir: Path, out: Path, result, health_before: dict,
         retracted_ids=result.retracted_ids,
         failed_sources={o.source_id: o.error for o in result.outcomes if not o.ok},
         quarantined=list(result.rejected), quarantined_before=quarantined_before,
-        failures_before={k: int(v.get("consecutive_failures") or 0)
-                         if str(v.get("consecutive_failures") or "0").isdigit() else 0
-                         for k, v in health_before.items()},
+        failures_before={k: failure_count(v) for k, v in health_before.items()},
         health_after=read_health(data_dir),
         example_sources=frozenset(s.id for s in config.sources if s.example),
         outputs_failed=outputs_failed)
@@ -772,18 +771,14 @@ def health(data_dir: Path, fail_after: int, output_format: str) -> None:
     Example (the scheduled CI workflow's last step):
         tracker health --data-dir data --fail-after 3
     """
-    from tracker.digest import read_health
+    from tracker.digest import failure_count, read_health
 
     rows = read_health(data_dir)
     if not rows:
         _fail(f"{Path(data_dir) / 'state' / 'source_health.csv'}: no run recorded (or the file "
               "is unreadable); run `tracker ingest` first")
-    failing = []
-    for source_id, row in sorted(rows.items()):
-        count_text = str(row.get("consecutive_failures") or "0")
-        count = int(count_text) if count_text.isdigit() else 0
-        if count >= fail_after:
-            failing.append(source_id)
+    failing = [source_id for source_id, row in sorted(rows.items())
+               if failure_count(row) >= fail_after]
     if output_format == "json":
         click.echo(json.dumps([rows[k] for k in sorted(rows)], indent=1, ensure_ascii=False))
     else:

@@ -34,7 +34,7 @@ class RunFacts:
     """What one run did, as the ingest reported it (tracker/pipeline.py IngestResult)."""
 
     run_at: str
-    exit_code: int
+    exit_code: int  # the ingest's (tracker/pipeline.py IngestResult.exit_code)
     added_ids: list[str] = field(default_factory=list)
     superseded_ids: dict[str, str] = field(default_factory=dict)  # old -> newer ('' none)
     retracted_ids: list[str] = field(default_factory=list)
@@ -87,7 +87,7 @@ def build_digest(facts: RunFacts, tables: Tables, failing_runs: int = DEFAULT_FA
                    or alerts or recovered or quarantined or retracted)
     return {
         "run_at": facts.run_at,
-        "exit_code": facts.exit_code,
+        "ingest_exit_code": facts.exit_code,
         "changed": changed,
         "counts": {"new_figures": len(new_figures), "revisions": len(revisions),
                    "conflicts": len(conflicts), "disagreements": len(disagreements),
@@ -353,7 +353,7 @@ def _source_trouble(facts: RunFacts, failing_runs: int) -> tuple[list[dict], lis
     `failing_runs` runs after (a daily job with 3: days 3, 6, 9), not every run."""
     failing, recovered = [], []
     for source_id, row in sorted(facts.health_after.items()):
-        count = _count(row.get("consecutive_failures"))
+        count = failure_count(row)
         before = facts.failures_before.get(source_id, 0)
         if count >= failing_runs and count > before:
             failing.append({"source_id": source_id, "consecutive_failures": count,
@@ -365,8 +365,9 @@ def _source_trouble(facts: RunFacts, failing_runs: int) -> tuple[list[dict], lis
     return failing, recovered
 
 
-def _count(value: Any) -> int:
-    text = str(value or "0")
+def failure_count(row: dict[str, str]) -> int:
+    """A health row's consecutive failures (0 when the cell is empty or damaged)."""
+    text = str(row.get("consecutive_failures") or "0")
     return int(text) if text.isdigit() else 0
 
 
