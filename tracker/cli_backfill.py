@@ -27,34 +27,81 @@ from tracker.cli import (
 
 
 @click.command()
-@click.argument("source_id")
-@click.option("--since", required=True, metavar="YYYY-MM-DD",
-              help="First map day to backfill (2022-01-01 or later).")
+@click.argument("targets", nargs=-1, required=True, metavar="SOURCE_ID | ARCHIVE...")
+@click.option("--since", default=None, metavar="YYYY-MM-DD",
+              help="A DeepState source: first map day to backfill (2022-01-01 or later).")
 @click.option("--until", default=None, metavar="YYYY-MM-DD",
-              help="Last map day to backfill.  [default: yesterday, UTC]")
+              help="A DeepState source: last map day to backfill.  [default: yesterday, UTC]")
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path),
               default=Path("sources.toml"), show_default=True,
-              help="The sources file naming the source and its mirror_url.")
+              help="A DeepState source: the sources file naming it and its mirror_url.")
 @data_dir_option
+@click.option("--workers", type=click.IntRange(1, 4096), default=None,
+              help="Archives: local Dask workers (one process each).  [default: the machine's cores]")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
+              help="Archives: run on this existing Dask scheduler instead of a local cluster "
+                   "(data/backfill/ must then be on storage every worker sees).")
+@click.option("--conflict", default="",
+              help="Archives: the conflict of every figure (default: guessed per page).")
 @verbosity_options
-def backfill(source_id: str, since: str, until: str | None, sources_path: Path,
-             data_dir: Path) -> None:
-    """Fetch a DeepState source's missing days from its mirror of daily copies.
+def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
+             sources_path: Path, data_dir: Path, workers: int | None, scheduler: str | None,
+             conflict: str) -> None:
+    """Fill the past: a DeepState source from its mirror (with --since), or cited
+    figures from WARC news archives (files or globs, without --since).
 
-    Only days with no stored map (no snapshot of that UTC day, no earlier copy) are
-    fetched, oldest first, at most max_backfill_days a run; a day the mirror lacks is
-    listed and skipped. The source's figures are then derived as in `tracker ingest`.
+    A DeepState source: only days with no stored map (no snapshot of that UTC day, no
+    earlier copy) are fetched, oldest first, at most max_backfill_days a run; a day the
+    mirror lacks is listed and skipped. The source's figures are then derived as in
+    `tracker ingest`.
 
-    Exit codes: 0 done; 1 the source failed; 2 unknown source, not a deepstate source,
-    no mirror_url, or a bad date (nothing written); 3 copies were quarantined.
+    WARC archives (.warc or .warc.gz): each archive is a task on a Dask cluster (local,
+    or --scheduler). HTML responses with a cue of an area figure are read as articles and
+    their claims written as Parquet under DATA_DIR/backfill/claims/archive=NAME/, with
+    archive, record offset, WARC-Target-URI, WARC-Date and payload digest. Archives done
+    (data/backfill/manifest.json) are not read again; a stopped run resumes.
+
+    Exit codes: 0 done; 1 the source or an archive failed; 2 unknown source, not a
+    deepstate source, no mirror_url, a bad date, or an archive that is not a file
+    (nothing written); 3 copies were quarantined.
 
     \b
-    Example (cyterat's daily unions, dated to the evening before the file's date):
+    Examples:
         tracker backfill deepstate --since 2024-07-01 --sources sources.toml --data-dir data
+        tracker backfill 'archives/CC-NEWS-2025*.warc.gz' --workers 2
     """
     import sys
 
-    sys.exit(_finish(lambda: _backfill(source_id, since, until, sources_path, data_dir)))
+    if since is not None or until is not None:
+        if len(targets) != 1:
+            raise click.UsageError("--since/--until backfill one DeepState source: give its id alone")
+        sys.exit(_finish(lambda: _backfill(targets[0], since, until, sources_path, data_dir)))
+    sys.exit(_finish(lambda: _archives(list(targets), data_dir, workers, scheduler, conflict)))
+
+
+def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler: str | None,
+              conflict: str) -> int:
+    from tracker.archive_backfill import BackfillError, resolve_archives, run_backfill
+    from tracker.cli import _progress
+
+    try:
+        import dask.distributed  # noqa: F401
+        import pyarrow  # noqa: F401
+        import warcio  # noqa: F401
+    except ImportError as error:
+        _fail(f"backfilling archives needs the 'archives' extra ({error.name} is missing): "
+              "pip install -e '.[archives]'")
+
+    try:
+        archives = resolve_archives(targets)
+    except BackfillError as error:
+        _fail(f"{error} (a DeepState source is backfilled with --since)")
+    result = run_backfill(archives, data_dir, workers=workers, scheduler=scheduler,
+                          conflict=conflict, progress=_progress)
+    _progress(f"backfill: {len(result.done)} archive(s) read, {result.skipped} already done, "
+              f"{len(result.failed)} failed; {result.claims:,} claim(s) written under "
+              f"{Path(data_dir) / 'backfill'}")
+    return EXIT_SOURCE_FAILED if result.failed else EXIT_OK
 
 
 def _backfill(source_id: str, since_text: str, until_text: str | None, sources_path: Path,
@@ -78,6 +125,8 @@ def _backfill(source_id: str, since_text: str, until_text: str | None, sources_p
               f"{KIND} sources")
     if not source.options.get("mirror_url"):
         _fail(f"{sources_path}: source {source_id!r} has no mirror_url to backfill from")
+    if since_text is None:
+        _fail("--since is required to backfill a DeepState source (the first map day)")
     since = _day("--since", since_text)
     until = _day("--until", until_text) if until_text else days.default_until(_now())
     if since < days.FIRST_DAY:

@@ -1,0 +1,182 @@
+"""`tracker backfill ARCHIVE...` (tracker/archive_backfill.py) on WARC files built here, on a
+local Dask cluster: the claims and their provenance, what is skipped, resume and re-runs."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from tracker.archive_backfill import (
+    BACKFILL_DIR,
+    CLAIMS_DIR,
+    TEMP_PREFIX,
+    load_manifest,
+    resolve_archives,
+    run_backfill,
+)
+from tracker.cli import cli
+
+ARTICLE = """<html><head><title>{title}</title>
+<meta property="article:published_time" content="{published}T08:00:00Z"></head>
+<body><nav>Home | World | Sport</nav><article><h1>{title}</h1>
+<p>{sentence}</p>
+<p>The pace differed from the month before, when the army advanced across several districts
+in the east of the country and took control of villages near the river.</p>
+<p>Officials in the capital said the fighting remained intense along the whole front line.</p>
+</article><footer>Copyright</footer></body></html>"""
+
+OTHER = """<html><head><title>Recipes</title></head><body><article><h1>Soup of the week</h1>
+<p>Chop two onions, add a litre of stock and let it simmer for half an hour before serving
+it with fresh bread and a little butter.</p></article></body></html>"""
+
+
+def article(sentence: str, title: str = "Front line report", published: str = "2025-12-01") -> bytes:
+    return ARTICLE.format(sentence=sentence, title=title, published=published).encode("utf-8")
+
+
+PAGES = [
+    ("https://news.example.org/a", article(
+        "Russian forces seized 505 square kilometres of Ukrainian territory in November, "
+        "according to an analysis of data from the Institute for the Study of War."), "text/html"),
+    ("https://news.example.org/recipes", OTHER.encode("utf-8"), "text/html"),
+    ("https://news.example.org/logo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png"),
+    ("https://news.example.org/b", article(
+        "Russia now controls about 19.4% of Ukraine's territory, the analysts said.",
+        title="Share of territory"), "text/html; charset=utf-8"),
+]
+
+
+def write_warc(path: Path, pages=PAGES, compress: bool = True) -> Path:
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=compress)
+        for uri, body, content_type in pages:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            record = writer.create_warc_record(uri, "response", payload=io.BytesIO(body),
+                                               http_headers=headers,
+                                               warc_headers_dict={"WARC-Date": "2025-12-01T10:00:00Z"})
+            writer.write_record(record)
+    return path
+
+
+def claims_of(folder: Path) -> list[dict]:
+    root = folder / BACKFILL_DIR / CLAIMS_DIR
+    rows = []
+    for path in sorted(root.rglob("*.parquet")):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def backfill(folder: Path, *paths: Path, **options):
+    options.setdefault("workers", 1)
+    options.setdefault("processes", False)
+    return run_backfill(resolve_archives([str(p) for p in paths]), folder / "data", **options)
+
+
+def test_claims_carry_their_archive_record_and_page(tmp_path: Path):
+    archive = write_warc(tmp_path / "news-1.warc.gz")
+    result = backfill(tmp_path, archive)
+    assert [s.name for s in result.done] == ["news-1.warc.gz"] and not result.failed
+    rows = claims_of(tmp_path / "data")
+    assert sorted((r["metric"], r["value"]) for r in rows) == [
+        ("area_gained_km2", 505.0), ("share_controlled_pct", 19.4)]
+    for row in rows:
+        assert row["archive"] == "news-1.warc.gz" and row["warc_date"] == "2025-12-01T10:00:00Z"
+        assert row["payload_digest"].startswith("sha1:") and row["conflict"] == "russia-ukraine"
+        # The offset points at the page's own record.
+        with archive.open("rb") as handle:
+            handle.seek(row["record_offset"])
+            record = next(iter(ArchiveIterator(handle)))
+            assert record.rec_headers.get_header("WARC-Target-URI") == row["warc_target_uri"]
+        assert row["url"] == row["warc_target_uri"]
+    entry = load_manifest(tmp_path / "data" / BACKFILL_DIR)["news-1.warc.gz"]
+    assert entry["records"] == 4 and entry["pages_kept"] == 2 and entry["claims"] == 2
+    assert entry["prefiltered_out"] == 1  # the recipe page never reaches the HTML parser
+    assert entry["sha256"] and entry["size"] == archive.stat().st_size
+    # Partitioned by archive and conflict.
+    (part,) = (tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR).rglob("*.parquet")
+    assert part.parent.name == "conflict=russia-ukraine"
+    assert part.parent.parent.name == "archive=news-1.warc.gz"
+
+
+def test_a_second_run_does_nothing_and_a_changed_archive_is_read_again(tmp_path: Path):
+    archive = write_warc(tmp_path / "news.warc.gz")
+    assert len(backfill(tmp_path, archive).done) == 1
+    manifest = (tmp_path / "data" / BACKFILL_DIR / "manifest.json").read_bytes()
+    again = backfill(tmp_path, archive)
+    assert again.done == [] and again.skipped == 1
+    assert (tmp_path / "data" / BACKFILL_DIR / "manifest.json").read_bytes() == manifest
+    write_warc(archive, PAGES[:1])
+    os.utime(archive, ns=(1, 1))  # another file at the same path
+    changed = backfill(tmp_path, archive)
+    assert len(changed.done) == 1 and [r["value"] for r in claims_of(tmp_path / "data")] == [505.0]
+
+
+def test_a_stopped_run_resumes_without_duplicates(tmp_path: Path):
+    first, second = write_warc(tmp_path / "a.warc.gz"), write_warc(tmp_path / "b.warc", compress=False)
+    assert len(backfill(tmp_path, first).done) == 1
+    root = tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR
+    # A run stopped mid-way: one archive's temporary partition half written, and another's
+    # partition moved into place just before its manifest entry would have been written.
+    (root / f"{TEMP_PREFIX}b.warc-999").mkdir()
+    (root / f"{TEMP_PREFIX}b.warc-999" / "junk.parquet").write_bytes(b"half")
+    (root / "archive=b.warc").mkdir()
+    (root / "archive=b.warc" / "stale.parquet").write_bytes(b"old")
+    messages: list[str] = []
+    result = backfill(tmp_path, first, second, progress=messages.append)
+    assert [s.name for s in result.done] == ["b.warc"] and result.skipped == 1
+    assert not list(root.glob(f"{TEMP_PREFIX}*"))
+    assert not (root / "archive=b.warc" / "stale.parquet").exists()
+    assert sorted(r["archive"] for r in claims_of(tmp_path / "data")) == [
+        "a.warc.gz", "a.warc.gz", "b.warc", "b.warc"]
+    assert any("temporary partitions" in m for m in messages)
+
+
+def test_a_truncated_archive_keeps_the_pages_before_the_damage(tmp_path: Path):
+    whole = write_warc(tmp_path / "whole.warc.gz").read_bytes()
+    # Cut inside the last gzip member (the second article).
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(whole[: len(whole) - 200])
+    result = backfill(tmp_path, cut)
+    assert len(result.done) == 1
+    (summary,) = result.done
+    assert summary.problems and "cut.warc.gz" in summary.problems[0]
+    assert [r["value"] for r in claims_of(tmp_path / "data")] == [505.0]
+
+
+def test_the_command_on_a_local_cluster_of_two_worker_processes(tmp_path: Path):
+    first = write_warc(tmp_path / "one.warc.gz")
+    second = write_warc(tmp_path / "two.warc.gz", PAGES[:2])
+    result = CliRunner().invoke(cli, ["backfill", str(tmp_path / "*.warc.gz"), "--data-dir",
+                                      str(tmp_path / "data"), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert "dashboard" in result.output and "2 archive(s) read" in result.output
+    assert len(claims_of(tmp_path / "data")) == 3
+    assert first.exists() and second.exists()
+    again = CliRunner().invoke(cli, ["backfill", str(first), str(second), "--data-dir",
+                                     str(tmp_path / "data"), "--workers", "1"])
+    assert again.exit_code == 0 and "2 already done" in again.output
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["missing.warc.gz"], "no such file"),
+    (["*.nothing"], "no file matches"),
+    (["https://example.org/a.warc.gz"], "read from files"),
+    (["deepstate", "--until", "2025-01-01"], "--since is required"),
+])
+def test_bad_targets_exit_2_with_a_reason(tmp_path: Path, monkeypatch, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sources.toml").write_text('[[source]]\nid = "deepstate"\nkind = "deepstate"\n'
+                                           'mirror_url = "https://m.example.org/{date}.json"\n',
+                                           encoding="utf-8")
+    result = CliRunner().invoke(cli, ["backfill", *arguments, "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "data" / BACKFILL_DIR / "manifest.json").exists()
+

@@ -1,0 +1,452 @@
+"""`tracker backfill ARCHIVE...`: cited figures out of WARC archives, one Dask task each.
+
+The extractor is pure and per document, so years of news archives parallelise without
+changing it: each archive is one task (`process_archive`) that streams its records
+(tracker/warc.py), keeps HTML responses that carry a cue of an area figure, reads each
+page's main text as the `article` source does, extracts its claims and writes them as
+Parquet under `data/backfill/claims/archive=<name>/conflict=<conflict>/`, each row with its
+provenance (archive, record offset, WARC-Target-URI, WARC-Date, payload digest).
+
+The driver (`run_backfill`) sends the archives not yet done to a Dask cluster (a local one
+sized to the machine, or an existing scheduler), reports progress as tasks finish, and
+records each finished archive in `data/backfill/manifest.json` (its size, modification
+time, SHA-256 and counts). An archive's partition is written in a temporary folder and
+moved into place before the manifest names it, so a killed run leaves either a finished
+partition or a temporary folder that the next run removes; archives the manifest names,
+unchanged and with their partition present, are not read again.
+
+With `--scheduler`, the workers write the partitions themselves: `data/backfill/` must be
+on storage every worker sees (a shared file system).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator
+
+BACKFILL_DIR = "backfill"
+CLAIMS_DIR = "claims"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+TEMP_PREFIX = ".tmp-"
+# Rows buffered per conflict before a Parquet row group is written: memory stays bounded
+# whatever the archive's size.
+ROW_GROUP_ROWS = 2_000
+PROVENANCE_COLUMNS = ("archive", "record_offset", "warc_target_uri", "warc_date",
+                      "payload_digest")
+
+
+class BackfillError(Exception):
+    """The backfill cannot start (no archive, a path that is not a file, a URL)."""
+
+
+@dataclass(frozen=True)
+class Archive:
+    """One archive to read: where it is, its partition name, and how it was when listed."""
+
+    location: str
+    name: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ArchiveSummary:
+    """What one task did; the manifest's entry for a finished archive."""
+
+    name: str
+    location: str
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+    records: int = 0
+    responses: int = 0
+    html: int = 0
+    prefiltered_out: int = 0
+    too_large: int = 0
+    pages_kept: int = 0
+    pages_with_claims: int = 0
+    pages_without_text: int = 0
+    claims: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""  # the task failed: not in the manifest, read again next run
+
+
+# --- which archives ----------------------------------------------------------------------
+
+
+def resolve_archives(arguments: list[str]) -> list[Archive]:
+    """The archives named on the command line (paths and globs), each once, in order."""
+    found: dict[str, Path] = {}
+    for argument in arguments:
+        if "://" in argument:
+            raise BackfillError(f"{argument}: archives are read from files for now; download "
+                                "it first (streaming over HTTP is not built yet)")
+        matches = sorted(glob.glob(argument)) if glob.has_magic(argument) else [argument]
+        if not matches:
+            raise BackfillError(f"{argument}: no file matches this pattern")
+        for match in matches:
+            path = Path(match)
+            if not path.is_file():
+                raise BackfillError(f"{match}: no such file" if not path.exists()
+                                    else f"{match}: not a regular file")
+            found.setdefault(str(path.resolve()), path)
+    names: dict[str, int] = {}
+    archives = []
+    for resolved, path in found.items():
+        name = _partition_name(path.name)
+        if name in names:  # two files of one name in different folders
+            name = f"{name}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
+        names[name] = 1
+        stat = path.stat()
+        archives.append(Archive(location=resolved, name=name, size=stat.st_size,
+                                mtime_ns=stat.st_mtime_ns))
+    return archives
+
+
+def _partition_name(file_name: str) -> str:
+    from tracker.store import safe_name
+
+    return safe_name(file_name)
+
+
+# --- one archive (a Dask task) -------------------------------------------------------------
+
+
+class _HashingReader:
+    """A binary stream that hashes and counts what is read through it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.bytes_read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.digest.update(data)
+        self.bytes_read += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+
+def process_archive(archive: Archive, out_root: str, conflict: str = "",
+                    max_page_bytes: int = 5_000_000) -> ArchiveSummary:
+    """Read one archive, extract its claims, write its partition; never raises for bad
+    input (the summary's `problems` and `error` say what went wrong)."""
+    started = time.monotonic()
+    summary = ArchiveSummary(name=archive.name, location=archive.location, size=archive.size,
+                             mtime_ns=archive.mtime_ns)
+    temp = Path(out_root) / CLAIMS_DIR / f"{TEMP_PREFIX}{archive.name}-{os.getpid()}"
+    try:
+        shutil.rmtree(temp, ignore_errors=True)
+        with open(archive.location, "rb") as handle:
+            reader = _HashingReader(handle)
+            with _PartitionWriter(temp) as writer:
+                for page, claims in _extracted_pages(reader, archive, summary, conflict,
+                                                     max_page_bytes):
+                    for claim in claims:
+                        writer.add(claim, page, archive.name)
+                # Read to the end, so that the digest is the whole file's.
+                while reader.read(1 << 20):
+                    pass
+            summary.conflicts = sorted(writer.conflicts)
+        summary.sha256 = reader.digest.hexdigest()
+        final = Path(out_root) / CLAIMS_DIR / f"archive={archive.name}"
+        shutil.rmtree(final, ignore_errors=True)  # a partition of a run killed before its manifest
+        if temp.exists():
+            os.replace(temp, final)
+    except (OSError, ValueError) as error:
+        shutil.rmtree(temp, ignore_errors=True)
+        summary.error = f"{archive.location}: {getattr(error, 'strerror', None) or error}"
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _extracted_pages(reader: _HashingReader, archive: Archive, summary: ArchiveSummary,
+                     conflict: str, max_page_bytes: int) -> Iterator[tuple[Any, list]]:
+    from tracker.warc import ReadStats, area_prefilter, iter_pages
+
+    stats = ReadStats()
+    prefilter = area_prefilter()
+    try:
+        for page in iter_pages(reader, archive=archive.location, prefilter=prefilter,
+                               stats=stats, max_page_bytes=max_page_bytes):
+            claims = page_claims(page, conflict)
+            if claims is None:
+                summary.pages_without_text += 1
+                continue
+            if claims:
+                summary.pages_with_claims += 1
+                summary.claims += len(claims)
+            yield page, claims
+    finally:
+        for key in ("records", "responses", "html", "prefiltered_out", "too_large"):
+            setattr(summary, key, getattr(stats, key))
+        summary.pages_kept = stats.kept
+        summary.problems = list(stats.problems)
+
+
+def page_claims(page: Any, conflict: str = "") -> list | None:
+    """The claims of one archived page, read as the `article` source reads a page (None
+    when it has no article text). Pure: the page's bytes in, claims out."""
+    from tracker.extract import EXTRACTOR_VERSION, extract
+    from tracker.model import Document
+    from tracker.sources.article import article_of
+
+    article = article_of(page.body, page.content_type, page.target_uri)
+    if not article.text:
+        return None
+    digest = hashlib.sha256(page.body).hexdigest()
+    published = article.published or (page.warc_date[:10] if page.warc_date else None)
+    document = Document(text=article.text, doc_id=digest[:16], url=page.target_uri,
+                        publisher=article.publisher, title=article.title, published=published,
+                        language=article.language, conflict=conflict, source_id="warc-backfill",
+                        snapshot_sha256=digest, retrieved_at=page.warc_date)
+    claims = []
+    for claim in extract(document):
+        claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
+        claim.published_at = claim.published_at or (document.published or "")
+        claim.authors = claim.authors or article.authors
+        claims.append(claim)
+    return claims
+
+
+class _PartitionWriter:
+    """Claims of one archive as Parquet, one file per conflict, written in row groups."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.writers: dict[str, Any] = {}
+        self.conflicts: set[str] = set()
+
+    def __enter__(self) -> "_PartitionWriter":
+        return self
+
+    def add(self, claim: Any, page: Any, archive_name: str) -> None:
+        row = claim.to_dict()
+        row.update(archive=archive_name, record_offset=page.record_offset,
+                   warc_target_uri=page.target_uri, warc_date=page.warc_date,
+                   payload_digest=page.payload_digest)
+        key = row.get("conflict") or "unknown"
+        self.conflicts.add(key)
+        self.rows.setdefault(key, []).append(row)
+        if len(self.rows[key]) >= ROW_GROUP_ROWS:
+            self._flush(key)
+
+    def _flush(self, key: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = self.rows.pop(key, [])
+        if not rows:
+            return
+        schema = parquet_schema()
+        table = pa.Table.from_pylist([_typed(row) for row in rows], schema=schema)
+        if key not in self.writers:
+            from tracker.store import safe_name
+
+            path = self.folder / f"conflict={safe_name(key)}" / "part-0.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writers[key] = pq.ParquetWriter(path, schema)
+        self.writers[key].write_table(table)
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if kind is None:
+                for key in list(self.rows):
+                    self._flush(key)
+        finally:
+            for writer in self.writers.values():
+                writer.close()
+
+
+def parquet_schema():
+    """Claim columns typed as the ledger's schema types them, then the provenance."""
+    import pyarrow as pa
+
+    from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS
+
+    fields = []
+    for column in CLAIM_COLUMNS:
+        kind = pa.float64() if column in FLOAT_COLUMNS else pa.int64() if column in INT_COLUMNS \
+            else pa.string()
+        fields.append(pa.field(column, kind))
+    fields += [pa.field("archive", pa.string()), pa.field("record_offset", pa.int64()),
+               pa.field("warc_target_uri", pa.string()), pa.field("warc_date", pa.string()),
+               pa.field("payload_digest", pa.string())]
+    return pa.schema(fields)
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    from tracker.model import FLOAT_COLUMNS, INT_COLUMNS
+
+    typed = {}
+    for key, value in row.items():
+        if key in FLOAT_COLUMNS or key in INT_COLUMNS:
+            typed[key] = None if value in (None, "") else value
+        elif key == "record_offset":
+            typed[key] = value
+        else:
+            typed[key] = "" if value is None else str(value)
+    return typed
+
+
+# --- the manifest --------------------------------------------------------------------------
+
+
+def load_manifest(root: Path) -> dict[str, dict[str, Any]]:
+    """Finished archives by partition name ({} when absent or damaged: they are read again)."""
+    try:
+        loaded = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(loaded, dict) or loaded.get("version") != MANIFEST_VERSION:
+        return {}
+    archives = loaded.get("archives")
+    return archives if isinstance(archives, dict) else {}
+
+
+def save_manifest(root: Path, archives: dict[str, dict[str, Any]]) -> None:
+    from tracker.store import write_if_changed
+
+    payload = json.dumps({"version": MANIFEST_VERSION, "archives": archives}, indent=1,
+                         sort_keys=True, ensure_ascii=False) + "\n"
+    write_if_changed(root / MANIFEST_NAME, payload.encode("utf-8"))
+
+
+def is_done(archive: Archive, manifest: dict[str, dict[str, Any]], root: Path) -> bool:
+    """Whether the manifest names this archive, as it is now, with its partition in place
+    (an archive that gave no claim has none, and needs none)."""
+    entry = manifest.get(archive.name)
+    if not isinstance(entry, dict):
+        return False
+    unchanged = (entry.get("location") == archive.location and entry.get("size") == archive.size
+                 and entry.get("mtime_ns") == archive.mtime_ns)
+    partition = root / CLAIMS_DIR / f"archive={archive.name}"
+    return unchanged and (partition.is_dir() or not entry.get("claims"))
+
+
+def sweep_temporary(root: Path) -> int:
+    """Remove the temporary partitions of a run that was stopped; how many."""
+    claims = root / CLAIMS_DIR
+    if not claims.is_dir():
+        return 0
+    stale = [p for p in claims.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)
+
+
+# --- the driver ----------------------------------------------------------------------------
+
+
+@dataclass
+class BackfillResult:
+    done: list[ArchiveSummary] = field(default_factory=list)
+    failed: list[ArchiveSummary] = field(default_factory=list)
+    skipped: int = 0
+
+    @property
+    def claims(self) -> int:
+        return sum(s.claims for s in self.done)
+
+
+def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None = None,
+                 scheduler: str | None = None, conflict: str = "", processes: bool = True,
+                 progress: Callable[[str], None] = lambda message: None) -> BackfillResult:
+    """Read every archive not yet done on a Dask cluster; record each one finished."""
+    root = Path(data_dir) / BACKFILL_DIR
+    (root / CLAIMS_DIR).mkdir(parents=True, exist_ok=True)
+    if sweep_temporary(root):
+        progress("backfill: removed the temporary partitions of a run that was stopped")
+    manifest = load_manifest(root)
+    result = BackfillResult()
+    todo = [a for a in archives if not is_done(a, manifest, root)]
+    result.skipped = len(archives) - len(todo)
+    if result.skipped:
+        progress(f"backfill: {result.skipped} archive(s) already done, not read again")
+    if not todo:
+        return result
+    total_bytes = sum(a.size for a in todo)
+    with _client(workers, scheduler, processes) as client:
+        progress(f"backfill: {len(todo)} archive(s), {total_bytes / 1e6:,.1f} MB on "
+                 f"{_worker_count(client)} worker(s); dashboard {client.dashboard_link}")
+        from dask.distributed import as_completed
+
+        futures = client.map(process_archive, todo, out_root=str(root), conflict=conflict,
+                             pure=False)
+        started = time.monotonic()
+        done_bytes = 0
+        for future in as_completed(futures):
+            summary = future.result()
+            if summary.error:
+                result.failed.append(summary)
+                progress(f"backfill: FAILED {summary.name}: {summary.error}")
+                continue
+            manifest[summary.name] = asdict(summary)
+            save_manifest(root, manifest)
+            result.done.append(summary)
+            done_bytes += summary.size
+            progress(_progress_line(result, done_bytes, total_bytes,
+                                    time.monotonic() - started, summary))
+    return result
+
+
+def _progress_line(result: BackfillResult, done_bytes: int, total_bytes: int, elapsed_s: float,
+                   last: ArchiveSummary) -> str:
+    rate = done_bytes / elapsed_s / 1e6 if elapsed_s > 0 else 0.0
+    left_s = (total_bytes - done_bytes) / (rate * 1e6) if rate > 0 else 0.0
+    records = sum(s.records for s in result.done)
+    pages = sum(s.pages_kept for s in result.done)
+    problems = f"; {len(last.problems)} problem(s)" if last.problems else ""
+    return (f"backfill: {last.name} done ({last.claims} claims{problems}); "
+            f"{len(result.done)} archive(s), {records:,} records, {pages:,} pages kept, "
+            f"{result.claims:,} claims; {rate:,.1f} MB/s, ETA {left_s:,.0f} s")
+
+
+class _client:
+    """A Dask client: on the scheduler given, or on a local cluster sized to the machine."""
+
+    def __init__(self, workers: int | None, scheduler: str | None, processes: bool) -> None:
+        self.workers, self.scheduler, self.processes = workers, scheduler, processes
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self):
+        from dask.distributed import Client, LocalCluster
+
+        if self.scheduler:
+            self.client = Client(self.scheduler)
+        else:
+            count = self.workers or os.cpu_count() or 1
+            # One thread per worker: the extractor is CPU-bound Python, so threads would
+            # share one interpreter lock; processes scale with the cores.
+            self.cluster = LocalCluster(n_workers=count, threads_per_worker=1,
+                                        processes=self.processes, dashboard_address=":0")
+            self.client = Client(self.cluster)
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _worker_count(client: Any) -> int:
+    return len(client.scheduler_info().get("workers", {}))
