@@ -180,3 +180,37 @@ def test_bad_targets_exit_2_with_a_reason(tmp_path: Path, monkeypatch, arguments
     assert result.exit_code == 2 and message in result.output, result.output
     assert not (tmp_path / "data" / BACKFILL_DIR / "manifest.json").exists()
 
+
+
+def test_a_killed_run_resumes_where_it_stopped(tmp_path: Path):
+    """A real kill (SIGKILL of the whole process group) after the first archive is done."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    many = [(f"https://news.example.org/{n}", body, kind) for n in range(60)
+            for _uri, body, kind in PAGES[:1]]
+    archives = [write_warc(tmp_path / f"part-{n}.warc.gz", many) for n in range(3)]
+    manifest = tmp_path / "data" / BACKFILL_DIR / "manifest.json"
+    command = [sys.executable, "-m", "tracker", "backfill", *map(str, archives), "--data-dir",
+               str(tmp_path / "data"), "--workers", "1", "--quiet"]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    child = subprocess.Popen(command, env=env, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if manifest.exists() and len(load_manifest(manifest.parent)) >= 1:
+            break
+        time.sleep(0.05)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    done_before = set(load_manifest(manifest.parent))
+    assert done_before, "the first archive did not finish within two minutes"
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert set(load_manifest(manifest.parent)) == {a.name for a in archives}
+    rows = claims_of(tmp_path / "data")
+    # Every page's figure once: no archive counted twice, none lost.
+    assert len(rows) == 3 * 60
+    assert not list((tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR).glob(f"{TEMP_PREFIX}*"))
