@@ -100,6 +100,7 @@ def test_claims_carry_their_archive_record_and_page(tmp_path: Path):
     assert entry["records"] == 4 and entry["pages_kept"] == 2 and entry["claims"] == 2
     assert entry["prefiltered_out"] == 1  # the recipe page never reaches the HTML parser
     assert entry["sha256"] and entry["size"] == archive.stat().st_size
+    assert entry["peak_rss_mib"] > 10  # the worker's high-water mark, for the benchmark
     # Partitioned by archive and conflict.
     (part,) = (tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR).rglob("*.parquet")
     assert part.parent.name == "conflict=russia-ukraine"

@@ -78,6 +78,7 @@ class ArchiveSummary:
     conflicts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    peak_rss_mib: float = 0.0  # of the worker process so far (its high-water mark)
     error: str = ""  # the task failed: not in the manifest, read again next run
 
 
@@ -173,7 +174,14 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
         shutil.rmtree(temp, ignore_errors=True)
         summary.error = f"{archive.location}: {getattr(error, 'strerror', None) or error}"
     summary.seconds = round(time.monotonic() - started, 3)
+    summary.peak_rss_mib = _peak_rss_mib()
     return summary
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
 def _extracted_pages(reader: _HashingReader, archive: Archive, summary: ArchiveSummary,
