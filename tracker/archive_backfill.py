@@ -87,6 +87,8 @@ class ArchiveSummary:
 
 def resolve_archives(arguments: list[str]) -> list[Archive]:
     """The archives named on the command line (paths and globs), each once, in order."""
+    from tracker.store import safe_name
+
     found: dict[str, Path] = {}
     for argument in arguments:
         if "://" in argument:
@@ -104,7 +106,7 @@ def resolve_archives(arguments: list[str]) -> list[Archive]:
     names: dict[str, int] = {}
     archives = []
     for resolved, path in found.items():
-        name = _partition_name(path.name)
+        name = safe_name(path.name)
         if name in names:  # two files of one name in different folders
             name = f"{name}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
         names[name] = 1
@@ -112,12 +114,6 @@ def resolve_archives(arguments: list[str]) -> list[Archive]:
         archives.append(Archive(location=resolved, name=name, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns))
     return archives
-
-
-def _partition_name(file_name: str) -> str:
-    from tracker.store import safe_name
-
-    return safe_name(file_name)
 
 
 # --- one archive (a Dask task) -------------------------------------------------------------

@@ -430,19 +430,16 @@ def _check_window(option: str, text: str | None) -> None:
 
 def _report(data_dir: Path, out: Path, conflict: str | None = None, since: str | None = None,
             until: str | None = None, metrics: list[str] | None = None, *,
-            reviewed_only: bool = False, sources_path: Path | None = None) -> int:
+            reviewed_only: bool = False, sources_path: Path | None = None,
+            publishing=None) -> int:
     """Write the report; exit 2, with nothing written, when the options or the data folder
-    leave nothing to chart (a typo must never replace a good report with an empty one)."""
-    from tracker.config import ConfigError
-    from tracker.publishing import load_publishing
+    leave nothing to chart (a typo must never replace a good report with an empty one).
+    `publishing`: the settings of the sources file, when the caller has read it already."""
     from tracker.store import StoreError
 
     _check_window("--since", since)
     _check_window("--until", until)
-    try:
-        publishing = load_publishing(sources_path)
-    except ConfigError as error:
-        _fail(str(error))
+    publishing = publishing or _publishing(sources_path)
     from tracker import unchanged_outputs as unchanged
 
     inputs = unchanged.fingerprint(data_dir, "report", {
@@ -548,17 +545,25 @@ def export(data_dir: Path, out: Path, reviewed_only: bool, parquet: bool, sqlite
                                      reviewed_only=reviewed_only, sources_path=sources_path)))
 
 
-def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
-            reviewed_only: bool = False, sources_path: Path | None = None) -> int:
-    from tracker import unchanged_outputs as unchanged
+def _publishing(sources_path: Path | None):
+    """The publishing settings of a sources file (exit 2 when it is invalid)."""
     from tracker.config import ConfigError
     from tracker.publishing import load_publishing
-    from tracker.store import StoreError
 
     try:
-        publishing = load_publishing(sources_path)
+        return load_publishing(sources_path)
     except ConfigError as error:
         _fail(str(error))
+
+
+def _export(data_dir: Path, out: Path, *, parquet: bool = False, sqlite: bool = False,
+            reviewed_only: bool = False, sources_path: Path | None = None,
+            publishing=None) -> int:
+    from tracker import unchanged_outputs as unchanged
+    from tracker.config import ConfigError
+    from tracker.store import StoreError
+
+    publishing = publishing or _publishing(sources_path)
     inputs = unchanged.fingerprint(data_dir, "export", {
         "reviewed_only": reviewed_only, "parquet": parquet, "sqlite": sqlite}, publishing)
     kept = unchanged.kept_files(out, inputs)
@@ -683,8 +688,12 @@ def _run(sources_path: Path, data_dir: Path, out: Path) -> int:
     # A report with nothing to chart writes nothing and counts as a failed step (exit 4):
     # the export still runs, and the code says the report was not renewed.
     outputs_failed = False
-    for name, step in (("report", lambda: _report(data_dir, out, sources_path=sources_path)),
-                       ("export", lambda: _export(data_dir, out / "export", sources_path=sources_path))):
+    # The sources file is read once a run: the report and export take its settings from it.
+    from tracker.publishing import publishing_from_config
+
+    publishing = publishing_from_config(config)
+    for name, step in (("report", lambda: _report(data_dir, out, publishing=publishing)),
+                       ("export", lambda: _export(data_dir, out / "export", publishing=publishing))):
         started = time.monotonic()
         if _finish(step) != EXIT_OK:
             outputs_failed = True

@@ -385,14 +385,10 @@ def read_quarantined(data_dir: Path) -> frozenset[tuple[str, str]]:
 
 
 def read_health(data_dir: Path) -> dict[str, dict[str, str]]:
-    """data/state/source_health.csv by source id ({} when absent or damaged: advisory)."""
-    path = Path(data_dir) / "state" / "source_health.csv"
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return {row["source_id"]: row for row in csv.DictReader(handle)
-                    if isinstance(row.get("source_id"), str) and row["source_id"]}
-    except (OSError, KeyError, csv.Error, UnicodeDecodeError):
-        return {}
+    """data/state/source_health.csv of a data folder, by source id (tracker/pipeline.py)."""
+    from tracker.pipeline import read_health as read_health_file
+
+    return read_health_file(Path(data_dir) / "state" / "source_health.csv")
 
 
 def gather(data_dir: Path, facts: RunFacts) -> Tables:

@@ -520,16 +520,20 @@ def _write_quarantine(path: Path, rows: list[dict[str, str]], refreshed: set[str
     write_if_changed(path, frame_to_csv_bytes(table, QUARANTINE_COLUMNS))
 
 
+def read_health(path: Path) -> dict[str, dict[str, str]]:
+    """source_health.csv by source id ({} when absent or damaged: health is advisory, and a
+    damaged file is rebuilt by the next run)."""
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as handle:
+            return {r["source_id"]: r for r in csv.DictReader(handle)
+                    if isinstance(r.get("source_id"), str) and r["source_id"]}
+    except (OSError, KeyError, csv.Error, UnicodeDecodeError):
+        return {}
+
+
 def _write_health(path: Path, outcomes: list[SourceOutcome], attempted_at: str) -> None:
     """Per source: last attempt and success, error, consecutive failures (operational state)."""
-    previous: dict[str, dict[str, str]] = {}
-    if path.exists():
-        try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                previous = {r["source_id"]: r for r in csv.DictReader(handle)
-                            if isinstance(r.get("source_id"), str) and r["source_id"]}
-        except (OSError, KeyError, csv.Error, UnicodeDecodeError):
-            previous = {}  # health is advisory; a damaged file is rebuilt
+    previous = read_health(path)
     rows = dict(previous)
     for outcome in outcomes:
         before = previous.get(outcome.source_id, {})

@@ -16,6 +16,7 @@ fingerprint, which no longer matches its inputs or its files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from importlib import metadata
@@ -50,8 +51,10 @@ def fingerprint(data_dir: Path, step: str, options: dict[str, Any], publishing: 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """SHA-256 of the tracker's own sources and data files: a new version draws anew."""
+    """SHA-256 of the tracker's own sources and data files: a new version draws anew.
+    Read once a process: a run's report and export share it."""
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*")):
         if path.suffix in (".py", ".csv", ".json") and "__pycache__" not in path.parts:
