@@ -215,3 +215,197 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path: Path):
     # Every page's figure once: no archive counted twice, none lost.
     assert len(rows) == 3 * 60
     assert not list((tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR).glob(f"{TEMP_PREFIX}*"))
+
+
+# --- merging into the ledger, and the review sample ----------------------------------------
+
+
+ARCHIVES_SOURCE = '[[source]]\nid = "archives"\nkind = "archives"\n'
+
+
+def sources_file(folder: Path, text: str = ARCHIVES_SOURCE) -> Path:
+    path = folder / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def merge(folder: Path, *extra: str):
+    return CliRunner().invoke(cli, ["backfill", "--merge", "--sources",
+                                    str(folder / "sources.toml"), "--data-dir",
+                                    str(folder / "data"), *extra])
+
+
+def ledger(folder: Path) -> list[dict]:
+    import csv
+
+    with (folder / "data" / "processed" / "claims.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def quarantine(folder: Path) -> list[dict]:
+    import csv
+
+    path = folder / "data" / "processed" / "quarantine.csv"
+    with path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_merge_puts_the_claims_in_the_ledger_as_the_ingest_does(tmp_path: Path):
+    backfill(tmp_path, write_warc(tmp_path / "news.warc.gz"))
+    sources_file(tmp_path)
+    result = merge(tmp_path)
+    assert result.exit_code == 0, result.output
+    rows = ledger(tmp_path)
+    assert sorted((r["metric"], r["value"]) for r in rows) == [
+        ("area_gained_km2", "505"), ("share_controlled_pct", "19.4")]
+    for row in rows:
+        assert row["source_id"] == "archives" and row["status"] == "active"
+        assert row["url"].startswith("https://news.example.org/") and len(row["claim_id"]) == 16
+        assert row["location_id"] and row["retrieved_at"] == "2025-12-01T10:00:00Z"
+    # Observations are derived from them as from any source's claims.
+    observations = (tmp_path / "data" / "processed" / "observations.csv").read_text(encoding="utf-8")
+    assert "505" in observations
+    before = (tmp_path / "data" / "processed" / "claims.csv").read_bytes()
+    again = merge(tmp_path)
+    assert again.exit_code == 0 and "nothing new" in again.output, again.output
+    assert (tmp_path / "data" / "processed" / "claims.csv").read_bytes() == before
+
+
+def test_a_row_the_schema_refuses_is_quarantined_with_its_archive_and_offset(tmp_path: Path):
+    import pyarrow as pa
+
+    backfill(tmp_path, write_warc(tmp_path / "news.warc.gz"))
+    (part,) = (tmp_path / "data" / BACKFILL_DIR / CLAIMS_DIR).rglob("part-0.parquet")
+    table = pq.read_table(part)
+    values = table.column("value").to_pylist()
+    broken = [v if v < 100 else -v for v in values]  # an area seized cannot be negative
+    pq.write_table(table.set_column(table.schema.get_field_index("value"), "value",
+                                    pa.array(broken, pa.float64())), part)
+    sources_file(tmp_path)
+    result = merge(tmp_path)
+    assert result.exit_code == 3, result.output
+    assert [(r["metric"], r["value"]) for r in ledger(tmp_path)] == [("share_controlled_pct", "19.4")]
+    (refused,) = quarantine(tmp_path)
+    offset = next(r["record_offset"] for r in table.to_pylist() if r["value"] > 100)
+    assert refused["origin"] == f"news.warc.gz@{offset} https://news.example.org/a"
+    assert refused["source_id"] == "archives" and "cannot be negative" in refused["reason"]
+
+
+def test_an_archive_taken_out_of_the_backfill_has_its_figures_retracted(tmp_path: Path):
+    import json
+    import shutil
+
+    backfill(tmp_path, write_warc(tmp_path / "one.warc.gz"),
+             write_warc(tmp_path / "two.warc.gz", PAGES[:1] + [(
+                 "https://news.example.org/c", article(
+                     "Russian forces seized 321 square kilometres of Ukrainian territory in "
+                     "October, analysts said."), "text/html")]))
+    sources_file(tmp_path)
+    assert merge(tmp_path).exit_code == 0
+    root = tmp_path / "data" / BACKFILL_DIR
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["archives"]["two.warc.gz"]
+    (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.rmtree(root / CLAIMS_DIR / "archive=two.warc.gz")
+    assert merge(tmp_path).exit_code == 0
+    status = {r["value"]: r["status"] for r in ledger(tmp_path)}
+    # 505 is on a page of both archives (one citation): it stays; 321 was only in two.
+    assert status == {"505": "active", "19.4": "active", "321": "retracted"}
+
+
+@pytest.mark.parametrize("sources, message", [
+    ('[[source]]\nid = "c"\nkind = "curated"\npath = "c.csv"\n', "exactly one enabled source of kind 'archives'"),
+    (ARCHIVES_SOURCE + '[[source]]\nid = "more"\nkind = "archives"\n', "found: archives, more"),
+])
+def test_merge_without_one_archives_source_is_refused_before_anything_is_read(
+        tmp_path: Path, sources: str, message: str):
+    sources_file(tmp_path, sources)
+    archive = write_warc(tmp_path / "news.warc.gz")
+    result = CliRunner().invoke(cli, ["backfill", str(archive), "--merge", "--sources",
+                                      str(tmp_path / "sources.toml"), "--data-dir",
+                                      str(tmp_path / "data")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert 'kind = "archives"' in result.output  # what to add
+    assert not (tmp_path / "data").exists()
+
+
+def test_merge_before_any_backfill_fails_the_source_and_keeps_the_ledger(tmp_path: Path):
+    sources_file(tmp_path)
+    result = merge(tmp_path)
+    assert result.exit_code == 1 and "no backfill here" in result.output, result.output
+
+
+def _articles(prefix: str, count: int) -> list[tuple[str, bytes, str]]:
+    return [(f"https://{prefix}.example.org/{n}", article(
+        f"Russian forces seized {100 + n} square kilometres of Ukrainian territory in "
+        f"November, according to analysts.", title=f"{prefix} report {n}"), "text/html")
+        for n in range(count)]
+
+
+def test_the_review_sample_is_the_same_whatever_the_order_and_the_workers(tmp_path: Path):
+    first = write_warc(tmp_path / "first.warc.gz", _articles("first", 7) + PAGES[1:3])
+    second = write_warc(tmp_path / "second.warc.gz", _articles("second", 5))
+    one = tmp_path / "one"
+    one.mkdir()
+    backfill(one, first, second, sample_n=4)
+    two = tmp_path / "two"
+    two.mkdir()
+    backfill(two, second, first, sample_n=4, workers=2)
+    sample = (one / "data" / BACKFILL_DIR / "sample.csv").read_text(encoding="utf-8")
+    assert sample == (two / "data" / BACKFILL_DIR / "sample.csv").read_text(encoding="utf-8")
+    import csv
+
+    rows = list(csv.DictReader(sample.splitlines()))
+    assert len(rows) == 4 and [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
+    # Pages without claims are never sampled; every sampled page has its figure.
+    assert all(r["warc_target_uri"].split("/")[2].split(".")[0] in ("first", "second") for r in rows)
+    assert all(r["claims"] == "1" for r in rows)
+    # Asking for more than an archive kept reads it again; all 12 pages with claims fit.
+    more = backfill(one, first, second, sample_n=50)
+    assert len(more.done) == 2
+    rows = list(csv.DictReader((one / "data" / BACKFILL_DIR / "sample.csv").read_text(
+        encoding="utf-8").splitlines()))
+    assert len(rows) == 12
+    # And once they are all in, asking again reads nothing.
+    assert backfill(one, first, second, sample_n=60).done == []
+
+
+def test_sampled_pages_are_kept_for_the_review_page(tmp_path: Path):
+    from tracker.review.app import create_app
+
+    archive = write_warc(tmp_path / "news.warc.gz", _articles("news", 6))
+    sources_file(tmp_path)
+    result = CliRunner().invoke(cli, ["backfill", str(archive), "--sample", "2", "--merge",
+                                      "--workers", "1", "--sources", str(tmp_path / "sources.toml"),
+                                      "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    assert "review sample of 2 page(s)" in result.output
+    rows = ledger(tmp_path)
+    assert len(rows) == 6
+    import csv
+
+    sample = list(csv.DictReader((tmp_path / "data" / BACKFILL_DIR / "sample.csv").read_text(
+        encoding="utf-8").splitlines()))
+    sampled = {r["claim_id"] for r in rows if r["snapshot_sha256"] in {s["page_sha256"] for s in sample}}
+    assert len(sampled) == 2
+    client = create_app(tmp_path / "data", "Ana").test_client()
+    page = client.get("/?sample=1&status=all").get_data(as_text=True)
+    listed = {row["claim_id"] for row in rows if f"/figure/{row['claim_id']}" in page}
+    assert listed == sampled
+    everything = client.get("/?status=all").get_data(as_text=True)
+    assert all(f"/figure/{row['claim_id']}" in everything for row in rows)
+    shown = client.get(f"/figure/{sorted(sampled)[0]}?sample=1").get_data(as_text=True)
+    assert "square kilometres" in shown and "not shown" not in shown
+    assert client.get("/?sample=yes").status_code == 400
+
+
+def test_an_archive_read_by_another_extractor_is_read_again(tmp_path: Path):
+    import json
+
+    archive = write_warc(tmp_path / "news.warc.gz")
+    backfill(tmp_path, archive)
+    path = tmp_path / "data" / BACKFILL_DIR / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["archives"]["news.warc.gz"]["extractor_version"] = "rules-0.0"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert len(backfill(tmp_path, archive).done) == 1

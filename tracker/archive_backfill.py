@@ -15,14 +15,25 @@ moved into place before the manifest names it, so a killed run leaves either a f
 partition or a temporary folder that the next run removes; archives the manifest names,
 unchanged and with their partition present, are not read again.
 
+With `--sample N`, each task also keeps the N pages with claims whose rank (a hash of the
+page's bytes, `sample_rank`) is lowest, bytes and all, in `archive=<name>/sample.parquet`;
+the driver then lists the N lowest of every archive in `data/backfill/sample.csv`. A rank
+depends on nothing but the page, so the sample is the same whatever the workers, the order
+or the machine, and adding archives only lets pages that outrank it in. `tracker backfill
+--merge` (the `archives` source, tracker/sources/archives.py) keeps the sampled pages in
+data/raw, so the review page shows their figures in their text.
+
 With `--scheduler`, the workers write the partitions themselves: `data/backfill/` must be
 on storage every worker sees (a shared file system).
 """
 
 from __future__ import annotations
 
+import csv
 import glob
 import hashlib
+import heapq
+import io
 import json
 import os
 import shutil
@@ -34,6 +45,10 @@ from typing import Any, BinaryIO, Callable, Iterator
 BACKFILL_DIR = "backfill"
 CLAIMS_DIR = "claims"
 MANIFEST_NAME = "manifest.json"
+SAMPLE_NAME = "sample.csv"  # the review sample over every archive done
+SAMPLE_PAGES_NAME = "sample.parquet"  # an archive's candidates for it, bytes and all
+SAMPLE_COLUMNS = ("rank", "page_sha256", "archive", "record_offset", "warc_target_uri",
+                  "warc_date", "content_type", "claims")
 MANIFEST_VERSION = 1
 TEMP_PREFIX = ".tmp-"
 # Rows buffered per conflict before a Parquet row group is written: memory stays bounded
@@ -77,6 +92,8 @@ class ArchiveSummary:
     claims: int = 0
     conflicts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    sample_n: int = 0  # pages of the review sample kept (at most this many)
+    extractor_version: str = ""
     seconds: float = 0.0
     peak_rss_mib: float = 0.0  # of the worker process so far (its high-water mark)
     error: str = ""  # the task failed: not in the manifest, read again next run
@@ -140,14 +157,63 @@ class _HashingReader:
         return False
 
 
+def sample_rank(page_sha256: str) -> str:
+    """A page's place in the review sample (lowest first): a hash of its bytes' hash, so
+    that the sample is random over pages yet the same on every run and every machine."""
+    return hashlib.sha256(f"review-sample:{page_sha256}".encode("ascii")).hexdigest()
+
+
+class _SampleKeeper:
+    """The `size` pages with claims of lowest rank seen so far (a bounded heap)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.heap: list[tuple[int, str, Any, int]] = []  # (-rank, page sha256, page, claims)
+
+    def offer(self, page: Any, page_sha256: str, claims: int) -> None:
+        if self.size <= 0:
+            return
+        item = (-int(sample_rank(page_sha256), 16), page_sha256, page, claims)
+        if len(self.heap) < self.size:
+            heapq.heappush(self.heap, item)
+        elif item[0] > self.heap[0][0]:
+            heapq.heapreplace(self.heap, item)
+
+    def write(self, path: Path, archive_name: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.heap:
+            return
+        rows = [{"rank": sample_rank(sha), "page_sha256": sha, "archive": archive_name,
+                 "record_offset": page.record_offset, "warc_target_uri": page.target_uri,
+                 "warc_date": page.warc_date, "content_type": page.content_type,
+                 "claims": claims, "body": page.body}
+                for _, sha, page, claims in sorted(self.heap, reverse=True)]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=_sample_schema()), path)
+
+
+def _sample_schema():
+    import pyarrow as pa
+
+    return pa.schema([pa.field(name, pa.int64() if name in ("record_offset", "claims")
+                               else pa.string()) for name in SAMPLE_COLUMNS]
+                     + [pa.field("body", pa.binary())])
+
+
 def process_archive(archive: Archive, out_root: str, conflict: str = "",
-                    max_page_bytes: int = 5_000_000) -> ArchiveSummary:
+                    max_page_bytes: int = 5_000_000, sample_n: int = 0) -> ArchiveSummary:
     """Read one archive, extract its claims, write its partition; never raises for bad
     input (the summary's `problems` and `error` say what went wrong)."""
+    from tracker.extract import EXTRACTOR_VERSION
+
     started = time.monotonic()
     summary = ArchiveSummary(name=archive.name, location=archive.location, size=archive.size,
-                             mtime_ns=archive.mtime_ns)
+                             mtime_ns=archive.mtime_ns, sample_n=sample_n,
+                             extractor_version=EXTRACTOR_VERSION)
     temp = Path(out_root) / CLAIMS_DIR / f"{TEMP_PREFIX}{archive.name}-{os.getpid()}"
+    sample = _SampleKeeper(sample_n)
     try:
         shutil.rmtree(temp, ignore_errors=True)
         with open(archive.location, "rb") as handle:
@@ -157,16 +223,20 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
                                                      max_page_bytes):
                     for claim in claims:
                         writer.add(claim, page, archive.name)
+                    if claims:
+                        sample.offer(page, claims[0].snapshot_sha256, len(claims))
                 # Read to the end, so that the digest is the whole file's.
                 while reader.read(1 << 20):
                     pass
             summary.conflicts = sorted(writer.conflicts)
+        sample.write(temp / SAMPLE_PAGES_NAME, archive.name)
         summary.sha256 = reader.digest.hexdigest()
         final = Path(out_root) / CLAIMS_DIR / f"archive={archive.name}"
         shutil.rmtree(final, ignore_errors=True)  # a partition of a run killed before its manifest
         if temp.exists():
             os.replace(temp, final)
     except (OSError, ValueError) as error:
+        # ValueError: what zlib or warcio raise on bytes that are not what they claim.
         shutil.rmtree(temp, ignore_errors=True)
         summary.error = f"{archive.location}: {getattr(error, 'strerror', None) or error}"
     summary.seconds = round(time.monotonic() - started, 3)
@@ -333,16 +403,23 @@ def save_manifest(root: Path, archives: dict[str, dict[str, Any]]) -> None:
     write_if_changed(root / MANIFEST_NAME, payload.encode("utf-8"))
 
 
-def is_done(archive: Archive, manifest: dict[str, dict[str, Any]], root: Path) -> bool:
-    """Whether the manifest names this archive, as it is now, with its partition in place
-    (an archive that gave no claim has none, and needs none)."""
+def is_done(archive: Archive, manifest: dict[str, dict[str, Any]], root: Path,
+            sample_n: int = 0) -> bool:
+    """Whether the manifest names this archive, as it is now, read with this extractor,
+    with its partition in place (an archive that gave no claim has none, and needs none)
+    and with as many sample pages as asked for (or all its pages with claims)."""
+    from tracker.extract import EXTRACTOR_VERSION
+
     entry = manifest.get(archive.name)
     if not isinstance(entry, dict):
         return False
     unchanged = (entry.get("location") == archive.location and entry.get("size") == archive.size
-                 and entry.get("mtime_ns") == archive.mtime_ns)
+                 and entry.get("mtime_ns") == archive.mtime_ns
+                 and entry.get("extractor_version") == EXTRACTOR_VERSION)
     partition = root / CLAIMS_DIR / f"archive={archive.name}"
-    return unchanged and (partition.is_dir() or not entry.get("claims"))
+    kept = entry.get("sample_n") or 0
+    sampled = kept >= sample_n or kept >= (entry.get("pages_with_claims") or 0)
+    return unchanged and sampled and (partition.is_dir() or not entry.get("claims"))
 
 
 def sweep_temporary(root: Path) -> int:
@@ -372,20 +449,35 @@ class BackfillResult:
 
 def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None = None,
                  scheduler: str | None = None, conflict: str = "", processes: bool = True,
+                 sample_n: int = 0,
                  progress: Callable[[str], None] = lambda message: None) -> BackfillResult:
-    """Read every archive not yet done on a Dask cluster; record each one finished."""
+    """Read every archive not yet done on a Dask cluster; record each one finished. With
+    `sample_n`, write the review sample of every archive done (`write_sample`)."""
     root = Path(data_dir) / BACKFILL_DIR
     (root / CLAIMS_DIR).mkdir(parents=True, exist_ok=True)
     if sweep_temporary(root):
         progress("backfill: removed the temporary partitions of a run that was stopped")
     manifest = load_manifest(root)
     result = BackfillResult()
-    todo = [a for a in archives if not is_done(a, manifest, root)]
+    todo = [a for a in archives if not is_done(a, manifest, root, sample_n)]
     result.skipped = len(archives) - len(todo)
     if result.skipped:
         progress(f"backfill: {result.skipped} archive(s) already done, not read again")
-    if not todo:
-        return result
+    if todo:
+        _run_tasks(todo, root, manifest, result, workers=workers, scheduler=scheduler,
+                   conflict=conflict, processes=processes, sample_n=sample_n,
+                   progress=progress)
+    if sample_n:
+        chosen = write_sample(root, load_manifest(root), sample_n)
+        progress(f"backfill: review sample of {len(chosen)} page(s) with claims in "
+                 f"{root / SAMPLE_NAME} (tracker backfill --merge keeps them for the review page)")
+    return result
+
+
+def _run_tasks(todo: list[Archive], root: Path, manifest: dict[str, dict[str, Any]],
+               result: BackfillResult, *, workers: int | None, scheduler: str | None,
+               conflict: str, processes: bool, sample_n: int,
+               progress: Callable[[str], None]) -> None:
     total_bytes = sum(a.size for a in todo)
     with _client(workers, scheduler, processes) as client:
         progress(f"backfill: {len(todo)} archive(s), {total_bytes / 1e6:,.1f} MB on "
@@ -393,7 +485,7 @@ def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None
         from dask.distributed import as_completed
 
         futures = client.map(process_archive, todo, out_root=str(root), conflict=conflict,
-                             pure=False)
+                             sample_n=sample_n, pure=False)
         started = time.monotonic()
         done_bytes = 0
         for future in as_completed(futures):
@@ -408,7 +500,34 @@ def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None
             done_bytes += summary.size
             progress(_progress_line(result, done_bytes, total_bytes,
                                     time.monotonic() - started, summary))
-    return result
+
+
+# --- the review sample ---------------------------------------------------------------------
+
+
+def write_sample(root: Path, manifest: dict[str, dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """The `size` pages of lowest rank among every archive done, as `sample.csv` (without
+    their bytes, which stay in each archive's sample.parquet); returns its rows."""
+    import pyarrow.parquet as pq
+
+    from tracker.store import write_if_changed
+
+    candidates: list[dict[str, Any]] = []
+    for name in sorted(manifest):
+        path = root / CLAIMS_DIR / f"archive={name}" / SAMPLE_PAGES_NAME
+        if path.is_file():
+            candidates += pq.read_table(path, columns=list(SAMPLE_COLUMNS)).to_pylist()
+    chosen, seen = [], set()
+    for row in sorted(candidates, key=lambda row: (row["rank"], row["archive"])):
+        if row["page_sha256"] not in seen and len(chosen) < size:  # one page in two archives
+            seen.add(row["page_sha256"])
+            chosen.append(row)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=SAMPLE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(chosen)
+    write_if_changed(root / SAMPLE_NAME, text.getvalue().encode("utf-8"))
+    return chosen
 
 
 def _progress_line(result: BackfillResult, done_bytes: int, total_bytes: int, elapsed_s: float,

@@ -1,8 +1,13 @@
-"""`tracker backfill SOURCE_ID --since DATE`: fill a DeepState source's past from its mirror.
+"""`tracker backfill`: fill the past, from a DeepState mirror or from WARC news archives.
 
-One run of the ingest with only that source read (its mirror, not the list nor /last),
-every other source of the file kept known, so their stored figures stay as they are.
-Which days are fetched is tracker/backfill.py's; how, tracker/sources/deepstate.py's.
+`tracker backfill SOURCE_ID --since DATE`: one run of the ingest with only that DeepState
+source read (its mirror, not the list nor /last), every other source of the file kept
+known, so their stored figures stay as they are. Which days are fetched is
+tracker/backfill.py's; how, tracker/sources/deepstate.py's.
+
+`tracker backfill ARCHIVE... [--sample N] [--merge]`: WARC archives read on Dask
+(tracker/archive_backfill.py); `--merge` then runs the ingest with the sources file's
+`archives` source alone (tracker/sources/archives.py), the same way.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from tracker.cli import (
 
 
 @click.command()
-@click.argument("targets", nargs=-1, required=True, metavar="SOURCE_ID | ARCHIVE...")
+@click.argument("targets", nargs=-1, metavar="SOURCE_ID | ARCHIVE...")
 @click.option("--since", default=None, metavar="YYYY-MM-DD",
               help="A DeepState source: first map day to backfill (2022-01-01 or later).")
 @click.option("--until", default=None, metavar="YYYY-MM-DD",
@@ -43,10 +48,16 @@ from tracker.cli import (
                    "(data/backfill/ must then be on storage every worker sees).")
 @click.option("--conflict", default="",
               help="Archives: the conflict of every figure (default: guessed per page).")
+@click.option("--sample", "sample_n", type=click.IntRange(1, 100_000), default=None,
+              metavar="N", help="Archives: keep a review sample of N pages with claims "
+                                "(the same N pages on every run: a hash of each page ranks it).")
+@click.option("--merge", is_flag=True,
+              help="Archives: merge the claims of every archive done into the ledger (the "
+                   "sources file's `archives` source), after reading ARCHIVE... if given.")
 @verbosity_options
 def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
              sources_path: Path, data_dir: Path, workers: int | None, scheduler: str | None,
-             conflict: str) -> None:
+             conflict: str, sample_n: int | None, merge: bool) -> None:
     """Fill the past: a DeepState source from its mirror (with --since), or cited
     figures from WARC news archives (files or globs, without --since).
 
@@ -59,28 +70,75 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
     or --scheduler). HTML responses with a cue of an area figure are read as articles and
     their claims written as Parquet under DATA_DIR/backfill/claims/archive=NAME/, with
     archive, record offset, WARC-Target-URI, WARC-Date and payload digest. Archives done
-    (data/backfill/manifest.json) are not read again; a stopped run resumes.
+    (data/backfill/manifest.json) are not read again; a stopped run resumes. --sample N
+    lists N pages with claims in DATA_DIR/backfill/sample.csv for people to review.
+
+    --merge validates the claims of every archive done and merges them into the ledger as
+    the figures of the sources file's `archives` source (add one: [[source]] id =
+    "archives", kind = "archives"); rows refused go to the quarantine, sampled pages are
+    kept for the review page (tracker review, then /?sample=1).
 
     Exit codes: 0 done; 1 the source or an archive failed; 2 unknown source, not a
-    deepstate source, no mirror_url, a bad date, or an archive that is not a file
-    (nothing written); 3 copies were quarantined.
+    deepstate source, no mirror_url, a bad date, an archive that is not a file, or no
+    `archives` source to merge into (nothing written); 3 rows were quarantined.
 
     \b
     Examples:
         tracker backfill deepstate --since 2024-07-01 --sources sources.toml --data-dir data
-        tracker backfill 'archives/CC-NEWS-2025*.warc.gz' --workers 2
+        tracker backfill 'archives/CC-NEWS-2025*.warc.gz' --workers 2 --sample 200
+        tracker backfill --merge --sources sources.toml --data-dir data
     """
     import sys
 
     if since is not None or until is not None:
         if len(targets) != 1:
             raise click.UsageError("--since/--until backfill one DeepState source: give its id alone")
+        if merge or sample_n:
+            raise click.UsageError("--merge and --sample are for archives, not a DeepState source")
         sys.exit(_finish(lambda: _backfill(targets[0], since, until, sources_path, data_dir)))
-    sys.exit(_finish(lambda: _archives(list(targets), data_dir, workers, scheduler, conflict)))
+    if not targets and not merge:
+        raise click.UsageError("give a DeepState source with --since, archives to read, "
+                               "or --merge")
+    if not targets and sample_n:
+        raise click.UsageError("--sample is taken while reading archives: give them too")
+
+    def run() -> int:
+        merging = _merge_config(sources_path) if merge else None  # refused before any reading
+        code = EXIT_OK
+        if targets:
+            code = _archives(list(targets), data_dir, workers, scheduler, conflict, sample_n or 0)
+        if merging is not None:
+            merged, _ = _ingest(sources_path, data_dir, config=merging)
+            code = max(code, merged, key=lambda c: (c == EXIT_SOURCE_FAILED, c))
+        return code
+
+    sys.exit(_finish(run))
+
+
+def _merge_config(sources_path: Path):
+    """The sources file with its `archives` source alone read, every other kept known (so
+    their figures are neither read nor retracted)."""
+    from tracker.config import ConfigError
+    from tracker.sources import load_sources
+    from tracker.sources.archives import KIND
+
+    try:
+        config = load_sources(sources_path)
+    except ConfigError as error:
+        _fail(f"{error} (--merge merges into the sources file's `archives` source)")
+    everyone = config.sources + config.disabled
+    mergers = [s for s in config.sources if s.kind == KIND]
+    if len(mergers) != 1:
+        found = "none" if not mergers else ", ".join(s.id for s in mergers)
+        _fail(f"{sources_path}: --merge needs exactly one enabled source of kind "
+              f"'{KIND}' (found: {found}); add one, so that its figures stay known on "
+              f"every run:\n\n[[source]]\nid = \"archives\"\nkind = \"{KIND}\"")
+    return dataclasses.replace(config, sources=mergers,
+                               disabled=[s for s in everyone if s is not mergers[0]])
 
 
 def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler: str | None,
-              conflict: str) -> int:
+              conflict: str, sample_n: int = 0) -> int:
     from tracker.archive_backfill import BackfillError, resolve_archives, run_backfill
     from tracker.cli import _progress
 
@@ -97,7 +155,7 @@ def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler
     except BackfillError as error:
         _fail(f"{error} (a DeepState source is backfilled with --since)")
     result = run_backfill(archives, data_dir, workers=workers, scheduler=scheduler,
-                          conflict=conflict, progress=_progress)
+                          conflict=conflict, sample_n=sample_n, progress=_progress)
     _progress(f"backfill: {len(result.done)} archive(s) read, {result.skipped} already done, "
               f"{len(result.failed)} failed; {result.claims:,} claim(s) written under "
               f"{Path(data_dir) / 'backfill'}")

@@ -4,7 +4,8 @@
 
 - `GET /`: the queue, the active machine-read figures (`method` reported) to check, filtered
   by conflict, metric, source, confidence range and review status (default: unreviewed),
-  lowest confidence or newest first, 50 a page;
+  lowest confidence or newest first, 50 a page; `sample=1` keeps the figures of the pages
+  of the archive backfill's review sample (data/backfill/sample.csv) alone;
 - `GET /figure/<claim_id>`: one figure in its document's text, the figure and its cue words
   highlighted, its fields beside it, and the three actions;
 - `POST /figure/<claim_id>/<confirm|correct|reject>`: record the decision in the review log
@@ -95,7 +96,7 @@ MAX_FIELD_CHARS = 500
 _DECIDED_COLUMNS: tuple[str, ...] = CORRECTABLE_FIELDS + REVIEW_COLUMNS + ("flags",)
 
 QUEUE_PARAMETERS = ("conflict", "metric", "source", "min_confidence", "max_confidence", "status",
-                    "order", "page")
+                    "order", "sample", "page")
 FIGURE_PARAMETERS = QUEUE_PARAMETERS + ("whole", "last")
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class QueueFilter:
     max_confidence: float | None = None
     status: str = "unreviewed"  # a review status, or "all"
     order: str = "confidence"  # lowest confidence first, or "newest" (latest published first)
+    sample: bool = False  # the pages of the archive backfill's review sample only
     page: int = 1
 
     def query(self, **changes: Any) -> dict[str, str]:
@@ -133,7 +135,8 @@ class QueueFilter:
         for name in QUEUE_PARAMETERS:
             value = getattr(chosen, name)
             if value != getattr(default, name):
-                out[name] = _number_text(value) if isinstance(value, float) else str(value)
+                out[name] = (_number_text(value) if isinstance(value, float)
+                             else "1" if value is True else str(value))
         return out
 
 
@@ -163,11 +166,14 @@ def parse_filter(args: Mapping[str, str], data: "ReviewData", allowed: Iterable[
     high = _confidence_bound("max_confidence", values["max_confidence"])
     if low is not None and high is not None and low > high:
         raise PageError(400, f"min_confidence {low:g} is above max_confidence {high:g}")
+    if values["sample"] not in ("", "0", "1"):
+        raise PageError(400, f"sample {values['sample']!r} is not 1 (the review sample only) or 0")
     page_text = values["page"] or "1"
     if not page_text.isdigit() or not 1 <= int(page_text) <= 1_000_000:
         raise PageError(400, f"page {page_text!r} is not a page number (1, 2, ...)")
     return QueueFilter(conflict=conflict, metric=metric, source=source, min_confidence=low,
-                       max_confidence=high, status=status, order=order, page=int(page_text))
+                       max_confidence=high, status=status, order=order,
+                       sample=values["sample"] == "1", page=int(page_text))
 
 
 def _confidence_bound(name: str, text: str) -> float | None:
@@ -282,6 +288,9 @@ class ReviewData:
                       "source": _Codes(view["source_id"]), "status": _Codes(view["review_status"])}
         self.arrays = {name: view[name].to_numpy(dtype=object, copy=True) for name in view.columns}
         self.confidence = view["confidence"].to_numpy(dtype="float64", na_value=np.nan)
+        sampled = _sampled_pages(self.data_dir)
+        self.in_sample = np.fromiter((sha in sampled for sha in view["snapshot_sha256"]),
+                                     dtype=bool, count=len(view))
         # Unknown confidence goes last in "lowest first".
         by_confidence = np.argsort(np.where(np.isnan(self.confidence), np.inf, self.confidence), kind="stable")
         newest = view.sort_values(["published_at", "retrieved_at"], ascending=False, kind="mergesort")
@@ -340,6 +349,9 @@ class ReviewData:
 
     # Questions the pages ask.
 
+    def has_sample(self) -> bool:
+        return bool(getattr(self, "in_sample", np.zeros(0, dtype=bool)).any())
+
     def facet(self, name: str) -> list[str]:
         return self.codes[name].present() if hasattr(self, "codes") else []
 
@@ -353,6 +365,8 @@ class ReviewData:
             mask &= self.confidence >= chosen.min_confidence
         if chosen.max_confidence is not None:
             mask &= self.confidence <= chosen.max_confidence
+        if chosen.sample:
+            mask &= self.in_sample
         if with_status and chosen.status != "all":
             mask &= self.codes["status"].array == self.codes["status"].code(chosen.status)
         return mask
@@ -438,6 +452,19 @@ class ReviewData:
         if not article.text:
             return None, f"{source_id}/{sha256[:12]}…: {article.problem or 'no article text found'}"
         return article.text, ""
+
+
+def _sampled_pages(data_dir: Path) -> set[str]:
+    """The page hashes of the archive backfill's review sample (none when there is none)."""
+    import csv
+
+    from tracker.archive_backfill import BACKFILL_DIR, SAMPLE_NAME
+
+    try:
+        text = (data_dir / BACKFILL_DIR / SAMPLE_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {row.get("page_sha256") or "" for row in csv.DictReader(text.splitlines())} - {""}
 
 
 # --- showing a figure in its text ------------------------------------------------------------
@@ -715,7 +742,8 @@ def create_app(data_dir: Path, reviewer: str, *, clock: Callable[[], datetime] =
             facets = {name: data.facet(name) for name in ("conflict", "metric", "source")}
         return render_template("queue.html", rows=rows, chosen=chosen, total=len(selected),
                                pages=pages, counts=counts, facets=facets, statuses=REVIEW_STATUSES,
-                               orders=ORDERS, page_size=page_size)
+                               orders=ORDERS, page_size=page_size,
+                               has_sample=data.has_sample())
 
     @app.get("/figure/<claim_id>")
     def figure(claim_id: str):

@@ -23,7 +23,7 @@ from tracker.config import Config, Settings, Source
 from tracker.model import Claim
 from tracker.store import RawRecord, RawStore, StoreError, read_regular_file
 
-_MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table")
+_MODULES = ("curated", "article", "feed", "deepstate", "geojson", "table", "archives")
 
 
 class SourceError(Exception):
