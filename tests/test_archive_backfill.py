@@ -169,7 +169,8 @@ def test_the_command_on_a_local_cluster_of_two_worker_processes(tmp_path: Path):
 @pytest.mark.parametrize("arguments, message", [
     (["missing.warc.gz"], "no such file"),
     (["*.nothing"], "no file matches"),
-    (["https://example.org/a.warc.gz"], "read from files"),
+    (["ftp://example.org/a.warc.gz"], "use http or https"),
+    (["https://example.org/"], "names no file"),
     (["deepstate", "--until", "2025-01-01"], "--since is required"),
 ])
 def test_bad_targets_exit_2_with_a_reason(tmp_path: Path, monkeypatch, arguments, message):
@@ -409,3 +410,83 @@ def test_an_archive_read_by_another_extractor_is_read_again(tmp_path: Path):
     manifest["archives"]["news.warc.gz"]["extractor_version"] = "rules-0.0"
     path.write_text(json.dumps(manifest), encoding="utf-8")
     assert len(backfill(tmp_path, archive).done) == 1
+
+
+# --- archives at URLs, streamed ------------------------------------------------------------
+
+
+def _served(httpserver, tmp_path: Path, body: bytes | None = None, **headers) -> str:
+    archive = write_warc(tmp_path / "served.warc.gz")
+    httpserver.expect_request("/crawl/news-01.warc.gz").respond_with_data(
+        archive.read_bytes() if body is None else body, content_type="application/gzip",
+        headers=headers or None)
+    return httpserver.url_for("/crawl/news-01.warc.gz")
+
+
+def test_an_archive_at_a_url_is_streamed_and_gives_what_the_file_gives(tmp_path: Path, httpserver):
+    from tracker.config import Settings
+
+    url = _served(httpserver, tmp_path)
+    settings = Settings(allow_private_hosts=True, retries=0)  # the test server is on loopback
+    result = backfill(tmp_path, url, settings=settings)
+    assert [s.name for s in result.done] == ["news-01.warc.gz"] and not result.failed
+    (summary,) = result.done
+    served = (tmp_path / "served.warc.gz").read_bytes()
+    assert summary.bytes_read == len(served)
+    import hashlib
+
+    assert summary.sha256 == hashlib.sha256(served).hexdigest()
+    rows = claims_of(tmp_path / "data")
+    assert sorted(r["value"] for r in rows) == [19.4, 505.0]
+    assert {r["archive"] for r in rows} == {"news-01.warc.gz"}
+    # Done: a second run asks the server nothing.
+    asked = len(httpserver.log)
+    assert backfill(tmp_path, url, settings=settings).skipped == 1 and len(httpserver.log) == asked
+
+
+def test_the_command_reads_a_url_with_the_sources_files_settings(tmp_path: Path, httpserver):
+    url = _served(httpserver, tmp_path)
+    (tmp_path / "sources.toml").write_text(
+        "[settings]\nallow_private_hosts = true\nretries = 0\n" + ARCHIVES_SOURCE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["backfill", url, "--merge", "--workers", "1", "--sources",
+                                      str(tmp_path / "sources.toml"), "--data-dir",
+                                      str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["value"] for r in ledger(tmp_path)) == ["19.4", "505"]
+    # Without the setting, a loopback address is refused, and nothing is written.
+    (tmp_path / "sources.toml").write_text("[settings]\nretries = 0\n" + ARCHIVES_SOURCE, encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["backfill", url, "--workers", "1", "--sources",
+                                       str(tmp_path / "sources.toml"), "--data-dir",
+                                       str(tmp_path / "other")])
+    assert refused.exit_code == 1 and "loopback" in refused.output, refused.output
+    assert load_manifest(tmp_path / "other" / BACKFILL_DIR) == {}
+
+
+@pytest.mark.parametrize("status, body, headers, message", [
+    (404, b"gone", {}, "HTTP 404"),
+    (200, None, "cut", "body cut at byte"),
+])
+def test_a_url_that_fails_or_is_cut_short_fails_its_archive_only(
+        tmp_path: Path, httpserver, status, body, headers, message):
+    from tracker.config import Settings
+
+    whole = write_warc(tmp_path / "whole.warc.gz").read_bytes()
+    if headers == "cut":  # the length of the whole archive announced, half of it sent
+        from werkzeug.wrappers import Response
+
+        def cut_short(request):  # a generator body keeps the announced length as it is
+            return Response(iter([whole[: len(whole) // 2]]), direct_passthrough=True,
+                            headers={"Content-Length": str(len(whole))})
+
+        httpserver.expect_request("/cut.warc.gz").respond_with_handler(cut_short)
+        url = httpserver.url_for("/cut.warc.gz")
+    else:
+        httpserver.expect_request("/missing.warc.gz").respond_with_data(body, status=status)
+        url = httpserver.url_for("/missing.warc.gz")
+    local = write_warc(tmp_path / "local.warc.gz")
+    result = backfill(tmp_path, url, local, settings=Settings(allow_private_hosts=True, retries=0))
+    assert [s.name for s in result.done] == ["local.warc.gz"]
+    (failed,) = result.failed
+    assert url in failed.error and message in failed.error, failed.error
+    assert set(load_manifest(tmp_path / "data" / BACKFILL_DIR)) == {"local.warc.gz"}
+    assert {r["archive"] for r in claims_of(tmp_path / "data")} == {"local.warc.gz"}

@@ -569,3 +569,39 @@ def test_a_resolver_that_never_answers_fails_the_fetch_in_time(monkeypatch: pyte
     with pytest.raises(FetchError, match="did not resolve within 0.3 s"):
         client.get("http://news.example.org/page")
     hung.set()
+
+
+# --- a body too large to hold, streamed (tracker backfill URL) -------------------------------
+
+
+def test_a_stream_gives_the_exact_bytes_past_the_size_cap(httpserver: HTTPServer):
+    body = os.urandom(300_000)
+    httpserver.expect_request("/big.warc.gz").respond_with_data(
+        body, headers={"Content-Encoding": "gzip"})  # as sent: never decoded
+    client = HttpClient(Settings(**{**LOCAL, "max_bytes": 1000}))
+    with client.stream(httpserver.url_for("/big.warc.gz")) as stream:
+        chunks = []
+        while chunk := stream.read(65536):
+            assert len(chunk) <= 65536
+            chunks.append(chunk)
+    assert b"".join(chunks) == body and stream.bytes_read == len(body)
+
+
+def test_a_stream_that_trickles_fails_naming_the_url(httpserver: HTTPServer):
+    httpserver.expect_request("/slow.warc.gz").respond_with_data(b"x" * 200_000)
+    ticks = iter(range(0, 10_000, 30))  # every reading of the clock: 30 s later
+    client = HttpClient(Settings(**LOCAL), clock=lambda: float(next(ticks)))
+    url = httpserver.url_for("/slow.warc.gz")
+    with pytest.raises(FetchError, match="bytes/s, under the 20,000 allowed") as caught:
+        with client.stream(url) as stream:
+            while stream.read(1000):
+                pass
+    assert url in str(caught.value)
+
+
+def test_a_stream_refuses_an_error_status_and_a_private_address(httpserver: HTTPServer):
+    httpserver.expect_request("/gone.warc.gz").respond_with_data(b"no", status=410)
+    with pytest.raises(FetchError, match="HTTP 410"):
+        HttpClient(Settings(**LOCAL)).stream(httpserver.url_for("/gone.warc.gz"))
+    with pytest.raises(FetchError, match="loopback"):
+        HttpClient(Settings(retries=0)).stream(httpserver.url_for("/gone.warc.gz"))

@@ -59,17 +59,22 @@ PROVENANCE_COLUMNS = ("archive", "record_offset", "warc_target_uri", "warc_date"
 
 
 class BackfillError(Exception):
-    """The backfill cannot start (no archive, a path that is not a file, a URL)."""
+    """The backfill cannot start (no archive, a path that is not a file, a bad URL)."""
 
 
 @dataclass(frozen=True)
 class Archive:
-    """One archive to read: where it is, its partition name, and how it was when listed."""
+    """One archive to read: where it is (a path, or an http(s) URL streamed), its
+    partition name, and how it was when listed (a URL: size and mtime 0, unknown)."""
 
     location: str
     name: str
     size: int
     mtime_ns: int
+
+    @property
+    def is_url(self) -> bool:
+        return "://" in self.location
 
 
 @dataclass
@@ -81,6 +86,7 @@ class ArchiveSummary:
     size: int
     mtime_ns: int
     sha256: str = ""
+    bytes_read: int = 0
     records: int = 0
     responses: int = 0
     html: int = 0
@@ -103,14 +109,15 @@ class ArchiveSummary:
 
 
 def resolve_archives(arguments: list[str]) -> list[Archive]:
-    """The archives named on the command line (paths and globs), each once, in order."""
+    """The archives named on the command line (paths, globs and http(s) URLs), each once,
+    in order. Nothing is fetched here: a URL is checked for its form only."""
     from tracker.store import safe_name
 
-    found: dict[str, Path] = {}
+    found: dict[str, Path | str] = {}
     for argument in arguments:
         if "://" in argument:
-            raise BackfillError(f"{argument}: archives are read from files for now; download "
-                                "it first (streaming over HTTP is not built yet)")
+            found.setdefault(argument, _checked_url(argument))
+            continue
         matches = sorted(glob.glob(argument)) if glob.has_magic(argument) else [argument]
         if not matches:
             raise BackfillError(f"{argument}: no file matches this pattern")
@@ -123,14 +130,36 @@ def resolve_archives(arguments: list[str]) -> list[Archive]:
     names: dict[str, int] = {}
     archives = []
     for resolved, path in found.items():
-        name = safe_name(path.name)
+        base = path.name if isinstance(path, Path) else _url_name(path)
+        name = safe_name(base)
         if name in names:  # two files of one name in different folders
             name = f"{name}-{hashlib.sha256(resolved.encode()).hexdigest()[:8]}"
         names[name] = 1
+        if isinstance(path, str):
+            archives.append(Archive(location=path, name=name, size=0, mtime_ns=0))
+            continue
         stat = path.stat()
         archives.append(Archive(location=resolved, name=name, size=stat.st_size,
                                 mtime_ns=stat.st_mtime_ns))
     return archives
+
+
+def _checked_url(url: str) -> str:
+    from tracker.http import FetchError, check_url
+
+    try:
+        check_url(url)
+    except FetchError as error:
+        raise BackfillError(str(error)) from None
+    if not _url_name(url):
+        raise BackfillError(f"{url}: the URL names no file (its path ends in '/')")
+    return url
+
+
+def _url_name(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
 
 
 # --- one archive (a Dask task) -------------------------------------------------------------
@@ -202,10 +231,25 @@ def _sample_schema():
                      + [pa.field("body", pa.binary())])
 
 
+def _open_archive(archive: Archive, settings: Any):
+    """A binary stream of the archive's bytes: the file, or the URL streamed (never the
+    whole archive in memory, nor on disk)."""
+    if not archive.is_url:
+        return open(archive.location, "rb")
+    from tracker.config import Settings
+    from tracker.http import HttpClient
+
+    return HttpClient(settings or Settings()).stream(archive.location)
+
+
 def process_archive(archive: Archive, out_root: str, conflict: str = "",
-                    max_page_bytes: int = 5_000_000, sample_n: int = 0) -> ArchiveSummary:
+                    max_page_bytes: int = 5_000_000, sample_n: int = 0,
+                    settings: Any = None) -> ArchiveSummary:
     """Read one archive, extract its claims, write its partition; never raises for bad
-    input (the summary's `problems` and `error` say what went wrong)."""
+    input (the summary's `problems` and `error` say what went wrong). `settings`: the
+    HTTP settings an archive at a URL is streamed with."""
+    from tracker.http import FetchError
+
     from tracker.extract import EXTRACTOR_VERSION
 
     started = time.monotonic()
@@ -216,7 +260,7 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
     sample = _SampleKeeper(sample_n)
     try:
         shutil.rmtree(temp, ignore_errors=True)
-        with open(archive.location, "rb") as handle:
+        with _open_archive(archive, settings) as handle:
             reader = _HashingReader(handle)
             with _PartitionWriter(temp) as writer:
                 for page, claims in _extracted_pages(reader, archive, summary, conflict,
@@ -231,10 +275,14 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
             summary.conflicts = sorted(writer.conflicts)
         sample.write(temp / SAMPLE_PAGES_NAME, archive.name)
         summary.sha256 = reader.digest.hexdigest()
+        summary.bytes_read = reader.bytes_read
         final = Path(out_root) / CLAIMS_DIR / f"archive={archive.name}"
         shutil.rmtree(final, ignore_errors=True)  # a partition of a run killed before its manifest
         if temp.exists():
             os.replace(temp, final)
+    except FetchError as error:  # it names the URL
+        shutil.rmtree(temp, ignore_errors=True)
+        summary.error = str(error)
     except (OSError, ValueError) as error:
         # ValueError: what zlib or warcio raise on bytes that are not what they claim.
         shutil.rmtree(temp, ignore_errors=True)
@@ -413,8 +461,10 @@ def is_done(archive: Archive, manifest: dict[str, dict[str, Any]], root: Path,
     entry = manifest.get(archive.name)
     if not isinstance(entry, dict):
         return False
-    unchanged = (entry.get("location") == archive.location and entry.get("size") == archive.size
-                 and entry.get("mtime_ns") == archive.mtime_ns
+    # An archive at a URL is taken as fixed once published (as CC-NEWS files are).
+    unchanged = (entry.get("location") == archive.location
+                 and (archive.is_url or (entry.get("size") == archive.size
+                                         and entry.get("mtime_ns") == archive.mtime_ns))
                  and entry.get("extractor_version") == EXTRACTOR_VERSION)
     partition = root / CLAIMS_DIR / f"archive={archive.name}"
     kept = entry.get("sample_n") or 0
@@ -449,7 +499,7 @@ class BackfillResult:
 
 def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None = None,
                  scheduler: str | None = None, conflict: str = "", processes: bool = True,
-                 sample_n: int = 0,
+                 sample_n: int = 0, settings: Any = None,
                  progress: Callable[[str], None] = lambda message: None) -> BackfillResult:
     """Read every archive not yet done on a Dask cluster; record each one finished. With
     `sample_n`, write the review sample of every archive done (`write_sample`)."""
@@ -466,7 +516,7 @@ def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None
     if todo:
         _run_tasks(todo, root, manifest, result, workers=workers, scheduler=scheduler,
                    conflict=conflict, processes=processes, sample_n=sample_n,
-                   progress=progress)
+                   settings=settings, progress=progress)
     if sample_n:
         chosen = write_sample(root, load_manifest(root), sample_n)
         progress(f"backfill: review sample of {len(chosen)} page(s) with claims in "
@@ -476,16 +526,16 @@ def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None
 
 def _run_tasks(todo: list[Archive], root: Path, manifest: dict[str, dict[str, Any]],
                result: BackfillResult, *, workers: int | None, scheduler: str | None,
-               conflict: str, processes: bool, sample_n: int,
+               conflict: str, processes: bool, sample_n: int, settings: Any,
                progress: Callable[[str], None]) -> None:
-    total_bytes = sum(a.size for a in todo)
+    total_bytes = sum(a.size for a in todo)  # archives at URLs count 0: their size is unknown
     with _client(workers, scheduler, processes) as client:
-        progress(f"backfill: {len(todo)} archive(s), {total_bytes / 1e6:,.1f} MB on "
+        progress(f"backfill: {len(todo)} archive(s), {total_bytes / 1e6:,.1f} MB of files on "
                  f"{_worker_count(client)} worker(s); dashboard {client.dashboard_link}")
         from dask.distributed import as_completed
 
         futures = client.map(process_archive, todo, out_root=str(root), conflict=conflict,
-                             sample_n=sample_n, pure=False)
+                             sample_n=sample_n, settings=settings, pure=False)
         started = time.monotonic()
         done_bytes = 0
         for future in as_completed(futures):
@@ -497,7 +547,8 @@ def _run_tasks(todo: list[Archive], root: Path, manifest: dict[str, dict[str, An
             manifest[summary.name] = asdict(summary)
             save_manifest(root, manifest)
             result.done.append(summary)
-            done_bytes += summary.size
+            done_bytes += summary.bytes_read
+            total_bytes += summary.bytes_read - summary.size  # a URL's size, now known
             progress(_progress_line(result, done_bytes, total_bytes,
                                     time.monotonic() - started, summary))
 

@@ -39,7 +39,8 @@ from tracker.cli import (
               help="A DeepState source: last map day to backfill.  [default: yesterday, UTC]")
 @click.option("--sources", "sources_path", type=click.Path(path_type=Path),
               default=Path("sources.toml"), show_default=True,
-              help="A DeepState source: the sources file naming it and its mirror_url.")
+              help="The sources file: the DeepState source and its mirror_url; the "
+                   "`archives` source --merge fills; the [settings] archive URLs are read with.")
 @data_dir_option
 @click.option("--workers", type=click.IntRange(1, 4096), default=None,
               help="Archives: local Dask workers (one process each).  [default: the machine's cores]")
@@ -66,7 +67,8 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
     mirror lacks is listed and skipped. The source's figures are then derived as in
     `tracker ingest`.
 
-    WARC archives (.warc or .warc.gz): each archive is a task on a Dask cluster (local,
+    WARC archives (.warc or .warc.gz files, globs, or http(s) URLs streamed with the
+    sources file's [settings], never saved whole): each archive is a task on a Dask cluster (local,
     or --scheduler). HTML responses with a cue of an area figure are read as articles and
     their claims written as Parquet under DATA_DIR/backfill/claims/archive=NAME/, with
     archive, record offset, WARC-Target-URI, WARC-Date and payload digest. Archives done
@@ -86,6 +88,7 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
     Examples:
         tracker backfill deepstate --since 2024-07-01 --sources sources.toml --data-dir data
         tracker backfill 'archives/CC-NEWS-2025*.warc.gz' --workers 2 --sample 200
+        tracker backfill https://archive.example.org/news-2025-01.warc.gz --sources sources.toml
         tracker backfill --merge --sources sources.toml --data-dir data
     """
     import sys
@@ -106,7 +109,8 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
         merging = _merge_config(sources_path) if merge else None  # refused before any reading
         code = EXIT_OK
         if targets:
-            code = _archives(list(targets), data_dir, workers, scheduler, conflict, sample_n or 0)
+            code = _archives(list(targets), data_dir, workers, scheduler, conflict,
+                             sample_n or 0, _http_settings(sources_path, merging))
         if merging is not None:
             merged, _ = _ingest(sources_path, data_dir, config=merging)
             code = max(code, merged, key=lambda c: (c == EXIT_SOURCE_FAILED, c))
@@ -137,8 +141,24 @@ def _merge_config(sources_path: Path):
                                disabled=[s for s in everyone if s is not mergers[0]])
 
 
+def _http_settings(sources_path: Path, config=None):
+    """The [settings] archives at URLs are streamed with: the sources file's when there is
+    one (contact, timeouts, retries, allow_private_hosts), else the defaults."""
+    from tracker.config import ConfigError, Settings
+    from tracker.sources import load_sources
+
+    if config is not None:
+        return config.settings
+    if not sources_path.is_file():
+        return Settings()
+    try:
+        return load_sources(sources_path).settings
+    except ConfigError as error:
+        _fail(str(error))
+
+
 def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler: str | None,
-              conflict: str, sample_n: int = 0) -> int:
+              conflict: str, sample_n: int = 0, settings=None) -> int:
     from tracker.archive_backfill import BackfillError, resolve_archives, run_backfill
     from tracker.cli import _progress
 
@@ -155,7 +175,8 @@ def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler
     except BackfillError as error:
         _fail(f"{error} (a DeepState source is backfilled with --since)")
     result = run_backfill(archives, data_dir, workers=workers, scheduler=scheduler,
-                          conflict=conflict, sample_n=sample_n, progress=_progress)
+                          conflict=conflict, sample_n=sample_n, settings=settings,
+                          progress=_progress)
     _progress(f"backfill: {len(result.done)} archive(s) read, {result.skipped} already done, "
               f"{len(result.failed)} failed; {result.claims:,} claim(s) written under "
               f"{Path(data_dir) / 'backfill'}")

@@ -15,6 +15,11 @@ non-public address, whether a feed entry names it or a redirect leads there.
 
 One POST is here too (`HttpClient.post_json`), for the run's digest to a webhook: the same
 guards, no redirect followed, at most one retry, and errors that never show the URL's path.
+
+And one stream (`HttpClient.stream`), for a body too large to hold (a WARC archive of a
+gigabyte): the same redirects, retries and address checks up to the headers, then the body
+read as the caller asks for it, each read bounded by `timeout_s` and the whole by a floor
+on the average rate, since a time budget fit for a page would cut an archive short.
 """
 
 from __future__ import annotations
@@ -343,25 +348,49 @@ class HttpClient:
 
     def _get(self, url: str, conditional: bool, budget_s: float) -> Fetched:
         with _Guard(budget_s, not self.settings.allow_private_hosts) as guard:
-            current = url
-            seen = {current}
-            for _ in range(self.settings.max_redirects + 1):
-                self._check_address(current)
-                headers = self._validators(url) if conditional else {}
-                response = self._request_with_retries(current, headers, guard)
-                with response:
-                    if response.status_code in REDIRECT_STATUSES:
-                        location = response.headers.get("Location")
-                        if not location:
-                            raise FetchError(url, f"HTTP {response.status_code} without a Location")
-                        current = urljoin(current, location)
-                        check_url(current)
-                        if current in seen:
-                            raise FetchError(url, f"redirect loop at {current}")
-                        seen.add(current)
-                        continue
-                    return self._finish(url, current, response, guard)
-            raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+            current, response = self._follow(url, conditional, guard)
+            with response:
+                return self._finish(url, current, response, guard)
+
+    def _follow(self, url: str, conditional: bool, guard: _Guard) -> tuple[str, requests.Response]:
+        """The address reached and its open response, redirects followed hop by hop."""
+        current = url
+        seen = {current}
+        for _ in range(self.settings.max_redirects + 1):
+            self._check_address(current)
+            headers = self._validators(url) if conditional else {}
+            response = self._request_with_retries(current, headers, guard)
+            if response.status_code not in REDIRECT_STATUSES:
+                return current, response
+            with response:
+                location = response.headers.get("Location")
+                if not location:
+                    raise FetchError(url, f"HTTP {response.status_code} without a Location")
+                current = urljoin(current, location)
+                check_url(current)
+                if current in seen:
+                    raise FetchError(url, f"redirect loop at {current}")
+                seen.add(current)
+        raise FetchError(url, f"more than {self.settings.max_redirects} redirects")
+
+    def stream(self, url: str, *, min_rate_bps: float = 20_000.0,
+               grace_s: float = 60.0) -> "BodyStream":
+        """GET `url` and hand back its body as a stream of the exact bytes (no size cap).
+
+        Up to the headers it is `get` (redirects checked hop by hop, retries, no private
+        address, `max_request_s`); then each read waits at most `timeout_s`, and once
+        `grace_s` have passed the average rate must stay above `min_rate_bps`, so a server
+        that trickles a byte a second fails the stream instead of holding it for days."""
+        check_url(url)
+        with _Guard(self.settings.max_request_s, not self.settings.allow_private_hosts) as guard:
+            current, response = self._follow(url, False, guard)
+        if response.status_code >= 400:
+            response.close()
+            raise FetchError(url, f"HTTP {response.status_code}", response.status_code)
+        declared = response.headers.get("Content-Length", "")
+        return BodyStream(url=current, response=response, clock=self.clock,
+                          declared_bytes=int(declared) if declared.isdigit() else None,
+                          min_rate_bps=min_rate_bps, grace_s=grace_s)
 
     def post_json(self, url: str, payload: object, *, timeout_s: float | None = None) -> Posted:
         """POST `payload` as JSON to `url` (a webhook): at most two attempts, no redirect followed.
@@ -596,6 +625,57 @@ class HttpClient:
             self._count_failure(url)
             raise self._over_budget(url)
         return b"".join(chunks)
+
+
+class BodyStream:
+    """A response body read as it arrives: `read(size)` gives the bytes as sent (no
+    Content-Encoding undone), and raises FetchError naming the URL and the byte reached
+    when the connection fails, the body ends before its Content-Length, or it trickles."""
+
+    def __init__(self, *, url: str, response: requests.Response, clock: Callable[[], float],
+                 declared_bytes: int | None, min_rate_bps: float, grace_s: float) -> None:
+        self.url = url
+        self.response = response
+        self.declared_bytes = declared_bytes
+        self.bytes_read = 0
+        self._clock = clock
+        self._started = clock()
+        self._min_rate_bps = min_rate_bps
+        self._grace_s = grace_s
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.response.raw.read(None if size is None or size < 0 else size,
+                                          decode_content=False)
+        except Exception as error:  # noqa: BLE001 - urllib3 and the socket raise many kinds
+            announced = (f" of the {self.declared_bytes:,} announced"
+                         if self.declared_bytes is not None else "")
+            raise FetchError(self.url, f"body cut at byte {self.bytes_read:,}{announced}: "
+                                       f"{error.__class__.__name__}") from None
+        self.bytes_read += len(data)
+        if not data and self.declared_bytes is not None and self.bytes_read < self.declared_bytes:
+            raise FetchError(self.url, f"body ended at byte {self.bytes_read:,} of the "
+                                       f"{self.declared_bytes:,} announced")
+        elapsed_s = self._clock() - self._started
+        if data and elapsed_s > self._grace_s and self.bytes_read / elapsed_s < self._min_rate_bps:
+            raise FetchError(self.url, f"body arriving at {self.bytes_read / elapsed_s:,.0f} "
+                                       f"bytes/s, under the {self._min_rate_bps:,.0f} allowed")
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> "BodyStream":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _post_problem(error: requests.RequestException, timeout_s: float) -> tuple[str, bool]:
