@@ -490,3 +490,18 @@ def test_a_url_that_fails_or_is_cut_short_fails_its_archive_only(
     assert url in failed.error and message in failed.error, failed.error
     assert set(load_manifest(tmp_path / "data" / BACKFILL_DIR)) == {"local.warc.gz"}
     assert {r["archive"] for r in claims_of(tmp_path / "data")} == {"local.warc.gz"}
+
+
+def test_progress_tells_how_far_the_archives_under_way_have_read(tmp_path: Path, monkeypatch):
+    import tracker.archive_backfill as archive_backfill
+
+    monkeypatch.setattr(archive_backfill, "TASK_PROGRESS_S", 0.0)
+    monkeypatch.setattr(archive_backfill, "PRINT_PROGRESS_S", 0.0)
+    archive = write_warc(tmp_path / "long.warc.gz", _articles("long", 300))
+    messages: list[str] = []
+    result = backfill(tmp_path, archive, progress=messages.append)
+    assert len(result.done) == 1
+    under_way = [m for m in messages if "under way long.warc.gz at" in m]
+    assert under_way, messages
+    assert "%" in under_way[0] and "records" in under_way[0] and "ETA" in under_way[0]
+    assert messages[-1].startswith("backfill: long.warc.gz done (300 claims)")

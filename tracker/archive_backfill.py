@@ -54,6 +54,11 @@ TEMP_PREFIX = ".tmp-"
 # Rows buffered per conflict before a Parquet row group is written: memory stays bounded
 # whatever the archive's size.
 ROW_GROUP_ROWS = 2_000
+# How often a task tells the driver how far it has read (a Dask event), and how often the
+# driver prints it: an archive of a gigabyte takes minutes.
+TASK_PROGRESS_S = 5.0
+PRINT_PROGRESS_S = 10.0
+PROGRESS_TOPIC = "tracker-backfill"
 PROVENANCE_COLUMNS = ("archive", "record_offset", "warc_target_uri", "warc_date",
                       "payload_digest")
 
@@ -166,17 +171,20 @@ def _url_name(url: str) -> str:
 
 
 class _HashingReader:
-    """A binary stream that hashes and counts what is read through it."""
+    """A binary stream that hashes and counts what is read through it, and calls
+    `on_read(bytes_read)` after each read (for progress)."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, on_read: Callable[[int], None] = lambda n: None) -> None:
         self.raw = raw
         self.digest = hashlib.sha256()
         self.bytes_read = 0
+        self.on_read = on_read
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         self.digest.update(data)
         self.bytes_read += len(data)
+        self.on_read(self.bytes_read)
         return data
 
     def readable(self) -> bool:
@@ -258,13 +266,18 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
                              extractor_version=EXTRACTOR_VERSION)
     temp = Path(out_root) / CLAIMS_DIR / f"{TEMP_PREFIX}{archive.name}-{os.getpid()}"
     sample = _SampleKeeper(sample_n)
+    from tracker.warc import ReadStats
+
+    stats = ReadStats()
     try:
         shutil.rmtree(temp, ignore_errors=True)
         with _open_archive(archive, settings) as handle:
-            reader = _HashingReader(handle)
+            # An archive at a URL: its size is what the server announced, if it did.
+            size = archive.size or getattr(handle, "declared_bytes", None) or 0
+            reader = _HashingReader(handle, _TaskProgress(archive.name, size, stats, summary))
             with _PartitionWriter(temp) as writer:
                 for page, claims in _extracted_pages(reader, archive, summary, conflict,
-                                                     max_page_bytes):
+                                                     max_page_bytes, stats):
                     for claim in claims:
                         writer.add(claim, page, archive.name)
                     if claims:
@@ -298,11 +311,35 @@ def _peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
-def _extracted_pages(reader: _HashingReader, archive: Archive, summary: ArchiveSummary,
-                     conflict: str, max_page_bytes: int) -> Iterator[tuple[Any, list]]:
-    from tracker.warc import ReadStats, area_prefilter, iter_pages
+class _TaskProgress:
+    """Tells the driver, every TASK_PROGRESS_S, how far a task has read (a Dask event on
+    PROGRESS_TOPIC; nothing when not run by a Dask worker)."""
 
-    stats = ReadStats()
+    def __init__(self, name: str, size: int, stats: Any, summary: ArchiveSummary) -> None:
+        self.name, self.size, self.stats, self.summary = name, size, stats, summary
+        self.next_at = time.monotonic() + TASK_PROGRESS_S
+
+    def __call__(self, bytes_read: int) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            return
+        self.next_at = now + TASK_PROGRESS_S
+        try:
+            from distributed import get_worker
+
+            worker = get_worker()
+        except (ImportError, ValueError):  # not on a worker
+            return
+        worker.log_event(PROGRESS_TOPIC, {
+            "archive": self.name, "bytes": bytes_read, "size": self.size,
+            "records": self.stats.records, "kept": self.stats.kept,
+            "claims": self.summary.claims})
+
+
+def _extracted_pages(reader: _HashingReader, archive: Archive, summary: ArchiveSummary,
+                     conflict: str, max_page_bytes: int, stats: Any) -> Iterator[tuple[Any, list]]:
+    from tracker.warc import area_prefilter, iter_pages
+
     prefilter = area_prefilter()
     try:
         for page in iter_pages(reader, archive=archive.location, prefilter=prefilter,
@@ -534,23 +571,24 @@ def _run_tasks(todo: list[Archive], root: Path, manifest: dict[str, dict[str, An
                  f"{_worker_count(client)} worker(s); dashboard {client.dashboard_link}")
         from dask.distributed import as_completed
 
+        meter = _Meter(todo, progress)
+        client.subscribe_topic(PROGRESS_TOPIC, meter.task_event)
         futures = client.map(process_archive, todo, out_root=str(root), conflict=conflict,
                              sample_n=sample_n, settings=settings, pure=False)
-        started = time.monotonic()
-        done_bytes = 0
-        for future in as_completed(futures):
-            summary = future.result()
-            if summary.error:
-                result.failed.append(summary)
-                progress(f"backfill: FAILED {summary.name}: {summary.error}")
-                continue
-            manifest[summary.name] = asdict(summary)
-            save_manifest(root, manifest)
-            result.done.append(summary)
-            done_bytes += summary.bytes_read
-            total_bytes += summary.bytes_read - summary.size  # a URL's size, now known
-            progress(_progress_line(result, done_bytes, total_bytes,
-                                    time.monotonic() - started, summary))
+        try:
+            for future in as_completed(futures):
+                summary = future.result()
+                if summary.error:
+                    result.failed.append(summary)
+                    meter.finished(summary, failed=True)
+                    progress(f"backfill: FAILED {summary.name}: {summary.error}")
+                    continue
+                manifest[summary.name] = asdict(summary)
+                save_manifest(root, manifest)
+                result.done.append(summary)
+                progress(meter.finished(summary))
+        finally:
+            client.unsubscribe_topic(PROGRESS_TOPIC)
 
 
 # --- the review sample ---------------------------------------------------------------------
@@ -581,16 +619,77 @@ def write_sample(root: Path, manifest: dict[str, dict[str, Any]], size: int) -> 
     return chosen
 
 
-def _progress_line(result: BackfillResult, done_bytes: int, total_bytes: int, elapsed_s: float,
-                   last: ArchiveSummary) -> str:
-    rate = done_bytes / elapsed_s / 1e6 if elapsed_s > 0 else 0.0
-    left_s = (total_bytes - done_bytes) / (rate * 1e6) if rate > 0 else 0.0
-    records = sum(s.records for s in result.done)
-    pages = sum(s.pages_kept for s in result.done)
-    problems = f"; {len(last.problems)} problem(s)" if last.problems else ""
-    return (f"backfill: {last.name} done ({last.claims} claims{problems}); "
-            f"{len(result.done)} archive(s), {records:,} records, {pages:,} pages kept, "
-            f"{result.claims:,} claims; {rate:,.1f} MB/s, ETA {left_s:,.0f} s")
+class _Meter:
+    """The run's progress: archives finished, and how far the tasks under way have read
+    (their events, at most a line every PRINT_PROGRESS_S); MB/s and the ETA over both."""
+
+    def __init__(self, todo: list[Archive], progress: Callable[[str], None]) -> None:
+        import threading
+
+        self.file_bytes = sum(a.size for a in todo if not a.is_url)
+        self.urls = {a.name for a in todo if a.is_url}
+        self.url_bytes: dict[str, int] = {}  # announced by the server, then as read
+        self.progress = progress
+        self.started = time.monotonic()
+        self.printed_at = self.started
+        self.lock = threading.Lock()  # events arrive on the client's thread
+        self.under_way: dict[str, dict[str, Any]] = {}
+        self.done_bytes = self.records = self.pages = self.claims = self.archives = 0
+
+    def task_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        _, message = event
+        with self.lock:
+            if not isinstance(message, dict) or "archive" not in message:
+                return
+            name = message["archive"]
+            if name in self.urls and message.get("size"):
+                self.url_bytes.setdefault(name, message["size"])
+            self.under_way[name] = message
+            now = time.monotonic()
+            if now - self.printed_at < PRINT_PROGRESS_S:
+                return
+            self.printed_at = now
+            parts = []
+            for name, seen in sorted(self.under_way.items())[:3]:
+                share = f" ({seen['bytes'] / seen['size']:.0%})" if seen.get("size") else ""
+                parts.append(f"{name} at {seen['bytes'] / 1e6:,.0f} MB{share}")
+            more = len(self.under_way) - len(parts)
+            line = (f"backfill: under way {', '.join(parts)}{f' and {more} more' if more else ''}; "
+                    + self._totals())
+        self.progress(line)
+
+    def finished(self, summary: ArchiveSummary, failed: bool = False) -> str:
+        with self.lock:
+            self.under_way.pop(summary.name, None)
+            if summary.name in self.urls:
+                self.url_bytes[summary.name] = 0 if failed else summary.bytes_read
+            elif failed:
+                self.file_bytes -= summary.size
+            if failed:
+                return ""
+            self.archives += 1
+            self.done_bytes += summary.bytes_read
+            self.records += summary.records
+            self.pages += summary.pages_kept
+            self.claims += summary.claims
+            problems = f"; {len(summary.problems)} problem(s)" if summary.problems else ""
+            return (f"backfill: {summary.name} done ({summary.claims} claims{problems}); "
+                    f"{self.archives} archive(s), " + self._totals())
+
+    def _totals(self) -> str:
+        """Counts of the archives finished, the rate and the ETA over every byte read."""
+        read = self.done_bytes + sum(seen["bytes"] for seen in self.under_way.values())
+        elapsed_s = time.monotonic() - self.started
+        rate = read / elapsed_s / 1e6 if elapsed_s > 0 else 0.0
+        total = self.file_bytes + sum(self.url_bytes.values())
+        left_s = (total - read) / (rate * 1e6) if rate > 0 else 0.0
+        records = self.records + sum(seen["records"] for seen in self.under_way.values())
+        pages = self.pages + sum(seen["kept"] for seen in self.under_way.values())
+        claims = self.claims + sum(seen["claims"] for seen in self.under_way.values())
+        eta = (f"ETA {max(left_s, 0):,.0f} s" if self.urls <= set(self.url_bytes)
+               else "ETA unknown until every archive at a URL has begun")
+        return (f"{records:,} records, {pages:,} pages kept, {claims:,} claims; "
+                f"{rate:,.1f} MB/s, {eta}")
 
 
 class _client:
