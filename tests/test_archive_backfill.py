@@ -505,3 +505,12 @@ def test_progress_tells_how_far_the_archives_under_way_have_read(tmp_path: Path,
     assert under_way, messages
     assert "%" in under_way[0] and "records" in under_way[0] and "ETA" in under_way[0]
     assert messages[-1].startswith("backfill: long.warc.gz done (300 claims)")
+
+
+def test_the_local_workers_keep_no_profile_that_grows_with_the_run():
+    from tracker.archive_backfill import _client
+
+    with _client(1, None, processes=True) as client:
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+    (names,) = callbacks.values()
+    assert "profile" not in names and "profile-cycle" not in names and names  # others run
