@@ -514,3 +514,21 @@ def test_the_local_workers_keep_no_profile_that_grows_with_the_run():
         callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
     (names,) = callbacks.values()
     assert "profile" not in names and "profile-cycle" not in names and names  # others run
+
+
+def test_the_source_reads_a_backfill_folder_named_by_path_inside_the_sources_folder(tmp_path: Path):
+    import shutil
+
+    backfill(tmp_path, write_warc(tmp_path / "news.warc.gz"))
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.move(str(tmp_path / "data" / BACKFILL_DIR), str(project / "shared-backfill"))
+    sources_file(project, ARCHIVES_SOURCE + 'path = "shared-backfill"\n')
+    result = merge(project)
+    assert result.exit_code == 0, result.output
+    assert len(ledger(project)) == 2
+    # Outside the sources folder only with allow_outside, as any local file a source reads.
+    sources_file(project, ARCHIVES_SOURCE + f'path = "{tmp_path / "elsewhere"}"\n')
+    (tmp_path / "elsewhere").mkdir()
+    refused = merge(project)
+    assert refused.exit_code == 1 and "allow_outside" in refused.output, refused.output

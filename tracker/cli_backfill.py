@@ -60,7 +60,8 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
              sources_path: Path, data_dir: Path, workers: int | None, scheduler: str | None,
              conflict: str, sample_n: int | None, merge: bool) -> None:
     """Fill the past: a DeepState source from its mirror (with --since), or cited
-    figures from WARC news archives (files or globs, without --since).
+    figures from WARC news archives (files, globs or URLs, without --since), then
+    merged into the ledger with --merge.
 
     A DeepState source: only days with no stored map (no snapshot of that UTC day, no
     earlier copy) are fetched, oldest first, at most max_backfill_days a run; a day the
@@ -68,11 +69,12 @@ def backfill(targets: tuple[str, ...], since: str | None, until: str | None,
     `tracker ingest`.
 
     WARC archives (.warc or .warc.gz files, globs, or http(s) URLs streamed with the
-    sources file's [settings], never saved whole): each archive is a task on a Dask cluster (local,
-    or --scheduler). HTML responses with a cue of an area figure are read as articles and
-    their claims written as Parquet under DATA_DIR/backfill/claims/archive=NAME/, with
-    archive, record offset, WARC-Target-URI, WARC-Date and payload digest. Archives done
-    (data/backfill/manifest.json) are not read again; a stopped run resumes. --sample N
+    sources file's [settings], never saved whole): each archive is a task on a Dask
+    cluster (local, or --scheduler). HTML responses with a cue of an area figure are
+    read as articles and their claims written as Parquet under
+    DATA_DIR/backfill/claims/archive=NAME/, with archive, record offset, WARC-Target-URI,
+    WARC-Date and payload digest. Archives done (data/backfill/manifest.json) are not read
+    again; a stopped run resumes. --sample N
     lists N pages with claims in DATA_DIR/backfill/sample.csv for people to review.
 
     --merge validates the claims of every archive done and merges them into the ledger as

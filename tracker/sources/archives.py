@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config import Source
-from tracker.model import CLAIM_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, Claim
-from tracker.sources import Collected, Context, Reject, SourceError
+from tracker.model import CLAIM_COLUMNS, DATE_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, Claim
+from tracker.sources import Collected, Context, Reject, SourceError, resolve_inside
 
 KIND = "archives"
 REQUIRED = frozenset()
@@ -41,12 +41,13 @@ _RESET = ("claim_id", "location_id", "recorded_at", "status", "status_at", "supe
 
 
 def folder(source: Source, context: Context) -> Path:
-    """The backfill folder: `path` on the source (against sources.toml's folder), else the
-    data folder's `backfill/`."""
+    """The backfill folder: `path` on the source (against sources.toml's folder, and inside
+    it unless `allow_outside`, as every local file a source reads), else the data
+    folder's `backfill/`."""
     from tracker.archive_backfill import BACKFILL_DIR
 
     if "path" in source.options:
-        return source.path_option("path")
+        return resolve_inside(source, source.path_option("path"), str(source.options["path"]))
     return context.store.data_dir / BACKFILL_DIR
 
 
@@ -143,8 +144,8 @@ def _claim(source: Source, row: dict[str, Any]) -> tuple[Claim, str]:
             if name in INT_COLUMNS and value is not None and value != int(value):
                 return Claim(), f"{name} is not a whole number: {value!r}"
             fields[name] = value if value is None or name in FLOAT_COLUMNS else int(value)
-        elif value is None:
-            fields[name] = None if name in ("period_start", "period_end", "as_of") else ""
+        elif value is None or value == "":
+            fields[name] = None if name in DATE_COLUMNS else ""
         else:
             fields[name] = str(value)
     for name in _RESET:
