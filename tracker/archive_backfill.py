@@ -325,7 +325,7 @@ class _TaskProgress:
             return
         self.next_at = now + TASK_PROGRESS_S
         try:
-            from distributed import get_worker
+            from dask.distributed import get_worker
 
             worker = get_worker()
         except (ImportError, ValueError):  # not on a worker
