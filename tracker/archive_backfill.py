@@ -256,9 +256,9 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
     """Read one archive, extract its claims, write its partition; never raises for bad
     input (the summary's `problems` and `error` say what went wrong). `settings`: the
     HTTP settings an archive at a URL is streamed with."""
-    from tracker.http import FetchError
-
     from tracker.extract import EXTRACTOR_VERSION
+    from tracker.http import FetchError
+    from tracker.warc import ReadStats
 
     started = time.monotonic()
     summary = ArchiveSummary(name=archive.name, location=archive.location, size=archive.size,
@@ -266,8 +266,6 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
                              extractor_version=EXTRACTOR_VERSION)
     temp = Path(out_root) / CLAIMS_DIR / f"{TEMP_PREFIX}{archive.name}-{os.getpid()}"
     sample = _SampleKeeper(sample_n)
-    from tracker.warc import ReadStats
-
     stats = ReadStats()
     try:
         shutil.rmtree(temp, ignore_errors=True)
