@@ -398,6 +398,22 @@ def test_sampled_pages_are_kept_for_the_review_page(tmp_path: Path):
     shown = client.get(f"/figure/{sorted(sampled)[0]}?sample=1").get_data(as_text=True)
     assert "square kilometres" in shown and "not shown" not in shown
     assert client.get("/?sample=yes").status_code == 400
+    # What people decide on the sample is labelled data, as any reviewed document is.
+    import json
+    import re
+
+    for claim in sampled:
+        html = client.get(f"/figure/{claim}?sample=1").get_data(as_text=True)
+        form = {name: re.search(rf'name="{name}" value="([0-9a-f]+)"', html).group(1)
+                for name in ("csrf_token", "reading")}
+        assert client.post(f"/figure/{claim}/confirm?sample=1", data=form).status_code == 303
+    out = tmp_path / "reviewed.jsonl"
+    exported = CliRunner().invoke(cli, ["review", "export", "--out", str(out), "--data-dir",
+                                        str(tmp_path / "data")])
+    assert exported.exit_code == 0, exported.output
+    documents = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(documents) == 2
+    assert {d.get("url") for d in documents} == {r["url"] for r in rows if r["claim_id"] in sampled}
 
 
 def test_an_archive_read_by_another_extractor_is_read_again(tmp_path: Path):
