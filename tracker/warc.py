@@ -333,20 +333,85 @@ def _anchors() -> list[bytes]:
 _TERRITORY_CUES = (b"territor", b"grondgebied", "територі".encode(), "Територі".encode())
 
 
+# "%" is in every style sheet ("width:100%"), but in prose a number comes before it and a
+# word after it ("40% of", "19,4 % du", "20% від"), and not a CSS keyword ("100% auto").
+_GAP = rb"(?:\s|\xc2\xa0|\xe2\x80\xaf|&nbsp;|&#160;|&#8239;)"
+_PERCENT_SIGN_CUE = re.compile(
+    rb"\d" + _GAP + rb"?%" + _GAP + rb"+(?!(?:auto|center|top|bottom|left|right|no-repeat|repeat"
+    rb"|ease|linear|cover|contain|solid|transparent)\b)(?:[a-z]|[\xc3\xd0\xd1])")
+
+
+def share_word_cues() -> dict[bytes, list[re.Pattern[str]]]:
+    """Literal cues of a share in the six languages, from each lexicon's own words, each with
+    the patterns that must also match around it (none: the word is enough):
+
+    - every PERCENT word but the sign ("prozent", "per cent", "відсот");
+    - the telling word of each FRACTIONS entry strictly between none and all ("third",
+      "drittel", "moitié", "половин"), confirmed by the entry itself near the word, so
+      that "half an hour" is not "half of Gaza".
+
+    As UTF-8 bytes after ASCII lower-casing (Cyrillic and accented letters in both cases).
+    Only words of four letters or more: shorter ones would pass nearly every page."""
+    import importlib
+
+    cues: dict[str, list[re.Pattern[str]]] = {}
+    for lang in LANGUAGES:
+        module = importlib.import_module(f"tracker.extract.lexicon.{lang}")
+        for pattern in module.PERCENT:
+            for branch in _branches(pattern.replace("\\w*", "")):
+                for joined in (re.sub(r"\\s[+*?]?", " ", branch), re.sub(r"\\s[+*?]?", "", branch)):
+                    literal = joined.replace("\\.", ".")
+                    if re.fullmatch(r"[^\W\d_][\w .]{3,}", literal):
+                        cues[literal] = []
+        for pattern, share_pct in module.FRACTIONS:
+            if not 0 < share_pct < 100:  # "most of", "all of": on every page
+                continue
+            confirm = re.compile(pattern, re.IGNORECASE)
+            for branch in _branches(pattern):
+                runs = re.findall(r"[^\W\d_]+", re.sub(r"\[[^\]]*\]|\(\?[=!][^)]*\)|\\[a-z]", " ", branch))
+                longest = max(runs, key=len, default="")
+                if len(longest) >= 4 and cues.get(longest) != []:
+                    cues.setdefault(longest, []).append(confirm)
+    found: dict[bytes, list[re.Pattern[str]]] = {}
+    for word, confirms in cues.items():
+        for form in (word, word.capitalize()):
+            found.setdefault(form.encode().lower(), confirms)  # bytes.lower(): ASCII only
+    return found
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a regex ("a(?:b|c)|d" -> ["a(?:b|c)", "d"])."""
+    branches, depth, start = [], 0, 0
+    for index, char in enumerate(pattern):
+        if char == "(" and pattern[index - 1:index] != "\\":
+            depth += 1
+        elif char == ")" and pattern[index - 1:index] != "\\":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:index])
+            start = index + 1
+    return branches + [pattern[start:]]
+
+
 class _AreaCues:
     """Is there an area cue in these raw bytes? One pass of an Aho-Corasick automaton over
     the page finds where a cue could start (Python's `re` alone tries every branch at every
-    byte: measured at 3 MB/s), and the full cue regex is tried only there."""
+    byte: measured at 3 MB/s), and the full cue regex is tried only there. Share cues are
+    literals: a second automaton answers at once."""
 
     def __init__(self) -> None:
         from ahocorasick_rs import BytesAhoCorasick, Implementation
 
         self._pattern = area_cue_pattern()
         self._automaton = BytesAhoCorasick(_anchors(), implementation=Implementation.DFA)
+        words = share_word_cues()
+        self._share_cues = list(_TERRITORY_CUES) + list(words)
+        self._confirms = [[] for _ in _TERRITORY_CUES] + list(words.values())
+        self._shares = BytesAhoCorasick(self._share_cues, implementation=Implementation.DFA)
 
     def __call__(self, raw: bytes) -> bool:
         text = raw.lower()  # ASCII lower-casing, one C pass: the anchors are written so
-        if any(cue in text for cue in _TERRITORY_CUES):
+        if _PERCENT_SIGN_CUE.search(text) or self._share_cue(text):
             return True
         match = self._pattern.match
         for _index, start, _end in self._automaton.find_matches_as_indexes(text, overlapping=True):
@@ -354,12 +419,25 @@ class _AreaCues:
                 return True
         return False
 
+    def _share_cue(self, text: bytes) -> bool:
+        for index, start, end in self._shares.find_matches_as_indexes(text, overlapping=True):
+            confirms = self._confirms[index]
+            if not confirms:
+                return True
+            # The fraction's own pattern, in the prose around the word ("a third", "die Hälfte").
+            around = text[max(0, start - 40):end + 40].decode("utf-8", "ignore")
+            if any(confirm.search(around) for confirm in confirms):
+                return True
+        return False
+
 
 def area_prefilter() -> Callable[[bytes], bool]:
     """True when a page's raw bytes hold a cue of an area figure (km², sq km, Quadratkilometer,
-    кв. км...) or of a share of territory (the word for territory), whichever of the six
-    languages the page is in. A page whose only figure is a count of settlements has neither
-    and is dropped: the price of not parsing most pages.
+    кв. км...) or of a share (the word for territory; a percent word, or "%" followed by a
+    word; a fraction between none and all: a third, die Hälfte, половина...), whichever of
+    the six languages the page is in. A page whose only figure is a count of settlements, or
+    an area in square metres or hectares, has none and is dropped: the price of not parsing
+    most pages.
 
     Pages in a legacy encoding (windows-1251, latin-1) pass only through their ASCII cues
     (km2, sq km...): the cues are the UTF-8 bytes of the lexicons' words.
