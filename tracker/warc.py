@@ -326,10 +326,11 @@ def _anchors() -> list[bytes]:
     return sorted(anchors)
 
 
-# A share of territory names no unit ("19.4% of Ukraine's territory"), and "%" is on nearly
-# every page (style sheets): the word for the territory itself is the cue, in the six
-# languages (territory, territoire, Territorium, territoriet; grondgebied; територія and its
-# cases), as bytes after ASCII lower-casing (both cases of the Cyrillic first letter).
+# A share of territory names no unit ("19.4% of Ukraine's territory"): the word for the
+# territory itself is one cue, in the six languages (territory, territoire, Territorium,
+# territoriet; grondgebied; територія and its cases), as bytes after ASCII lower-casing
+# (both cases of the Cyrillic first letter); the share's own words are the others
+# (`share_word_cues`, `_PERCENT_SIGN_CUE`).
 _TERRITORY_CUES = (b"territor", b"grondgebied", "територі".encode(), "Територі".encode())
 
 
