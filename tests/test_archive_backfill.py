@@ -548,3 +548,53 @@ def test_the_source_reads_a_backfill_folder_named_by_path_inside_the_sources_fol
     (tmp_path / "elsewhere").mkdir()
     refused = merge(project)
     assert refused.exit_code == 1 and "allow_outside" in refused.output, refused.output
+
+
+def _ranged(whole: bytes, cut_at: int, honour_range: bool = True):
+    """A handler that loses the connection after `cut_at` bytes of the first answer, then
+    answers a Range request with the rest (or, not honouring it, the whole again)."""
+    import re
+
+    from werkzeug.wrappers import Response
+
+    def handle(request):
+        asked = re.fullmatch(r"bytes=(\d+)-", request.headers.get("Range", ""))
+        if asked and honour_range:
+            start = int(asked.group(1))
+            return Response(whole[start:], status=206, headers={
+                "Content-Range": f"bytes {start}-{len(whole) - 1}/{len(whole)}",
+                "Accept-Ranges": "bytes"})
+        return Response(iter([whole[:cut_at]]), direct_passthrough=True,
+                        headers={"Content-Length": str(len(whole)), "Accept-Ranges": "bytes"})
+    return handle
+
+
+def test_a_lost_connection_is_resumed_where_it_stopped(tmp_path: Path, httpserver):
+    import hashlib
+
+    from tracker.config import Settings
+
+    whole = write_warc(tmp_path / "whole.warc.gz").read_bytes()
+    httpserver.expect_request("/flaky.warc.gz").respond_with_handler(_ranged(whole, len(whole) // 3))
+    url = httpserver.url_for("/flaky.warc.gz")
+    settings = Settings(allow_private_hosts=True, retries=1, per_host_delay_s=0.0)
+    result = backfill(tmp_path, url, settings=settings)
+    (summary,) = result.done
+    assert summary.resumed == 1 and summary.bytes_read == len(whole)
+    assert summary.sha256 == hashlib.sha256(whole).hexdigest()  # every byte once, in order
+    assert sorted(r["value"] for r in claims_of(tmp_path / "data")) == [19.4, 505.0]
+    assert [r.headers.get("Range") for r, _ in httpserver.log] == [None, f"bytes={len(whole) // 3}-"]
+
+
+def test_a_server_that_does_not_resume_fails_the_archive(tmp_path: Path, httpserver):
+    from tracker.config import Settings
+
+    whole = write_warc(tmp_path / "whole.warc.gz").read_bytes()
+    httpserver.expect_request("/flaky.warc.gz").respond_with_handler(
+        _ranged(whole, len(whole) // 3, honour_range=False))
+    url = httpserver.url_for("/flaky.warc.gz")
+    result = backfill(tmp_path, url, settings=Settings(allow_private_hosts=True, retries=1,
+                                                       per_host_delay_s=0.0))
+    (failed,) = result.failed
+    assert "does not resume there (HTTP 200" in failed.error and url in failed.error
+    assert load_manifest(tmp_path / "data" / BACKFILL_DIR) == {}

@@ -92,6 +92,7 @@ class ArchiveSummary:
     mtime_ns: int
     sha256: str = ""
     bytes_read: int = 0
+    resumed: int = 0  # an archive at a URL: times its connection was lost and taken up again
     records: int = 0
     responses: int = 0
     html: int = 0
@@ -284,6 +285,7 @@ def process_archive(archive: Archive, out_root: str, conflict: str = "",
                 while reader.read(1 << 20):
                     pass
             summary.conflicts = sorted(writer.conflicts)
+            summary.resumed = getattr(handle, "resumed", 0)
         sample.write(temp / SAMPLE_PAGES_NAME, archive.name)
         summary.sha256 = reader.digest.hexdigest()
         summary.bytes_read = reader.bytes_read

@@ -19,7 +19,9 @@ guards, no redirect followed, at most one retry, and errors that never show the 
 And one stream (`HttpClient.stream`), for a body too large to hold (a WARC archive of a
 gigabyte): the same redirects, retries and address checks up to the headers, then the body
 read as the caller asks for it, each read bounded by `timeout_s` and the whole by a floor
-on the average rate, since a time budget fit for a page would cut an archive short.
+on the average rate, since a time budget fit for a page would cut an archive short. A
+connection lost mid-way is resumed where it stopped with a Range request (at most
+`retries` times), when the server answers it with that very range.
 """
 
 from __future__ import annotations
@@ -390,7 +392,23 @@ class HttpClient:
         declared = response.headers.get("Content-Length", "")
         return BodyStream(url=current, response=response, clock=self.clock,
                           declared_bytes=int(declared) if declared.isdigit() else None,
-                          min_rate_bps=min_rate_bps, grace_s=grace_s)
+                          min_rate_bps=min_rate_bps, grace_s=grace_s,
+                          reopen=lambda offset: self._reopen_at(url, current, offset),
+                          resumes=self.settings.retries)
+
+    def _reopen_at(self, url: str, current: str, offset: int) -> requests.Response:
+        """The rest of `current`'s body from byte `offset` (a Range request), or FetchError
+        when the server does not answer with that range."""
+        with _Guard(self.settings.max_request_s, not self.settings.allow_private_hosts) as guard:
+            self._check_address(current)
+            response = self._request_with_retries(current, {"Range": f"bytes={offset}-"}, guard)
+        content_range = response.headers.get("Content-Range", "")
+        if response.status_code != 206 or not content_range.startswith(f"bytes {offset}-"):
+            response.close()
+            raise FetchError(url, f"connection lost at byte {offset:,}, and the server does not "
+                                  f"resume there (HTTP {response.status_code}"
+                                  f"{', ' + content_range if content_range else ''})")
+        return response
 
     def post_json(self, url: str, payload: object, *, timeout_s: float | None = None) -> Posted:
         """POST `payload` as JSON to `url` (a webhook): at most two attempts, no redirect followed.
@@ -633,29 +651,44 @@ class BodyStream:
     when the connection fails, the body ends before its Content-Length, or it trickles."""
 
     def __init__(self, *, url: str, response: requests.Response, clock: Callable[[], float],
-                 declared_bytes: int | None, min_rate_bps: float, grace_s: float) -> None:
+                 declared_bytes: int | None, min_rate_bps: float, grace_s: float,
+                 reopen: Callable[[int], requests.Response] | None = None,
+                 resumes: int = 0) -> None:
         self.url = url
         self.response = response
         self.declared_bytes = declared_bytes
         self.bytes_read = 0
+        self.resumed = 0  # times the connection was lost and the body taken up again
+        self._reopen = reopen
+        self._resumes_left = resumes
         self._clock = clock
         self._started = clock()
         self._min_rate_bps = min_rate_bps
         self._grace_s = grace_s
 
     def read(self, size: int = -1) -> bytes:
-        try:
-            data = self.response.raw.read(None if size is None or size < 0 else size,
-                                          decode_content=False)
-        except Exception as error:  # noqa: BLE001 - urllib3 and the socket raise many kinds
-            announced = (f" of the {self.declared_bytes:,} announced"
-                         if self.declared_bytes is not None else "")
-            raise FetchError(self.url, f"body cut at byte {self.bytes_read:,}{announced}: "
-                                       f"{error.__class__.__name__}") from None
+        while True:
+            problem = ""
+            try:
+                data = self.response.raw.read(None if size is None or size < 0 else size,
+                                              decode_content=False)
+            except Exception as error:  # noqa: BLE001 - urllib3 and the socket raise many kinds
+                data, problem = b"", error.__class__.__name__
+            short = (not data and self.declared_bytes is not None
+                     and self.bytes_read < self.declared_bytes)
+            if not (problem or short):
+                break
+            if self._reopen is None or self._resumes_left <= 0:
+                announced = (f" of the {self.declared_bytes:,} announced"
+                             if self.declared_bytes is not None else "")
+                raise FetchError(self.url, f"body cut at byte {self.bytes_read:,}{announced}"
+                                           f"{': ' + problem if problem else ''}")
+            # Take the body up again where it stopped; what was handed out stays as it is.
+            self._resumes_left -= 1
+            self.resumed += 1
+            self.response.close()
+            self.response = self._reopen(self.bytes_read)
         self.bytes_read += len(data)
-        if not data and self.declared_bytes is not None and self.bytes_read < self.declared_bytes:
-            raise FetchError(self.url, f"body ended at byte {self.bytes_read:,} of the "
-                                       f"{self.declared_bytes:,} announced")
         elapsed_s = self._clock() - self._started
         if data and elapsed_s > self._grace_s and self.bytes_read / elapsed_s < self._min_rate_bps:
             raise FetchError(self.url, f"body arriving at {self.bytes_read / elapsed_s:,.0f} "
