@@ -598,3 +598,18 @@ def test_a_server_that_does_not_resume_fails_the_archive(tmp_path: Path, httpser
     (failed,) = result.failed
     assert "does not resume there (HTTP 200" in failed.error and url in failed.error
     assert load_manifest(tmp_path / "data" / BACKFILL_DIR) == {}
+
+
+def test_a_damaged_manifest_stops_the_backfill_instead_of_starting_afresh(tmp_path: Path):
+    archive = write_warc(tmp_path / "news.warc.gz")
+    backfill(tmp_path, archive)
+    manifest = tmp_path / "data" / BACKFILL_DIR / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:40])  # cut short
+    damaged = manifest.read_bytes()
+    result = CliRunner().invoke(cli, ["backfill", str(archive), "--data-dir", str(tmp_path / "data"),
+                                      "--workers", "1"])
+    assert result.exit_code == 2 and "manifest cannot be read" in result.output, result.output
+    assert manifest.read_bytes() == damaged  # left for the person to restore
+    sources_file(tmp_path)
+    merged = merge(tmp_path)
+    assert merged.exit_code == 1 and "cannot read the backfill manifest" in merged.output

@@ -469,15 +469,28 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_manifest(root: Path) -> dict[str, dict[str, Any]]:
-    """Finished archives by partition name ({} when absent or damaged: they are read again)."""
+    """Finished archives by partition name ({} when absent or damaged)."""
     try:
-        loaded = json.loads((root / MANIFEST_NAME).read_text(encoding="utf-8"))
+        return _read_manifest(root / MANIFEST_NAME)
     except (OSError, ValueError):
         return {}
-    if not isinstance(loaded, dict) or loaded.get("version") != MANIFEST_VERSION:
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's archives ({} when there is none); ValueError saying what is wrong
+    with one that cannot be read as this version writes it."""
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    if not isinstance(loaded, dict) or loaded.get("version") != MANIFEST_VERSION:
+        raise ValueError(f"not a version {MANIFEST_VERSION} backfill manifest")
     archives = loaded.get("archives")
-    return archives if isinstance(archives, dict) else {}
+    if not isinstance(archives, dict):
+        raise ValueError("no 'archives' object")
+    return archives
 
 
 def save_manifest(root: Path, archives: dict[str, dict[str, Any]]) -> None:
@@ -544,7 +557,15 @@ def run_backfill(archives: list[Archive], data_dir: Path, *, workers: int | None
     (root / CLAIMS_DIR).mkdir(parents=True, exist_ok=True)
     if sweep_temporary(root):
         progress("backfill: removed the temporary partitions of a run that was stopped")
-    manifest = load_manifest(root)
+    path = root / MANIFEST_NAME
+    try:
+        manifest = _read_manifest(path)
+    except (OSError, ValueError) as error:
+        # Not started afresh: the manifest written after this run would list only its own
+        # archives, and the merge would retract the figures of every other one.
+        raise BackfillError(f"{path}: the backfill manifest cannot be read "
+                            f"({getattr(error, 'strerror', None) or error}); restore it, or "
+                            "move it aside to read every archive again") from None
     result = BackfillResult()
     todo = [a for a in archives if not is_done(a, manifest, root, sample_n)]
     result.skipped = len(archives) - len(todo)

@@ -176,9 +176,12 @@ def _archives(targets: list[str], data_dir: Path, workers: int | None, scheduler
         archives = resolve_archives(targets)
     except BackfillError as error:
         _fail(f"{error} (a DeepState source is backfilled with --since)")
-    result = run_backfill(archives, data_dir, workers=workers, scheduler=scheduler,
-                          conflict=conflict, sample_n=sample_n, settings=settings,
-                          progress=_progress)
+    try:
+        result = run_backfill(archives, data_dir, workers=workers, scheduler=scheduler,
+                              conflict=conflict, sample_n=sample_n, settings=settings,
+                              progress=_progress)
+    except BackfillError as error:
+        _fail(str(error))
     _progress(f"backfill: {len(result.done)} archive(s) read, {result.skipped} already done, "
               f"{len(result.failed)} failed; {result.claims:,} claim(s) written under "
               f"{Path(data_dir) / 'backfill'}")
