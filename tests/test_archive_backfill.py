@@ -613,3 +613,19 @@ def test_a_damaged_manifest_stops_the_backfill_instead_of_starting_afresh(tmp_pa
     sources_file(tmp_path)
     merged = merge(tmp_path)
     assert merged.exit_code == 1 and "cannot read the backfill manifest" in merged.output
+
+
+def test_the_same_job_runs_on_an_existing_scheduler(tmp_path: Path):
+    from dask.distributed import LocalCluster
+
+    archive = write_warc(tmp_path / "news.warc.gz")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        result = CliRunner().invoke(cli, ["backfill", str(archive), "--scheduler",
+                                          cluster.scheduler_address, "--data-dir",
+                                          str(tmp_path / "data")])
+        # The cluster is the group's own: the run leaves it up.
+        assert cluster.scheduler.status.name == "running"
+    assert result.exit_code == 0, result.output
+    assert "on 1 worker(s)" in result.output
+    assert sorted(r["value"] for r in claims_of(tmp_path / "data")) == [19.4, 505.0]
