@@ -462,9 +462,10 @@ def _sampled_pages(data_dir: Path) -> set[str]:
 
     try:
         text = (data_dir / BACKFILL_DIR / SAMPLE_NAME).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        rows = list(csv.DictReader(text.splitlines()))
+    except (OSError, UnicodeDecodeError, csv.Error):  # none, or damaged: no sample to offer
         return set()
-    return {row.get("page_sha256") or "" for row in csv.DictReader(text.splitlines())} - {""}
+    return {row.get("page_sha256") or "" for row in rows} - {""}
 
 
 # --- showing a figure in its text ------------------------------------------------------------
