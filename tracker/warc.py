@@ -2,10 +2,10 @@
 
 A backfill reads years of news archives (Common Crawl's CC-NEWS, library crawls, an outlet's
 own exports), most of whose records are no article at all: requests, metadata, images, 404s,
-and pages that never state an area. Each is dropped as early as it can be: the record type,
-HTTP status and Content-Type are read from the headers warcio has already parsed, and a page
-is handed on only when the caller's prefilter finds a cue in its raw bytes, before any HTML
-is parsed. Nothing here opens a file, the network or the clock: the caller hands a stream.
+and pages that never state an area or a share. Each is dropped as early as it can be: the
+record type, HTTP status and Content-Type are read from the headers warcio has already
+parsed, and a page is handed on only when the caller's prefilter finds a cue in its raw
+bytes, before any HTML is parsed. Nothing here opens a file, the network or the clock: the caller hands a stream.
 """
 
 from __future__ import annotations
