@@ -362,9 +362,8 @@ def _extracted_pages(reader: _HashingReader, archive: Archive, summary: ArchiveS
 def page_claims(page: Any, conflict: str = "") -> list | None:
     """The claims of one archived page, read as the `article` source reads a page (None
     when it has no article text). Pure: the page's bytes in, claims out."""
-    from tracker.extract import EXTRACTOR_VERSION, extract
     from tracker.model import Document
-    from tracker.sources.article import article_of
+    from tracker.sources.article import article_claims, article_of
 
     article = article_of(page.body, page.content_type, page.target_uri)
     if not article.text:
@@ -375,13 +374,7 @@ def page_claims(page: Any, conflict: str = "") -> list | None:
                         publisher=article.publisher, title=article.title, published=published,
                         language=article.language, conflict=conflict, source_id="warc-backfill",
                         snapshot_sha256=digest, retrieved_at=page.warc_date)
-    claims = []
-    for claim in extract(document):
-        claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
-        claim.published_at = claim.published_at or (document.published or "")
-        claim.authors = claim.authors or article.authors
-        claims.append(claim)
-    return claims
+    return article_claims(document, article)
 
 
 class _PartitionWriter:
@@ -445,9 +438,8 @@ def parquet_schema():
         kind = pa.float64() if column in FLOAT_COLUMNS else pa.int64() if column in INT_COLUMNS \
             else pa.string()
         fields.append(pa.field(column, kind))
-    fields += [pa.field("archive", pa.string()), pa.field("record_offset", pa.int64()),
-               pa.field("warc_target_uri", pa.string()), pa.field("warc_date", pa.string()),
-               pa.field("payload_digest", pa.string())]
+    fields += [pa.field(name, pa.int64() if name == "record_offset" else pa.string())
+               for name in PROVENANCE_COLUMNS]
     return pa.schema(fields)
 
 
@@ -613,6 +605,19 @@ def _run_tasks(todo: list[Archive], root: Path, manifest: dict[str, dict[str, An
 
 
 # --- the review sample ---------------------------------------------------------------------
+
+
+def read_sample(root: Path) -> list[dict[str, str]]:
+    """The rows of `sample.csv` ([] when there is none); OSError or ValueError (csv.Error,
+    UnicodeDecodeError) when it cannot be read."""
+    try:
+        text = (root / SAMPLE_NAME).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as error:
+        raise ValueError(str(error)) from None
 
 
 def write_sample(root: Path, manifest: dict[str, dict[str, Any]], size: int) -> list[dict[str, Any]]:

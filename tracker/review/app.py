@@ -456,14 +456,11 @@ class ReviewData:
 
 def _sampled_pages(data_dir: Path) -> set[str]:
     """The page hashes of the archive backfill's review sample (none when there is none)."""
-    import csv
-
-    from tracker.archive_backfill import BACKFILL_DIR, SAMPLE_NAME
+    from tracker.archive_backfill import BACKFILL_DIR, read_sample
 
     try:
-        text = (data_dir / BACKFILL_DIR / SAMPLE_NAME).read_text(encoding="utf-8")
-        rows = list(csv.DictReader(text.splitlines()))
-    except (OSError, UnicodeDecodeError, csv.Error):  # none, or damaged: no sample to offer
+        rows = read_sample(data_dir / BACKFILL_DIR)
+    except (OSError, ValueError):  # damaged: no sample to offer
         return set()
     return {row.get("page_sha256") or "" for row in rows} - {""}
 

@@ -20,9 +20,7 @@ review page shows their figures in their text (`?sample=1` lists them alone).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import math
 from pathlib import Path
@@ -106,22 +104,20 @@ def _read_part(source: Source, part: Path, collected: Collected, pages: set[str]
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(part)
-        batches = list(handle.iter_batches(batch_size=10_000))
+        rows = pq.read_table(part).to_pylist()
     except Exception as error:  # noqa: BLE001 - pyarrow raises several kinds for a bad file
         collected.rejects.append(Reject(str(part), f"{part}: not a readable Parquet file ({error})"))
         return
-    for batch in batches:
-        for row in batch.to_pylist():
-            origin = _origin(row, part)
-            claim, problem = _claim(source, row)
-            if problem:
-                record = json.dumps({k: v for k, v in row.items() if v not in (None, "")},
-                                    ensure_ascii=False, sort_keys=True, default=str)
-                collected.rejects.append(Reject(origin, f"{origin}: {problem}", record))
-                continue
-            pages.add(claim.snapshot_sha256)
-            collected.add(claim, origin)
+    for row in rows:
+        origin = _origin(row, part)
+        claim, problem = _claim(source, row)
+        if problem:
+            record = json.dumps({k: v for k, v in row.items() if v not in (None, "")},
+                                ensure_ascii=False, sort_keys=True, default=str)
+            collected.rejects.append(Reject(origin, f"{origin}: {problem}", record))
+            continue
+        pages.add(claim.snapshot_sha256)
+        collected.add(claim, origin)
 
 
 def _origin(row: dict[str, Any], part: Path) -> str:
@@ -163,14 +159,12 @@ def _claim(source: Source, row: dict[str, Any]) -> tuple[Claim, str]:
 def _keep_sample(source: Source, context: Context, root: Path, collected: Collected) -> None:
     """Keep the sampled pages' bytes in data/raw under this source (checked against their
     hash), for the review page; a page that cannot be kept is quarantined, not fatal."""
-    from tracker.archive_backfill import CLAIMS_DIR, SAMPLE_NAME, SAMPLE_PAGES_NAME
+    from tracker.archive_backfill import CLAIMS_DIR, SAMPLE_NAME, SAMPLE_PAGES_NAME, read_sample
 
     path = root / SAMPLE_NAME
-    if not path.is_file():
-        return
     try:
-        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        rows = read_sample(root)
+    except (OSError, ValueError) as error:
         collected.rejects.append(Reject(str(path), f"{path}: cannot read the review sample: {error}"))
         return
     wanted: dict[str, dict[str, str]] = {}

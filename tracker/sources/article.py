@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tracker.config import Source
 from tracker.documents import ArticleText, read_article
-from tracker.model import Document
+from tracker.model import Claim, Document
 from tracker.sources import (
     Collected,
     Context,
@@ -113,16 +113,26 @@ def extract_article(source: Source, collected: Collected, origin: str, payload: 
         retrieved_at=record.retrieved_at,
         default_attribution=source.attribution,
     )
+    collected.read_documents.add((source.id, record.sha256))
+    for claim in article_claims(document, article):
+        collected.add(claim, origin)
+
+
+def article_claims(document: Document, article: ArticleText) -> list[Claim]:
+    """The extractor's claims of one article's document, with what the page itself says
+    (its date, its authors) where the text did not, and the extractor that read them: the
+    same for a page the job fetched and a page of a backfilled archive."""
     # Imported here: compiling the extractor's lexicons costs ~0.4 s, which a run that
     # finds nothing new (every page a 304) should not pay.
     from tracker.extract import EXTRACTOR_VERSION, extract
 
-    collected.read_documents.add((source.id, record.sha256))
+    claims = []
     for claim in extract(document):
         claim.extractor_version = claim.extractor_version or EXTRACTOR_VERSION
         claim.published_at = claim.published_at or (document.published or "")
         claim.authors = claim.authors or article.authors
-        collected.add(claim, origin)
+        claims.append(claim)
+    return claims
 
 
 def article_of(payload: bytes, content_type: str, origin: str) -> ArticleText:
